@@ -1,0 +1,48 @@
+// Composition root: config → secrets → database → HTTP. Used by main.ts, tests and benchmarks.
+import type { FastifyInstance } from "fastify";
+import type { Logger } from "pino";
+import type { AppConfig } from "./config/env.ts";
+import { createFieldCrypto } from "./crypto/field-crypto.ts";
+import { loadSecrets } from "./crypto/keys.ts";
+import { type OpenDatabase, openDatabase } from "./db/database.ts";
+import { buildServer } from "./http/server.ts";
+import type { AppServices } from "./trpc/context.ts";
+
+export interface RunningApp {
+  app: FastifyInstance;
+  database: OpenDatabase;
+  services: AppServices;
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startApp(config: AppConfig, log: Logger, clock: () => Date = () => new Date()): Promise<RunningApp> {
+  const secrets = await loadSecrets(config);
+  const fc = createFieldCrypto(secrets.dataKey);
+  const database = await openDatabase(config, fc, log);
+  const services: AppServices = { config, db: database.db, fc, log, clock };
+  let app: FastifyInstance;
+  try {
+    app = await buildServer(services);
+    await app.listen({ host: config.HOST, port: config.PORT });
+  } catch (e) {
+    await database.close();
+    throw e;
+  }
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : config.PORT;
+  let stopping: Promise<void> | undefined;
+  return {
+    app,
+    database,
+    services,
+    url: `http://${config.HOST}:${port}`,
+    stop() {
+      stopping ??= (async () => {
+        await app.close(); // stops accepting, waits for in-flight requests
+        await database.close(); // pool, then embedded PostgreSQL
+      })();
+      return stopping;
+    },
+  };
+}

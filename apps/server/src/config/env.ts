@@ -1,0 +1,105 @@
+// The one place Cita reads its environment. Every setting is validated here; a bad one stops
+// start-up with a single line naming the variable. Secrets are marked so they never reach a log.
+import { homedir, userInfo } from "node:os";
+import { join } from "node:path";
+import { z } from "zod";
+
+const port = z.coerce.number().int().min(1).max(65535);
+const base64Key = z
+  .string()
+  .refine((v) => Buffer.from(v, "base64").length === 32, "must be 32 bytes, base64-encoded (openssl rand -base64 32)");
+const url = z.url();
+const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
+
+/** Names of settings whose values are secrets: redacted wherever config is printed. */
+export const SECRET_KEYS = [
+  "DATABASE_URL",
+  "CITA_DATA_KEY",
+  "CITA_AUTH_SECRET",
+  "CHATWOOT_API_TOKEN",
+  "CHATWOOT_WEBHOOK_SECRET",
+  "WHATSAPP_ACCESS_TOKEN",
+  "WHATSAPP_APP_SECRET",
+  "WHATSAPP_VERIFY_TOKEN",
+  "STRIPE_SECRET_KEY",
+  "STRIPE_WEBHOOK_SECRET",
+  "GOOGLE_SERVICE_ACCOUNT_JSON",
+  "ANTHROPIC_API_KEY",
+] as const;
+
+/** Root's home is closed to the `postgres` user that embedded PostgreSQL must run as, so root keeps data in /var/lib. */
+function defaultDataDir(): string {
+  return userInfo().uid === 0 ? "/var/lib/cita" : join(homedir(), ".cita");
+}
+
+export const envSchema = z.object({
+  CITA_ENV: z.enum(["development", "test", "production"]).default("development"),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  PORT: port.default(4000),
+  CITA_PUBLIC_URL: url.optional(),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  CITA_DATA_DIR: z.string().min(1).default(defaultDataDir()),
+  /** Any PostgreSQL ≥ 15. Unset: embedded PostgreSQL under CITA_DATA_DIR/pg. */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgresql:// connection URL")
+    .optional(),
+  EMBEDDED_PG_PORT: port.default(54329),
+  /** AES-256 key for personal data. Unset on the embedded default: generated into the data dir. */
+  CITA_DATA_KEY: base64Key.optional(),
+  /** HMAC key for access tokens. Unset: generated into the data dir. */
+  CITA_AUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  CITA_SEED_DEMO: bool.default(true),
+  // Integrations (each optional; unset means off or sandbox — see README).
+  CHATWOOT_BASE_URL: url.optional(),
+  CHATWOOT_API_TOKEN: z.string().min(1).optional(),
+  CHATWOOT_ACCOUNT_ID: z.coerce.number().int().positive().optional(),
+  CHATWOOT_WEBHOOK_SECRET: z.string().min(1).optional(),
+  CHATWOOT_SIGNATURE: z.enum(["required", "optional", "off"]).default("optional"),
+  WHATSAPP_GRAPH_URL: url.default("https://graph.facebook.com/v23.0"),
+  WHATSAPP_ACCESS_TOKEN: z.string().min(1).optional(),
+  WHATSAPP_APP_SECRET: z.string().min(1).optional(),
+  WHATSAPP_VERIFY_TOKEN: z.string().min(1).optional(),
+  STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_/, "must start with sk_ or rk_").optional(),
+  STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_/, "must start with whsec_").optional(),
+  STRIPE_API_BASE: url.optional(),
+  GOOGLE_SERVICE_ACCOUNT_JSON: z.string().min(1).optional(),
+  GOOGLE_API_ROOT: url.optional(),
+  ANTHROPIC_API_KEY: z.string().min(1).optional(),
+  ANTHROPIC_BASE_URL: url.optional(),
+  ANTHROPIC_MODEL: z.string().min(1).default("claude-sonnet-4-5"),
+});
+
+export type AppConfig = z.infer<typeof envSchema>;
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    readonly expected: string,
+  ) {
+    super(`Invalid configuration: ${variable} ${expected}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Parses an environment (process.env by default). Throws ConfigError naming the first bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  // Empty strings count as unset, as in most .env conventions.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const result = envSchema.safeParse(cleaned);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const variable = String(issue?.path[0] ?? "environment");
+    const value = cleaned[variable];
+    const shown = value === undefined || (SECRET_KEYS as readonly string[]).includes(variable) ? "" : ` (got "${value}")`;
+    throw new ConfigError(variable, `${issue?.message ?? "is invalid"}${shown}`);
+  }
+  return result.data;
+}
+
+/** A copy safe to log: secrets replaced by "[set]". */
+export function redactConfig(config: AppConfig): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(config).map(([k, v]) => [k, (SECRET_KEYS as readonly string[]).includes(k) && v ? "[set]" : v]),
+  );
+}

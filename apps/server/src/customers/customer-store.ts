@@ -1,0 +1,70 @@
+// Customers with personal data encrypted at rest. Lookup by phone goes through the blind index.
+import type { FieldCrypto } from "../crypto/field-crypto.ts";
+import { normalisePhone } from "../crypto/phone.ts";
+import type { Tx } from "../db/client.ts";
+import type { Customer } from "../generated/prisma/client.ts";
+
+export interface CustomerView {
+  id: string;
+  phone: string | null;
+  name: string | null;
+  notes: string | null;
+  language: string;
+  marketingConsent: boolean;
+  noShowCount: number;
+  erased: boolean;
+  version: number;
+}
+
+export interface NewCustomer {
+  phone: string;
+  name?: string | null;
+  language?: string;
+  marketingConsent?: boolean;
+}
+
+export function phoneIndex(fc: FieldCrypto, phone: string): Uint8Array<ArrayBuffer> {
+  return fc.blindIndex(normalisePhone(phone));
+}
+
+export function encryptCustomerFields(fc: FieldCrypto, input: NewCustomer) {
+  const phone = normalisePhone(input.phone);
+  return {
+    phoneCipher: fc.encrypt(phone),
+    phoneHash: fc.blindIndex(phone),
+    nameCipher: input.name ? fc.encrypt(input.name) : null,
+  };
+}
+
+export function viewCustomer(fc: FieldCrypto, c: Customer): CustomerView {
+  return {
+    id: c.id,
+    phone: c.phoneCipher ? fc.decrypt(c.phoneCipher) : null,
+    name: c.nameCipher ? fc.decrypt(c.nameCipher) : null,
+    notes: c.notesCipher ? fc.decrypt(c.notesCipher) : null,
+    language: c.language,
+    marketingConsent: c.marketingConsent,
+    noShowCount: c.noShowCount,
+    erased: c.erasedAt !== null,
+    version: c.version,
+  };
+}
+
+export async function findCustomerByPhone(tx: Tx, fc: FieldCrypto, phone: string): Promise<Customer | null> {
+  return tx.customer.findUnique({ where: { phoneHash: phoneIndex(fc, phone) } });
+}
+
+/** Finds the customer with this phone or creates one; the phone must come from a verified source. */
+export async function upsertCustomerByPhone(tx: Tx, fc: FieldCrypto, input: NewCustomer): Promise<{ customer: Customer; created: boolean }> {
+  const existing = await findCustomerByPhone(tx, fc, input.phone);
+  if (existing) return { customer: existing, created: false };
+  const customer = await tx.customer.create({
+    data: {
+      ...encryptCustomerFields(fc, input),
+      language: input.language ?? "es",
+      marketingConsent: input.marketingConsent ?? false,
+      consentAt: input.marketingConsent ? new Date() : null,
+    },
+  });
+  return { customer, created: true };
+}

@@ -1,0 +1,61 @@
+// The HTTP surface: health checks, tRPC, and (in later modules) webhooks. Thin by design.
+import { randomUUID } from "node:crypto";
+import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from "@trpc/server/adapters/fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import { pendingMigrations } from "../db/migrate.ts";
+import type { AppServices } from "../trpc/context.ts";
+import { type AppRouter, appRouter } from "../trpc/router.ts";
+
+export interface BuildServerOptions {
+  /** Max request body in bytes (webhooks are small; this guards memory). */
+  bodyLimit?: number;
+}
+
+export async function buildServer(services: AppServices, opts: BuildServerOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: services.log as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    genReqId: (req) => {
+      const given = req.headers["x-request-id"];
+      return typeof given === "string" && /^[\w-]{1,64}$/.test(given) ? given : randomUUID();
+    },
+    // Finish in-flight requests on close, but stop accepting new ones.
+    forceCloseConnections: "idle",
+  });
+
+  app.addHook("onResponse", (req, reply, done) => {
+    if (req.url !== "/healthz") {
+      req.log.info({ method: req.method, url: req.url.split("?")[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, "request");
+    }
+    done();
+  });
+
+  app.get("/healthz", async () => ({ ok: true }));
+
+  app.get("/readyz", async (_req, reply) => {
+    try {
+      const pending = await pendingMigrations((sql) => services.db.$queryRawUnsafe(sql));
+      if (pending.length) return reply.code(503).send({ ok: false, reason: "migrations pending", pending });
+      return { ok: true };
+    } catch (e) {
+      services.log.warn({ err: e }, "readiness check failed");
+      return reply.code(503).send({ ok: false, reason: "database unreachable" });
+    }
+  });
+
+  await app.register(fastifyTRPCPlugin, {
+    prefix: "/trpc",
+    trpcOptions: {
+      router: appRouter,
+      createContext: ({ req }) => ({ ...services, requestId: String(req.id), ip: req.ip }),
+      onError: ({ path, error, ctx }) => {
+        if (error.code === "INTERNAL_SERVER_ERROR") {
+          services.log.error({ err: error.cause ?? error, path, requestId: ctx?.requestId }, "tRPC procedure failed");
+        }
+      },
+    } satisfies FastifyTRPCPluginOptions<AppRouter>["trpcOptions"],
+  });
+
+  return app;
+}

@@ -1,0 +1,60 @@
+// `pnpm start`: boots Cita, prints where to find it, and shuts down cleanly on SIGTERM/SIGINT.
+import "dotenv/config";
+import { startApp } from "./app.ts";
+import { ConfigError, loadConfig } from "./config/env.ts";
+import { DEMO_LOGINS } from "./db/seed.ts";
+import { createLogger } from "./logger.ts";
+
+function fail(message: string): never {
+  process.stderr.write(`cita: ${message}\n`);
+  process.exit(2);
+}
+
+let config: ReturnType<typeof loadConfig>;
+try {
+  config = loadConfig();
+} catch (e) {
+  if (e instanceof ConfigError) fail(e.message);
+  throw e;
+}
+
+const log = createLogger(config.LOG_LEVEL);
+const started = Date.now();
+let running: Awaited<ReturnType<typeof startApp>>;
+try {
+  running = await startApp(config, log);
+} catch (e) {
+  const message = e instanceof Error ? e.message : String(e);
+  if (message.startsWith("Invalid configuration:")) fail(message);
+  log.fatal({ err: e }, "start-up failed");
+  process.exit(1);
+}
+
+const { url } = running;
+const lines = [
+  "",
+  `  Cita is ready in ${Date.now() - started} ms`,
+  `  API        ${url}/trpc`,
+  `  Health     ${url}/healthz   ${url}/readyz`,
+  `  Database   ${config.DATABASE_URL ? "DATABASE_URL" : `embedded PostgreSQL in ${config.CITA_DATA_DIR}/pg`}`,
+  ...(running.database.seeded ? ["  Demo salon seeded (first run)"] : []),
+  ...(config.CITA_SEED_DEMO ? ["  Demo logins:", ...DEMO_LOGINS.map((l) => `    ${l.role.padEnd(11)} ${l.email.padEnd(20)} ${l.password}`)] : []),
+  "",
+];
+process.stdout.write(`${lines.join("\n")}\n`);
+
+let shuttingDown = false;
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.on(signal, () => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    log.info({ signal }, "shutting down");
+    running
+      .stop()
+      .then(() => process.exit(0))
+      .catch((err) => {
+        log.error({ err }, "shutdown failed");
+        process.exit(1);
+      });
+  });
+}

@@ -1,0 +1,22 @@
+import { initTRPC } from "@trpc/server";
+import type { AppContext } from "./context.ts";
+import { appErrorShape, toTrpcError } from "../errors/map-error.ts";
+
+const t = initTRPC.context<AppContext>().create({
+  errorFormatter({ shape, error }) {
+    const app = appErrorShape(error);
+    return { ...shape, data: { ...shape.data, stack: undefined, ...(app ?? {}) } };
+  },
+});
+
+/** Turns domain errors into tRPC errors once, for every procedure. */
+const mapErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok) throw toTrpcError(result.error.cause ?? result.error);
+  return result;
+});
+
+export const router = t.router;
+export const publicProcedure = t.procedure.use(mapErrors);
+export const createCallerFactory = t.createCallerFactory;
+export const middleware = t.middleware;
