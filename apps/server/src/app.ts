@@ -16,7 +16,11 @@ export interface RunningApp {
   stop(): Promise<void>;
 }
 
-export async function startApp(config: AppConfig, log: Logger, clock: () => Date = () => new Date()): Promise<RunningApp> {
+export async function startApp(
+  config: AppConfig,
+  log: Logger,
+  clock: () => Date = () => new Date(),
+): Promise<RunningApp> {
   const secrets = await loadSecrets(config);
   const fc = createFieldCrypto(secrets.dataKey);
   const database = await openDatabase(config, fc, log);

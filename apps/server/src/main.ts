@@ -38,7 +38,9 @@ const lines = [
   `  Health     ${url}/healthz   ${url}/readyz`,
   `  Database   ${config.DATABASE_URL ? "DATABASE_URL" : `embedded PostgreSQL in ${config.CITA_DATA_DIR}/pg`}`,
   ...(running.database.seeded ? ["  Demo salon seeded (first run)"] : []),
-  ...(config.CITA_SEED_DEMO ? ["  Demo logins:", ...DEMO_LOGINS.map((l) => `    ${l.role.padEnd(11)} ${l.email.padEnd(20)} ${l.password}`)] : []),
+  ...(config.CITA_SEED_DEMO
+    ? ["  Demo logins:", ...DEMO_LOGINS.map((l) => `    ${l.role.padEnd(11)} ${l.email.padEnd(20)} ${l.password}`)]
+    : []),
   "",
 ];
 process.stdout.write(`${lines.join("\n")}\n`);

@@ -1,7 +1,8 @@
 // Every write appends to change_log in its own transaction (Outline-style "command writes the row
 // and its event together"). Consoles stream it; the desktop replica syncs from it.
-import type { ActorType, ChangeOp } from "../generated/prisma/enums.ts";
+
 import type { Tx } from "../db/client.ts";
+import type { ActorType, ChangeOp } from "../generated/prisma/enums.ts";
 
 /** Advisory-lock key serialising change-log appends, so versions become visible in commit order. */
 export const CHANGE_LOG_LOCK = 0x63697461; // "cita"

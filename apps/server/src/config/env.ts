@@ -60,8 +60,14 @@ export const envSchema = z.object({
   WHATSAPP_ACCESS_TOKEN: z.string().min(1).optional(),
   WHATSAPP_APP_SECRET: z.string().min(1).optional(),
   WHATSAPP_VERIFY_TOKEN: z.string().min(1).optional(),
-  STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_/, "must start with sk_ or rk_").optional(),
-  STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_/, "must start with whsec_").optional(),
+  STRIPE_SECRET_KEY: z
+    .string()
+    .regex(/^(sk|rk)_/, "must start with sk_ or rk_")
+    .optional(),
+  STRIPE_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^whsec_/, "must start with whsec_")
+    .optional(),
   STRIPE_API_BASE: url.optional(),
   GOOGLE_SERVICE_ACCOUNT_JSON: z.string().min(1).optional(),
   GOOGLE_API_ROOT: url.optional(),
@@ -91,7 +97,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const issue = result.error.issues[0];
     const variable = String(issue?.path[0] ?? "environment");
     const value = cleaned[variable];
-    const shown = value === undefined || (SECRET_KEYS as readonly string[]).includes(variable) ? "" : ` (got "${value}")`;
+    const shown =
+      value === undefined || (SECRET_KEYS as readonly string[]).includes(variable) ? "" : ` (got "${value}")`;
     throw new ConfigError(variable, `${issue?.message ?? "is invalid"}${shown}`);
   }
   return result.data;

@@ -47,7 +47,10 @@ export function createFieldCrypto(masterKey: Buffer): FieldCrypto {
       const decipher = createDecipheriv("aes-256-gcm", encKey, nonce);
       decipher.setAuthTag(tag);
       try {
-        return Buffer.concat([decipher.update(buf.subarray(1 + NONCE_BYTES, buf.length - TAG_BYTES)), decipher.final()]).toString("utf8");
+        return Buffer.concat([
+          decipher.update(buf.subarray(1 + NONCE_BYTES, buf.length - TAG_BYTES)),
+          decipher.final(),
+        ]).toString("utf8");
       } catch {
         throw new DecryptionError("ciphertext does not match the data key");
       }

@@ -55,7 +55,11 @@ export async function findCustomerByPhone(tx: Tx, fc: FieldCrypto, phone: string
 }
 
 /** Finds the customer with this phone or creates one; the phone must come from a verified source. */
-export async function upsertCustomerByPhone(tx: Tx, fc: FieldCrypto, input: NewCustomer): Promise<{ customer: Customer; created: boolean }> {
+export async function upsertCustomerByPhone(
+  tx: Tx,
+  fc: FieldCrypto,
+  input: NewCustomer,
+): Promise<{ customer: Customer; created: boolean }> {
   const existing = await findCustomerByPhone(tx, fc, input.phone);
   if (existing) return { customer: existing, created: false };
   const customer = await tx.customer.create({

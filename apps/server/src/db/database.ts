@@ -3,7 +3,7 @@
 import type { Logger } from "pino";
 import type { AppConfig } from "../config/env.ts";
 import type { FieldCrypto } from "../crypto/field-crypto.ts";
-import { type Db, createDb } from "./client.ts";
+import { createDb, type Db } from "./client.ts";
 import { type EmbeddedPg, ensureDatabase, startEmbeddedPostgres } from "./embedded.ts";
 import { applyMigrations } from "./migrate.ts";
 import { seedDemoSalon } from "./seed.ts";
@@ -16,7 +16,10 @@ export interface OpenDatabase {
   close(): Promise<void>;
 }
 
-export async function resolveDatabaseUrl(config: AppConfig, log: Logger): Promise<{ url: string; embedded: EmbeddedPg | null }> {
+export async function resolveDatabaseUrl(
+  config: AppConfig,
+  log: Logger,
+): Promise<{ url: string; embedded: EmbeddedPg | null }> {
   if (config.DATABASE_URL) return { url: config.DATABASE_URL, embedded: null };
   const embedded = await startEmbeddedPostgres({
     dataDir: config.CITA_DATA_DIR,

@@ -13,13 +13,15 @@ const NO_FILTERS = { externalTables: [], externalEnums: [] };
 export async function diffToSchema(from: DiffSource, connectUrl: string, schemaPath = SCHEMA_PATH): Promise<string> {
   const schema = readFileSync(schemaPath, "utf8");
   const files = [{ path: schemaPath, content: schema }];
-  const { engine, logs } = await openSchemaEngine(poolConfigFromUrl(from.kind === "database" ? from.url : connectUrl), [
-    [schemaPath, schema],
-  ]);
+  const { engine, logs, close } = await openSchemaEngine(
+    poolConfigFromUrl(from.kind === "database" ? from.url : connectUrl),
+    [[schemaPath, schema]],
+  );
   try {
     const r = await engine.diff({
       // "schemaDatasource" introspects the database the engine's adapter is connected to.
-      from: from.kind === "empty" ? { tag: "empty" } : { tag: "schemaDatasource", files, configDir: dirname(schemaPath) },
+      from:
+        from.kind === "empty" ? { tag: "empty" } : { tag: "schemaDatasource", files, configDir: dirname(schemaPath) },
       to: { tag: "schemaDatamodel", files },
       script: true,
       exitCode: null,
@@ -28,8 +30,10 @@ export async function diffToSchema(from: DiffSource, connectUrl: string, schemaP
     const sql = (r.stdout ?? "").trim();
     return sql === "-- This is an empty migration." ? "" : sql;
   } catch (e) {
-    throw new Error(`schema diff failed: ${takeLastPanic() ?? (e instanceof Error ? e.message : String(e))} ${logs.slice(-3).join(" ")}`);
+    throw new Error(
+      `schema diff failed: ${takeLastPanic() ?? (e instanceof Error ? e.message : String(e))} ${logs.slice(-3).join(" ")}`,
+    );
   } finally {
-    engine.free();
+    await close();
   }
 }

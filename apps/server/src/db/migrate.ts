@@ -9,7 +9,10 @@ import { poolConfigFromUrl } from "./url.ts";
 export const MIGRATIONS_DIR = fileURLToPath(new URL("../../../../prisma/migrations", import.meta.url));
 
 export async function listMigrations(dir = MIGRATIONS_DIR) {
-  const entries = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const entries = (await readdir(dir, { withFileTypes: true }))
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   const lockPath = join(dir, "migration_lock.toml");
   return {
     baseDir: dir,
@@ -32,7 +35,7 @@ export async function listMigrations(dir = MIGRATIONS_DIR) {
 
 /** Applies every pending migration; returns the names applied (empty when up to date). */
 export async function applyMigrations(databaseUrl: string, dir = MIGRATIONS_DIR): Promise<string[]> {
-  const { engine, logs } = await openSchemaEngine(poolConfigFromUrl(databaseUrl));
+  const { engine, logs, close } = await openSchemaEngine(poolConfigFromUrl(databaseUrl));
   try {
     const out = await engine.applyMigrations({
       migrationsList: await listMigrations(dir),
@@ -42,12 +45,15 @@ export async function applyMigrations(databaseUrl: string, dir = MIGRATIONS_DIR)
   } catch (e) {
     throw new Error(`Migration failed: ${e instanceof Error ? e.message : String(e)}\n${logs.slice(-5).join("\n")}`);
   } finally {
-    engine.free();
+    await close();
   }
 }
 
 /** Names of migrations present on disk but not finished in the database (empty = up to date). */
-export async function pendingMigrations(query: (sql: string) => Promise<{ migration_name: string }[]>, dir = MIGRATIONS_DIR) {
+export async function pendingMigrations(
+  query: (sql: string) => Promise<{ migration_name: string }[]>,
+  dir = MIGRATIONS_DIR,
+) {
   const onDisk = (await listMigrations(dir)).migrationDirectories.map((m) => m.path);
   const applied = await query(
     "SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL",

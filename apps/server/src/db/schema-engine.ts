@@ -27,7 +27,10 @@ function initWasm(): void {
   };
   const require = createRequire(import.meta.url);
   // The package's exports map hides the .wasm file; it sits next to the bindings.
-  const wasmPath = join(dirname(require.resolve("@prisma/schema-engine-wasm/schema_engine_bg")), "schema_engine_bg.wasm");
+  const wasmPath = join(
+    dirname(require.resolve("@prisma/schema-engine-wasm/schema_engine_bg")),
+    "schema_engine_bg.wasm",
+  );
   const module = new WebAssembly.Module(readFileSync(wasmPath));
   const instance = new WebAssembly.Instance(module, { "./schema_engine_bg.js": runtime as never });
   runtime.__wbg_set_wasm(instance.exports);
@@ -39,17 +42,30 @@ export interface SchemaEngineHandle {
   engine: Engine;
   /** Engine log lines (JSON strings); kept for error messages. */
   logs: string[];
+  /** Frees the engine and closes its connections (a template database must have none left). */
+  close(): Promise<void>;
 }
 
 /** Opens the WASM schema engine on a database given as a pg PoolConfig (host/port/user/database). */
-export async function openSchemaEngine(config: pg.PoolConfig, datamodels?: [string, string][]): Promise<SchemaEngineHandle> {
+export async function openSchemaEngine(
+  config: pg.PoolConfig,
+  datamodels?: [string, string][],
+): Promise<SchemaEngineHandle> {
   initWasm();
   const logs: string[] = [];
-  const adapter = bindMigrationAwareSqlAdapterFactory(charAwareFactory(new PrismaPg(charTolerantPool(config))) as never);
+  const pool = charTolerantPool(config);
+  const adapter = bindMigrationAwareSqlAdapterFactory(charAwareFactory(new PrismaPg(pool)) as never);
   // The engine validates its initial datamodels and panics on an empty list: default to ours.
   const models = datamodels ?? [[SCHEMA_PATH, readFileSync(SCHEMA_PATH, "utf8")]];
   const engine = await runtime.SchemaEngine.new({ datamodels: models }, (line: string) => logs.push(line), adapter);
-  return { engine, logs };
+  return {
+    engine,
+    logs,
+    async close() {
+      engine.free();
+      await pool.end();
+    },
+  };
 }
 
 export function takeLastPanic(): string | undefined {

@@ -1,7 +1,7 @@
 // The demo salon: one Madrid location a salon owner would believe. Idempotent: reference data is
 // upserted by natural keys; demo bookings and customers are only created once.
 import { hashPassword } from "../auth/password.ts";
-import { planSegments, itemSpan } from "../bookings/segments.ts";
+import { itemSpan, planSegments } from "../bookings/segments.ts";
 import { appendChange } from "../changes/change-log.ts";
 import type { FieldCrypto } from "../crypto/field-crypto.ts";
 import { upsertCustomerByPhone } from "../customers/customer-store.ts";
@@ -36,19 +36,104 @@ export const DEMO_SERVICES: DemoService[] = [
   { slug: "corte-mujer", es: "Corte mujer", en: "Women's haircut", category: "cuts", duration: 45, price: 3500 },
   { slug: "corte-hombre", es: "Corte hombre", en: "Men's haircut", category: "cuts", duration: 30, price: 1800 },
   { slug: "corte-infantil", es: "Corte infantil", en: "Kids' haircut", category: "cuts", duration: 20, price: 1200 },
-  { slug: "lavado-peinado", es: "Lavado y peinado", en: "Wash and blow-dry", category: "styling", duration: 30, price: 2200 },
+  {
+    slug: "lavado-peinado",
+    es: "Lavado y peinado",
+    en: "Wash and blow-dry",
+    category: "styling",
+    duration: 30,
+    price: 2200,
+  },
   { slug: "arreglo-barba", es: "Arreglo de barba", en: "Beard trim", category: "cuts", duration: 20, price: 1000 },
-  { slug: "tinte-raiz", es: "Tinte de raíz", en: "Root colour", category: "colour", duration: 30, processing: 35, finishing: 20, bufferAfter: 5, price: 4500, deposit: ["fixed", 1000] },
-  { slug: "tinte-completo", es: "Tinte completo", en: "Full colour", category: "colour", duration: 40, processing: 40, finishing: 25, bufferAfter: 5, price: 6500, deposit: ["percent", 20] },
-  { slug: "mechas", es: "Mechas", en: "Highlights", category: "colour", duration: 60, processing: 35, finishing: 30, bufferAfter: 5, price: 8500, deposit: ["percent", 20] },
-  { slug: "balayage", es: "Balayage", en: "Balayage", category: "colour", duration: 75, processing: 45, finishing: 30, bufferAfter: 10, price: 12000, deposit: ["fixed", 3000] },
-  { slug: "keratina", es: "Tratamiento de keratina", en: "Keratin treatment", category: "treatments", duration: 60, processing: 30, finishing: 30, price: 9500, deposit: ["fixed", 2000] },
+  {
+    slug: "tinte-raiz",
+    es: "Tinte de raíz",
+    en: "Root colour",
+    category: "colour",
+    duration: 30,
+    processing: 35,
+    finishing: 20,
+    bufferAfter: 5,
+    price: 4500,
+    deposit: ["fixed", 1000],
+  },
+  {
+    slug: "tinte-completo",
+    es: "Tinte completo",
+    en: "Full colour",
+    category: "colour",
+    duration: 40,
+    processing: 40,
+    finishing: 25,
+    bufferAfter: 5,
+    price: 6500,
+    deposit: ["percent", 20],
+  },
+  {
+    slug: "mechas",
+    es: "Mechas",
+    en: "Highlights",
+    category: "colour",
+    duration: 60,
+    processing: 35,
+    finishing: 30,
+    bufferAfter: 5,
+    price: 8500,
+    deposit: ["percent", 20],
+  },
+  {
+    slug: "balayage",
+    es: "Balayage",
+    en: "Balayage",
+    category: "colour",
+    duration: 75,
+    processing: 45,
+    finishing: 30,
+    bufferAfter: 10,
+    price: 12000,
+    deposit: ["fixed", 3000],
+  },
+  {
+    slug: "keratina",
+    es: "Tratamiento de keratina",
+    en: "Keratin treatment",
+    category: "treatments",
+    duration: 60,
+    processing: 30,
+    finishing: 30,
+    price: 9500,
+    deposit: ["fixed", 2000],
+  },
   { slug: "manicura", es: "Manicura", en: "Manicure", category: "nails", duration: 40, price: 2000 },
-  { slug: "manicura-semipermanente", es: "Manicura semipermanente", en: "Gel manicure", category: "nails", duration: 50, price: 2800 },
+  {
+    slug: "manicura-semipermanente",
+    es: "Manicura semipermanente",
+    en: "Gel manicure",
+    category: "nails",
+    duration: 50,
+    price: 2800,
+  },
   { slug: "pedicura", es: "Pedicura", en: "Pedicure", category: "nails", duration: 50, price: 3000 },
   { slug: "diseno-cejas", es: "Diseño de cejas", en: "Brow shaping", category: "brows", duration: 20, price: 1200 },
-  { slug: "tinte-cejas", es: "Tinte de cejas", en: "Brow tint", category: "brows", duration: 10, processing: 10, finishing: 5, price: 1000 },
-  { slug: "lifting-pestanas", es: "Lifting de pestañas", en: "Lash lift", category: "brows", duration: 45, price: 4000, deposit: ["fixed", 1000] },
+  {
+    slug: "tinte-cejas",
+    es: "Tinte de cejas",
+    en: "Brow tint",
+    category: "brows",
+    duration: 10,
+    processing: 10,
+    finishing: 5,
+    price: 1000,
+  },
+  {
+    slug: "lifting-pestanas",
+    es: "Lifting de pestañas",
+    en: "Lash lift",
+    category: "brows",
+    duration: 45,
+    price: 4000,
+    deposit: ["fixed", 1000],
+  },
 ];
 
 interface DemoStylist {
@@ -68,29 +153,108 @@ const BROWS = ["diseno-cejas", "tinte-cejas", "lifting-pestanas"];
 
 export const DEMO_STYLISTS: DemoStylist[] = [
   // Monday is Laura's day off; Saturday short.
-  { email: "laura@cita.demo", name: "Laura Martín", color: "#e11d48", services: [...CUTS, ...COLOUR],
-    week: { 2: [H(10), H(19), H(14), H(15)], 3: [H(10), H(19), H(14), H(15)], 4: [H(11), H(20), H(15), H(16)], 5: [H(10), H(19), H(14), H(15)], 6: [H(9), H(15)] } },
-  { email: "carlos@cita.demo", name: "Carlos Ruiz", color: "#2563eb", services: [...CUTS, "arreglo-barba"],
-    week: { 1: [H(10), H(18), H(14), H(15)], 2: [H(10), H(18), H(14), H(15)], 3: [H(12), H(20), H(16), H(16, 30)], 4: [H(10), H(18), H(14), H(15)], 5: [H(12), H(20), H(16), H(16, 30)] } },
-  { email: "marta@cita.demo", name: "Marta López", color: "#16a34a", services: ["corte-mujer", "lavado-peinado", ...COLOUR],
-    week: { 2: [H(9, 30), H(17, 30), H(13, 30), H(14, 30)], 3: [H(9, 30), H(17, 30), H(13, 30), H(14, 30)], 5: [H(11), H(20), H(15), H(16)], 6: [H(9), H(15)] } },
-  { email: "sofia@cita.demo", name: "Sofía Navarro", color: "#9333ea", services: [...NAILS, "diseno-cejas", "tinte-cejas"],
-    week: { 1: [H(10), H(18), H(14), H(15)], 2: [H(10), H(18), H(14), H(15)], 3: [H(10), H(18), H(14), H(15)], 4: [H(12), H(20), H(16), H(17)], 5: [H(10), H(18), H(14), H(15)] } },
-  { email: "javier@cita.demo", name: "Javier Torres", color: "#ea580c", services: ["corte-hombre", "corte-infantil", "lavado-peinado", "arreglo-barba"],
-    week: { 3: [H(10), H(20), H(14), H(15)], 4: [H(10), H(20), H(14), H(15)], 5: [H(10), H(20), H(14), H(15)], 6: [H(9), H(15)] } },
-  { email: "elena@cita.demo", name: "Elena García", color: "#0891b2", services: [...NAILS, ...BROWS],
-    week: { 2: [H(12), H(20), H(16), H(16, 30)], 4: [H(10), H(18), H(14), H(15)], 5: [H(10), H(18), H(14), H(15)], 6: [H(9), H(15)] } },
+  {
+    email: "laura@cita.demo",
+    name: "Laura Martín",
+    color: "#e11d48",
+    services: [...CUTS, ...COLOUR],
+    week: {
+      2: [H(10), H(19), H(14), H(15)],
+      3: [H(10), H(19), H(14), H(15)],
+      4: [H(11), H(20), H(15), H(16)],
+      5: [H(10), H(19), H(14), H(15)],
+      6: [H(9), H(15)],
+    },
+  },
+  {
+    email: "carlos@cita.demo",
+    name: "Carlos Ruiz",
+    color: "#2563eb",
+    services: [...CUTS, "arreglo-barba"],
+    week: {
+      1: [H(10), H(18), H(14), H(15)],
+      2: [H(10), H(18), H(14), H(15)],
+      3: [H(12), H(20), H(16), H(16, 30)],
+      4: [H(10), H(18), H(14), H(15)],
+      5: [H(12), H(20), H(16), H(16, 30)],
+    },
+  },
+  {
+    email: "marta@cita.demo",
+    name: "Marta López",
+    color: "#16a34a",
+    services: ["corte-mujer", "lavado-peinado", ...COLOUR],
+    week: {
+      2: [H(9, 30), H(17, 30), H(13, 30), H(14, 30)],
+      3: [H(9, 30), H(17, 30), H(13, 30), H(14, 30)],
+      5: [H(11), H(20), H(15), H(16)],
+      6: [H(9), H(15)],
+    },
+  },
+  {
+    email: "sofia@cita.demo",
+    name: "Sofía Navarro",
+    color: "#9333ea",
+    services: [...NAILS, "diseno-cejas", "tinte-cejas"],
+    week: {
+      1: [H(10), H(18), H(14), H(15)],
+      2: [H(10), H(18), H(14), H(15)],
+      3: [H(10), H(18), H(14), H(15)],
+      4: [H(12), H(20), H(16), H(17)],
+      5: [H(10), H(18), H(14), H(15)],
+    },
+  },
+  {
+    email: "javier@cita.demo",
+    name: "Javier Torres",
+    color: "#ea580c",
+    services: ["corte-hombre", "corte-infantil", "lavado-peinado", "arreglo-barba"],
+    week: {
+      3: [H(10), H(20), H(14), H(15)],
+      4: [H(10), H(20), H(14), H(15)],
+      5: [H(10), H(20), H(14), H(15)],
+      6: [H(9), H(15)],
+    },
+  },
+  {
+    email: "elena@cita.demo",
+    name: "Elena García",
+    color: "#0891b2",
+    services: [...NAILS, ...BROWS],
+    week: {
+      2: [H(12), H(20), H(16), H(16, 30)],
+      4: [H(10), H(18), H(14), H(15)],
+      5: [H(10), H(18), H(14), H(15)],
+      6: [H(9), H(15)],
+    },
+  },
 ];
 
 const DEMO_CUSTOMERS: [string, string, string][] = [
-  ["+34600111201", "María González", "es"], ["+34600111202", "Carmen Rodríguez", "es"], ["+34600111203", "Lucía Fernández", "es"],
-  ["+34600111204", "Isabel Sánchez", "es"], ["+34600111205", "Paula Jiménez", "es"], ["+34600111206", "Elena Díaz", "es"],
-  ["+34600111207", "Sara Moreno", "es"], ["+34600111208", "Cristina Álvarez", "es"], ["+34600111209", "Raquel Romero", "es"],
-  ["+34600111210", "Andrea Navarro", "es"], ["+34600111211", "Javier Gil", "es"], ["+34600111212", "David Ortega", "es"],
-  ["+34600111213", "Miguel Castro", "es"], ["+34600111214", "Alejandro Ramos", "es"], ["+34600111215", "Beatriz Vidal", "es"],
-  ["+447700900123", "Emma Thompson", "en"], ["+447700900124", "Olivia Clarke", "en"], ["+12025550143", "Hannah Miller", "en"],
-  ["+34600111216", "Nuria Molina", "es"], ["+34600111217", "Irene Marín", "es"], ["+34600111218", "Alba Rubio", "es"],
-  ["+34600111219", "Claudia Herrera", "es"], ["+34600111220", "Marta Iglesias", "es"], ["+34600111221", "Laura Prieto", "es"],
+  ["+34600111201", "María González", "es"],
+  ["+34600111202", "Carmen Rodríguez", "es"],
+  ["+34600111203", "Lucía Fernández", "es"],
+  ["+34600111204", "Isabel Sánchez", "es"],
+  ["+34600111205", "Paula Jiménez", "es"],
+  ["+34600111206", "Elena Díaz", "es"],
+  ["+34600111207", "Sara Moreno", "es"],
+  ["+34600111208", "Cristina Álvarez", "es"],
+  ["+34600111209", "Raquel Romero", "es"],
+  ["+34600111210", "Andrea Navarro", "es"],
+  ["+34600111211", "Javier Gil", "es"],
+  ["+34600111212", "David Ortega", "es"],
+  ["+34600111213", "Miguel Castro", "es"],
+  ["+34600111214", "Alejandro Ramos", "es"],
+  ["+34600111215", "Beatriz Vidal", "es"],
+  ["+447700900123", "Emma Thompson", "en"],
+  ["+447700900124", "Olivia Clarke", "en"],
+  ["+12025550143", "Hannah Miller", "en"],
+  ["+34600111216", "Nuria Molina", "es"],
+  ["+34600111217", "Irene Marín", "es"],
+  ["+34600111218", "Alba Rubio", "es"],
+  ["+34600111219", "Claudia Herrera", "es"],
+  ["+34600111220", "Marta Iglesias", "es"],
+  ["+34600111221", "Laura Prieto", "es"],
 ];
 
 /** Deterministic PRNG (mulberry32), so the demo looks the same on every machine. */
@@ -136,14 +300,29 @@ export async function seedDemoSalon(db: Db, fc: FieldCrypto, opts: { now?: Date 
 
   if ((await db.locationHours.count({ where: { locationId: location.id } })) === 0) {
     const open: [number, number, number][] = [
-      [1, H(10), H(18)], [2, H(9, 30), H(20)], [3, H(9, 30), H(20)], [4, H(10), H(20)], [5, H(10), H(20)], [6, H(9), H(15)],
+      [1, H(10), H(18)],
+      [2, H(9, 30), H(20)],
+      [3, H(9, 30), H(20)],
+      [4, H(10), H(20)],
+      [5, H(10), H(20)],
+      [6, H(9), H(15)],
     ];
     await db.locationHours.createMany({
-      data: open.map(([weekday, startMinute, endMinute]) => ({ locationId: location.id, weekday, startMinute, endMinute })),
+      data: open.map(([weekday, startMinute, endMinute]) => ({
+        locationId: location.id,
+        weekday,
+        startMinute,
+        endMinute,
+      })),
     });
     const holidays: [string, string][] = [
-      ["2026-12-08", "Inmaculada Concepción"], ["2026-12-25", "Navidad"], ["2027-01-01", "Año Nuevo"], ["2027-01-06", "Reyes"],
-      ["2027-04-01", "Jueves Santo"], ["2027-04-02", "Viernes Santo"], ["2027-05-01", "Día del Trabajo"],
+      ["2026-12-08", "Inmaculada Concepción"],
+      ["2026-12-25", "Navidad"],
+      ["2027-01-01", "Año Nuevo"],
+      ["2027-01-06", "Reyes"],
+      ["2027-04-01", "Jueves Santo"],
+      ["2027-04-02", "Viernes Santo"],
+      ["2027-05-01", "Día del Trabajo"],
     ];
     await db.locationClosure.createMany({
       data: holidays.map(([d, reason]) => ({ locationId: location.id, date: new Date(`${d}T00:00:00Z`), reason })),
@@ -195,7 +374,14 @@ export async function seedDemoSalon(db: Db, fc: FieldCrypto, opts: { now?: Date 
     let row = await db.staffMember.findUnique({ where: { email: d.email } });
     if (!row) {
       row = await db.staffMember.create({
-        data: { locationId: location.id, email: d.email, displayName: d.name, role: "stylist", color: d.color, bookable: true },
+        data: {
+          locationId: location.id,
+          email: d.email,
+          displayName: d.name,
+          role: "stylist",
+          color: d.color,
+          bookable: true,
+        },
       });
       await db.staffService.createMany({
         data: d.services.map((slug) => ({ staffId: row!.id, serviceId: services.get(slug)!.id })),
@@ -255,7 +441,8 @@ async function seedBookings(
         const slug = d.services[Math.floor(random() * d.services.length)]!;
         const { id: serviceId, s } = services.get(slug)!;
         const total = s.duration + (s.processing ?? 0) + (s.finishing ?? 0) + (s.bufferAfter ?? 0);
-        if (breakStart !== undefined && breakEnd !== undefined && cursor < breakEnd && cursor + total > breakStart) cursor = breakEnd;
+        if (breakStart !== undefined && breakEnd !== undefined && cursor < breakEnd && cursor + total > breakStart)
+          cursor = breakEnd;
         if (cursor + total > end) break;
         const startsAt = localToUtc(date, cursor, tz);
         const timing = {
@@ -269,11 +456,23 @@ async function seedBookings(
         const past = span.endsAt < now;
         const roll = random();
         const status: BookingStatus = past
-          ? roll < 0.08 ? "no_show" : roll < 0.16 ? "cancelled" : "completed"
-          : roll < 0.1 ? "cancelled" : roll < 0.2 && s.deposit ? "pending_deposit" : "confirmed";
+          ? roll < 0.08
+            ? "no_show"
+            : roll < 0.16
+              ? "cancelled"
+              : "completed"
+          : roll < 0.1
+            ? "cancelled"
+            : roll < 0.2 && s.deposit
+              ? "pending_deposit"
+              : "confirmed";
         const active = status !== "cancelled";
         const deposit =
-          s.deposit?.[0] === "fixed" ? s.deposit[1] : s.deposit?.[0] === "percent" ? Math.round((s.price * s.deposit[1]) / 100) : 0;
+          s.deposit?.[0] === "fixed"
+            ? s.deposit[1]
+            : s.deposit?.[0] === "percent"
+              ? Math.round((s.price * s.deposit[1]) / 100)
+              : 0;
         await db.$transaction(async (tx) => {
           const booking = await tx.booking.create({
             data: {

@@ -1,6 +1,6 @@
 import { initTRPC } from "@trpc/server";
-import type { AppContext } from "./context.ts";
 import { appErrorShape, toTrpcError } from "../errors/map-error.ts";
+import type { AppContext } from "./context.ts";
 
 const t = initTRPC.context<AppContext>().create({
   errorFormatter({ shape, error }) {

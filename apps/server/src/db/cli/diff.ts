@@ -1,0 +1,40 @@
+// pnpm db:diff <name> — writes prisma/migrations/<timestamp>_<name>/migration.sql with the SQL that
+// takes a database built from the existing migrations to what schema.prisma now describes.
+import { randomBytes } from "node:crypto";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import pg from "pg";
+import { diffToSchema } from "../diff.ts";
+import { applyMigrations, MIGRATIONS_DIR } from "../migrate.ts";
+import { withDatabase } from "../url.ts";
+import { withDatabaseUrl } from "./shared.ts";
+
+const name = (process.argv[2] ?? "").replace(/[^a-z0-9_]/gi, "_").toLowerCase();
+if (!name) {
+  console.error("usage: pnpm db:diff <migration_name>");
+  process.exit(2);
+}
+
+await withDatabaseUrl(async (url) => {
+  const scratch = `cita_diff_${randomBytes(4).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${scratch}`);
+  try {
+    const scratchUrl = withDatabase(url, scratch);
+    await applyMigrations(scratchUrl);
+    const sql = await diffToSchema({ kind: "database", url: scratchUrl }, scratchUrl);
+    if (!sql) {
+      console.log("schema.prisma matches the migrations; nothing to write.");
+      return;
+    }
+    const stamp = new Date().toISOString().replace(/\D/g, "").slice(0, 14);
+    const dir = join(MIGRATIONS_DIR, `${stamp}_${name}`);
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, "migration.sql"), `${sql}\n`);
+    console.log(`Wrote ${dir}/migration.sql`);
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS ${scratch} WITH (FORCE)`);
+    await admin.end();
+  }
+});

@@ -1,0 +1,79 @@
+#!/usr/bin/env node
+// The README's two commands land here: `npm start` and `npm test` (also `npm run bench`).
+// Needs only Node.js and npm: pnpm comes through corepack (or npx as a fallback), then the
+// workspace is installed from the lockfile, the Prisma client generated, and the task run.
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const PNPM = "pnpm@10.34.9";
+const task = process.argv[2];
+const passthrough = process.argv.slice(3);
+
+const env = {
+  ...process.env,
+  // Corepack verifies pnpm's signature against npm's keys; registry mirrors do not serve them.
+  COREPACK_INTEGRITY_KEYS: process.env.COREPACK_INTEGRITY_KEYS ?? "0",
+  COREPACK_ENABLE_DOWNLOAD_PROMPT: "0",
+  // The Electron binary cannot be downloaded here and is not needed to build or test the console.
+  ELECTRON_SKIP_BINARY_DOWNLOAD: "1",
+  PRISMA_HIDE_UPDATE_MESSAGE: "1",
+  CHECKPOINT_DISABLE: "1",
+};
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { cwd: root, env, stdio: "inherit", shell: process.platform === "win32", ...opts });
+  return r.status ?? 1;
+}
+
+function pnpmCommand() {
+  const viaCorepack = spawnSync("corepack", ["pnpm", "--version"], {
+    cwd: root,
+    env,
+    stdio: "pipe",
+    shell: process.platform === "win32",
+  });
+  if (viaCorepack.status === 0) return ["corepack", ["pnpm"]];
+  return ["npx", ["--yes", PNPM]];
+}
+
+function pnpm(args) {
+  const [cmd, pre] = pnpmCommand();
+  return run(cmd, [...pre, ...args]);
+}
+
+function must(status, what) {
+  if (status !== 0) {
+    console.error(`cita: ${what} failed (exit ${status})`);
+    process.exit(status);
+  }
+}
+
+const tasks = {
+  install() {
+    const frozen = existsSync(`${root}/pnpm-lock.yaml`) ? ["--frozen-lockfile"] : [];
+    must(pnpm(["install", ...frozen, "--reporter=append-only"]), "install");
+    must(run(process.execPath, ["scripts/prisma-generate.mjs"]), "prisma generate");
+  },
+  start() {
+    tasks.install();
+    return pnpm(["run", "server", ...passthrough]);
+  },
+  test() {
+    tasks.install();
+    must(pnpm(["run", "lint"]), "lint");
+    must(pnpm(["run", "typecheck"]), "typecheck");
+    return pnpm(["run", "test:run", ...passthrough]);
+  },
+  bench() {
+    tasks.install();
+    return pnpm(["run", "bench:run", ...passthrough]);
+  },
+};
+
+if (!tasks[task]) {
+  console.error(`usage: node scripts/cita.mjs <${Object.keys(tasks).join("|")}>`);
+  process.exit(2);
+}
+process.exit(tasks[task]() ?? 0);
