@@ -44,7 +44,7 @@ function fmt(n: number): string {
 export function formatTable(rows: { bench: string; f: Figure }[]): string {
   const header = ["benchmark", "figure", "value", "baseline", "baseline value", "ratio", "target", ""];
   const body = rows.map(({ bench, f }) => {
-    const ratio = f.baseline && f.baseline.value ? f.value / f.baseline.value : undefined;
+    const ratio = f.baseline?.value ? f.value / f.baseline.value : undefined;
     const target = f.target
       ? [
           f.target.max !== undefined ? `≤ ${fmt(f.target.max)}` : "",

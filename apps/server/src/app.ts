@@ -24,7 +24,7 @@ export async function startApp(
   const secrets = await loadSecrets(config);
   const fc = createFieldCrypto(secrets.dataKey);
   const database = await openDatabase(config, fc, log);
-  const services: AppServices = { config, db: database.db, fc, log, clock };
+  const services: AppServices = { config, db: database.db, fc, log, clock, authSecret: secrets.authSecret };
   let app: FastifyInstance;
   try {
     app = await buildServer(services);

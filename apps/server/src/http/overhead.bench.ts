@@ -33,6 +33,7 @@ export const benchmarks: Benchmark[] = [
         db: createDb("postgresql://bench@127.0.0.1:1/none"),
         fc: createFieldCrypto(Buffer.alloc(32, 1)),
         log: createLogger("silent"),
+        authSecret: "test-secret-test-secret-test-secret",
         clock: () => new Date(),
       });
       await app.listen({ port: 0, host: "127.0.0.1" });

@@ -15,6 +15,7 @@ beforeAll(async () => {
     db: t.db,
     fc: t.fc,
     log: createLogger("silent"),
+    authSecret: "test-secret-test-secret-test-secret",
     clock: () => new Date("2026-03-10T09:00:00Z"),
   });
 });

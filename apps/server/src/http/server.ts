@@ -2,6 +2,7 @@
 import { randomUUID } from "node:crypto";
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from "@trpc/server/adapters/fastify";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
+import { verifyAccessToken } from "../auth/access-token.ts";
 import { pendingMigrations } from "../db/migrate.ts";
 import type { AppServices } from "../trpc/context.ts";
 import { type AppRouter, appRouter } from "../trpc/router.ts";
@@ -9,6 +10,11 @@ import { type AppRouter, appRouter } from "../trpc/router.ts";
 export interface BuildServerOptions {
   /** Max request body in bytes (webhooks are small; this guards memory). */
   bodyLimit?: number;
+}
+
+function authFromHeader(header: string | undefined, services: AppServices) {
+  const token = header?.startsWith("Bearer ") ? header.slice(7) : undefined;
+  return token ? verifyAccessToken(token, services.authSecret, services.clock()) : null;
 }
 
 export async function buildServer(services: AppServices, opts: BuildServerOptions = {}): Promise<FastifyInstance> {
@@ -56,7 +62,13 @@ export async function buildServer(services: AppServices, opts: BuildServerOption
     prefix: "/trpc",
     trpcOptions: {
       router: appRouter,
-      createContext: ({ req }) => ({ ...services, requestId: String(req.id), ip: req.ip }),
+      createContext: ({ req }) => ({
+        ...services,
+        requestId: String(req.id),
+        ip: req.ip,
+        userAgent: req.headers["user-agent"] ?? null,
+        auth: authFromHeader(req.headers.authorization, services),
+      }),
       onError: ({ path, error, ctx }) => {
         if (error.code === "INTERNAL_SERVER_ERROR") {
           services.log.error({ err: error.cause ?? error, path, requestId: ctx?.requestId }, "tRPC procedure failed");

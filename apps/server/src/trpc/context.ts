@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { AccessClaims } from "../auth/access-token.ts";
 import type { AppConfig } from "../config/env.ts";
 import type { FieldCrypto } from "../crypto/field-crypto.ts";
 import type { Db } from "../db/client.ts";
@@ -10,9 +11,14 @@ export interface AppServices {
   fc: FieldCrypto;
   log: Logger;
   clock: () => Date;
+  /** HMAC secret for access tokens. */
+  authSecret: string;
 }
 
 export interface AppContext extends AppServices {
   requestId: string;
   ip: string;
+  userAgent: string | null;
+  /** Verified access-token claims, or null for an anonymous caller. */
+  auth: AccessClaims | null;
 }

@@ -1,13 +1,23 @@
 import { initTRPC } from "@trpc/server";
+import type { Permission } from "../auth/permissions.ts";
 import { appErrorShape, toTrpcError } from "../errors/map-error.ts";
 import type { AppContext } from "./context.ts";
 
-const t = initTRPC.context<AppContext>().create({
-  errorFormatter({ shape, error }) {
-    const app = appErrorShape(error);
-    return { ...shape, data: { ...shape.data, stack: undefined, ...(app ?? {}) } };
-  },
-});
+/** Every procedure declares who may call it: a permission, or `public: true`. */
+export interface ProcedureMeta {
+  permission?: Permission;
+  public?: boolean;
+}
+
+const t = initTRPC
+  .context<AppContext>()
+  .meta<ProcedureMeta>()
+  .create({
+    errorFormatter({ shape, error }) {
+      const app = appErrorShape(error);
+      return { ...shape, data: { ...shape.data, stack: undefined, ...(app ?? {}) } };
+    },
+  });
 
 /** Turns domain errors into tRPC errors once, for every procedure. */
 const mapErrors = t.middleware(async ({ next }) => {
@@ -17,6 +27,6 @@ const mapErrors = t.middleware(async ({ next }) => {
 });
 
 export const router = t.router;
-export const publicProcedure = t.procedure.use(mapErrors);
+export const baseProcedure = t.procedure.use(mapErrors);
 export const createCallerFactory = t.createCallerFactory;
 export const middleware = t.middleware;

@@ -1,14 +1,36 @@
 import { z } from "zod";
-import { publicProcedure, router } from "./init.ts";
+import { router } from "./init.ts";
+import { publicProcedure } from "./procedures.ts";
+import { auditRouter } from "./routers/audit.ts";
+import { authRouter } from "./routers/auth.ts";
+import { availabilityRouter } from "./routers/availability.ts";
+import { bookingsRouter } from "./routers/bookings.ts";
+import { changesRouter } from "./routers/changes.ts";
+import { customersRouter } from "./routers/customers.ts";
+import { locationsRouter } from "./routers/locations.ts";
+import { servicesRouter } from "./routers/services.ts";
+import { staffRouter } from "./routers/staff.ts";
 
+const systemRouter = router({
+  /** A no-op query: the benchmark's measure of tRPC's per-request overhead. */
+  ping: publicProcedure.output(z.object({ ok: z.literal(true) })).query(() => ({ ok: true as const })),
+  info: publicProcedure
+    .output(z.object({ name: z.string(), env: z.string(), time: z.string() }))
+    .query(({ ctx }) => ({ name: "Cita", env: ctx.config.CITA_ENV, time: ctx.clock().toISOString() })),
+});
+
+/** One file per area under routers/; each stays thin (validate, authorize, call the domain). */
 export const appRouter = router({
-  system: router({
-    /** A no-op query: the benchmark's measure of tRPC's per-request overhead. */
-    ping: publicProcedure.output(z.object({ ok: z.literal(true) })).query(() => ({ ok: true as const })),
-    info: publicProcedure
-      .output(z.object({ name: z.string(), env: z.string(), time: z.string() }))
-      .query(({ ctx }) => ({ name: "Cita", env: ctx.config.CITA_ENV, time: ctx.clock().toISOString() })),
-  }),
+  system: systemRouter,
+  auth: authRouter,
+  locations: locationsRouter,
+  services: servicesRouter,
+  staff: staffRouter,
+  availability: availabilityRouter,
+  bookings: bookingsRouter,
+  customers: customersRouter,
+  audit: auditRouter,
+  changes: changesRouter,
 });
 
 export type AppRouter = typeof appRouter;
