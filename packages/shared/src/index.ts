@@ -1,2 +1,9 @@
 // Types and zod schemas shared by the server and the console. One file per area; re-exported here.
+
+export * from "./audit.ts";
+export * from "./auth.ts";
+export * from "./catalog.ts";
+export * from "./changes.ts";
 export * from "./common.ts";
+export * from "./customers.ts";
+export * from "./staff.ts";

@@ -1,0 +1,32 @@
+// The audit trail: who did what, newest first.
+import { z } from "zod";
+import { isoInstant, pageInput } from "./common.ts";
+
+export const ACTOR_TYPES = ["staff", "customer", "agent", "job", "system"] as const;
+export const actorType = z.enum(ACTOR_TYPES);
+
+export const auditListInput = pageInput.extend({
+  entityType: z.string().max(60).optional(),
+  entityId: z.string().max(100).optional(),
+  actorType: actorType.optional(),
+  actorId: z.string().max(100).optional(),
+  /** Inclusive lower bound. */
+  from: isoInstant.optional(),
+  /** Exclusive upper bound. */
+  to: isoInstant.optional(),
+});
+export type AuditListInput = z.input<typeof auditListInput>;
+
+export const auditEntry = z.object({
+  id: z.string(),
+  at: isoInstant,
+  actorType,
+  actorId: z.string().nullable(),
+  /** Display name when the actor is a staff member. */
+  actorName: z.string().nullable(),
+  action: z.string(),
+  entityType: z.string(),
+  entityId: z.string(),
+  data: z.unknown(),
+});
+export const auditListOutput = z.object({ items: z.array(auditEntry), nextCursor: z.string().nullable() });

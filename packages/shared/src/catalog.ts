@@ -1,0 +1,215 @@
+// Locations (opening hours, closures, booking policy) and the service catalogue.
+import { z } from "zod";
+import { localDate, uuid } from "./common.ts";
+
+/** Minutes from local midnight; 1440 is allowed as an end ("until midnight"). */
+export const minuteOfDay = z
+  .number()
+  .int("must be whole minutes")
+  .min(0, "must be between 0 and 1440 minutes")
+  .max(1440, "must be between 0 and 1440 minutes");
+/** ISO weekday: 1 = Monday … 7 = Sunday. */
+export const isoWeekday = z
+  .number()
+  .int()
+  .min(1, "weekday must be 1 (Monday) to 7 (Sunday)")
+  .max(7, "weekday must be 1 (Monday) to 7 (Sunday)");
+/** The version of the row the client based its edit on (optimistic concurrency). */
+export const rowVersion = z.number().int().min(1);
+
+// ───────────────────────────── Locations ─────────────────────────────
+
+export const openingHours = z.object({ weekday: isoWeekday, startMinute: minuteOfDay, endMinute: minuteOfDay });
+export type OpeningHours = z.infer<typeof openingHours>;
+
+export const closureView = z.object({ id: uuid, date: localDate, reason: z.string() });
+
+export const locationView = z.object({
+  id: uuid,
+  slug: z.string(),
+  name: z.string(),
+  addressLine: z.string(),
+  city: z.string(),
+  postalCode: z.string(),
+  country: z.string(),
+  phone: z.string().nullable(),
+  timeZone: z.string(),
+  currency: z.string(),
+  defaultLanguage: z.string(),
+  slotStepMinutes: z.number().int(),
+  minNoticeMinutes: z.number().int(),
+  horizonDays: z.number().int(),
+  holdMinutes: z.number().int(),
+  cancellationWindowHours: z.number().int(),
+  lateCancelKeepsDeposit: z.boolean(),
+  noShowKeepsDeposit: z.boolean(),
+  version: z.number().int(),
+  hours: z.array(openingHours),
+  closures: z.array(closureView),
+});
+export type LocationView = z.infer<typeof locationView>;
+
+const nonEmpty = (what: string, max = 200) =>
+  z.string().trim().min(1, `${what} cannot be empty`).max(max, `${what} is too long (max ${max} characters)`);
+
+export const locationUpdateInput = z.object({
+  version: rowVersion,
+  name: nonEmpty("Name").optional(),
+  addressLine: nonEmpty("Address").optional(),
+  city: nonEmpty("City", 100).optional(),
+  postalCode: nonEmpty("Postal code", 20).optional(),
+  phone: z.string().trim().max(40).nullable().optional(),
+  /** IANA zone, e.g. Europe/Madrid (checked on the server). */
+  timeZone: z.string().trim().min(1).max(64).optional(),
+  slotStepMinutes: z
+    .number()
+    .int()
+    .min(5, "Slot step must be at least 5 minutes")
+    .max(120, "Slot step must be at most 120 minutes")
+    .refine((n) => 1440 % n === 0, "Slot step must divide the day evenly (e.g. 5, 10, 15, 20, 30, 60)")
+    .optional(),
+  minNoticeMinutes: z.number().int().min(0).max(10_080, "Minimum notice can be at most 7 days").optional(),
+  horizonDays: z
+    .number()
+    .int()
+    .min(1, "Horizon must be at least 1 day")
+    .max(730, "Horizon can be at most 730 days")
+    .optional(),
+  holdMinutes: z
+    .number()
+    .int()
+    .min(5, "A hold must last at least 5 minutes")
+    .max(1440, "A hold can last at most 24 hours")
+    .optional(),
+  cancellationWindowHours: z.number().int().min(0).max(720, "Cancellation window can be at most 720 hours").optional(),
+  lateCancelKeepsDeposit: z.boolean().optional(),
+  noShowKeepsDeposit: z.boolean().optional(),
+});
+export type LocationUpdateInput = z.infer<typeof locationUpdateInput>;
+
+export const locationSetHoursInput = z.object({
+  version: rowVersion,
+  hours: z.array(openingHours).max(50),
+});
+export const locationAddClosureInput = z.object({
+  date: localDate,
+  reason: nonEmpty("Reason"),
+  version: rowVersion.optional(),
+});
+export const locationRemoveClosureInput = z.object({ closureId: uuid, version: rowVersion.optional() });
+
+// ───────────────────────────── Services ─────────────────────────────
+
+export const DEPOSIT_RULES = ["none", "fixed", "percent"] as const;
+export const depositRule = z.enum(DEPOSIT_RULES);
+
+const minutes = (what: string) =>
+  z.number().int(`${what} must be whole minutes`).min(0, `${what} cannot be negative`).max(1440);
+const cents = (what: string) =>
+  z.number().int(`${what} must be in whole cents`).min(0, `${what} cannot be negative`).max(10_000_000);
+
+export const serviceFields = z.object({
+  slug: z
+    .string()
+    .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "Slug must be lowercase letters, digits and dashes")
+    .max(80)
+    .optional(),
+  nameEs: nonEmpty("Spanish name", 120),
+  nameEn: nonEmpty("English name", 120),
+  descriptionEs: z.string().max(2000).nullable().optional(),
+  descriptionEn: z.string().max(2000).nullable().optional(),
+  category: nonEmpty("Category", 60),
+  durationMinutes: minutes("Duration").refine((n) => n > 0, "Duration must be more than 0 minutes"),
+  processingMinutes: minutes("Processing time").default(0),
+  finishingMinutes: minutes("Finishing time").default(0),
+  bufferBeforeMinutes: minutes("Buffer before").default(0),
+  bufferAfterMinutes: minutes("Buffer after").default(0),
+  priceCents: cents("Price"),
+  depositRule: depositRule.default("none"),
+  /** Cents when fixed, percent (0–100) when percent, 0 when none. */
+  depositValue: z.number().int().min(0, "Deposit cannot be negative").default(0),
+  sortOrder: z.number().int().min(0).default(0),
+});
+
+export const serviceCreateInput = serviceFields;
+export type ServiceCreateInput = z.input<typeof serviceCreateInput>;
+
+export const serviceUpdateInput = z.object({
+  serviceId: uuid,
+  version: rowVersion,
+  ...serviceFields.omit({ slug: true }).partial().shape,
+  // `.partial()` keeps the defaults; updates must leave absent fields alone.
+  processingMinutes: minutes("Processing time").optional(),
+  finishingMinutes: minutes("Finishing time").optional(),
+  bufferBeforeMinutes: minutes("Buffer before").optional(),
+  bufferAfterMinutes: minutes("Buffer after").optional(),
+  depositRule: depositRule.optional(),
+  depositValue: z.number().int().min(0, "Deposit cannot be negative").optional(),
+  sortOrder: z.number().int().min(0).optional(),
+});
+export type ServiceUpdateInput = z.input<typeof serviceUpdateInput>;
+
+export const serviceArchiveInput = z.object({
+  serviceId: uuid,
+  version: rowVersion,
+  archived: z.boolean().default(true),
+});
+
+export const staffServiceOverride = z.object({
+  staffId: uuid,
+  durationMinutes: minutes("Duration")
+    .refine((n) => n > 0, "Duration must be more than 0 minutes")
+    .nullable()
+    .optional(),
+  processingMinutes: minutes("Processing time").nullable().optional(),
+  finishingMinutes: minutes("Finishing time").nullable().optional(),
+  priceCents: cents("Price").nullable().optional(),
+});
+export const serviceSetStaffInput = z.object({
+  serviceId: uuid,
+  version: rowVersion,
+  staff: z.array(staffServiceOverride).max(200),
+});
+
+export const serviceStaffView = z.object({
+  staffId: uuid,
+  displayName: z.string(),
+  durationMinutes: z.number().int().nullable(),
+  processingMinutes: z.number().int().nullable(),
+  finishingMinutes: z.number().int().nullable(),
+  priceCents: z.number().int().nullable(),
+});
+
+export const serviceView = z.object({
+  id: uuid,
+  slug: z.string(),
+  nameEs: z.string(),
+  nameEn: z.string(),
+  descriptionEs: z.string().nullable(),
+  descriptionEn: z.string().nullable(),
+  category: z.string(),
+  durationMinutes: z.number().int(),
+  processingMinutes: z.number().int(),
+  finishingMinutes: z.number().int(),
+  bufferBeforeMinutes: z.number().int(),
+  bufferAfterMinutes: z.number().int(),
+  priceCents: z.number().int(),
+  depositRule,
+  depositValue: z.number().int(),
+  active: z.boolean(),
+  sortOrder: z.number().int(),
+  version: z.number().int(),
+  staff: z.array(serviceStaffView),
+});
+export type ServiceView = z.infer<typeof serviceView>;
+
+export const serviceListInput = z
+  .object({ includeArchived: z.boolean().default(false) })
+  .default({ includeArchived: false });
+
+export const serviceSearchInput = z.object({
+  query: z.string().trim().min(1, "Type something to search for").max(100),
+  includeArchived: z.boolean().default(false),
+  limit: z.number().int().min(1).max(50).default(10),
+});
+export const serviceSearchHit = z.object({ service: serviceView, score: z.number() });
