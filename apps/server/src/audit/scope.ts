@@ -2,7 +2,7 @@
 // location it acts on. Plus the one helper every write ends with (audit row, then change row).
 import { type Actor, appendAudit, appendChange } from "../changes/change-log.ts";
 import type { FieldCrypto } from "../crypto/field-crypto.ts";
-import type { Db, Tx } from "../db/client.ts";
+import { type Db, Prisma, type Tx } from "../db/client.ts";
 import { AppError } from "../errors/app-error.ts";
 import type { ChangeOp, StaffRole } from "../generated/prisma/enums.ts";
 
@@ -136,4 +136,9 @@ export function scopeFrom(ctx: {
     role: ctx.auth.role,
     locationId: ctx.auth.loc,
   };
+}
+
+/** A unique constraint was violated (e.g. two writers racing for the same email). */
+export function isUniqueViolation(e: unknown): boolean {
+  return e instanceof Prisma.PrismaClientKnownRequestError && e.code === "P2002";
 }

@@ -2,7 +2,7 @@
 // deposit rule; which stylists do each service with their own timing/price; fuzzy search.
 import type { ServiceView } from "@cita/shared";
 import { bumpVersion, recordWrite, type Scope } from "../audit/scope.ts";
-import { Prisma, type Tx } from "../db/client.ts";
+import type { Prisma, Tx } from "../db/client.ts";
 import { AppError } from "../errors/app-error.ts";
 import type { DepositRule } from "../generated/prisma/enums.ts";
 
@@ -158,10 +158,6 @@ export async function searchServices(
   const rows = await scope.db.service.findMany({ where: { id: { in: hits.map((h) => h.id) } }, include });
   const byId = new Map(rows.map((r) => [r.id, r]));
   return hits.map((h) => ({ service: view(byId.get(h.id)!), score: Math.round(h.score * 1000) / 1000 }));
-}
-
-function uniqueViolation(e: unknown): boolean {
-  return e instanceof Prisma.PrismaClientKnownRequestError && e.code === "P2002";
 }
 
 export async function createService(scope: Scope, input: ServiceFields & { slug?: string }): Promise<ServiceView> {
