@@ -7,3 +7,4 @@ export * from "./changes.ts";
 export * from "./common.ts";
 export * from "./customers.ts";
 export * from "./staff.ts";
+export * from "./bookings.ts";

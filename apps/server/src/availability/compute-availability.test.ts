@@ -20,9 +20,18 @@ function service(id: string, duration: number, extra: Partial<ServiceSpec> = {})
   };
 }
 
-function stylist(id: string, services: string[], opts: Partial<StaffAvailability> & { hours?: [number, number] } = {}): StaffAvailability {
+function stylist(
+  id: string,
+  services: string[],
+  opts: Partial<StaffAvailability> & { hours?: [number, number] } = {},
+): StaffAvailability {
   const [start, end] = opts.hours ?? [H(9), H(18)];
-  const weekly: WeeklyBlock[] = ALL_WEEK.map((weekday) => ({ weekday, kind: "work", startMinute: start, endMinute: end }));
+  const weekly: WeeklyBlock[] = ALL_WEEK.map((weekday) => ({
+    weekday,
+    kind: "work",
+    startMinute: start,
+    endMinute: end,
+  }));
   return {
     id,
     name: id,
@@ -33,7 +42,9 @@ function stylist(id: string, services: string[], opts: Partial<StaffAvailability
   };
 }
 
-function query(partial: Partial<AvailabilityQuery> & Pick<AvailabilityQuery, "services" | "staff" | "items">): AvailabilityQuery {
+function query(
+  partial: Partial<AvailabilityQuery> & Pick<AvailabilityQuery, "services" | "staff" | "items">,
+): AvailabilityQuery {
   return {
     now: new Date("2026-03-09T00:00:00Z"),
     fromDate: "2026-03-10",
@@ -57,7 +68,11 @@ const times = (slots: { localTime: string }[]) => slots.map((s) => s.localTime);
 describe("computeAvailability", () => {
   it("offers each step of the stylist's day where the service fits", () => {
     const slots = computeAvailability(
-      query({ services: [service("cut", 30)], staff: [stylist("ana", ["cut"], { hours: [H(10), H(12)] })], items: [{ serviceId: "cut", staffId: "ana" }] }),
+      query({
+        services: [service("cut", 30)],
+        staff: [stylist("ana", ["cut"], { hours: [H(10), H(12)] })],
+        items: [{ serviceId: "cut", staffId: "ana" }],
+      }),
     );
     expect(times(slots)).toEqual(["10:00", "10:15", "10:30", "10:45", "11:00", "11:15", "11:30"]);
     expect(slots[0]!.start.toISOString()).toBe("2026-03-10T09:00:00.000Z"); // CET = UTC+1
@@ -70,9 +85,23 @@ describe("computeAvailability", () => {
       { weekday: 2, kind: "break", startMinute: H(12), endMinute: H(13) },
     ];
     const busy = [{ start: madrid("2026-03-10", H(10, 30)), end: madrid("2026-03-10", H(11)) }];
-    const base = { services: [service("cut", 30)], staff: [stylist("ana", ["cut"], { weekly, busy })], items: [{ serviceId: "cut", staffId: "ana" }] };
-    expect(times(computeAvailability(query(base)))).toEqual(["10:00", "11:00", "11:15", "11:30", "13:00", "13:15", "13:30"]);
-    const noticed = computeAvailability(query({ ...base, now: new Date(madrid("2026-03-10", H(10, 50))), location: { minNoticeMinutes: 60 } as never }));
+    const base = {
+      services: [service("cut", 30)],
+      staff: [stylist("ana", ["cut"], { weekly, busy })],
+      items: [{ serviceId: "cut", staffId: "ana" }],
+    };
+    expect(times(computeAvailability(query(base)))).toEqual([
+      "10:00",
+      "11:00",
+      "11:15",
+      "11:30",
+      "13:00",
+      "13:15",
+      "13:30",
+    ]);
+    const noticed = computeAvailability(
+      query({ ...base, now: new Date(madrid("2026-03-10", H(10, 50))), location: { minNoticeMinutes: 60 } as never }),
+    );
     expect(times(noticed)).toEqual(["13:00", "13:15", "13:30"]);
     expect(computeAvailability(query({ ...base, location: { closures: ["2026-03-10"] } as never }))).toEqual([]);
     expect(computeAvailability(query({ ...base, location: { horizonDays: 1 } as never }))).toEqual([]);
@@ -82,7 +111,9 @@ describe("computeAvailability", () => {
     const base = { services: [service("cut", 60)], items: [{ serviceId: "cut", staffId: "ana" }] };
     const off = stylist("ana", ["cut"], { overrides: [{ date: "2026-03-10", kind: "off" }] });
     expect(computeAvailability(query({ ...base, staff: [off] }))).toEqual([]);
-    const custom = stylist("ana", ["cut"], { overrides: [{ date: "2026-03-10", kind: "custom_hours", startMinute: H(15), endMinute: H(16, 30) }] });
+    const custom = stylist("ana", ["cut"], {
+      overrides: [{ date: "2026-03-10", kind: "custom_hours", startMinute: H(15), endMinute: H(16, 30) }],
+    });
     expect(times(computeAvailability(query({ ...base, staff: [custom] })))).toEqual(["15:00", "15:15", "15:30"]);
   });
 
@@ -141,8 +172,14 @@ describe("computeAvailability", () => {
   it("chains a two-service visit back to back and returns it as one option", () => {
     const slots = computeAvailability(
       query({
-        services: [service("cut", 45, { priceCents: 3500 }), service("colour", 30, { processingMinutes: 35, finishingMinutes: 20, priceCents: 4500 })],
-        staff: [stylist("laura", ["cut", "colour"], { hours: [H(10), H(13)] }), stylist("carlos", ["cut"], { hours: [H(10), H(13)] })],
+        services: [
+          service("cut", 45, { priceCents: 3500 }),
+          service("colour", 30, { processingMinutes: 35, finishingMinutes: 20, priceCents: 4500 }),
+        ],
+        staff: [
+          stylist("laura", ["cut", "colour"], { hours: [H(10), H(13)] }),
+          stylist("carlos", ["cut"], { hours: [H(10), H(13)] }),
+        ],
         items: [
           { serviceId: "cut", staffId: "carlos" },
           { serviceId: "colour", staffId: "laura" },
@@ -151,10 +188,12 @@ describe("computeAvailability", () => {
     );
     const first = slots[0]!;
     expect(first.localTime).toBe("10:00");
-    expect(first.items.map((i) => [i.staffId, new Date(i.start).toISOString(), new Date(i.end).toISOString()])).toEqual([
-      ["carlos", "2026-03-10T09:00:00.000Z", "2026-03-10T09:45:00.000Z"],
-      ["laura", "2026-03-10T09:45:00.000Z", "2026-03-10T11:10:00.000Z"],
-    ]);
+    expect(first.items.map((i) => [i.staffId, new Date(i.start).toISOString(), new Date(i.end).toISOString()])).toEqual(
+      [
+        ["carlos", "2026-03-10T09:00:00.000Z", "2026-03-10T09:45:00.000Z"],
+        ["laura", "2026-03-10T09:45:00.000Z", "2026-03-10T11:10:00.000Z"],
+      ],
+    );
     expect(first.priceCents).toBe(8000);
     expect(first.end.toISOString()).toBe("2026-03-10T11:10:00.000Z");
     // Laura finishes by 13:00: the last visit starts when cut + colour (45 + 85 min) still fits.
@@ -164,7 +203,10 @@ describe("computeAvailability", () => {
   it("lets one stylist do both services of a visit", () => {
     const slots = computeAvailability(
       query({
-        services: [service("colour", 30, { processingMinutes: 30, finishingMinutes: 15, bufferAfterMinutes: 10 }), service("cut", 30)],
+        services: [
+          service("colour", 30, { processingMinutes: 30, finishingMinutes: 15, bufferAfterMinutes: 10 }),
+          service("cut", 30),
+        ],
         staff: [stylist("laura", ["cut", "colour"], { hours: [H(10), H(12)] })],
         items: [
           { serviceId: "colour", staffId: null },
@@ -188,8 +230,13 @@ describe("computeAvailability", () => {
   });
 
   it("uses a stylist's own duration and price", () => {
-    const staff = stylist("laura", ["cut"], { hours: [H(10), H(11)], skills: new Map([["cut", { durationMinutes: 50, priceCents: 5000 }]]) });
-    const slots = computeAvailability(query({ services: [service("cut", 30)], staff: [staff], items: [{ serviceId: "cut", staffId: "laura" }] }));
+    const staff = stylist("laura", ["cut"], {
+      hours: [H(10), H(11)],
+      skills: new Map([["cut", { durationMinutes: 50, priceCents: 5000 }]]),
+    });
+    const slots = computeAvailability(
+      query({ services: [service("cut", 30)], staff: [staff], items: [{ serviceId: "cut", staffId: "laura" }] }),
+    );
     expect(times(slots)).toEqual(["10:00"]);
     expect(slots[0]!.priceCents).toBe(5000);
   });
@@ -263,12 +310,30 @@ describe("properties (fast-check)", () => {
     { maxLength: 6 },
   );
   const arbStaff = fc
-    .tuple(fc.integer({ min: H(8), max: H(12) }), fc.integer({ min: H(13), max: H(20) }), arbBusy, fc.subarray(["a", "b", "c"], { minLength: 1 }))
+    .tuple(
+      fc.integer({ min: H(8), max: H(12) }),
+      fc.integer({ min: H(13), max: H(20) }),
+      arbBusy,
+      fc.subarray(["a", "b", "c"], { minLength: 1 }),
+    )
     .map(([start, end, busy, skills]) => ({ start, end, busy, skills }));
   const arbService = (id: string) =>
     fc
-      .tuple(fc.integer({ min: 10, max: 90 }), fc.integer({ min: 0, max: 45 }), fc.integer({ min: 0, max: 30 }), fc.integer({ min: 0, max: 15 }), fc.integer({ min: 0, max: 15 }))
-      .map(([d, p, f, bb, ba]) => service(id, d, { processingMinutes: p, finishingMinutes: p ? f : 0, bufferBeforeMinutes: bb, bufferAfterMinutes: ba }));
+      .tuple(
+        fc.integer({ min: 10, max: 90 }),
+        fc.integer({ min: 0, max: 45 }),
+        fc.integer({ min: 0, max: 30 }),
+        fc.integer({ min: 0, max: 15 }),
+        fc.integer({ min: 0, max: 15 }),
+      )
+      .map(([d, p, f, bb, ba]) =>
+        service(id, d, {
+          processingMinutes: p,
+          finishingMinutes: p ? f : 0,
+          bufferBeforeMinutes: bb,
+          bufferAfterMinutes: ba,
+        }),
+      );
 
   it("never offers a slot whose blocking segments overlap the stylist's busy time or leave their hours", () => {
     fc.assert(
@@ -277,11 +342,14 @@ describe("properties (fast-check)", () => {
         fc.tuple(arbService("a"), arbService("b"), arbService("c")),
         fc.array(fc.constantFrom("a", "b", "c"), { minLength: 1, maxLength: 2 }),
         (staffSpecs, services, visit) => {
-          const staff = staffSpecs.map((s, i) =>
-            stylist(`s${i}`, s.skills, { hours: [s.start, s.end], busy: s.busy }),
-          );
+          const staff = staffSpecs.map((s, i) => stylist(`s${i}`, s.skills, { hours: [s.start, s.end], busy: s.busy }));
           const slots = computeAvailability(
-            query({ services, staff, items: visit.map((serviceId) => ({ serviceId, staffId: null })), location: { slotStepMinutes: 5 } as never }),
+            query({
+              services,
+              staff,
+              items: visit.map((serviceId) => ({ serviceId, staffId: null })),
+              location: { slotStepMinutes: 5 } as never,
+            }),
           );
           for (const slot of slots) {
             for (const item of slot.items) {

@@ -14,15 +14,7 @@
 // state, so the same query always gives the same answer.
 import { addDays, localToUtc, toLocal, weekdayOf } from "../time/zoned.ts";
 import { covers, firstEndingAfter, intersect, mergeSorted, sortIntervals, subtract } from "./intervals.ts";
-import type {
-  AvailabilityQuery,
-  Interval,
-  ServiceSpec,
-  Slot,
-  SlotItem,
-  StaffAvailability,
-  Timing,
-} from "./types.ts";
+import type { AvailabilityQuery, Interval, ServiceSpec, Slot, SlotItem, StaffAvailability, Timing } from "./types.ts";
 
 const MIN = 60_000;
 
@@ -84,7 +76,10 @@ export function blockingSegments(start: number, t: Timing): Interval[] {
   return mergeSorted(segs);
 }
 
-export function timingFor(service: ServiceSpec, staff: StaffAvailability): { timing: Timing; priceCents: number } | null {
+export function timingFor(
+  service: ServiceSpec,
+  staff: StaffAvailability,
+): { timing: Timing; priceCents: number } | null {
   const skill = staff.skills.get(service.id);
   if (!skill) return null;
   return {
@@ -212,10 +207,21 @@ function assign(
     if (!segs.every((s) => covers(c.free, s.start, s.end))) continue;
     // The same stylist may do two items of one visit: their own segments must not collide.
     const mine = chosen.filter((x) => x.staffId === c.staff.id);
-    if (mine.some((x) => blockingSegments(x.start, x.timing).some((a) => segs.some((b) => a.start < b.end && b.start < a.end)))) {
+    if (
+      mine.some((x) =>
+        blockingSegments(x.start, x.timing).some((a) => segs.some((b) => a.start < b.end && b.start < a.end)),
+      )
+    ) {
       continue;
     }
-    const item: SlotItem = { serviceId: service.id, staffId: c.staff.id, start, end, priceCents: t.priceCents, timing: t.timing };
+    const item: SlotItem = {
+      serviceId: service.id,
+      staffId: c.staff.id,
+      start,
+      end,
+      priceCents: t.priceCents,
+      timing: t.timing,
+    };
     const rest = assign(requested, index + 1, end, window, byLoad, day, [...chosen, item]);
     if (rest) return rest;
   }

@@ -15,21 +15,42 @@ export async function findSlots(db: Tx, p: LoadAvailabilityParams): Promise<Slot
  */
 export async function nearestAlternatives(
   db: Tx,
-  p: { locationId: string; items: VisitItemRequest[]; around: Date; timeZone: string; now: Date; count?: number; excludeBookingId?: string },
+  p: {
+    locationId: string;
+    items: VisitItemRequest[];
+    around: Date;
+    timeZone: string;
+    now: Date;
+    count?: number;
+    excludeBookingId?: string;
+  },
 ): Promise<Slot[]> {
   const count = p.count ?? 4;
   const day = toLocal(p.around, p.timeZone).date;
-  const range = { locationId: p.locationId, fromDate: day, toDate: addDays(day, 3), now: p.now, ...(p.excludeBookingId ? { excludeBookingId: p.excludeBookingId } : {}) };
+  const range = {
+    locationId: p.locationId,
+    fromDate: day,
+    toDate: addDays(day, 3),
+    now: p.now,
+    ...(p.excludeBookingId ? { excludeBookingId: p.excludeBookingId } : {}),
+  };
   const distance = (s: Slot) => Math.abs(s.start.getTime() - p.around.getTime());
   const sameStaff = await findSlots(db, { ...range, items: p.items });
-  const anyStaff = p.items.some((i) => i.staffId) ? await findSlots(db, { ...range, items: p.items.map((i) => ({ ...i, staffId: null })) }) : [];
+  const anyStaff = p.items.some((i) => i.staffId)
+    ? await findSlots(db, { ...range, items: p.items.map((i) => ({ ...i, staffId: null })) })
+    : [];
   const seen = new Set<string>();
   const out: Slot[] = [];
   // Half from the same stylists (nearest times), the rest from anyone qualified (often the same time).
   const fromSame = anyStaff.length ? Math.ceil(count / 2) : count;
-  for (const s of [...sameStaff.sort((a, b) => distance(a) - distance(b)).slice(0, fromSame), ...anyStaff.sort((a, b) => distance(a) - distance(b))]) {
+  for (const s of [
+    ...sameStaff.sort((a, b) => distance(a) - distance(b)).slice(0, fromSame),
+    ...anyStaff.sort((a, b) => distance(a) - distance(b)),
+  ]) {
     if (out.length >= count) break;
-    const theWantedOne = s.start.getTime() === p.around.getTime() && p.items.every((it, k) => !it.staffId || it.staffId === s.items[k]?.staffId);
+    const theWantedOne =
+      s.start.getTime() === p.around.getTime() &&
+      p.items.every((it, k) => !it.staffId || it.staffId === s.items[k]?.staffId);
     if (seen.has(s.id) || theWantedOne) continue;
     seen.add(s.id);
     out.push(s);

@@ -49,12 +49,16 @@ export async function loadAvailabilityQuery(db: Tx, p: LoadAvailabilityParams): 
     where: { id: p.locationId },
     include: {
       hours: true,
-      closures: { where: { date: { gte: new Date(`${p.fromDate}T00:00:00Z`), lte: new Date(`${p.toDate}T00:00:00Z`) } } },
+      closures: {
+        where: { date: { gte: new Date(`${p.fromDate}T00:00:00Z`), lte: new Date(`${p.toDate}T00:00:00Z`) } },
+      },
     },
   });
   if (!location) throw new AppError("NOT_FOUND", "Unknown location");
   const serviceIds = [...new Set(p.items.map((i) => i.serviceId))];
-  const services = await db.service.findMany({ where: { id: { in: serviceIds }, locationId: location.id, active: true } });
+  const services = await db.service.findMany({
+    where: { id: { in: serviceIds }, locationId: location.id, active: true },
+  });
   if (services.length !== serviceIds.length) throw new AppError("NOT_FOUND", "Unknown or archived service");
   const pinned = p.items.map((i) => i.staffId).filter((s): s is string => !!s);
 
@@ -73,7 +77,9 @@ export async function loadAvailabilityQuery(db: Tx, p: LoadAvailabilityParams): 
     include: {
       services: { where: { serviceId: { in: serviceIds } } },
       scheduleBlocks: true,
-      dateOverrides: { where: { date: { gte: new Date(`${p.fromDate}T00:00:00Z`), lte: new Date(`${p.toDate}T00:00:00Z`) } } },
+      dateOverrides: {
+        where: { date: { gte: new Date(`${p.fromDate}T00:00:00Z`), lte: new Date(`${p.toDate}T00:00:00Z`) } },
+      },
       timeOff: { where: { startsAt: { lt: to }, endsAt: { gt: from } } },
     },
   });
@@ -84,17 +90,17 @@ export async function loadAvailabilityQuery(db: Tx, p: LoadAvailabilityParams): 
   const segments = p.ignoreBookings
     ? []
     : await db.bookingSegment.findMany({
-    where: {
-      staffId: { in: staffIds },
-      active: true,
-      startsAt: { lt: to },
-      endsAt: { gt: from },
-      ...(p.excludeBookingId ? { bookingId: { not: p.excludeBookingId } } : {}),
-      // A hold whose time is up no longer blocks anyone, even before the expiry job runs.
-      NOT: { booking: { status: { in: ["held", "pending_deposit"] }, holdExpiresAt: { lte: p.now } } },
-    },
-    select: { staffId: true, startsAt: true, endsAt: true },
-  });
+        where: {
+          staffId: { in: staffIds },
+          active: true,
+          startsAt: { lt: to },
+          endsAt: { gt: from },
+          ...(p.excludeBookingId ? { bookingId: { not: p.excludeBookingId } } : {}),
+          // A hold whose time is up no longer blocks anyone, even before the expiry job runs.
+          NOT: { booking: { status: { in: ["held", "pending_deposit"] }, holdExpiresAt: { lte: p.now } } },
+        },
+        select: { staffId: true, startsAt: true, endsAt: true },
+      });
   const external = await (p.busySource ?? storedExternalBusy).busy(db, staffIds, from, to);
 
   const busy = new Map<string, Interval[]>(staffIds.map((id) => [id, [...(external.get(id) ?? [])]]));
@@ -103,8 +109,18 @@ export async function loadAvailabilityQuery(db: Tx, p: LoadAvailabilityParams): 
   const staffAvailability: StaffAvailability[] = staff.map((s) => ({
     id: s.id,
     name: s.displayName,
-    weekly: s.scheduleBlocks.map((b) => ({ weekday: b.weekday, kind: b.kind, startMinute: b.startMinute, endMinute: b.endMinute })),
-    overrides: s.dateOverrides.map((o) => ({ date: dateOnly(o.date), kind: o.kind, startMinute: o.startMinute, endMinute: o.endMinute })),
+    weekly: s.scheduleBlocks.map((b) => ({
+      weekday: b.weekday,
+      kind: b.kind,
+      startMinute: b.startMinute,
+      endMinute: b.endMinute,
+    })),
+    overrides: s.dateOverrides.map((o) => ({
+      date: dateOnly(o.date),
+      kind: o.kind,
+      startMinute: o.startMinute,
+      endMinute: o.endMinute,
+    })),
     busy: [...busy.get(s.id)!, ...s.timeOff.map((t) => ({ start: t.startsAt.getTime(), end: t.endsAt.getTime() }))],
     skills: new Map(s.services.map((k) => [k.serviceId, k])),
   }));

@@ -2,9 +2,10 @@
 // and the segments that block each stylist, its audit and change-log rows, in one transaction.
 // The exclusion constraint on booking_segment is the guard against double booking; the check
 // against computed availability beforehand only produces a better message.
+
+import { findSlots, nearestAlternatives, slotView } from "../availability/find.ts";
 import type { Actor } from "../changes/change-log.ts";
 import { appendAudit, appendChange } from "../changes/change-log.ts";
-import { findSlots, nearestAlternatives, slotView } from "../availability/find.ts";
 import type { FieldCrypto } from "../crypto/field-crypto.ts";
 import type { Db, Tx } from "../db/client.ts";
 import { AppError } from "../errors/app-error.ts";
@@ -53,9 +54,14 @@ const TX_OPTIONS = { maxWait: 15_000, timeout: 20_000 };
 const MIN = 60_000;
 
 async function planItems(tx: Tx, input: CreateBookingInput) {
-  const services = await tx.service.findMany({ where: { id: { in: input.items.map((i) => i.serviceId) }, locationId: input.locationId, active: true } });
+  const services = await tx.service.findMany({
+    where: { id: { in: input.items.map((i) => i.serviceId) }, locationId: input.locationId, active: true },
+  });
   const skills = await tx.staffService.findMany({
-    where: { OR: input.items.map((i) => ({ staffId: i.staffId, serviceId: i.serviceId })), staff: { active: true, bookable: true, locationId: input.locationId } },
+    where: {
+      OR: input.items.map((i) => ({ staffId: i.staffId, serviceId: i.serviceId })),
+      staff: { active: true, bookable: true, locationId: input.locationId },
+    },
   });
   let cursor = input.startsAt;
   return input.items.map((item, position) => {
@@ -72,7 +78,14 @@ async function planItems(tx: Tx, input: CreateBookingInput) {
     };
     const span = itemSpan(cursor, timing);
     cursor = span.endsAt;
-    return { position, service, staffId: item.staffId, timing, span, priceCents: skill.priceCents ?? service.priceCents };
+    return {
+      position,
+      service,
+      staffId: item.staffId,
+      timing,
+      span,
+      priceCents: skill.priceCents ?? service.priceCents,
+    };
   });
 }
 
@@ -80,7 +93,14 @@ async function planItems(tx: Tx, input: CreateBookingInput) {
  * Holds whose time is up still have active segments until the expiry job runs. Expire the ones in
  * our way first, in this transaction, so they cannot block a real booking.
  */
-export async function expireStaleHoldsOverlapping(tx: Tx, staffIds: string[], from: Date, to: Date, now: Date, actor: Actor) {
+export async function expireStaleHoldsOverlapping(
+  tx: Tx,
+  staffIds: string[],
+  from: Date,
+  to: Date,
+  now: Date,
+  actor: Actor,
+) {
   const stale = await tx.booking.findMany({
     where: {
       status: { in: ["held", "pending_deposit"] },
@@ -92,7 +112,13 @@ export async function expireStaleHoldsOverlapping(tx: Tx, staffIds: string[], fr
   for (const b of stale) {
     await tx.bookingSegment.updateMany({ where: { bookingId: b.id }, data: { active: false } });
     await tx.booking.update({ where: { id: b.id }, data: { status: "expired", version: { increment: 1 } } });
-    await appendAudit(tx, actor, { action: "booking.expired", entityType: "booking", entityId: b.id, locationId: b.locationId, data: { from: b.status, reason: "hold expired" } });
+    await appendAudit(tx, actor, {
+      action: "booking.expired",
+      entityType: "booking",
+      entityId: b.id,
+      locationId: b.locationId,
+      data: { from: b.status, reason: "hold expired" },
+    });
     await appendChange(tx, { entityType: "booking", entityId: b.id, op: "upsert", locationId: b.locationId });
   }
 }
@@ -108,17 +134,25 @@ export async function insertBooking(
   const now = deps.clock();
   const location = await tx.location.findUnique({ where: { id: input.locationId } });
   if (!location) throw new AppError("NOT_FOUND", "Unknown location");
-  const customer = await tx.customer.findUnique({ where: { id: input.customerId }, select: { id: true, erasedAt: true } });
+  const customer = await tx.customer.findUnique({
+    where: { id: input.customerId },
+    select: { id: true, erasedAt: true },
+  });
   if (!customer || customer.erasedAt) throw new AppError("NOT_FOUND", "Unknown customer");
   const planned = await planItems(tx, input);
-  const deposit = depositFor(planned.map((p) => ({ serviceId: p.service.id, priceCents: p.priceCents, terms: p.service })));
+  const deposit = depositFor(
+    planned.map((p) => ({ serviceId: p.service.id, priceCents: p.priceCents, terms: p.service })),
+  );
   const depositCents = extra.depositCents ?? (input.waiveDeposit ? 0 : deposit.amountCents);
-  const status: BookingStatus = extra.status ?? (input.mode === "hold" ? "held" : depositCents > 0 ? "pending_deposit" : "confirmed");
+  const status: BookingStatus =
+    extra.status ?? (input.mode === "hold" ? "held" : depositCents > 0 ? "pending_deposit" : "confirmed");
   const holds = status === "held" || status === "pending_deposit";
   const startsAt = planned[0]!.span.startsAt;
   const endsAt = planned.at(-1)!.span.endsAt;
 
-  const allSegments = planned.flatMap((p) => planSegments(p.span.startsAt, p.timing).map((s) => ({ ...s, staffId: p.staffId, position: p.position })));
+  const allSegments = planned.flatMap((p) =>
+    planSegments(p.span.startsAt, p.timing).map((s) => ({ ...s, staffId: p.staffId, position: p.position })),
+  );
   const from = new Date(Math.min(...allSegments.map((s) => s.startsAt.getTime())));
   const to = new Date(Math.max(...allSegments.map((s) => s.endsAt.getTime())));
   await expireStaleHoldsOverlapping(tx, [...new Set(planned.map((p) => p.staffId))], from, to, now, actor);
@@ -171,14 +205,29 @@ export async function insertBooking(
     entityType: "booking",
     entityId: booking.id,
     locationId: input.locationId,
-    data: { status, source: input.source, startsAt, items: input.items, depositCents, depositRule: deposit.rule, rescheduledFromId: extra.rescheduledFromId },
+    data: {
+      status,
+      source: input.source,
+      startsAt,
+      items: input.items,
+      depositCents,
+      depositRule: deposit.rule,
+      rescheduledFromId: extra.rescheduledFromId,
+    },
   });
   return booking.id;
 }
 
 /** Maps the constraint's refusal to the typed conflict error, with the nearest alternatives. */
-export async function slotTakenError(deps: BookingDeps, input: CreateBookingInput, excludeBookingId?: string): Promise<AppError> {
-  const location = await deps.db.location.findUniqueOrThrow({ where: { id: input.locationId }, select: { timeZone: true } });
+export async function slotTakenError(
+  deps: BookingDeps,
+  input: CreateBookingInput,
+  excludeBookingId?: string,
+): Promise<AppError> {
+  const location = await deps.db.location.findUniqueOrThrow({
+    where: { id: input.locationId },
+    select: { timeZone: true },
+  });
   const alternatives = await nearestAlternatives(deps.db, {
     locationId: input.locationId,
     items: input.items,
@@ -195,8 +244,14 @@ export async function slotTakenError(deps: BookingDeps, input: CreateBookingInpu
  * taken (with alternatives) or outside the salon's rules. Not the guard: two requests can both
  * pass this check; the exclusion constraint then lets only one of them commit.
  */
-export async function assertBookable(deps: BookingDeps, input: CreateBookingInput, excludeBookingId?: string): Promise<void> {
-  const skills = await deps.db.staffService.count({ where: { OR: input.items.map((i) => ({ staffId: i.staffId, serviceId: i.serviceId })) } });
+export async function assertBookable(
+  deps: BookingDeps,
+  input: CreateBookingInput,
+  excludeBookingId?: string,
+): Promise<void> {
+  const skills = await deps.db.staffService.count({
+    where: { OR: input.items.map((i) => ({ staffId: i.staffId, serviceId: i.serviceId })) },
+  });
   if (skills < new Set(input.items.map((i) => `${i.staffId}:${i.serviceId}`)).size) {
     throw new AppError("BAD_INPUT", "That stylist does not do this service");
   }
@@ -222,7 +277,8 @@ export async function assertBookable(deps: BookingDeps, input: CreateBookingInpu
     busySource: { busy: async () => new Map() },
     ignoreBookings: true,
   });
-  if (ignoringBookings.some((s) => s.start.getTime() === input.startsAt.getTime())) throw await slotTakenError(deps, input, excludeBookingId);
+  if (ignoringBookings.some((s) => s.start.getTime() === input.startsAt.getTime()))
+    throw await slotTakenError(deps, input, excludeBookingId);
   const alternatives = await nearestAlternatives(deps.db, {
     locationId: input.locationId,
     items: input.items,
@@ -242,7 +298,11 @@ export async function createBooking(deps: BookingDeps, input: CreateBookingInput
   if (key) {
     // A retry of a request that already succeeded: answer as the first time, check nothing.
     const prior = await replayed<{ bookingId: string }>(deps.db, "booking.create", key, hash);
-    if (prior) return viewBooking(await deps.db.booking.findUniqueOrThrow({ where: { id: prior.bookingId }, include: bookingInclude }), deps.fc);
+    if (prior)
+      return viewBooking(
+        await deps.db.booking.findUniqueOrThrow({ where: { id: prior.bookingId }, include: bookingInclude }),
+        deps.fc,
+      );
   }
   await assertBookable(deps, input);
   try {
@@ -264,7 +324,11 @@ export async function createBooking(deps: BookingDeps, input: CreateBookingInput
     if (key && isDuplicateKey(e)) {
       // A concurrent twin with the same key won the race: answer with its booking.
       const prior = await replayed<{ bookingId: string }>(deps.db, "booking.create", key, hash);
-      if (prior) return viewBooking(await deps.db.booking.findUniqueOrThrow({ where: { id: prior.bookingId }, include: bookingInclude }), deps.fc);
+      if (prior)
+        return viewBooking(
+          await deps.db.booking.findUniqueOrThrow({ where: { id: prior.bookingId }, include: bookingInclude }),
+          deps.fc,
+        );
     }
     throw e;
   }

@@ -18,18 +18,37 @@ describe("policy", () => {
 
   it("refunds inside the free window, exactly at its edge too", () => {
     const at = new Date(start.getTime() - 24 * 3_600_000);
-    expect(cancellationDecision({ startsAt: start, depositPaidCents: 1000 }, terms, at)).toMatchObject({ rule: "free_cancellation_window", refundCents: 1000 });
+    expect(cancellationDecision({ startsAt: start, depositPaidCents: 1000 }, terms, at)).toMatchObject({
+      rule: "free_cancellation_window",
+      refundCents: 1000,
+    });
   });
 
   it("keeps the deposit on a late cancel, unless the salon refunds late cancels or staff waive it", () => {
     const late = new Date(start.getTime() - 23 * 3_600_000);
-    expect(cancellationDecision({ startsAt: start, depositPaidCents: 1000 }, terms, late)).toMatchObject({ rule: "late_cancellation", refundCents: 0, keptCents: 1000 });
-    expect(cancellationDecision({ startsAt: start, depositPaidCents: 1000 }, { ...terms, lateCancelKeepsDeposit: false }, late)).toMatchObject({ refundCents: 1000 });
-    expect(cancellationDecision({ startsAt: start, depositPaidCents: 1000 }, terms, late, { staffWaiver: true })).toMatchObject({ rule: "staff_waiver", refundCents: 1000 });
+    expect(cancellationDecision({ startsAt: start, depositPaidCents: 1000 }, terms, late)).toMatchObject({
+      rule: "late_cancellation",
+      refundCents: 0,
+      keptCents: 1000,
+    });
+    expect(
+      cancellationDecision(
+        { startsAt: start, depositPaidCents: 1000 },
+        { ...terms, lateCancelKeepsDeposit: false },
+        late,
+      ),
+    ).toMatchObject({ refundCents: 1000 });
+    expect(
+      cancellationDecision({ startsAt: start, depositPaidCents: 1000 }, terms, late, { staffWaiver: true }),
+    ).toMatchObject({ rule: "staff_waiver", refundCents: 1000 });
   });
 
   it("explains itself in both languages", () => {
-    const d = cancellationDecision({ startsAt: start, depositPaidCents: 1000 }, terms, new Date(start.getTime() - 3_600_000));
+    const d = cancellationDecision(
+      { startsAt: start, depositPaidCents: 1000 },
+      terms,
+      new Date(start.getTime() - 3_600_000),
+    );
     expect(d.explanation.es).toContain("24 h");
     expect(d.explanation.en).toContain("keeps the deposit");
   });

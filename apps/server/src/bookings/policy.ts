@@ -27,7 +27,16 @@ export function depositFor(items: { serviceId: string; priceCents: number; terms
     return { serviceId, amountCents: 0, rule: "no deposit" };
   });
   const amountCents = perItem.reduce((n, i) => n + i.amountCents, 0);
-  return { amountCents, perItem, rule: amountCents ? perItem.filter((i) => i.amountCents).map((i) => i.rule).join(" + ") : "no deposit" };
+  return {
+    amountCents,
+    perItem,
+    rule: amountCents
+      ? perItem
+          .filter((i) => i.amountCents)
+          .map((i) => i.rule)
+          .join(" + ")
+      : "no deposit",
+  };
 }
 
 export interface CancellationTerms {
@@ -36,7 +45,14 @@ export interface CancellationTerms {
   noShowKeepsDeposit: boolean;
 }
 
-export type PolicyRule = "free_cancellation_window" | "late_cancellation" | "late_cancellation_refunded" | "staff_waiver" | "no_deposit_paid" | "no_show" | "no_show_refunded";
+export type PolicyRule =
+  | "free_cancellation_window"
+  | "late_cancellation"
+  | "late_cancellation_refunded"
+  | "staff_waiver"
+  | "no_deposit_paid"
+  | "no_show"
+  | "no_show_refunded";
 
 export interface MoneyDecision {
   rule: PolicyRule;
@@ -57,7 +73,12 @@ export function cancellationDecision(
 ): MoneyDecision {
   const paid = b.depositPaidCents;
   if (paid <= 0) {
-    return { rule: "no_deposit_paid", refundCents: 0, keptCents: 0, explanation: { es: "No hay depósito pagado.", en: "No deposit was paid." } };
+    return {
+      rule: "no_deposit_paid",
+      refundCents: 0,
+      keptCents: 0,
+      explanation: { es: "No hay depósito pagado.", en: "No deposit was paid." },
+    };
   }
   const hoursBefore = (b.startsAt.getTime() - now.getTime()) / 3_600_000;
   const w = terms.cancellationWindowHours;
@@ -73,7 +94,12 @@ export function cancellationDecision(
     };
   }
   if (opts.staffWaiver) {
-    return { rule: "staff_waiver", refundCents: paid, keptCents: 0, explanation: { es: "El salón devuelve el depósito.", en: "The salon refunds the deposit." } };
+    return {
+      rule: "staff_waiver",
+      refundCents: paid,
+      keptCents: 0,
+      explanation: { es: "El salón devuelve el depósito.", en: "The salon refunds the deposit." },
+    };
   }
   if (!terms.lateCancelKeepsDeposit) {
     return {
@@ -96,9 +122,24 @@ export function cancellationDecision(
 
 export function noShowDecision(depositPaidCents: number, terms: CancellationTerms): MoneyDecision {
   if (depositPaidCents <= 0) {
-    return { rule: "no_deposit_paid", refundCents: 0, keptCents: 0, explanation: { es: "No hay depósito pagado.", en: "No deposit was paid." } };
+    return {
+      rule: "no_deposit_paid",
+      refundCents: 0,
+      keptCents: 0,
+      explanation: { es: "No hay depósito pagado.", en: "No deposit was paid." },
+    };
   }
   return terms.noShowKeepsDeposit
-    ? { rule: "no_show", refundCents: 0, keptCents: depositPaidCents, explanation: { es: "Al no presentarse, el salón se queda el depósito.", en: "A no-show keeps the deposit." } }
-    : { rule: "no_show_refunded", refundCents: depositPaidCents, keptCents: 0, explanation: { es: "El depósito se devuelve.", en: "The deposit is refunded." } };
+    ? {
+        rule: "no_show",
+        refundCents: 0,
+        keptCents: depositPaidCents,
+        explanation: { es: "Al no presentarse, el salón se queda el depósito.", en: "A no-show keeps the deposit." },
+      }
+    : {
+        rule: "no_show_refunded",
+        refundCents: depositPaidCents,
+        keptCents: 0,
+        explanation: { es: "El depósito se devuelve.", en: "The deposit is refunded." },
+      };
 }

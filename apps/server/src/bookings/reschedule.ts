@@ -24,6 +24,13 @@ export interface RescheduleInput {
 const TX_OPTIONS = { maxWait: 15_000, timeout: 20_000 };
 
 export async function rescheduleBooking(deps: BookingDeps, input: RescheduleInput, actor: Actor): Promise<BookingView> {
+  const key = input.idempotencyKey;
+  const hash = requestHash({ ...input, idempotencyKey: undefined });
+  if (key) {
+    // A retry of a move that already happened: answer as the first time.
+    const prior = await replayed<{ bookingId: string }>(deps.db, "booking.reschedule", key, hash);
+    if (prior) return viewBooking(await loadBooking(deps.db, prior.bookingId), deps.fc);
+  }
   const old = await loadBooking(deps.db, input.bookingId, input.locationId);
   if (!isOpen(old.status) || old.status === "checked_in") {
     throw new AppError("ILLEGAL_TRANSITION", `A booking that is ${old.status.replace("_", " ")} cannot be moved`);
@@ -41,12 +48,6 @@ export async function rescheduleBooking(deps: BookingDeps, input: RescheduleInpu
     guestName: old.guestNameCipher ? deps.fc.decrypt(old.guestNameCipher) : null,
     allowOutsideHours: input.allowOutsideHours ?? false,
   };
-  const key = input.idempotencyKey;
-  const hash = requestHash({ ...input, idempotencyKey: undefined });
-  if (key) {
-    const prior = await replayed<{ bookingId: string }>(deps.db, "booking.reschedule", key, hash);
-    if (prior) return viewBooking(await loadBooking(deps.db, prior.bookingId), deps.fc);
-  }
   await assertBookable(deps, create, old.id);
   try {
     const newId = await deps.db.$transaction(async (tx) => {
@@ -58,7 +59,9 @@ export async function rescheduleBooking(deps: BookingDeps, input: RescheduleInpu
       await tx.$queryRaw`SELECT id FROM booking WHERE id = ${old.id}::uuid FOR UPDATE`;
       const current = await loadBooking(tx, old.id);
       if (current.version !== (input.expectedVersion ?? old.version) || !isOpen(current.status)) {
-        throw new AppError("CONFLICT", "This booking was changed by someone else; reload it", { version: current.version });
+        throw new AppError("CONFLICT", "This booking was changed by someone else; reload it", {
+          version: current.version,
+        });
       }
       await tx.bookingSegment.updateMany({ where: { bookingId: old.id }, data: { active: false } });
       await tx.booking.update({
@@ -66,7 +69,8 @@ export async function rescheduleBooking(deps: BookingDeps, input: RescheduleInpu
         data: {
           status: "cancelled",
           cancelledAt: deps.clock(),
-          cancelledBy: actor.type === "staff" ? "staff" : actor.type === "job" || actor.type === "system" ? "system" : "customer",
+          cancelledBy:
+            actor.type === "staff" ? "staff" : actor.type === "job" || actor.type === "system" ? "system" : "customer",
           cancelReason: "rescheduled",
           version: { increment: 1 },
         },

@@ -2,7 +2,12 @@
 import { AppError } from "../errors/app-error.ts";
 import type { BookingStatus } from "../generated/prisma/enums.ts";
 
-export const OPEN_STATUSES = ["held", "pending_deposit", "confirmed", "checked_in"] as const satisfies readonly BookingStatus[];
+export const OPEN_STATUSES = [
+  "held",
+  "pending_deposit",
+  "confirmed",
+  "checked_in",
+] as const satisfies readonly BookingStatus[];
 
 const MOVES: Record<BookingStatus, readonly BookingStatus[]> = {
   held: ["pending_deposit", "confirmed", "cancelled", "expired"],
@@ -30,10 +35,14 @@ export function canMove(from: BookingStatus, to: BookingStatus): boolean {
 
 export function assertMove(from: BookingStatus, to: BookingStatus): void {
   if (!canMove(from, to)) {
-    throw new AppError("ILLEGAL_TRANSITION", `A booking that is ${from.replace("_", " ")} cannot become ${to.replace("_", " ")}`, {
-      from,
-      to,
-      allowed: MOVES[from],
-    });
+    throw new AppError(
+      "ILLEGAL_TRANSITION",
+      `A booking that is ${from.replace("_", " ")} cannot become ${to.replace("_", " ")}`,
+      {
+        from,
+        to,
+        allowed: MOVES[from],
+      },
+    );
   }
 }

@@ -28,7 +28,11 @@ async function move(
   bookingId: string,
   to: BookingStatus,
   actor: Actor,
-  opts: TransitionOptions & { data?: Record<string, unknown>; audit?: Record<string, unknown>; onMove?: (tx: Tx) => Promise<void> },
+  opts: TransitionOptions & {
+    data?: Record<string, unknown>;
+    audit?: Record<string, unknown>;
+    onMove?: (tx: Tx) => Promise<void>;
+  },
 ): Promise<BookingView> {
   const id = await deps.db.$transaction(async (tx) => {
     await lockBooking(tx, bookingId);
@@ -86,9 +90,18 @@ async function policyTerms(tx: Tx, locationId: string) {
 }
 
 /** What cancelling now would keep or refund, without doing it (for the agent and the console). */
-export async function previewCancellation(deps: BookingDeps, id: string, opts: { locationId?: string; staffWaiver?: boolean } = {}): Promise<MoneyDecision> {
+export async function previewCancellation(
+  deps: BookingDeps,
+  id: string,
+  opts: { locationId?: string; staffWaiver?: boolean } = {},
+): Promise<MoneyDecision> {
   const b = await loadBooking(deps.db, id, opts.locationId);
-  return cancellationDecision({ startsAt: b.startsAt, depositPaidCents: depositPaid(b.payments) }, await policyTerms(deps.db, b.locationId), deps.clock(), opts);
+  return cancellationDecision(
+    { startsAt: b.startsAt, depositPaidCents: depositPaid(b.payments) },
+    await policyTerms(deps.db, b.locationId),
+    deps.clock(),
+    opts,
+  );
 }
 
 export async function cancelBooking(
@@ -102,20 +115,35 @@ export async function cancelBooking(
   const booking = await move(deps, id, "cancelled", actor, {
     ...opts,
     data: { cancelledAt: deps.clock(), cancelledBy: opts.by, cancelReason: opts.reason.trim() },
-    audit: { by: opts.by, reason: opts.reason, policy: decision.rule, refundCents: decision.refundCents, keptCents: decision.keptCents },
+    audit: {
+      by: opts.by,
+      reason: opts.reason,
+      policy: decision.rule,
+      refundCents: decision.refundCents,
+      keptCents: decision.keptCents,
+    },
   });
   return { booking, decision };
 }
 
-export async function markNoShow(deps: BookingDeps, id: string, actor: Actor, opts: TransitionOptions = {}): Promise<{ booking: BookingView; decision: MoneyDecision }> {
+export async function markNoShow(
+  deps: BookingDeps,
+  id: string,
+  actor: Actor,
+  opts: TransitionOptions = {},
+): Promise<{ booking: BookingView; decision: MoneyDecision }> {
   const current = await loadBooking(deps.db, id, opts.locationId);
-  if (current.startsAt > deps.clock()) throw new AppError("BAD_INPUT", "A booking cannot be a no-show before it starts");
+  if (current.startsAt > deps.clock())
+    throw new AppError("BAD_INPUT", "A booking cannot be a no-show before it starts");
   const decision = noShowDecision(depositPaid(current.payments), await policyTerms(deps.db, current.locationId));
   const booking = await move(deps, id, "no_show", actor, {
     ...opts,
     audit: { policy: decision.rule, keptCents: decision.keptCents, refundCents: decision.refundCents },
     onMove: async (tx) => {
-      await tx.customer.update({ where: { id: current.customerId }, data: { noShowCount: { increment: 1 }, version: { increment: 1 } } });
+      await tx.customer.update({
+        where: { id: current.customerId },
+        data: { noShowCount: { increment: 1 }, version: { increment: 1 } },
+      });
       await appendChange(tx, { entityType: "customer", entityId: current.customerId, op: "upsert" });
     },
   });
@@ -133,12 +161,20 @@ export async function updateBookingNotes(
     await lockBooking(tx, id);
     const b = await loadBooking(tx, id, opts.locationId);
     if (opts.expectedVersion !== undefined && b.version !== opts.expectedVersion) {
-      throw new AppError("CONFLICT", "This booking was changed by someone else; reload it", { version: b.version, notes: b.notes });
+      throw new AppError("CONFLICT", "This booking was changed by someone else; reload it", {
+        version: b.version,
+        notes: b.notes,
+      });
     }
     await tx.booking.update({ where: { id }, data: { notes: notes || null, version: { increment: 1 } } });
-    await appendAudit(tx, actor, { action: "booking.notes", entityType: "booking", entityId: id, locationId: b.locationId, data: { length: notes.length } });
+    await appendAudit(tx, actor, {
+      action: "booking.notes",
+      entityType: "booking",
+      entityId: id,
+      locationId: b.locationId,
+      data: { length: notes.length },
+    });
     await appendChange(tx, { entityType: "booking", entityId: id, op: "upsert", locationId: b.locationId });
   }, TX_OPTIONS);
   return viewBooking(await loadBooking(deps.db, id), deps.fc);
 }
-

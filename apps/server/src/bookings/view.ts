@@ -5,7 +5,10 @@ import { AppError } from "../errors/app-error.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
 
 export const bookingInclude = {
-  items: { orderBy: { position: "asc" }, include: { service: { select: { nameEs: true, nameEn: true } }, staff: { select: { displayName: true } } } },
+  items: {
+    orderBy: { position: "asc" },
+    include: { service: { select: { nameEs: true, nameEn: true } }, staff: { select: { displayName: true } } },
+  },
   payments: { select: { status: true, amountCents: true } },
 } satisfies Prisma.BookingInclude;
 
@@ -49,7 +52,9 @@ export interface BookingView {
 
 /** Deposit actually held by the salon: paid deposits (refunds are subtracted by their own status). */
 export function depositPaid(payments: { status: string; amountCents: number }[]): number {
-  return payments.filter((p) => p.status === "paid" || p.status === "partially_refunded").reduce((n, p) => n + p.amountCents, 0);
+  return payments
+    .filter((p) => p.status === "paid" || p.status === "partially_refunded")
+    .reduce((n, p) => n + p.amountCents, 0);
 }
 
 export function viewBooking(b: BookingRow, fc: FieldCrypto): BookingView {

@@ -35,6 +35,9 @@ export async function remember(tx: Tx, scope: string, key: string, response: unk
 
 /** True for the unique violation a concurrent duplicate request hits on idempotency_record. */
 export function isDuplicateKey(e: unknown): boolean {
-  const err = e as { code?: string; meta?: { modelName?: string; target?: unknown; driverAdapterError?: { cause?: { kind?: string } } } };
+  const err = e as {
+    code?: string;
+    meta?: { modelName?: string; target?: unknown; driverAdapterError?: { cause?: { kind?: string } } };
+  };
   return err?.code === "P2002" && err.meta?.modelName === "IdempotencyRecord";
 }

@@ -20,7 +20,11 @@ export interface SalonFixture {
  * Monday to Saturday. Cut: 30 min, €20. Colour: 30 min application, 35 min processing, 20 min
  * finishing, €50, 20% deposit. Nails: 45 min, €25. `extraStylists` adds cut-only stylists.
  */
-export async function createSalonFixture(db: Db, fc: FieldCrypto, opts: { extraStylists?: number; customers?: number } = {}): Promise<SalonFixture> {
+export async function createSalonFixture(
+  db: Db,
+  fc: FieldCrypto,
+  opts: { extraStylists?: number; customers?: number } = {},
+): Promise<SalonFixture> {
   const loc = await db.location.create({
     data: {
       slug: `test-${Math.random().toString(36).slice(2, 8)}`,
@@ -40,9 +44,28 @@ export async function createSalonFixture(db: Db, fc: FieldCrypto, opts: { extraS
     },
   });
   const svc = (slug: string, data: Record<string, unknown>) =>
-    db.service.create({ data: { locationId: loc.id, slug, nameEs: slug, nameEn: slug, category: "x", durationMinutes: 30, priceCents: 2000, ...data } });
+    db.service.create({
+      data: {
+        locationId: loc.id,
+        slug,
+        nameEs: slug,
+        nameEn: slug,
+        category: "x",
+        durationMinutes: 30,
+        priceCents: 2000,
+        ...data,
+      },
+    });
   const cut = await svc("cut", { nameEs: "Corte", nameEn: "Haircut" });
-  const colour = await svc("colour", { nameEs: "Tinte", nameEn: "Colour", processingMinutes: 35, finishingMinutes: 20, priceCents: 5000, depositRule: "percent", depositValue: 20 });
+  const colour = await svc("colour", {
+    nameEs: "Tinte",
+    nameEn: "Colour",
+    processingMinutes: 35,
+    finishingMinutes: 20,
+    priceCents: 5000,
+    depositRule: "percent",
+    depositValue: 20,
+  });
   const nails = await svc("nails", { nameEs: "Manicura", nameEn: "Manicure", durationMinutes: 45, priceCents: 2500 });
   const stylist = async (name: string, services: string[]) => {
     const s = await db.staffMember.create({
@@ -50,7 +73,13 @@ export async function createSalonFixture(db: Db, fc: FieldCrypto, opts: { extraS
     });
     await db.staffService.createMany({ data: services.map((serviceId) => ({ staffId: s.id, serviceId })) });
     await db.staffScheduleBlock.createMany({
-      data: [1, 2, 3, 4, 5, 6].map((weekday) => ({ staffId: s.id, weekday, kind: "work" as const, startMinute: H(10), endMinute: H(19) })),
+      data: [1, 2, 3, 4, 5, 6].map((weekday) => ({
+        staffId: s.id,
+        weekday,
+        kind: "work" as const,
+        startMinute: H(10),
+        endMinute: H(19),
+      })),
     });
     return s.id;
   };
@@ -59,7 +88,9 @@ export async function createSalonFixture(db: Db, fc: FieldCrypto, opts: { extraS
   const extra: string[] = [];
   for (let i = 0; i < (opts.extraStylists ?? 0); i++) extra.push(await stylist(`Stylist${i}`, [cut.id]));
   const staffUser = (role: "owner" | "manager" | "front_desk") =>
-    db.staffMember.create({ data: { locationId: loc.id, displayName: role, email: `${role}-${loc.slug}@test`, role, bookable: false } });
+    db.staffMember.create({
+      data: { locationId: loc.id, displayName: role, email: `${role}-${loc.slug}@test`, role, bookable: false },
+    });
   const [owner, manager, desk] = [await staffUser("owner"), await staffUser("manager"), await staffUser("front_desk")];
   const customers: string[] = [];
   for (let i = 0; i < (opts.customers ?? 3); i++) {

@@ -22,7 +22,12 @@ const t = initTRPC
 /** Turns domain errors into tRPC errors once, for every procedure. */
 const mapErrors = t.middleware(async ({ next }) => {
   const result = await next();
-  if (!result.ok) throw toTrpcError(result.error.cause ?? result.error);
+  if (!result.ok) {
+    // tRPC wraps whatever a resolver threw; map the domain error inside, keep tRPC's own
+    // (input validation, auth) as they are.
+    const { error } = result;
+    throw error.code === "INTERNAL_SERVER_ERROR" && error.cause ? toTrpcError(error.cause) : error;
+  }
   return result;
 });
 

@@ -1,0 +1,185 @@
+// No double booking, ever — under real concurrency (Cal.com #13397 is the bug we must not have).
+import fc from "fast-check";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findSlots } from "../availability/find.ts";
+import { AppError } from "../errors/app-error.ts";
+import { createSalonFixture, type SalonFixture } from "../testing/fixtures.ts";
+import { testClock } from "../testing/test-app.ts";
+import { createTestDatabase, type TestDatabase } from "../testing/test-db.ts";
+import { addDays, localToUtc } from "../time/zoned.ts";
+import { type BookingDeps, createBooking } from "./create.ts";
+import { rescheduleBooking } from "./reschedule.ts";
+import { cancelBooking } from "./transitions.ts";
+
+let t: TestDatabase;
+let f: SalonFixture;
+let deps: BookingDeps;
+const clock = testClock("2026-03-09T09:00:00Z");
+const at = (date: string, h: number, m = 0) => localToUtc(date, h * 60 + m, "Europe/Madrid");
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  f = await createSalonFixture(t.db, t.fc, { extraStylists: 18, customers: 5 });
+  deps = { db: t.db, fc: t.fc, clock };
+});
+afterAll(() => t.drop());
+
+async function overlappingActiveSegments(): Promise<number> {
+  const c = new pg.Client({ connectionString: t.url });
+  await c.connect();
+  const { rows } = await c.query(`
+    SELECT count(*)::int AS n FROM booking_segment a JOIN booking_segment b
+      ON a.staff_id = b.staff_id AND a.id < b.id AND a.active AND b.active
+     AND tstzrange(a.starts_at, a.ends_at) && tstzrange(b.starts_at, b.ends_at)`);
+  await c.end();
+  return rows[0].n;
+}
+
+describe("concurrent bookings", () => {
+  it("100 requests for the same slot: exactly one wins, 99 get the conflict with alternatives", async () => {
+    const results = await Promise.allSettled(
+      Array.from({ length: 100 }, (_, i) =>
+        createBooking(
+          deps,
+          {
+            locationId: f.locationId,
+            customerId: f.customers[i % f.customers.length]!,
+            startsAt: at("2026-03-12", 12),
+            items: [{ serviceId: f.services.cut, staffId: f.staff.carlos }],
+            source: "whatsapp",
+            mode: "hold",
+          },
+          { type: "agent" },
+        ),
+      ),
+    );
+    const ok = results.filter((r) => r.status === "fulfilled");
+    const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+    expect(ok).toHaveLength(1);
+    expect(failed).toHaveLength(99);
+    for (const r of failed) {
+      expect(r.reason).toBeInstanceOf(AppError);
+      expect((r.reason as AppError).code).toBe("SLOT_TAKEN");
+      expect(((r.reason as AppError).details!.alternatives as unknown[]).length).toBeGreaterThanOrEqual(2);
+    }
+    expect(
+      await t.db.bookingSegment.count({
+        where: { staffId: f.staff.carlos, active: true, startsAt: at("2026-03-12", 12) },
+      }),
+    ).toBe(1);
+    expect(await overlappingActiveSegments()).toBe(0);
+  }, 120_000);
+
+  it("500 concurrent requests on distinct slots all succeed", async () => {
+    const stylists = [f.staff.carlos, ...f.staff.extra]; // 19 cut-only stylists; Laura is left alone
+    const requests: { staffId: string; startsAt: Date }[] = [];
+    for (const date of ["2026-03-17", "2026-03-18"]) {
+      for (let slot = 0; slot < 18 && requests.length < 500; slot++) {
+        for (const staffId of stylists) {
+          if (requests.length < 500) requests.push({ staffId, startsAt: at(date, 10, slot * 30) });
+        }
+      }
+    }
+    expect(requests).toHaveLength(500);
+    const started = performance.now();
+    const results = await Promise.allSettled(
+      requests.map((r, i) =>
+        createBooking(
+          deps,
+          {
+            locationId: f.locationId,
+            customerId: f.customers[i % f.customers.length]!,
+            startsAt: r.startsAt,
+            items: [{ serviceId: f.services.cut, staffId: r.staffId }],
+            source: "console",
+            mode: "book",
+          },
+          { type: "staff", id: f.deskId },
+        ),
+      ),
+    );
+    const failures = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+    expect(failures.map((r) => String(r.reason))).toEqual([]);
+    console.log(`500 distinct concurrent bookings in ${Math.round(performance.now() - started)} ms`);
+    expect(await overlappingActiveSegments()).toBe(0);
+  }, 180_000);
+});
+
+describe("property: random booking sequences", () => {
+  it("every offered slot can be booked, and no stylist ever has two overlapping active segments", async () => {
+    const services = [f.services.cut, f.services.colour];
+    const staffChoices: (string | null)[] = [null, f.staff.laura, f.staff.carlos];
+    let day = "2026-04-01";
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.record({
+            op: fc.constantFrom("book", "book", "book", "cancel", "move"),
+            service: fc.constantFrom(...services),
+            staff: fc.constantFrom(...staffChoices),
+            pick: fc.nat(),
+          }),
+          { minLength: 4, maxLength: 12 },
+        ),
+        async (ops) => {
+          day = addDays(day, 1); // each run on a fresh day
+          const booked: string[] = [];
+          for (const op of ops) {
+            if (op.op === "book" || (op.op === "move" && !booked.length)) {
+              const slots = await findSlots(t.db, {
+                locationId: f.locationId,
+                items: [{ serviceId: op.service, staffId: op.staff }],
+                fromDate: day,
+                toDate: day,
+                now: clock(),
+              });
+              if (!slots.length) continue;
+              const slot = slots[op.pick % slots.length]!;
+              const b = await createBooking(
+                deps,
+                {
+                  locationId: f.locationId,
+                  customerId: f.customers[0]!,
+                  startsAt: slot.start,
+                  items: slot.items.map((i) => ({ serviceId: i.serviceId, staffId: i.staffId })),
+                  source: "console",
+                  mode: "book",
+                  waiveDeposit: true,
+                },
+                { type: "staff", id: f.deskId },
+              );
+              booked.push(b.id);
+            } else if (op.op === "cancel" && booked.length) {
+              const id = booked.splice(op.pick % booked.length, 1)[0]!;
+              await cancelBooking(deps, id, { type: "staff", id: f.deskId }, { by: "staff", reason: "property test" });
+            } else if (op.op === "move" && booked.length) {
+              const i = op.pick % booked.length;
+              const current = await t.db.booking.findUniqueOrThrow({
+                where: { id: booked[i]! },
+                include: { items: true },
+              });
+              const slots = await findSlots(t.db, {
+                locationId: f.locationId,
+                items: current.items.map((it) => ({ serviceId: it.serviceId, staffId: it.staffId })),
+                fromDate: day,
+                toDate: day,
+                now: clock(),
+                excludeBookingId: current.id,
+              });
+              if (!slots.length) continue;
+              const moved = await rescheduleBooking(
+                deps,
+                { bookingId: current.id, startsAt: slots[op.pick % slots.length]!.start },
+                { type: "staff", id: f.deskId },
+              );
+              booked[i] = moved.id;
+            }
+          }
+          expect(await overlappingActiveSegments()).toBe(0);
+        },
+      ),
+      { numRuns: 25 },
+    );
+  }, 180_000);
+});
