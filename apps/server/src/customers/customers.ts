@@ -1,0 +1,293 @@
+// Customer commands and queries for the console. Phone, name and notes are ciphertexts at rest
+// (customer-store.ts), which shapes search:
+//  * by phone: exact, through the HMAC blind index (phone_hash), one indexed lookup;
+//  * by name: SQL cannot look inside AES-GCM ciphertexts, so the server loads every live
+//    customer's name ciphertext, decrypts it and filters in memory. That is a deliberate choice at
+//    salon scale (hundreds to a few thousand customers); search.bench.ts measures it at 5,000.
+//    A salon chain with far more customers would need a different design (e.g. a keyed
+//    trigram/prefix blind index), not a faster loop.
+// Customers are not tied to a location in the schema (one WhatsApp number is one person for the
+// whole business); booking history is scoped to the caller's location.
+import { bumpVersion, recordWrite, type Scope } from "../audit/scope.ts";
+import type { FieldCrypto } from "../crypto/field-crypto.ts";
+import { normalisePhone } from "../crypto/phone.ts";
+import type { Tx } from "../db/client.ts";
+import { AppError } from "../errors/app-error.ts";
+import type { BookingStatus } from "../generated/prisma/enums.ts";
+import { toLocal } from "../time/zoned.ts";
+import { type CustomerView, phoneIndex, viewCustomer } from "./customer-store.ts";
+
+export type CustomerSummary = Omit<CustomerView, "notes">;
+
+/** Accents and case folded away: "Álvarez" and "alvarez" match. */
+export function foldName(text: string): string {
+  return text.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase().replace(/\s+/g, " ").trim();
+}
+
+/** Digits, spaces, dots, dashes, parentheses and a leading + or 00, with at least 6 digits. */
+export function looksLikePhone(query: string): boolean {
+  return /^\+?[\d\s().-]+$/.test(query.trim()) && (query.match(/\d/g)?.length ?? 0) >= 6;
+}
+
+/** Country calling codes of the countries a salon is likely to be in, for numbers typed without one. */
+const CALLING_CODES: Record<string, string> = {
+  ES: "34",
+  PT: "351",
+  FR: "33",
+  IT: "39",
+  DE: "49",
+  GB: "44",
+  IE: "353",
+  NL: "31",
+  BE: "32",
+  MX: "52",
+  AR: "54",
+  CO: "57",
+  CL: "56",
+  US: "1",
+};
+
+/** E.164 candidates for what was typed: as given, and with the salon's country code when it had none. */
+export function phoneCandidates(query: string, country: string | null): string[] {
+  const out: string[] = [];
+  const add = (s: string) => {
+    try {
+      const e164 = normalisePhone(s);
+      if (!out.includes(e164)) out.push(e164);
+    } catch {
+      // not a valid number in this reading
+    }
+  };
+  const compact = query.replace(/[\s().-]/g, "");
+  const code = country ? CALLING_CODES[country.toUpperCase()] : undefined;
+  if (code && !compact.startsWith("+") && !compact.startsWith("00")) add(`+${code}${compact.replace(/^0/, "")}`);
+  add(compact);
+  return out;
+}
+
+interface NameCursor {
+  n: string;
+  id: string;
+}
+
+function encodeCursor(c: NameCursor): string {
+  return Buffer.from(JSON.stringify(c)).toString("base64url");
+}
+
+function decodeCursor(s: string): NameCursor {
+  try {
+    const c = JSON.parse(Buffer.from(s, "base64url").toString("utf8")) as NameCursor;
+    if (typeof c.n === "string" && typeof c.id === "string") return c;
+  } catch {
+    // fall through
+  }
+  throw new AppError("BAD_INPUT", "Invalid cursor; start the search again");
+}
+
+const summary = (fc: FieldCrypto, c: Parameters<typeof viewCustomer>[1]): CustomerSummary => {
+  const { notes: _n, ...rest } = viewCustomer(fc, { ...c, notesCipher: null });
+  return rest;
+};
+
+/** Decrypts every live customer's name and keeps those containing the folded query, sorted by name. */
+export async function matchCustomersByName(
+  db: Scope["db"],
+  fc: FieldCrypto,
+  query: string,
+): Promise<{ id: string; folded: string }[]> {
+  const needle = foldName(query);
+  const rows = await db.customer.findMany({
+    where: { erasedAt: null, mergedIntoId: null, nameCipher: { not: null } },
+    select: { id: true, nameCipher: true },
+  });
+  const hits: { id: string; folded: string }[] = [];
+  for (const r of rows) {
+    const folded = foldName(fc.decrypt(r.nameCipher!));
+    if (folded.includes(needle)) hits.push({ id: r.id, folded });
+  }
+  return hits.sort((a, b) => (a.folded < b.folded ? -1 : a.folded > b.folded ? 1 : a.id < b.id ? -1 : 1));
+}
+
+export async function searchCustomers(
+  scope: Scope,
+  input: { query: string; cursor?: string | null; limit?: number },
+): Promise<{ items: CustomerSummary[]; nextCursor: string | null; matchedBy: "phone" | "name" }> {
+  const limit = input.limit ?? 50;
+  const query = input.query.trim();
+  if (looksLikePhone(query)) {
+    const loc = await scope.db.location.findUnique({ where: { id: scope.locationId }, select: { country: true } });
+    const hashes = phoneCandidates(query, loc?.country ?? null).map((p) => phoneIndex(scope.fc, p));
+    const rows = hashes.length
+      ? await scope.db.customer.findMany({ where: { phoneHash: { in: hashes }, erasedAt: null } })
+      : [];
+    return { items: rows.map((r) => summary(scope.fc, r)), nextCursor: null, matchedBy: "phone" };
+  }
+  const matches = await matchCustomersByName(scope.db, scope.fc, query);
+  const after = input.cursor ? decodeCursor(input.cursor) : null;
+  const start = after ? matches.findIndex((m) => m.folded > after.n || (m.folded === after.n && m.id > after.id)) : 0;
+  const page = start < 0 ? [] : matches.slice(start, start + limit);
+  const rows = await scope.db.customer.findMany({ where: { id: { in: page.map((p) => p.id) } } });
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const items = page.map((p) => summary(scope.fc, byId.get(p.id)!));
+  const last = page.at(-1);
+  const more = start >= 0 && start + limit < matches.length;
+  return { items, nextCursor: more && last ? encodeCursor({ n: last.folded, id: last.id }) : null, matchedBy: "name" };
+}
+
+export interface CustomerBookingView {
+  id: string;
+  startsAt: string;
+  date: string;
+  status: BookingStatus;
+  totalPriceCents: number;
+  currency: string;
+  items: {
+    serviceId: string;
+    serviceNameEs: string;
+    serviceNameEn: string;
+    staffId: string;
+    staffName: string;
+    priceCents: number;
+  }[];
+}
+
+export async function getCustomer(
+  scope: Scope,
+  customerId: string,
+): Promise<{ customer: CustomerView; bookings: CustomerBookingView[]; noShowCount: number }> {
+  const customer = await scope.db.customer.findUnique({ where: { id: customerId } });
+  if (!customer) throw new AppError("NOT_FOUND", "Customer not found");
+  const loc = await scope.db.location.findUniqueOrThrow({
+    where: { id: scope.locationId },
+    select: { timeZone: true },
+  });
+  const bookings = await scope.db.booking.findMany({
+    where: { customerId, locationId: scope.locationId },
+    orderBy: { startsAt: "desc" },
+    include: {
+      items: {
+        orderBy: { position: "asc" },
+        include: {
+          service: { select: { nameEs: true, nameEn: true } },
+          staff: { select: { displayName: true } },
+        },
+      },
+    },
+  });
+  return {
+    customer: viewCustomer(scope.fc, customer),
+    noShowCount: customer.noShowCount,
+    bookings: bookings.map((b) => ({
+      id: b.id,
+      startsAt: b.startsAt.toISOString(),
+      date: toLocal(b.startsAt, loc.timeZone).date,
+      status: b.status,
+      totalPriceCents: b.totalPriceCents,
+      currency: b.currency,
+      items: b.items.map((i) => ({
+        serviceId: i.serviceId,
+        serviceNameEs: i.service.nameEs,
+        serviceNameEn: i.service.nameEn,
+        staffId: i.staffId,
+        staffName: i.staff.displayName,
+        priceCents: i.priceCents,
+      })),
+    })),
+  };
+}
+
+export interface CustomerCreate {
+  phone: string;
+  name: string;
+  language?: string;
+  marketingConsent?: boolean;
+  notes?: string | null;
+}
+
+export async function createCustomer(scope: Scope, input: CustomerCreate): Promise<CustomerView> {
+  const phone = normalisePhone(input.phone);
+  const phoneHash = scope.fc.blindIndex(phone);
+  return scope.db.$transaction(async (tx) => {
+    const existing = await tx.customer.findUnique({ where: { phoneHash }, select: { id: true } });
+    if (existing) {
+      throw new AppError("CONFLICT", `A customer with the phone ${phone} already exists`, { customerId: existing.id });
+    }
+    const consent = input.marketingConsent ?? false;
+    const row = await tx.customer.create({
+      data: {
+        phoneCipher: scope.fc.encrypt(phone),
+        phoneHash,
+        nameCipher: scope.fc.encrypt(input.name),
+        notesCipher: input.notes ? scope.fc.encrypt(input.notes) : null,
+        language: input.language ?? "es",
+        marketingConsent: consent,
+        consentAt: consent ? scope.clock() : null,
+      },
+    });
+    await recordWrite(tx, scope, {
+      action: "customer.create",
+      entityType: "customer",
+      entityId: row.id,
+      // No personal data in the logs: they are not encrypted.
+      audit: { language: row.language, marketingConsent: consent, notes: input.notes ? "set" : "none" },
+      change: { version: row.version },
+    });
+    return viewCustomer(scope.fc, row);
+  });
+}
+
+export interface CustomerUpdate {
+  customerId: string;
+  version: number;
+  name?: string;
+  language?: string;
+  marketingConsent?: boolean;
+  notes?: string | null;
+}
+
+export async function updateCustomer(scope: Scope, input: CustomerUpdate): Promise<CustomerView> {
+  return scope.db.$transaction(async (tx: Tx) => {
+    const current = await tx.customer.findUnique({ where: { id: input.customerId } });
+    if (!current) throw new AppError("NOT_FOUND", "Customer not found");
+    if (current.erasedAt) throw new AppError("PRECONDITION_FAILED", "This customer's data has been erased");
+    const data: Record<string, unknown> = {};
+    const changed: string[] = [];
+    if (input.name !== undefined) {
+      data.nameCipher = scope.fc.encrypt(input.name);
+      changed.push("name");
+    }
+    if (input.notes !== undefined) {
+      data.notesCipher = input.notes ? scope.fc.encrypt(input.notes) : null;
+      changed.push("notes");
+    }
+    if (input.language !== undefined) {
+      data.language = input.language;
+      changed.push("language");
+    }
+    if (input.marketingConsent !== undefined && input.marketingConsent !== current.marketingConsent) {
+      data.marketingConsent = input.marketingConsent;
+      data.consentAt = input.marketingConsent ? scope.clock() : null;
+      changed.push("marketingConsent");
+    }
+    await bumpVersion(
+      "The customer",
+      input.version,
+      (v) =>
+        tx.customer.updateMany({ where: { id: input.customerId, ...v }, data: { ...data, version: { increment: 1 } } }),
+      () => tx.customer.findUnique({ where: { id: input.customerId }, select: { version: true } }),
+    );
+    const after = await tx.customer.findUniqueOrThrow({ where: { id: input.customerId } });
+    await recordWrite(tx, scope, {
+      action: "customer.update",
+      entityType: "customer",
+      entityId: input.customerId,
+      audit: {
+        fields: changed,
+        ...(input.language !== undefined ? { language: input.language } : {}),
+        ...(input.marketingConsent !== undefined ? { marketingConsent: input.marketingConsent } : {}),
+      },
+      change: { version: after.version },
+    });
+    return viewCustomer(scope.fc, after);
+  });
+}
