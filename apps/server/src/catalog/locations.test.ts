@@ -137,3 +137,30 @@ describe("locations", () => {
     });
   });
 });
+
+describe("atomicity", () => {
+  it("rolls back the row and its audit row when the change-log append fails", async () => {
+    const before = await f.as("owner").locations.get();
+    const n0 = await f.counts();
+    await f.t.db.$executeRawUnsafe(`
+      CREATE FUNCTION fail_change() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'change log unavailable'; END $$`);
+    await f.t.db.$executeRawUnsafe(
+      "CREATE TRIGGER fail_change BEFORE INSERT ON change_log FOR EACH ROW EXECUTE FUNCTION fail_change()",
+    );
+    try {
+      await expect(
+        f.as("owner").locations.update({ version: before.version, name: "Never saved" }),
+      ).rejects.toMatchObject({ code: "INTERNAL_SERVER_ERROR" });
+      await expect(
+        f.as("owner").locations.addClosure({ date: "2026-10-12", reason: "Fiesta Nacional" }),
+      ).rejects.toMatchObject({ code: "INTERNAL_SERVER_ERROR" });
+    } finally {
+      await f.t.db.$executeRawUnsafe("DROP TRIGGER fail_change ON change_log");
+      await f.t.db.$executeRawUnsafe("DROP FUNCTION fail_change()");
+    }
+    const after = await f.as("owner").locations.get();
+    expect(after).toEqual(before);
+    expect(await f.counts()).toEqual(n0);
+  });
+});
