@@ -120,6 +120,16 @@ export function computeAvailability(q: AvailabilityQuery): Slot[] {
   const latest = q.now.getTime() + location.horizonDays * 24 * 60 * MIN;
   const closures = new Set(location.closures);
   const busyByStaff = new Map(q.staff.map((s) => [s.id, mergeSorted(sortIntervals(s.busy))]));
+  // service → stylist → plan, computed once for the whole range.
+  const plans = new Map<string, Map<string, Plan>>();
+  for (const { service } of requested) {
+    const byStaff = new Map<string, Plan>();
+    for (const staff of q.staff) {
+      const plan = planFor(service, staff);
+      if (plan) byStaff.set(staff.id, plan);
+    }
+    plans.set(service.id, byStaff);
+  }
   const out: Slot[] = [];
   const limit = q.limit ?? Number.POSITIVE_INFINITY;
   const today = toLocal(q.now, location.timeZone).date;
@@ -129,6 +139,7 @@ export function computeAvailability(q: AvailabilityQuery): Slot[] {
     if (closures.has(date)) continue;
     const weekday = weekdayOf(date);
     const at = dayClock(date, location.timeZone);
+    const dstDay = at(24 * 60 - 1) - at(0) !== (24 * 60 - 1) * MIN;
     const open = windows(
       location.hours.filter((h) => h.weekday === weekday),
       at,
@@ -164,16 +175,17 @@ export function computeAvailability(q: AvailabilityQuery): Slot[] {
         if (start <= previous || start < earliest) continue;
         previous = start;
         if (start > latest) break;
-        const items = assign(requested, 0, start, window, byLoad, day, []);
+        const items = assign(requested, plans, 0, start, window, byLoad, day, []);
         if (!items) continue;
-        const local = toLocal(start, location.timeZone);
+        // The wall time is the minute we asked for, except where a DST gap moved it.
+        const minute = start === at(first + m) && !dstDay ? first + m : toLocal(start, location.timeZone).minute;
         out.push({
           id: slotId(start, items),
           start: new Date(start),
           end: new Date(items.at(-1)!.end),
-          localDate: local.date,
-          localTime: `${String(Math.floor(local.minute / 60)).padStart(2, "0")}:${String(local.minute % 60).padStart(2, "0")}`,
-          weekday: local.weekday,
+          localDate: date,
+          localTime: `${String(Math.floor(minute / 60)).padStart(2, "0")}:${String(minute % 60).padStart(2, "0")}`,
+          weekday,
           items,
           priceCents: items.reduce((n, it) => n + it.priceCents, 0),
         });
@@ -185,9 +197,25 @@ export function computeAvailability(q: AvailabilityQuery): Slot[] {
   return out;
 }
 
+/** How one stylist does one service: timing, price, and the blocking offsets from the start. */
+interface Plan {
+  timing: Timing;
+  priceCents: number;
+  clientMs: number;
+  /** Blocking segments as [from, to) offsets in ms relative to the item's start. */
+  offsets: Interval[];
+}
+
+function planFor(service: ServiceSpec, staff: StaffAvailability): Plan | null {
+  const t = timingFor(service, staff);
+  if (!t) return null;
+  return { ...t, clientMs: clientMinutes(t.timing) * MIN, offsets: blockingSegments(0, t.timing) };
+}
+
 /** Depth-first assignment of stylists to the visit's items, chained back to back. */
 function assign(
   requested: { service: ServiceSpec; staffId: string | null }[],
+  plans: Map<string, Map<string, Plan>>,
   index: number,
   start: number,
   window: Interval,
@@ -197,33 +225,40 @@ function assign(
 ): SlotItem[] | null {
   if (index === requested.length) return chosen;
   const { service, staffId } = requested[index]!;
+  const byStaff = plans.get(service.id)!;
   const candidates = staffId ? (day.has(staffId) ? [day.get(staffId)!] : []) : byLoad;
   for (const c of candidates) {
-    const t = timingFor(service, c.staff);
-    if (!t) continue;
-    const end = start + clientMinutes(t.timing) * MIN;
+    const plan = byStaff.get(c.staff.id);
+    if (!plan) continue;
+    const end = start + plan.clientMs;
     if (end > window.end) continue; // the visit must fit the salon's opening hours
-    const segs = blockingSegments(start, t.timing);
-    if (!segs.every((s) => covers(c.free, s.start, s.end))) continue;
-    // The same stylist may do two items of one visit: their own segments must not collide.
-    const mine = chosen.filter((x) => x.staffId === c.staff.id);
-    if (
-      mine.some((x) =>
-        blockingSegments(x.start, x.timing).some((a) => segs.some((b) => a.start < b.end && b.start < a.end)),
-      )
-    ) {
-      continue;
+    let fits = true;
+    for (const o of plan.offsets) {
+      if (!covers(c.free, start + o.start, start + o.end)) {
+        fits = false;
+        break;
+      }
     }
+    if (!fits) continue;
+    // The same stylist may do two items of one visit: their own segments must not collide.
+    if (chosen.length && chosen.some((x) => x.staffId === c.staff.id && collides(x, plans, start, plan))) continue;
     const item: SlotItem = {
       serviceId: service.id,
       staffId: c.staff.id,
       start,
       end,
-      priceCents: t.priceCents,
-      timing: t.timing,
+      priceCents: plan.priceCents,
+      timing: plan.timing,
     };
-    const rest = assign(requested, index + 1, end, window, byLoad, day, [...chosen, item]);
+    const rest = assign(requested, plans, index + 1, end, window, byLoad, day, [...chosen, item]);
     if (rest) return rest;
   }
   return null;
+}
+
+function collides(x: SlotItem, plans: Map<string, Map<string, Plan>>, start: number, plan: Plan): boolean {
+  const other = plans.get(x.serviceId)!.get(x.staffId)!;
+  return other.offsets.some((a) =>
+    plan.offsets.some((b) => x.start + a.start < start + b.end && start + b.start < x.start + a.end),
+  );
 }
