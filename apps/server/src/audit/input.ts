@@ -1,8 +1,8 @@
-// Input validation that reports readable messages. trpc/init.ts's error mapper unwraps a
-// TRPCError to its cause, so a plain zod input failure currently reaches clients as a generic
-// "Internal error". Wrapping the shared zod schema so that a failure throws AppError("BAD_INPUT",
-// "<field>: <message>") gives the caller a 400 with the message instead. Types are unchanged: the
-// wrapper is the same Standard Schema (input and output types) as the zod schema it wraps.
+// Input validation that reports readable messages. Left to itself, tRPC reports a zod failure
+// as BAD_REQUEST with the issues serialised as JSON in the message. Wrapping the shared zod schema
+// so that a failure throws AppError("BAD_INPUT", "<field>: <message>; …") gives the console a
+// message it can show as is (and `appCode`/`details.issues` in the error data). Types are
+// unchanged: the wrapper is the same Standard Schema (input and output types) as the zod schema.
 import type { z } from "zod";
 import { AppError } from "../errors/app-error.ts";
 
