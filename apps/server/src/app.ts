@@ -1,6 +1,7 @@
 // Composition root: config → secrets → database → HTTP. Used by main.ts, tests and benchmarks.
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
+import { ChangeFeed } from "./changes/feed.ts";
 import type { AppConfig } from "./config/env.ts";
 import { createFieldCrypto } from "./crypto/field-crypto.ts";
 import { loadSecrets } from "./crypto/keys.ts";
@@ -24,12 +25,25 @@ export async function startApp(
   const secrets = await loadSecrets(config);
   const fc = createFieldCrypto(secrets.dataKey);
   const database = await openDatabase(config, fc, log);
-  const services: AppServices = { config, db: database.db, fc, log, clock, authSecret: secrets.authSecret };
+  const changeFeed = new ChangeFeed({ url: database.url, db: database.db, log });
+  const services: AppServices = {
+    config,
+    db: database.db,
+    fc,
+    log,
+    clock,
+    authSecret: secrets.authSecret,
+    changeFeed,
+  };
   let app: FastifyInstance;
   try {
+    await changeFeed.start();
     app = await buildServer(services);
+    // Ends the live SSE streams first, so close() is not held up by them (clients reconnect).
+    app.addHook("preClose", () => changeFeed.stop());
     await app.listen({ host: config.HOST, port: config.PORT });
   } catch (e) {
+    await changeFeed.stop();
     await database.close();
     throw e;
   }
@@ -43,7 +57,8 @@ export async function startApp(
     url: `http://${config.HOST}:${port}`,
     stop() {
       stopping ??= (async () => {
-        await app.close(); // stops accepting, waits for in-flight requests
+        await app.close(); // stops accepting, ends SSE streams (change feed), waits for in-flight requests
+        await changeFeed.stop();
         await database.close(); // pool, then embedded PostgreSQL
       })();
       return stopping;

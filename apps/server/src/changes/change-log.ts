@@ -7,6 +7,9 @@ import type { ActorType, ChangeOp } from "../generated/prisma/enums.ts";
 /** Advisory-lock key serialising change-log appends, so versions become visible in commit order. */
 export const CHANGE_LOG_LOCK = 0x63697461; // "cita"
 
+/** NOTIFY channel woken on every commit that appended changes; the payload is the version. */
+export const CHANGE_CHANNEL = "cita_changes";
+
 export interface ChangeInput {
   entityType: string;
   entityId: string;
@@ -23,7 +26,8 @@ export interface Actor {
 /**
  * Appends a change. Call it last in the transaction: the lock is held until commit, so no later
  * version can become visible before this one (a sequence alone would let a reader skip a row
- * whose transaction commits late).
+ * whose transaction commits late). The NOTIFY is delivered on commit (never on rollback) and is
+ * only a wake-up for `ChangeFeed`: listeners read change_log itself.
  */
 export async function appendChange(tx: Tx, change: ChangeInput): Promise<bigint> {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(${CHANGE_LOG_LOCK})`;
@@ -37,6 +41,7 @@ export async function appendChange(tx: Tx, change: ChangeInput): Promise<bigint>
     },
     select: { version: true },
   });
+  await tx.$executeRaw`SELECT pg_notify(${CHANGE_CHANNEL}, ${row.version.toString()})`;
   return row.version;
 }
 

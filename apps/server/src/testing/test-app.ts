@@ -84,6 +84,9 @@ export function callerFor(services: AppServices, id: TestIdentity | null) {
 
 export async function startTestServer(services: AppServices): Promise<{ app: FastifyInstance; url: string }> {
   const app = await buildServer(services);
+  // As in app.ts: stopping the change feed ends the SSE streams, so close() does not wait on them.
+  const feed = services.changeFeed;
+  if (feed) app.addHook("preClose", () => feed.stop());
   await app.listen({ port: 0, host: "127.0.0.1" });
   const { port } = app.server.address() as { port: number };
   return { app, url: `http://127.0.0.1:${port}` };

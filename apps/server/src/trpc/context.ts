@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { AccessClaims } from "../auth/access-token.ts";
+import type { ChangeFeed } from "../changes/feed.ts";
 import type { AppConfig } from "../config/env.ts";
 import type { FieldCrypto } from "../crypto/field-crypto.ts";
 import type { Db } from "../db/client.ts";
@@ -13,6 +14,8 @@ export interface AppServices {
   clock: () => Date;
   /** HMAC secret for access tokens. */
   authSecret: string;
+  /** Live change fan-out (changes.stream); absent where nothing streams (CLIs, some tests). */
+  changeFeed?: ChangeFeed;
 }
 
 export interface AppContext extends AppServices {

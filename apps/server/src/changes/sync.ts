@@ -1,0 +1,216 @@
+// Offline-replica sync: the latest state of every entity changed after a cursor, read from
+// change_log (which entities, in which order) and the entity tables (what they look like now).
+import type {
+  ChangesSyncOutput,
+  SyncBookingRow,
+  SyncChange,
+  SyncEntity,
+  SyncLocationRow,
+  SyncServiceRow,
+  SyncStaffRow,
+} from "@cita/shared";
+import type { FieldCrypto } from "../crypto/field-crypto.ts";
+import { viewCustomer } from "../customers/customer-store.ts";
+import type { Db } from "../db/client.ts";
+import type { Booking, BookingItem, Location, Service, StaffMember } from "../generated/prisma/client.ts";
+
+export const SYNC_ENTITY_TYPES: readonly SyncEntity[] = ["booking", "customer", "service", "staff", "location"];
+
+const iso = (d: Date) => d.toISOString();
+const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null);
+
+export function viewBookingRow(fc: FieldCrypto, b: Booking & { items: BookingItem[] }): SyncBookingRow {
+  return {
+    id: b.id,
+    locationId: b.locationId,
+    customerId: b.customerId,
+    guestName: b.guestNameCipher ? fc.decrypt(b.guestNameCipher) : null,
+    status: b.status,
+    source: b.source,
+    startsAt: iso(b.startsAt),
+    endsAt: iso(b.endsAt),
+    holdExpiresAt: isoOrNull(b.holdExpiresAt),
+    totalPriceCents: b.totalPriceCents,
+    depositCents: b.depositCents,
+    currency: b.currency,
+    notes: b.notes,
+    cancelledAt: isoOrNull(b.cancelledAt),
+    cancelledBy: b.cancelledBy,
+    cancelReason: b.cancelReason,
+    rescheduledFromId: b.rescheduledFromId,
+    conversationId: b.conversationId,
+    createdByStaffId: b.createdByStaffId,
+    version: b.version,
+    createdAt: iso(b.createdAt),
+    updatedAt: iso(b.updatedAt),
+    items: [...b.items]
+      .sort((x, y) => x.position - y.position)
+      .map((i) => ({
+        id: i.id,
+        position: i.position,
+        serviceId: i.serviceId,
+        staffId: i.staffId,
+        startsAt: iso(i.startsAt),
+        endsAt: iso(i.endsAt),
+        durationMinutes: i.durationMinutes,
+        processingMinutes: i.processingMinutes,
+        finishingMinutes: i.finishingMinutes,
+        priceCents: i.priceCents,
+      })),
+  };
+}
+
+export function viewServiceRow(s: Service): SyncServiceRow {
+  return {
+    id: s.id,
+    locationId: s.locationId,
+    slug: s.slug,
+    nameEs: s.nameEs,
+    nameEn: s.nameEn,
+    descriptionEs: s.descriptionEs,
+    descriptionEn: s.descriptionEn,
+    category: s.category,
+    durationMinutes: s.durationMinutes,
+    processingMinutes: s.processingMinutes,
+    finishingMinutes: s.finishingMinutes,
+    bufferBeforeMinutes: s.bufferBeforeMinutes,
+    bufferAfterMinutes: s.bufferAfterMinutes,
+    priceCents: s.priceCents,
+    depositRule: s.depositRule,
+    depositValue: s.depositValue,
+    active: s.active,
+    sortOrder: s.sortOrder,
+    version: s.version,
+    createdAt: iso(s.createdAt),
+    updatedAt: iso(s.updatedAt),
+  };
+}
+
+/** Never includes the password hash. */
+export function viewStaffRow(s: StaffMember): SyncStaffRow {
+  return {
+    id: s.id,
+    locationId: s.locationId,
+    displayName: s.displayName,
+    email: s.email,
+    role: s.role,
+    bookable: s.bookable,
+    active: s.active,
+    disabledAt: isoOrNull(s.disabledAt),
+    calendarId: s.calendarId,
+    color: s.color,
+    language: s.language,
+    version: s.version,
+    createdAt: iso(s.createdAt),
+    updatedAt: iso(s.updatedAt),
+  };
+}
+
+export function viewLocationRow(l: Location): SyncLocationRow {
+  return {
+    id: l.id,
+    slug: l.slug,
+    name: l.name,
+    addressLine: l.addressLine,
+    city: l.city,
+    postalCode: l.postalCode,
+    country: l.country,
+    phone: l.phone,
+    timeZone: l.timeZone,
+    currency: l.currency,
+    defaultLanguage: l.defaultLanguage,
+    slotStepMinutes: l.slotStepMinutes,
+    minNoticeMinutes: l.minNoticeMinutes,
+    horizonDays: l.horizonDays,
+    holdMinutes: l.holdMinutes,
+    cancellationWindowHours: l.cancellationWindowHours,
+    lateCancelKeepsDeposit: l.lateCancelKeepsDeposit,
+    noShowKeepsDeposit: l.noShowKeepsDeposit,
+    version: l.version,
+    createdAt: iso(l.createdAt),
+    updatedAt: iso(l.updatedAt),
+  };
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Current rows of one entity type, as JSON views, keyed by id (absent = no longer exists). */
+async function loadRows(db: Db, fc: FieldCrypto, type: SyncEntity, ids: string[]): Promise<Map<string, unknown>> {
+  const where = { id: { in: ids.filter((id) => UUID_RE.test(id)) } };
+  const out = new Map<string, unknown>();
+  if (!where.id.in.length) return out;
+  switch (type) {
+    case "booking":
+      for (const b of await db.booking.findMany({ where, include: { items: true } }))
+        out.set(b.id, viewBookingRow(fc, b));
+      break;
+    case "customer":
+      for (const c of await db.customer.findMany({ where })) out.set(c.id, viewCustomer(fc, c));
+      break;
+    case "service":
+      for (const s of await db.service.findMany({ where })) out.set(s.id, viewServiceRow(s));
+      break;
+    case "staff":
+      for (const s of await db.staffMember.findMany({ where })) out.set(s.id, viewStaffRow(s));
+      break;
+    case "location":
+      for (const l of await db.location.findMany({ where })) out.set(l.id, viewLocationRow(l));
+      break;
+  }
+  return out;
+}
+
+export interface SyncQuery {
+  /** A change-log version (exclusive); null = from the beginning. */
+  cursor?: bigint | null;
+  limit: number;
+  entities?: readonly SyncEntity[];
+}
+
+/**
+ * One page of the replica sync. Each entity changed after `cursor` appears once, at its newest
+ * version, ordered by that version; its row is read now (so it may be newer than the version — the
+ * entity then shows up again on a later page, which is harmless). Deleted entities, and entities whose
+ * row no longer exists, come as `op: "delete"` tombstones with `row: null`.
+ *
+ * Paging is exact: page k ends at the newest version V it returned, and every entity whose newest
+ * version is ≤ V is on page ≤ k. The scan is bounded by the head read first, and versions become
+ * visible in commit order (appendChange), so nothing committed later can land at or below a cursor
+ * already handed out.
+ */
+export async function syncChanges(db: Db, fc: FieldCrypto, q: SyncQuery): Promise<ChangesSyncOutput> {
+  const cursor = q.cursor ?? 0n;
+  const types = q.entities?.length ? [...new Set(q.entities)] : [...SYNC_ENTITY_TYPES];
+  const head = (await db.changeLog.aggregate({ _max: { version: true } }))._max.version ?? 0n;
+  if (head <= cursor) return { changes: [], nextCursor: cursor.toString(), hasMore: false };
+
+  const latest = await db.$queryRaw<{ version: bigint; entity_type: string; entity_id: string; op: string }[]>`
+    SELECT c.version, c.entity_type, c.entity_id, c.op::text AS op
+    FROM change_log c
+    JOIN (
+      SELECT max(version) AS version
+      FROM change_log
+      WHERE version > ${cursor} AND version <= ${head} AND entity_type = ANY(${types}::text[])
+      GROUP BY entity_type, entity_id
+      ORDER BY max(version)
+      LIMIT ${q.limit + 1}
+    ) m ON m.version = c.version
+    ORDER BY c.version`;
+  const hasMore = latest.length > q.limit;
+  const page = hasMore ? latest.slice(0, q.limit) : latest;
+
+  const rows = new Map<SyncEntity, Map<string, unknown>>();
+  for (const type of types) {
+    const ids = page.filter((c) => c.entity_type === type && c.op !== "delete").map((c) => c.entity_id);
+    if (ids.length) rows.set(type, await loadRows(db, fc, type, ids));
+  }
+
+  const changes = page.map((c): SyncChange => {
+    const type = c.entity_type as SyncEntity;
+    const row = c.op === "delete" ? undefined : rows.get(type)?.get(c.entity_id);
+    const base = { version: c.version.toString(), entityType: type, entityId: c.entity_id };
+    return (row ? { ...base, op: "upsert", row } : { ...base, op: "delete", row: null }) as SyncChange;
+  });
+  const nextCursor = hasMore ? page[page.length - 1]!.version : head;
+  return { changes, nextCursor: nextCursor.toString(), hasMore };
+}

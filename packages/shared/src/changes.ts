@@ -1,0 +1,194 @@
+// Live change stream (changes.stream, SSE) and the offline replica's sync (changes.sync).
+import { z } from "zod";
+import { bookingSource, bookingStatus, isoInstant, staffRole, uuid } from "./common.ts";
+
+/** A change-log version: a positive bigint as a decimal string (SSE event ids, sync cursors). */
+export const changeVersion = z.string().regex(/^\d{1,19}$/, "must be a change-log version");
+
+export const changeOp = z.enum(["upsert", "delete"]);
+export type ChangeOpName = z.infer<typeof changeOp>;
+
+export const changesStreamInput = z.object({
+  /** Resume after this version (set by httpSubscriptionLink on reconnect). */
+  lastEventId: changeVersion.nullish(),
+  /** Only this location's changes, plus location-less ones (customers). */
+  locationId: uuid.optional(),
+});
+export type ChangesStreamInput = z.infer<typeof changesStreamInput>;
+
+/** One change as streamed to consoles. `data` is whatever the writing command recorded. */
+export const changeEvent = z.object({
+  version: changeVersion,
+  entityType: z.string(),
+  entityId: z.string(),
+  op: changeOp,
+  locationId: uuid.nullable(),
+  at: isoInstant,
+  data: z.unknown(),
+});
+export type ChangeEvent = z.infer<typeof changeEvent>;
+
+export const SYNC_ENTITIES = ["booking", "customer", "service", "staff", "location"] as const;
+export const syncEntity = z.enum(SYNC_ENTITIES);
+export type SyncEntity = z.infer<typeof syncEntity>;
+
+export const changesSyncInput = z.object({
+  /** The previous page's nextCursor; omit for a full sync. */
+  cursor: changeVersion.nullish(),
+  limit: z.number().int().min(1).max(1000).default(500),
+  /** Default: every synced entity type. */
+  entities: z.array(syncEntity).min(1).max(SYNC_ENTITIES.length).optional(),
+});
+export type ChangesSyncInput = z.input<typeof changesSyncInput>;
+
+const instant = isoInstant;
+const nullableInstant = isoInstant.nullable();
+
+export const syncBookingItemRow = z.object({
+  id: uuid,
+  position: z.number().int(),
+  serviceId: uuid,
+  staffId: uuid,
+  startsAt: instant,
+  endsAt: instant,
+  durationMinutes: z.number().int(),
+  processingMinutes: z.number().int(),
+  finishingMinutes: z.number().int(),
+  priceCents: z.number().int(),
+});
+
+export const syncBookingRow = z.object({
+  id: uuid,
+  locationId: uuid,
+  customerId: uuid,
+  guestName: z.string().nullable(),
+  status: bookingStatus,
+  source: bookingSource,
+  startsAt: instant,
+  endsAt: instant,
+  holdExpiresAt: nullableInstant,
+  totalPriceCents: z.number().int(),
+  depositCents: z.number().int(),
+  currency: z.string(),
+  notes: z.string().nullable(),
+  cancelledAt: nullableInstant,
+  cancelledBy: z.string().nullable(),
+  cancelReason: z.string().nullable(),
+  rescheduledFromId: uuid.nullable(),
+  conversationId: uuid.nullable(),
+  createdByStaffId: uuid.nullable(),
+  version: z.number().int(),
+  createdAt: instant,
+  updatedAt: instant,
+  items: z.array(syncBookingItemRow),
+});
+
+export const syncCustomerRow = z.object({
+  id: uuid,
+  phone: z.string().nullable(),
+  name: z.string().nullable(),
+  notes: z.string().nullable(),
+  language: z.string(),
+  marketingConsent: z.boolean(),
+  noShowCount: z.number().int(),
+  erased: z.boolean(),
+  version: z.number().int(),
+});
+
+export const syncServiceRow = z.object({
+  id: uuid,
+  locationId: uuid,
+  slug: z.string(),
+  nameEs: z.string(),
+  nameEn: z.string(),
+  descriptionEs: z.string().nullable(),
+  descriptionEn: z.string().nullable(),
+  category: z.string(),
+  durationMinutes: z.number().int(),
+  processingMinutes: z.number().int(),
+  finishingMinutes: z.number().int(),
+  bufferBeforeMinutes: z.number().int(),
+  bufferAfterMinutes: z.number().int(),
+  priceCents: z.number().int(),
+  depositRule: z.string(),
+  depositValue: z.number().int(),
+  active: z.boolean(),
+  sortOrder: z.number().int(),
+  version: z.number().int(),
+  createdAt: instant,
+  updatedAt: instant,
+});
+
+/** A staff member without the password hash. */
+export const syncStaffRow = z.object({
+  id: uuid,
+  locationId: uuid,
+  displayName: z.string(),
+  email: z.string(),
+  role: staffRole,
+  bookable: z.boolean(),
+  active: z.boolean(),
+  disabledAt: nullableInstant,
+  calendarId: z.string().nullable(),
+  color: z.string(),
+  language: z.string(),
+  version: z.number().int(),
+  createdAt: instant,
+  updatedAt: instant,
+});
+
+export const syncLocationRow = z.object({
+  id: uuid,
+  slug: z.string(),
+  name: z.string(),
+  addressLine: z.string(),
+  city: z.string(),
+  postalCode: z.string(),
+  country: z.string(),
+  phone: z.string().nullable(),
+  timeZone: z.string(),
+  currency: z.string(),
+  defaultLanguage: z.string(),
+  slotStepMinutes: z.number().int(),
+  minNoticeMinutes: z.number().int(),
+  horizonDays: z.number().int(),
+  holdMinutes: z.number().int(),
+  cancellationWindowHours: z.number().int(),
+  lateCancelKeepsDeposit: z.boolean(),
+  noShowKeepsDeposit: z.boolean(),
+  version: z.number().int(),
+  createdAt: instant,
+  updatedAt: instant,
+});
+
+const syncChangeBase = { version: changeVersion, entityId: z.string() };
+const upsertOrDelete = <T extends z.ZodType>(entityType: SyncEntity, row: T) =>
+  z.union([
+    z.object({ ...syncChangeBase, entityType: z.literal(entityType), op: z.literal("upsert"), row }),
+    z.object({ ...syncChangeBase, entityType: z.literal(entityType), op: z.literal("delete"), row: z.null() }),
+  ]);
+
+/** The latest state of one entity (`op: "upsert"`), or a tombstone (`op: "delete"`, row null). */
+export const syncChange = z.union([
+  upsertOrDelete("booking", syncBookingRow),
+  upsertOrDelete("customer", syncCustomerRow),
+  upsertOrDelete("service", syncServiceRow),
+  upsertOrDelete("staff", syncStaffRow),
+  upsertOrDelete("location", syncLocationRow),
+]);
+export type SyncChange = z.infer<typeof syncChange>;
+
+export const changesSyncOutput = z.object({
+  /** Ascending by version; each entity at most once per page. */
+  changes: z.array(syncChange),
+  /** Pass as `cursor` next time (also when hasMore is false: it is where the replica is up to). */
+  nextCursor: changeVersion,
+  hasMore: z.boolean(),
+});
+export type ChangesSyncOutput = z.infer<typeof changesSyncOutput>;
+
+export type SyncBookingRow = z.infer<typeof syncBookingRow>;
+export type SyncCustomerRow = z.infer<typeof syncCustomerRow>;
+export type SyncServiceRow = z.infer<typeof syncServiceRow>;
+export type SyncStaffRow = z.infer<typeof syncStaffRow>;
+export type SyncLocationRow = z.infer<typeof syncLocationRow>;
