@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogger } from "../logger.ts";
+import { createTestDatabase, type TestDatabase } from "../testing/test-db.ts";
+import { createJobQueue, type JobQueue } from "./job-queue.ts";
+
+let t: TestDatabase;
+const log = createLogger("silent");
+const queues: JobQueue[] = [];
+beforeAll(async () => {
+  t = await createTestDatabase();
+});
+afterAll(async () => {
+  for (const q of queues) await q.stop({ graceful: false }).catch(() => {});
+  await t.drop();
+});
+
+async function open(): Promise<JobQueue> {
+  const q = createJobQueue(t.url, log, { pollingIntervalSeconds: 0.5 });
+  queues.push(q);
+  await q.start();
+  await q.define({ name: "echo", retryLimit: 2, retryDelaySeconds: 1 });
+  return q;
+}
+
+const until = async (check: () => boolean, ms = 15_000) => {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+
+describe("job queue (pg-boss on the same PostgreSQL)", () => {
+  it("enqueues inside a transaction: committed jobs run, rolled-back ones never exist", async () => {
+    const q = await open();
+    const seen: string[] = [];
+    await q.work<{ v: string }>("echo", async (d) => {
+      seen.push(d.v);
+    });
+    await t.db.$transaction(async (tx) => {
+      await q.send("echo", { v: "committed" }, { tx });
+    });
+    await t.db
+      .$transaction(async (tx) => {
+        await q.send("echo", { v: "rolled back" }, { tx });
+        throw new Error("abort");
+      })
+      .catch(() => {});
+    await until(() => seen.includes("committed"));
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(seen).toEqual(["committed"]);
+    await q.stop();
+  });
+
+  it("retries a failing job and survives a restart of the worker", async () => {
+    const first = await open();
+    await first.send("echo", { v: "later" });
+    await first.stop(); // nobody worked it: it waits in the database
+    const second = await open();
+    let attempts = 0;
+    await second.work<{ v: string }>("echo", async () => {
+      attempts++;
+      if (attempts === 1) throw new Error("flaky");
+    });
+    await until(() => attempts >= 2);
+    expect(attempts).toBe(2);
+  }, 30_000);
+});
