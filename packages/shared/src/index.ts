@@ -2,9 +2,9 @@
 
 export * from "./audit.ts";
 export * from "./auth.ts";
+export * from "./bookings.ts";
 export * from "./catalog.ts";
 export * from "./changes.ts";
 export * from "./common.ts";
 export * from "./customers.ts";
 export * from "./staff.ts";
-export * from "./bookings.ts";

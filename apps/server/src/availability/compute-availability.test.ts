@@ -364,7 +364,7 @@ describe("properties (fast-check)", () => {
               expect(item.end).toBeLessThanOrEqual(madrid(day, H(20)));
             }
             // Items chain back to back.
-            slot.items.slice(1).forEach((it, i) => expect(it.start).toBe(slot.items[i]!.end));
+            for (let i = 1; i < slot.items.length; i++) expect(slot.items[i]!.start).toBe(slot.items[i - 1]!.end);
           }
         },
       ),

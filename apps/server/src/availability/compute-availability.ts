@@ -133,7 +133,7 @@ export function computeAvailability(q: AvailabilityQuery): Slot[] {
   const out: Slot[] = [];
   const limit = q.limit ?? Number.POSITIVE_INFINITY;
   const today = toLocal(q.now, location.timeZone).date;
-  const from = q.fromDate < today ? today : q.fromDate;
+  const from = Math.max(q.fromDate, today);
 
   for (let date = from; date <= q.toDate && out.length < limit; date = addDays(date, 1)) {
     if (closures.has(date)) continue;

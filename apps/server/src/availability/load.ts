@@ -106,7 +106,7 @@ export async function loadAvailabilityQuery(db: Tx, p: LoadAvailabilityParams): 
   const busy = new Map<string, Interval[]>(staffIds.map((id) => [id, [...(external.get(id) ?? [])]]));
   for (const row of segments) {
     const list = busy.get(row.staff_id)!;
-    row.starts.forEach((start, i) => list.push({ start: Number(start), end: Number(row.ends[i]) }));
+    for (let i = 0; i < row.starts.length; i++) list.push({ start: Number(row.starts[i]), end: Number(row.ends[i]) });
   }
 
   const staffAvailability: StaffAvailability[] = staff.map((s) => ({

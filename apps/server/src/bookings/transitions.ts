@@ -9,7 +9,7 @@ import type { BookingStatus, CancelledBy } from "../generated/prisma/enums.ts";
 import type { BookingDeps } from "./create.ts";
 import { cancellationDecision, type MoneyDecision, noShowDecision } from "./policy.ts";
 import { assertMove, blocksTime } from "./state.ts";
-import { type BookingView, bookingInclude, depositPaid, loadBooking, viewBooking } from "./view.ts";
+import { type BookingView, depositPaid, loadBooking, viewBooking } from "./view.ts";
 
 const TX_OPTIONS = { maxWait: 15_000, timeout: 20_000 };
 
