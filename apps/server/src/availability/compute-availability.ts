@@ -133,7 +133,8 @@ export function computeAvailability(q: AvailabilityQuery): Slot[] {
   const out: Slot[] = [];
   const limit = q.limit ?? Number.POSITIVE_INFINITY;
   const today = toLocal(q.now, location.timeZone).date;
-  const from = Math.max(q.fromDate, today);
+  // Dates are YYYY-MM-DD strings, so the later one is the lexically greater one.
+  const from = [q.fromDate, today].sort()[1]!;
 
   for (let date = from; date <= q.toDate && out.length < limit; date = addDays(date, 1)) {
     if (closures.has(date)) continue;
