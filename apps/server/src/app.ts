@@ -7,6 +7,8 @@ import { createFieldCrypto } from "./crypto/field-crypto.ts";
 import { loadSecrets } from "./crypto/keys.ts";
 import { type OpenDatabase, openDatabase } from "./db/database.ts";
 import { buildServer } from "./http/server.ts";
+import { createJobQueue } from "./jobs/job-queue.ts";
+import { registerWorkers } from "./jobs/workers.ts";
 import type { AppServices } from "./trpc/context.ts";
 
 export interface RunningApp {
@@ -26,6 +28,7 @@ export async function startApp(
   const fc = createFieldCrypto(secrets.dataKey);
   const database = await openDatabase(config, fc, log);
   const changeFeed = new ChangeFeed({ url: database.url, db: database.db, log });
+  const jobs = createJobQueue(database.url, log);
   const services: AppServices = {
     config,
     db: database.db,
@@ -34,15 +37,19 @@ export async function startApp(
     clock,
     authSecret: secrets.authSecret,
     changeFeed,
+    jobs,
   };
   let app: FastifyInstance;
   try {
     await changeFeed.start();
+    await jobs.start();
+    await registerWorkers(jobs, services);
     app = await buildServer(services);
     // Ends the live SSE streams first, so close() is not held up by them (clients reconnect).
     app.addHook("preClose", () => changeFeed.stop());
     await app.listen({ host: config.HOST, port: config.PORT });
   } catch (e) {
+    await jobs.stop({ graceful: false }).catch(() => {});
     await changeFeed.stop();
     await database.close();
     throw e;
@@ -58,6 +65,7 @@ export async function startApp(
     stop() {
       stopping ??= (async () => {
         await app.close(); // stops accepting, ends SSE streams (change feed), waits for in-flight requests
+        await jobs.stop(); // lets running jobs finish; unfinished ones are retried after restart
         await changeFeed.stop();
         await database.close(); // pool, then embedded PostgreSQL
       })();

@@ -6,15 +6,19 @@ import { verifyAccessToken } from "../auth/access-token.ts";
 import { pendingMigrations } from "../db/migrate.ts";
 import type { AppServices } from "../trpc/context.ts";
 import { type AppRouter, appRouter } from "../trpc/router.ts";
+import { registerIntegrationRoutes } from "./integrations.ts";
 
 export interface BuildServerOptions {
   /** Max request body in bytes (webhooks are small; this guards memory). */
   bodyLimit?: number;
 }
 
+function authFromToken(token: unknown, services: AppServices) {
+  return typeof token === "string" && token ? verifyAccessToken(token, services.authSecret, services.clock()) : null;
+}
+
 function authFromHeader(header: string | undefined, services: AppServices) {
-  const token = header?.startsWith("Bearer ") ? header.slice(7) : undefined;
-  return token ? verifyAccessToken(token, services.authSecret, services.clock()) : null;
+  return authFromToken(header?.startsWith("Bearer ") ? header.slice(7) : undefined, services);
 }
 
 export async function buildServer(services: AppServices, opts: BuildServerOptions = {}): Promise<FastifyInstance> {
@@ -62,12 +66,15 @@ export async function buildServer(services: AppServices, opts: BuildServerOption
     prefix: "/trpc",
     trpcOptions: {
       router: appRouter,
-      createContext: ({ req }) => ({
+      createContext: ({ req, info }) => ({
         ...services,
         requestId: String(req.id),
         ip: req.ip,
         userAgent: req.headers["user-agent"] ?? null,
-        auth: authFromHeader(req.headers.authorization, services),
+        // Browsers' EventSource cannot send headers: SSE subscriptions pass the token as a
+        // connection parameter instead (httpSubscriptionLink's connectionParams).
+        auth:
+          authFromHeader(req.headers.authorization, services) ?? authFromToken(info.connectionParams?.token, services),
       }),
       onError: ({ path, error, ctx }) => {
         if (error.code === "INTERNAL_SERVER_ERROR") {
@@ -76,6 +83,10 @@ export async function buildServer(services: AppServices, opts: BuildServerOption
       },
     } satisfies FastifyTRPCPluginOptions<AppRouter>["trpcOptions"],
   });
+
+  // Webhooks (Chatwoot, WhatsApp Cloud API, Stripe, Google Calendar) and sandbox pages: each area
+  // registers its own encapsulated plugin (raw-body parsing stays local to it).
+  await registerIntegrationRoutes(app, services);
 
   return app;
 }

@@ -9,6 +9,8 @@ import type { TestProject } from "vitest/node";
 import { startEmbeddedPostgres } from "../db/embedded.ts";
 import { applyMigrations } from "../db/migrate.ts";
 import { withDatabase } from "../db/url.ts";
+import { createJobQueue } from "../jobs/job-queue.ts";
+import { createLogger } from "../logger.ts";
 
 export const TEMPLATE_DB = "cita_test_template";
 
@@ -47,6 +49,10 @@ export async function buildTemplate(serverUrl: string): Promise<void> {
     await admin.end();
   }
   await applyMigrations(withDatabase(serverUrl, TEMPLATE_DB));
+  // Install pg-boss's schema once, so test databases cloned from the template start their queue fast.
+  const jobs = createJobQueue(withDatabase(serverUrl, TEMPLATE_DB), createLogger("silent"));
+  await jobs.start();
+  await jobs.stop({ graceful: false });
 }
 
 declare module "vitest" {

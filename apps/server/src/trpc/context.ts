@@ -4,6 +4,7 @@ import type { ChangeFeed } from "../changes/feed.ts";
 import type { AppConfig } from "../config/env.ts";
 import type { FieldCrypto } from "../crypto/field-crypto.ts";
 import type { Db } from "../db/client.ts";
+import type { JobQueue } from "../jobs/job-queue.ts";
 
 /** Long-lived services shared by every request. */
 export interface AppServices {
@@ -16,6 +17,8 @@ export interface AppServices {
   authSecret: string;
   /** Live change fan-out (changes.stream); absent where nothing streams (CLIs, some tests). */
   changeFeed?: ChangeFeed;
+  /** Durable job queue (pg-boss); absent where no jobs run (CLIs, some tests). */
+  jobs?: JobQueue;
 }
 
 export interface AppContext extends AppServices {

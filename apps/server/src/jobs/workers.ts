@@ -1,0 +1,12 @@
+// Where each area's job queues and workers are registered. One line per area; each area keeps its
+// queue names, handlers and scheduling in its own module (e.g. channels/jobs.ts).
+import type { AppServices } from "../trpc/context.ts";
+import type { JobQueue } from "./job-queue.ts";
+
+export type WorkerRegistrar = (jobs: JobQueue, services: AppServices) => Promise<void>;
+
+const registrars: WorkerRegistrar[] = [];
+
+export async function registerWorkers(jobs: JobQueue, services: AppServices): Promise<void> {
+  for (const register of registrars) await register(jobs, services);
+}
