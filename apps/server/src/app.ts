@@ -49,7 +49,7 @@ export async function startApp(
     app.addHook("preClose", () => changeFeed.stop());
     await app.listen({ host: config.HOST, port: config.PORT });
   } catch (e) {
-    await jobs.stop({ graceful: false }).catch(() => {});
+    await jobs.stop().catch(() => {});
     await changeFeed.stop();
     await database.close();
     throw e;

@@ -10,7 +10,7 @@ beforeAll(async () => {
   t = await createTestDatabase();
 });
 afterAll(async () => {
-  for (const q of queues) await q.stop({ graceful: false }).catch(() => {});
+  for (const q of queues) await q.stop().catch(() => {});
   await t.drop();
 });
 

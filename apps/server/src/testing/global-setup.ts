@@ -52,7 +52,7 @@ export async function buildTemplate(serverUrl: string): Promise<void> {
   // Install pg-boss's schema once, so test databases cloned from the template start their queue fast.
   const jobs = createJobQueue(withDatabase(serverUrl, TEMPLATE_DB), createLogger("silent"));
   await jobs.start();
-  await jobs.stop({ graceful: false });
+  await jobs.stop({ graceful: true });
 }
 
 declare module "vitest" {
