@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "calendar_connection" ADD COLUMN     "channel_resource_id" TEXT;
