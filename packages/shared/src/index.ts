@@ -1,10 +1,13 @@
 // Types and zod schemas shared by the server and the console. One file per area; re-exported here.
 
+export * from "./agent.ts";
 export * from "./audit.ts";
 export * from "./auth.ts";
 export * from "./bookings.ts";
 export * from "./catalog.ts";
 export * from "./changes.ts";
+export * from "./chats.ts";
 export * from "./common.ts";
 export * from "./customers.ts";
+export * from "./payments.ts";
 export * from "./staff.ts";

@@ -1,0 +1,334 @@
+// The booking agent behind the channels' port: one durable turn per batch of inbound messages,
+// answered by Claude (tools) or, without a key or when Claude is unavailable, by guided mode.
+// Guardrails that do not depend on the model live here: silence in human mode, a per-customer
+// rate limit, the confirmation flag, escalation after repeated failures or abuse.
+import type Anthropic from "@anthropic-ai/sdk";
+import { toLocal } from "../time/zoned.ts";
+import { ClaudeUnavailable, type MessageParam, runClaudeTurn } from "./claude.ts";
+import { runGuidedTurn } from "./guided.ts";
+import { imageBlock } from "./images.ts";
+import { detectLanguage, fold, isConfirmation, type Lang } from "./lang.ts";
+import type { AgentMessage, AgentTurnInput, AgentTurnResult, ConversationAgent, OutboundReply } from "./port.ts";
+import { dbLedger } from "./tools/index.ts";
+import type { AgentDeps, ToolContext } from "./tools/types.ts";
+import { beginTurn, completeTurn, failTurn, type OpenTurn, saveTranscript } from "./turns.ts";
+
+/** Speech to text for voice notes; off unless configured. */
+export interface Transcriber {
+  transcribe(audio: { path: string; mimeType: string | null }): Promise<string>;
+}
+
+export interface AgentLimits {
+  maxToolCallsPerTurn: number;
+  turnTimeoutMs: number;
+  /** Turns per customer per window before the agent stops answering (abuse/cost guard). */
+  rateLimitTurns: number;
+  rateLimitWindowMs: number;
+}
+
+export const DEFAULT_LIMITS: AgentLimits = {
+  maxToolCallsPerTurn: 8,
+  turnTimeoutMs: 60_000,
+  rateLimitTurns: 30,
+  rateLimitWindowMs: 10 * 60_000,
+};
+
+export interface BookingAgentOptions extends AgentDeps {
+  claude?: { client: Anthropic; model: string; maxTokens?: number } | null;
+  transcriber?: Transcriber | null;
+  limits?: Partial<AgentLimits>;
+}
+
+const ABUSE =
+  /(idiota|imbecil|gilipollas|estupid|puta|mierda|joder|cabron|subnormal|inutil de mierda|stupid|idiot|fuck|shit|bitch|moron|asshole|ignora (tus|las) (reglas|instrucciones)|ignore (all |your |previous )*(rules|instructions)|system prompt|soy (el|la) (encargad|gerente|manager|duen)|i am the (manager|owner)|i'm the (manager|owner)|sin deposito|without (a |the )?deposit|no deposit|developer mode|jailbreak)/;
+
+const TOOL_FAILURE_CODES = new Set(["INTERNAL", "UNAVAILABLE", "LIMIT", "CONFLICT"]);
+
+export class BookingAgent implements ConversationAgent {
+  readonly name: string;
+  private readonly limits: AgentLimits;
+
+  constructor(private readonly opts: BookingAgentOptions) {
+    this.name = opts.claude ? "claude" : "guided";
+    this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  }
+
+  async handleTurn(input: AgentTurnInput): Promise<AgentTurnResult> {
+    // In human mode the bot is silent; staff answer from the console.
+    if (input.conversation.mode === "human") return { replies: [] };
+    const db = this.opts.db;
+    const customerTexts = input.newMessages.filter((m) => m.author === "customer");
+    const lastCustomer = customerTexts.at(-1) ?? null;
+    const fallbackLang: Lang = input.customer.language === "en" ? "en" : "es";
+    const begun = await beginTurn(db, {
+      conversationId: input.conversation.id,
+      messageIds: input.newMessages.map((m) => m.id),
+      mode: this.opts.claude ? "claude" : "guided",
+      lang: fallbackLang,
+    });
+    if (begun.kind === "done") return begun.result; // already answered: the same replies, no new writes
+    const turn = begun.turn;
+    try {
+      const result = await this.runTurn(input, turn, lastCustomer);
+      await completeTurn(db, turn, { mode: result.mode, result: result.result, conversationId: input.conversation.id });
+      return result.result;
+    } catch (e) {
+      await failTurn(db, turn, e instanceof Error ? e.message : String(e));
+      throw e;
+    }
+  }
+
+  private async runTurn(
+    input: AgentTurnInput,
+    turn: OpenTurn,
+    lastCustomer: AgentMessage | null,
+  ): Promise<{ mode: string; result: AgentTurnResult }> {
+    const { db, clock } = this.opts;
+    const state = turn.state;
+    const text = input.newMessages
+      .filter((m) => m.author === "customer" && m.body)
+      .map((m) => m.body!.trim())
+      .join("\n");
+    state.lang = detectLanguage(text, state.lang ?? (input.customer.language === "en" ? "en" : "es"));
+    const lang = state.lang;
+    const mode0 = this.opts.claude ? "claude" : "guided";
+
+    // Per-customer rate limit (all of this customer's conversations, real time).
+    const since = new Date(Date.now() - this.limits.rateLimitWindowMs);
+    const recent = await db.agentTurn.count({
+      where: { conversation: { customerId: input.customer.id }, startedAt: { gte: since } },
+    });
+    if (recent > this.limits.rateLimitTurns) {
+      const told = state.notes.includes("rate_limited");
+      if (!told) state.notes.push("rate_limited");
+      return {
+        mode: mode0,
+        result: {
+          replies: told
+            ? []
+            : [
+                {
+                  kind: "text",
+                  text:
+                    lang === "es"
+                      ? "Estás enviando muchos mensajes seguidos. Espera unos minutos y te atendemos."
+                      : "You're sending a lot of messages. Please wait a few minutes and we'll help you.",
+                },
+              ],
+        },
+      };
+    }
+    state.notes = state.notes.filter((n) => n !== "rate_limited");
+
+    // Abuse and injection attempts: counted in code; repeated abuse goes to a person.
+    if (ABUSE.test(fold(text))) state.abuse++;
+    if (state.abuse >= 3) {
+      state.abuse = 0;
+      return {
+        mode: mode0,
+        result: {
+          replies: [
+            {
+              kind: "text",
+              text:
+                lang === "es"
+                  ? "Voy a pasar la conversación a una persona del salón."
+                  : "I'm passing this conversation to a person at the salon.",
+            },
+          ],
+          escalate: {
+            reason: "abuse",
+            summary: `Repeated abusive or rule-breaking messages (prompt injection / insults). Last: "${text.slice(0, 300)}"`,
+          },
+        },
+      };
+    }
+
+    // Voice notes: transcribed when a transcriber is configured, otherwise the customer is asked to write.
+    const extraTexts: string[] = [];
+    const imageBlocks: Anthropic.Messages.ImageBlockParam[] = [];
+    const notes: string[] = [];
+    for (const m of input.newMessages) {
+      for (const a of m.attachments) {
+        if (a.type === "audio" || a.type === "voice" || m.kind === "audio") {
+          if (this.opts.transcriber && a.storedPath) {
+            const said = await this.opts.transcriber.transcribe({ path: a.storedPath, mimeType: a.mimeType ?? null });
+            extraTexts.push(said);
+          } else {
+            notes.push("voice_without_transcriber");
+          }
+        } else if (a.type === "image" || m.kind === "image") {
+          const img = a.storedPath
+            ? await imageBlock(a.storedPath, a.mimeType ?? null)
+            : { block: null, reason: "not_stored" };
+          if (img.block) imageBlocks.push(img.block);
+          else notes.push(`image_not_viewable:${img.reason}`);
+        }
+      }
+    }
+    const fullText = [text, ...extraTexts].filter(Boolean).join("\n");
+    if (!fullText && notes.includes("voice_without_transcriber")) {
+      return {
+        mode: mode0,
+        result: {
+          replies: [
+            {
+              kind: "text",
+              text:
+                lang === "es"
+                  ? "¡Gracias por tu audio! Ahora mismo no puedo escuchar notas de voz. ¿Me lo escribes, por favor?"
+                  : "Thanks for your voice note! I can't listen to audio right now. Could you type it for me, please?",
+            },
+          ],
+        },
+      };
+    }
+
+    const location = await db.location.findUniqueOrThrow({
+      where: { id: this.opts.locationId },
+      select: { timeZone: true },
+    });
+    const ctxBase: Omit<ToolContext, "toolUseId"> = {
+      deps: this.opts,
+      customerId: input.customer.id,
+      conversationId: input.conversation.id,
+      lang,
+      state,
+      confirmedThisTurn: lastCustomer
+        ? isConfirmation(lastCustomer.body, lastCustomer.selectedChoiceId ?? null)
+        : false,
+      today: toLocal(clock(), location.timeZone).date,
+      timeZone: location.timeZone,
+    };
+    const ledger = dbLedger(db, turn.id);
+    let mode = mode0;
+    let replies: OutboundReply[] = [];
+    let escalate: { reason: string; summary: string } | undefined;
+    let toolErrors: { name: string; code: string }[] = [];
+    let understood = true;
+
+    if (this.opts.claude) {
+      try {
+        const userContent: Anthropic.Messages.ContentBlockParam[] = [];
+        if (input.handBackNote) {
+          userContent.push({
+            type: "text",
+            text: `[Note from salon staff when handing the chat back to you: ${input.handBackNote}]`,
+          });
+        }
+        if (fullText) userContent.push({ type: "text", text: fullText });
+        userContent.push(...imageBlocks);
+        for (const n of notes) userContent.push({ type: "text", text: `[${n}]` });
+        if (!userContent.length) userContent.push({ type: "text", text: "(empty message)" });
+        const out = await runClaudeTurn({
+          client: this.opts.claude.client,
+          model: this.opts.claude.model,
+          maxTokens: this.opts.claude.maxTokens ?? 1024,
+          deps: this.opts,
+          turn,
+          ledger,
+          ctxBase,
+          customerName: input.customer.name,
+          history: historyMessages(input.history),
+          userContent,
+          persist: () => saveTranscript(db, turn, "claude"),
+          maxToolCalls: this.limits.maxToolCallsPerTurn,
+          deadline: Date.now() + this.limits.turnTimeoutMs,
+        });
+        replies = out.replies;
+        escalate = out.escalate;
+        toolErrors = out.toolErrors;
+        if (out.limitHit) toolErrors.push({ name: "turn", code: "LIMIT" });
+      } catch (e) {
+        if (!(e instanceof ClaudeUnavailable)) throw e;
+        this.opts.log?.warn(
+          { reason: e.reason, conversationId: input.conversation.id },
+          "Claude unavailable; guided mode answers",
+        );
+        turn.entries.push({ type: "fallback", reason: e.reason });
+        mode = "guided";
+      }
+    }
+    if (mode === "guided") {
+      const out = await runGuidedTurn(ctxBase, ledger, turn.id, {
+        text: fullText,
+        choiceId: lastCustomer?.selectedChoiceId ?? null,
+        handBackNote: input.handBackNote,
+      });
+      if (notes.some((n) => n.startsWith("image_"))) {
+        out.replies.unshift({
+          kind: "text",
+          text:
+            lang === "es"
+              ? "He recibido tu imagen; el salón la verá en la conversación."
+              : "I got your image; the salon will see it in the chat.",
+        });
+      }
+      replies = out.replies;
+      escalate = out.escalate;
+      toolErrors = out.toolErrors;
+      understood = out.understood;
+    }
+
+    // Escalation rules in code: not understood twice in a row, a tool failing repeatedly.
+    state.misunderstood = understood ? 0 : state.misunderstood + 1;
+    for (const e of toolErrors) {
+      if (TOOL_FAILURE_CODES.has(e.code)) state.toolFailures[e.name] = (state.toolFailures[e.name] ?? 0) + 1;
+    }
+    const failing = Object.entries(state.toolFailures).find(([, n]) => n >= 3);
+    if (!escalate && state.misunderstood >= 2) {
+      escalate = {
+        reason: "not_understood",
+        summary: `The agent did not understand the customer twice. Last: "${fullText.slice(0, 300)}"`,
+      };
+      replies = [
+        {
+          kind: "text",
+          text:
+            lang === "es"
+              ? "Te paso con una persona del salón para ayudarte mejor."
+              : "I'll pass you to a person at the salon who can help.",
+        },
+      ];
+    } else if (!escalate && failing) {
+      escalate = { reason: "tool_failure", summary: `The tool ${failing[0]} failed ${failing[1]} times.` };
+      replies.push({
+        kind: "text",
+        text:
+          lang === "es"
+            ? "Estoy teniendo problemas técnicos; te paso con una persona del salón."
+            : "I'm having technical trouble; I'll pass you to a person at the salon.",
+      });
+    }
+    if (escalate) {
+      state.misunderstood = 0;
+      state.toolFailures = {};
+      state.guided = { step: "menu" };
+    }
+    if (!replies.length && !escalate) {
+      replies = [{ kind: "text", text: lang === "es" ? "¿En qué te puedo ayudar?" : "How can I help?" }];
+    }
+    return {
+      mode,
+      result: {
+        replies,
+        ...(escalate ? { escalate } : {}),
+        transcript: [{ mode, turnId: turn.id, toolErrors }],
+      },
+    };
+  }
+}
+
+/** Earlier messages as model messages: the customer as user; bot and staff (labelled) as assistant. */
+export function historyMessages(history: AgentMessage[]): MessageParam[] {
+  const out: MessageParam[] = [];
+  for (const m of history.slice(-30)) {
+    if (!m.body) continue;
+    const role = m.author === "customer" ? "user" : "assistant";
+    const text = m.author === "staff" ? `[Salon staff wrote]: ${m.body}` : m.body;
+    const last = out.at(-1);
+    if (last && last.role === role) (last.content as Anthropic.Messages.TextBlockParam[]).push({ type: "text", text });
+    else out.push({ role, content: [{ type: "text", text }] });
+  }
+  return out;
+}

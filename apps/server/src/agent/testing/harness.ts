@@ -1,0 +1,283 @@
+// Drives the agent the way the channels pipeline does, directly: store the inbound message, call
+// handleTurn with the conversation's history, store the replies as outbound messages, apply an
+// escalation (human mode + summary). Used until the channels' webhook → queue → agent path is
+// in the tree; the scenarios then assert on the database like any other caller would see it.
+import { randomUUID } from "node:crypto";
+import { markAwaitingDeposit } from "../../bookings/transitions.ts";
+import { upsertCustomerByPhone } from "../../customers/customer-store.ts";
+import { seedDemoSalon } from "../../db/seed.ts";
+import { createTestDatabase, type TestDatabase } from "../../testing/test-db.ts";
+import { BookingAgent, type BookingAgentOptions } from "../agent.ts";
+import type { AgentMessage, AgentTurnResult, OutboundReply } from "../port.ts";
+import type { DepositLinks, DepositRefunds } from "../tools/types.ts";
+
+/** Tuesday 2026-03-10 10:00 in Europe/Madrid (CET, UTC+1). */
+export const FROZEN_NOW = new Date("2026-03-10T09:00:00.000Z");
+
+/** Records links and marks the hold as awaiting its deposit, as the payments module will. */
+export class RecordingDeposits implements DepositLinks, DepositRefunds {
+  links: { bookingId: string; url: string; amountCents: number }[] = [];
+  refunds: { bookingId: string; amountCents: number; reason: string }[] = [];
+  constructor(private readonly world: () => AgentWorld) {}
+  async requestLink(bookingId: string) {
+    const w = this.world();
+    const b = await w.db.booking.findUniqueOrThrow({ where: { id: bookingId } });
+    if (b.status === "held")
+      await markAwaitingDeposit({ db: w.db, fc: w.fc, clock: w.clock }, bookingId, { type: "agent" });
+    const url = `https://pay.test/checkout/${bookingId}`;
+    if (!this.links.some((l) => l.bookingId === bookingId))
+      this.links.push({ bookingId, url, amountCents: b.depositCents });
+    return { url, amountCents: b.depositCents };
+  }
+  async refundDeposit(bookingId: string, amountCents: number, reason: string) {
+    this.refunds.push({ bookingId, amountCents, reason });
+    return { status: "pending", refundId: `re_${this.refunds.length}` };
+  }
+}
+
+export interface AgentWorld extends TestDatabase {
+  clock: () => Date;
+  locationId: string;
+  deposits: RecordingDeposits;
+  agent: BookingAgent;
+  makeAgent(opts?: Partial<BookingAgentOptions>): BookingAgent;
+  chat(phone: string, opts?: { name?: string; language?: string }): Promise<Chat>;
+}
+
+export async function createAgentWorld(opts: Partial<BookingAgentOptions> = {}): Promise<AgentWorld> {
+  const tdb = await createTestDatabase();
+  const clock = () => FROZEN_NOW;
+  const { locationId } = await seedDemoSalon(tdb.db, tdb.fc, { now: FROZEN_NOW });
+  const world = { ...tdb, clock, locationId } as AgentWorld;
+  world.deposits = new RecordingDeposits(() => world);
+  world.makeAgent = (o = {}) =>
+    new BookingAgent({
+      db: tdb.db,
+      fc: tdb.fc,
+      clock,
+      locationId,
+      deposits: world.deposits,
+      refunds: world.deposits,
+      ...opts,
+      ...o,
+    });
+  world.agent = world.makeAgent();
+  world.chat = async (phone, o = {}) => {
+    const { customer } = await tdb.db.$transaction((tx) =>
+      upsertCustomerByPhone(tx, tdb.fc, { phone, name: o.name ?? null, language: o.language ?? "es" }),
+    );
+    const conv = await tdb.db.conversation.upsert({
+      where: { channel_channelAccount_externalId: { channel: "sandbox", channelAccount: "test", externalId: phone } },
+      create: { customerId: customer.id, channel: "sandbox", channelAccount: "test", externalId: phone },
+      update: {},
+    });
+    return new Chat(world, customer.id, conv.id);
+  };
+  return world;
+}
+
+export class Chat {
+  readonly replies: OutboundReply[] = [];
+  last: AgentTurnResult | null = null;
+  constructor(
+    readonly world: AgentWorld,
+    readonly customerId: string,
+    readonly conversationId: string,
+  ) {}
+
+  /** The text of every reply so far (choices included), for "the customer was told" checks. */
+  get told(): string {
+    return this.replies
+      .map((r) =>
+        r.kind === "choices"
+          ? `${r.text}\n${r.choices.map((c) => `${c.title} ${c.description ?? ""}`).join("\n")}`
+          : r.kind === "text"
+            ? r.text
+            : r.name,
+      )
+      .join("\n");
+  }
+
+  /** The choices offered in the latest reply that had any. */
+  get choices() {
+    const c = [...(this.last?.replies ?? [])].reverse().find((r) => r.kind === "choices");
+    return c && c.kind === "choices" ? c.choices : [];
+  }
+
+  async store(
+    text: string | null,
+    o: { choiceId?: string; kind?: "text" | "image" | "audio"; attachments?: AgentMessage["attachments"] } = {},
+  ) {
+    return this.world.db.message.create({
+      data: {
+        conversationId: this.conversationId,
+        direction: "inbound",
+        author: "customer",
+        kind: o.kind ?? "text",
+        body: text,
+        attachments: (o.attachments ?? []) as never,
+        choices: o.choiceId ? ({ selected: o.choiceId } as never) : undefined,
+        externalId: `wamid.${randomUUID()}`,
+        deliveryStatus: "received",
+      },
+    });
+  }
+
+  /** Sends one customer message (text or a tapped choice) and runs the turn. */
+  async say(text: string | null, o: Parameters<Chat["store"]>[1] = {}): Promise<AgentTurnResult> {
+    await this.store(text, o);
+    return this.turn();
+  }
+
+  async tap(choiceId: string): Promise<AgentTurnResult> {
+    const c = this.choices.find((x) => x.id === choiceId);
+    return this.say(c?.title ?? choiceId, { choiceId });
+  }
+
+  /** Runs a turn over the unanswered inbound messages (the channels' worker does this). */
+  async turn(agent = this.world.agent): Promise<AgentTurnResult> {
+    const input = await this.input();
+    const result = await agent.handleTurn(input);
+    await this.apply(
+      result,
+      input.newMessages.map((m) => m.id),
+    );
+    return result;
+  }
+
+  async input() {
+    const db = this.world.db;
+    const conv = await db.conversation.findUniqueOrThrow({ where: { id: this.conversationId } });
+    const customer = await db.customer.findUniqueOrThrow({ where: { id: this.customerId } });
+    const all = await db.message.findMany({
+      where: { conversationId: this.conversationId, kind: { not: "note" } },
+      orderBy: { createdAt: "asc" },
+    });
+    const answered = new Set(
+      (
+        await db.message.findMany({ where: { conversationId: this.conversationId, kind: "note", body: "answered" } })
+      ).map((m) => m.externalId),
+    );
+    const toMsg = (m: (typeof all)[number]): AgentMessage => ({
+      id: m.id,
+      direction: m.direction,
+      author: m.author,
+      kind: m.kind,
+      body: m.body,
+      selectedChoiceId: (m.choices as { selected?: string } | null)?.selected ?? null,
+      attachments: (m.attachments ?? []) as AgentMessage["attachments"],
+      at: m.createdAt,
+    });
+    const fresh = all.filter((m) => m.direction === "inbound" && !answered.has(m.id));
+    const history = all.filter((m) => !fresh.includes(m));
+    return {
+      conversation: {
+        id: conv.id,
+        channel: conv.channel,
+        mode: conv.mode,
+        lastCustomerMessageAt: conv.lastCustomerMessageAt,
+      },
+      customer: {
+        id: customer.id,
+        name: customer.nameCipher ? this.world.fc.decrypt(customer.nameCipher) : null,
+        phone: customer.phoneCipher ? this.world.fc.decrypt(customer.phoneCipher) : null,
+        language: customer.language,
+      },
+      newMessages: fresh.map(toMsg),
+      history: history.map(toMsg),
+      handBackNote: conv.mode === "bot" ? conv.handBackNote : null,
+    };
+  }
+
+  async apply(result: AgentTurnResult, answeredIds: string[]) {
+    const db = this.world.db;
+    const conv = await db.conversation.findUniqueOrThrow({ where: { id: this.conversationId } });
+    if (conv.mode === "human") return; // staff own the chat: inbound stays for them
+    this.last = result;
+    for (const r of result.replies) {
+      this.replies.push(r);
+      await db.message.create({
+        data: {
+          conversationId: this.conversationId,
+          direction: "outbound",
+          author: "bot",
+          kind: r.kind === "choices" ? "interactive" : r.kind === "template" ? "template" : "text",
+          body: r.kind === "template" ? r.name : r.text,
+          choices: r.kind === "choices" ? (r.choices as never) : undefined,
+          deliveryStatus: "pending",
+        },
+      });
+    }
+    for (const id of answeredIds) {
+      await db.message.create({
+        data: {
+          conversationId: this.conversationId,
+          direction: "outbound",
+          author: "system",
+          kind: "note",
+          body: "answered",
+          externalId: id,
+          deliveryStatus: "sent",
+        },
+      });
+    }
+    await db.conversation.update({
+      where: { id: this.conversationId },
+      data: {
+        handBackNote: null,
+        ...(result.escalate
+          ? {
+              mode: "human",
+              escalatedAt: this.world.clock(),
+              escalationReason: result.escalate.reason,
+              escalationSummary: result.escalate.summary,
+            }
+          : {}),
+      },
+    });
+  }
+
+  /** Staff write from the console while the chat is in human mode. */
+  async staffSays(text: string) {
+    await this.world.db.message.create({
+      data: {
+        conversationId: this.conversationId,
+        direction: "outbound",
+        author: "staff",
+        kind: "text",
+        body: text,
+        deliveryStatus: "pending",
+      },
+    });
+  }
+
+  async handBack(note: string) {
+    // Inbound messages staff already handled are not the agent's to answer.
+    const pending = await this.input();
+    for (const m of pending.newMessages) {
+      await this.world.db.message.create({
+        data: {
+          conversationId: this.conversationId,
+          direction: "outbound",
+          author: "system",
+          kind: "note",
+          body: "answered",
+          externalId: m.id,
+          deliveryStatus: "sent",
+        },
+      });
+    }
+    await this.world.db.conversation.update({
+      where: { id: this.conversationId },
+      data: { mode: "bot", handBackNote: note },
+    });
+  }
+
+  async bookings() {
+    return this.world.db.booking.findMany({
+      where: { customerId: this.customerId },
+      include: { items: { include: { staff: true, service: true } }, segments: true },
+      orderBy: { createdAt: "asc" },
+    });
+  }
+}

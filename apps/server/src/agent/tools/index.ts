@@ -1,0 +1,219 @@
+// The tool registry and the executor. Every call goes through `runTool`: the tool_call ledger is
+// consulted first (a recorded result is replayed, never re-executed), errors become is_error
+// results the model can act on (AppError code + message + alternatives, which are remembered as
+// offered slots), and effects on the conversation state are applied from the recorded result.
+
+import type { SlotView } from "../../availability/find.ts";
+import type { Tx } from "../../db/client.ts";
+import { AppError, isAppError } from "../../errors/app-error.ts";
+import type { AgentState } from "../state.ts";
+import { checkAvailabilityTool } from "./availability.ts";
+import {
+  cancelBookingTool,
+  holdSlotTool,
+  listMyBookingsTool,
+  requestDepositLinkTool,
+  rescheduleBookingTool,
+} from "./bookings.ts";
+import { salonInfoTool, searchServicesTool } from "./catalog.ts";
+import { nameMaps, offeredView, toOffered } from "./common.ts";
+import type { ToolContext, ToolDefinition, ToolEffects, ToolOutcome } from "./types.ts";
+
+export const handoverTool: ToolDefinition = {
+  name: "handover_to_human",
+  description:
+    "Hand the conversation to a person at the salon: when the customer asks for one, complains, is abusive, or you cannot help after trying. Give a short reason and a summary for staff (who, what they want, what was done). You stay silent afterwards.",
+  input_schema: {
+    type: "object",
+    properties: {
+      reason: {
+        type: "string",
+        enum: ["customer_request", "complaint", "not_understood", "tool_failure", "abuse", "other"],
+      },
+      summary: { type: "string", description: "For staff, in Spanish" },
+    },
+    required: ["reason", "summary"],
+  },
+  async run(_ctx, input) {
+    const reason = String(input.reason ?? "other").slice(0, 40);
+    const summary = String(input.summary ?? "").slice(0, 1000);
+    return { content: { status: "handed_over" }, effects: { escalate: { reason, summary } } };
+  },
+};
+
+export const presentChoicesTool: ToolDefinition = {
+  name: "present_choices",
+  description:
+    "Send the customer a message with tappable choices (WhatsApp buttons for up to 3, a list for up to 10), e.g. slots or yes/no. Use ids like the slot_ref, or 'confirm' / 'reject' for a confirmation. Your final text is sent after it, so keep that empty or very short.",
+  input_schema: {
+    type: "object",
+    properties: {
+      text: { type: "string" },
+      choices: {
+        type: "array",
+        maxItems: 10,
+        items: {
+          type: "object",
+          properties: { id: { type: "string" }, title: { type: "string" }, description: { type: "string" } },
+          required: ["id", "title"],
+        },
+      },
+    },
+    required: ["text", "choices"],
+  },
+  async run(_ctx, input) {
+    const choices = (Array.isArray(input.choices) ? input.choices : []).slice(0, 10).map((c) => {
+      const o = (c ?? {}) as Record<string, unknown>;
+      return {
+        id: String(o.id ?? "").slice(0, 200),
+        title: String(o.title ?? "").slice(0, 24),
+        ...(o.description ? { description: String(o.description).slice(0, 72) } : {}),
+      };
+    });
+    return { content: { status: "sent" }, effects: { reply: { text: String(input.text ?? ""), choices } } };
+  },
+};
+
+export const TOOLS: ToolDefinition[] = [
+  searchServicesTool,
+  salonInfoTool,
+  checkAvailabilityTool,
+  holdSlotTool,
+  requestDepositLinkTool,
+  listMyBookingsTool,
+  rescheduleBookingTool,
+  cancelBookingTool,
+  handoverTool,
+  presentChoicesTool,
+];
+
+export const TOOL_BY_NAME = new Map(TOOLS.map((t) => [t.name, t]));
+
+/** Applies a tool's effects to the conversation state (after executing it, or when replaying it). */
+export function applyEffects(state: AgentState, effects: ToolEffects | undefined): void {
+  if (!effects) return;
+  for (const o of effects.offer ?? []) {
+    state.offered = state.offered.filter((x) => x.ref !== o.ref);
+    state.offered.push(o);
+    state.nextRef = Math.max(state.nextRef, Number(o.ref.slice(1)) + 1);
+  }
+  if (state.offered.length > 40) state.offered.splice(0, state.offered.length - 40);
+  if (effects.propose) {
+    const p = effects.propose;
+    state.proposals = [...state.proposals.filter((x) => !(x.action === p.action && x.key === p.key)), p].slice(-6);
+  }
+  if (effects.consume) {
+    const c = effects.consume;
+    state.proposals = state.proposals.filter((x) => !(x.action === c.action && x.key === c.key));
+  }
+}
+
+async function errorOutcome(ctx: ToolContext, e: AppError): Promise<ToolOutcome> {
+  const alternatives = Array.isArray(e.details?.alternatives) ? (e.details.alternatives as SlotView[]) : [];
+  const effects: ToolEffects = {};
+  let alts: unknown[] | undefined;
+  if (alternatives.length) {
+    const maps = await nameMaps(ctx.deps);
+    effects.offer = alternatives.map((a, i) => ({
+      ...toOffered(
+        {
+          id: a.id,
+          start: new Date(a.start),
+          end: new Date(a.end),
+          localDate: a.localDate,
+          localTime: a.localTime,
+          weekday: a.weekday,
+          priceCents: a.priceCents,
+          items: a.items.map((it) => ({
+            ...it,
+            start: Date.parse(it.start),
+            end: Date.parse(it.end),
+            timing: null as never,
+          })),
+        },
+        maps,
+        ctx.lang,
+      ),
+      ref: `S${ctx.state.nextRef + i}`,
+    }));
+    alts = effects.offer.map((o) => offeredView(o, ctx.lang));
+  }
+  return {
+    isError: true,
+    content: { error: { code: e.code, message: e.message, ...(alts ? { alternatives: alts } : {}) } },
+    effects,
+  };
+}
+
+export interface ToolLedger {
+  /** The recorded outcome of this tool_use_id, if it finished before. */
+  lookup(toolUseId: string): Promise<ToolOutcome | null>;
+  start(toolUseId: string, name: string, input: unknown): Promise<void>;
+  finish(toolUseId: string, outcome: ToolOutcome): Promise<void>;
+}
+
+export function dbLedger(db: Tx, turnId: string): ToolLedger {
+  return {
+    async lookup(toolUseId) {
+      const row = await db.toolCall.findUnique({ where: { toolUseId } });
+      if (!row?.finishedAt || row.result === null) return null;
+      const r = row.result as unknown as { content: unknown; effects?: ToolEffects };
+      return { content: r.content, isError: row.isError, ...(r.effects ? { effects: r.effects } : {}) };
+    },
+    async start(toolUseId, name, input) {
+      await db.toolCall.upsert({
+        where: { toolUseId },
+        create: { toolUseId, turnId, name, input: (input ?? {}) as never },
+        update: {},
+      });
+    },
+    async finish(toolUseId, outcome) {
+      await db.toolCall.update({
+        where: { toolUseId },
+        data: {
+          result: { content: outcome.content, effects: outcome.effects ?? null } as never,
+          isError: outcome.isError,
+          finishedAt: new Date(),
+        },
+      });
+    },
+  };
+}
+
+/**
+ * Runs one tool call through the ledger. A recorded result is replayed (its effects re-applied);
+ * a call that started but never finished runs again, which is safe because every write carries
+ * the idempotency key `agent:<tool_use_id>`.
+ */
+export async function runTool(
+  ctx: ToolContext,
+  ledger: ToolLedger,
+  name: string,
+  input: Record<string, unknown>,
+): Promise<ToolOutcome & { replayed: boolean }> {
+  const prior = await ledger.lookup(ctx.toolUseId);
+  if (prior) {
+    applyEffects(ctx.state, prior.effects);
+    return { ...prior, replayed: true };
+  }
+  await ledger.start(ctx.toolUseId, name, input);
+  const tool = TOOL_BY_NAME.get(name);
+  let outcome: ToolOutcome;
+  try {
+    if (!tool) throw new AppError("BAD_INPUT", `Unknown tool ${name}`);
+    const r = await tool.run(ctx, input ?? {});
+    outcome = { content: r.content, isError: false, ...(r.effects ? { effects: r.effects } : {}) };
+  } catch (e) {
+    if (isAppError(e)) outcome = await errorOutcome(ctx, e);
+    else {
+      ctx.deps.log?.error({ err: e, tool: name }, "agent tool failed");
+      outcome = {
+        isError: true,
+        content: { error: { code: "INTERNAL", message: "The tool failed unexpectedly; try once more or hand over" } },
+      };
+    }
+  }
+  await ledger.finish(ctx.toolUseId, outcome);
+  applyEffects(ctx.state, outcome.effects);
+  return { ...outcome, replayed: false };
+}
