@@ -1,11 +1,13 @@
 // Where each integration's HTTP routes are mounted. One line per area; each area keeps its routes,
 // signature checks and raw-body parsing in its own module (e.g. channels/http.ts).
 import type { FastifyInstance } from "fastify";
+import { registerCalendarRoutes } from "../calendar/http.ts";
+import { registerPaymentRoutes } from "../payments/http.ts";
 import type { AppServices } from "../trpc/context.ts";
 
 export type RouteRegistrar = (app: FastifyInstance, services: AppServices) => Promise<void>;
 
-const registrars: RouteRegistrar[] = [];
+const registrars: RouteRegistrar[] = [registerPaymentRoutes, registerCalendarRoutes];
 
 export async function registerIntegrationRoutes(app: FastifyInstance, services: AppServices): Promise<void> {
   for (const register of registrars) await register(app, services);

@@ -1,11 +1,14 @@
 // Where each area's job queues and workers are registered. One line per area; each area keeps its
 // queue names, handlers and scheduling in its own module (e.g. channels/jobs.ts).
+import { registerCalendarWorkers } from "../calendar/jobs.ts";
+import { registerPaymentWorkers } from "../payments/jobs.ts";
+import { registerTimedWorkers } from "../reminders/jobs.ts";
 import type { AppServices } from "../trpc/context.ts";
 import type { JobQueue } from "./job-queue.ts";
 
 export type WorkerRegistrar = (jobs: JobQueue, services: AppServices) => Promise<void>;
 
-const registrars: WorkerRegistrar[] = [];
+const registrars: WorkerRegistrar[] = [registerPaymentWorkers, registerTimedWorkers, registerCalendarWorkers];
 
 export async function registerWorkers(jobs: JobQueue, services: AppServices): Promise<void> {
   for (const register of registrars) await register(jobs, services);

@@ -19,6 +19,12 @@ export interface AppServices {
   changeFeed?: ChangeFeed;
   /** Durable job queue (pg-boss); absent where no jobs run (CLIs, some tests). */
   jobs?: JobQueue;
+  /** Customer messages (channels' outbox); absent = a no-op (notifications/notifier.ts). */
+  notifier?: import("../notifications/notifier.ts").CustomerNotifier;
+  /** Stripe client override (tests); absent = built from STRIPE_* settings (payments/stripe-client.ts). */
+  stripe?: import("stripe").Stripe;
+  /** Google auth client override (tests: a static token); absent = GOOGLE_SERVICE_ACCOUNT_JSON. */
+  calendarAuth?: import("googleapis").Auth.OAuth2Client | import("googleapis").Auth.JWT;
 }
 
 export interface AppContext extends AppServices {

@@ -8,6 +8,7 @@ import { bookingsRouter } from "./routers/bookings.ts";
 import { changesRouter } from "./routers/changes.ts";
 import { customersRouter } from "./routers/customers.ts";
 import { locationsRouter } from "./routers/locations.ts";
+import { paymentsRouter } from "./routers/payments.ts";
 import { servicesRouter } from "./routers/services.ts";
 import { staffRouter } from "./routers/staff.ts";
 
@@ -31,6 +32,7 @@ export const appRouter = router({
   customers: customersRouter,
   audit: auditRouter,
   changes: changesRouter,
+  payments: paymentsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,110 @@
+// The Google Calendar client (googleapis) and its retry policy. Auth is injected (tests give an
+// OAuth2 client with a static token; production builds a JWT from GOOGLE_SERVICE_ACCOUNT_JSON —
+// reference integrations.md §4.1), and GOOGLE_API_ROOT points the client at another origin (§4.7).
+import { type calendar_v3, google } from "googleapis";
+import type { IntegrationMode } from "../payments/integration-status.ts";
+import type { AppServices } from "../trpc/context.ts";
+
+export type CalendarServices = Pick<AppServices, "config"> & Partial<Pick<AppServices, "calendarAuth">>;
+
+export function calendarMode(s: CalendarServices): IntegrationMode {
+  if (!s.calendarAuth && !s.config.GOOGLE_SERVICE_ACCOUNT_JSON) return "off";
+  return s.config.GOOGLE_API_ROOT ? "sandbox" : "live";
+}
+
+const built = new WeakMap<object, calendar_v3.Calendar>();
+
+export function calendarFor(s: CalendarServices): calendar_v3.Calendar | null {
+  const cacheKey = (s.calendarAuth ?? s.config) as object;
+  const cached = built.get(cacheKey);
+  if (cached) return cached;
+  let auth = s.calendarAuth;
+  if (!auth) {
+    const raw = s.config.GOOGLE_SERVICE_ACCOUNT_JSON;
+    if (!raw) return null;
+    const key = JSON.parse(raw) as { client_email: string; private_key: string; subject?: string };
+    auth = new google.auth.JWT({
+      email: key.client_email,
+      key: key.private_key,
+      scopes: ["https://www.googleapis.com/auth/calendar"],
+    });
+  }
+  const client = google.calendar({
+    version: "v3",
+    auth,
+    ...(s.config.GOOGLE_API_ROOT ? { rootUrl: s.config.GOOGLE_API_ROOT.replace(/\/?$/, "/") } : {}),
+    // One retry policy, ours (withBackoff): gaxios alone would retry GET/DELETE on 429/5xx but
+    // never POST/PATCH nor a 403 rate limit (§4.6).
+    retry: false,
+  });
+  built.set(cacheKey, client);
+  return client;
+}
+
+export interface RetryOptions {
+  attempts: number;
+  baseMs: number;
+  maxMs: number;
+}
+
+export const DEFAULT_RETRY: RetryOptions = { attempts: 5, baseMs: 500, maxMs: 16_000 };
+
+interface GoogleishError {
+  status?: number;
+  code?: number | string;
+  response?: { status?: number; data?: { error?: { errors?: { reason?: string }[] } } };
+}
+
+export function statusOf(e: unknown): number | null {
+  const err = e as GoogleishError;
+  const s = err?.response?.status ?? err?.status ?? (typeof err?.code === "number" ? err.code : null);
+  return typeof s === "number" ? s : null;
+}
+
+export function reasonOf(e: unknown): string | null {
+  return (e as GoogleishError)?.response?.data?.error?.errors?.[0]?.reason ?? null;
+}
+
+/** 403 rateLimitExceeded / userRateLimitExceeded, 429 and 5xx are worth retrying (§4.6). */
+export function isRetryable(e: unknown): boolean {
+  const status = statusOf(e);
+  if (status === null) return true; // network error
+  if (status === 429 || status >= 500) return true;
+  const reason = reasonOf(e);
+  return status === 403 && (reason === "rateLimitExceeded" || reason === "userRateLimitExceeded");
+}
+
+export async function withBackoff<T>(fn: () => Promise<T>, opts: RetryOptions = DEFAULT_RETRY): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (!isRetryable(e) || attempt >= opts.attempts - 1) throw e;
+      const delay = Math.min(opts.maxMs, opts.baseMs * 2 ** attempt);
+      await new Promise((r) => setTimeout(r, delay / 2 + Math.random() * (delay / 2)));
+    }
+  }
+}
+
+/**
+ * Event ids must be 5–1024 characters of base32hex, lower case ([a-v0-9], §4.2). The booking
+ * item's UUID (16 bytes) becomes 26 such characters: the same item always gives the same id, so a
+ * retried insert finds its own event (409) instead of writing a second one.
+ */
+export function eventIdFor(itemId: string): string {
+  const bytes = Buffer.from(itemId.replace(/-/g, ""), "hex");
+  const alphabet = "0123456789abcdefghijklmnopqrstuv";
+  let bits = 0;
+  let value = 0;
+  let out = "";
+  for (const b of bytes) {
+    value = (value << 8) | b;
+    bits += 8;
+    while (bits >= 5) {
+      out += alphabet[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += alphabet[(value << (5 - bits)) & 31];
+  return out;
+}

@@ -1,0 +1,58 @@
+// The Stripe SDK client, built from settings: off without STRIPE_SECRET_KEY, "sandbox" for test
+// keys, "live" for live keys. STRIPE_API_BASE points the SDK at another host (the local fake in
+// tests) through its host/port/protocol options (reference integrations.md §3.6).
+import Stripe from "stripe";
+import type { AppConfig } from "../config/env.ts";
+import { AppError } from "../errors/app-error.ts";
+import type { AppServices } from "../trpc/context.ts";
+import type { IntegrationMode } from "./integration-status.ts";
+
+export type StripeServices = Pick<AppServices, "config"> & Partial<Pick<AppServices, "stripe">>;
+
+export function stripeMode(config: AppConfig): IntegrationMode {
+  const key = config.STRIPE_SECRET_KEY;
+  if (!key) return "off";
+  return /^(sk|rk)_live_/.test(key) ? "live" : "sandbox";
+}
+
+export function createStripe(
+  secretKey: string,
+  apiBase?: string,
+  opts: { maxNetworkRetries?: number; timeout?: number } = {},
+): Stripe {
+  const base = apiBase ? new URL(apiBase) : null;
+  return new Stripe(secretKey, {
+    // SDK default is 2 retries on connection errors, 409 and 5xx (reference §3.5); our jobs retry too.
+    maxNetworkRetries: opts.maxNetworkRetries ?? 2,
+    timeout: opts.timeout ?? 20_000,
+    ...(base
+      ? {
+          host: base.hostname,
+          port: Number(base.port || (base.protocol === "https:" ? 443 : 80)),
+          protocol: base.protocol === "https:" ? "https" : "http",
+        }
+      : {}),
+    appInfo: { name: "cita" },
+  });
+}
+
+const built = new WeakMap<AppConfig, Stripe>();
+
+/** The configured client, or null when Stripe is off. */
+export function stripeFor(services: StripeServices): Stripe | null {
+  if (services.stripe) return services.stripe;
+  const key = services.config.STRIPE_SECRET_KEY;
+  if (!key) return null;
+  let s = built.get(services.config);
+  if (!s) {
+    s = createStripe(key, services.config.STRIPE_API_BASE);
+    built.set(services.config, s);
+  }
+  return s;
+}
+
+export function requireStripe(services: StripeServices): Stripe {
+  const s = stripeFor(services);
+  if (!s) throw new AppError("UNAVAILABLE", "Deposits are off: Stripe is not configured (STRIPE_SECRET_KEY)");
+  return s;
+}

@@ -1,0 +1,213 @@
+// Reminders before a visit (default 24 h and 2 h) and a follow-up after it. Each is a job planned
+// for one booking id and start; the handler re-reads the booking, so a moved or cancelled booking
+// gets nothing stale (a move creates a new booking id, whose reminders are planned afresh).
+// reminder_sent (booking_id, kind), inserted with the notification, makes a restart or a retry
+// unable to send one twice; the sweep sends any that a lost job would have skipped.
+import type { Db } from "../db/client.ts";
+import { notifyOnce } from "../notifications/once.ts";
+import { notifierOf, type PaymentServices } from "../payments/common.ts";
+import { toLocal } from "../time/zoned.ts";
+import { realStartAfter } from "./timing.ts";
+
+export const REMINDER_QUEUE = "reminders.send";
+export const REMINDER_SWEEP_QUEUE = "reminders.sweep";
+
+export interface ReminderSettings {
+  /** Minutes before the start; one reminder each. */
+  offsetsMinutes: number[];
+  /** Minutes after the end for the follow-up; null = none. */
+  followUpMinutes: number | null;
+}
+
+export const DEFAULT_REMINDER_SETTINGS: ReminderSettings = { offsetsMinutes: [24 * 60, 120], followUpMinutes: 120 };
+
+/** A follow-up older than this is not worth sending any more. */
+const FOLLOW_UP_STALE_MS = 2 * 24 * 3_600_000;
+const MIN = 60_000;
+
+export interface ReminderJob {
+  bookingId: string;
+  kind: string;
+  /** The booking start the job was planned for. */
+  startsAt: string;
+  dueAt: string;
+}
+
+export interface PlannedReminder {
+  kind: string;
+  type: "reminder" | "follow_up";
+  dueAt: Date;
+  offsetMinutes: number;
+}
+
+export function remindersFor(b: { startsAt: Date; endsAt: Date }, s: ReminderSettings): PlannedReminder[] {
+  const out: PlannedReminder[] = s.offsetsMinutes.map((m) => ({
+    kind: `reminder_${m}m`,
+    type: "reminder" as const,
+    dueAt: new Date(b.startsAt.getTime() - m * MIN),
+    offsetMinutes: m,
+  }));
+  if (s.followUpMinutes !== null) {
+    out.push({
+      kind: "follow_up",
+      type: "follow_up",
+      dueAt: new Date(b.endsAt.getTime() + s.followUpMinutes * MIN),
+      offsetMinutes: s.followUpMinutes,
+    });
+  }
+  return out;
+}
+
+/** Enqueues the booking's future reminders (each fires at its instant; the handler re-checks). */
+export async function planReminders(
+  services: PaymentServices,
+  bookingId: string,
+  settings: ReminderSettings = DEFAULT_REMINDER_SETTINGS,
+): Promise<number> {
+  if (!services.jobs) return 0;
+  const b = await services.db.booking.findUnique({
+    where: { id: bookingId },
+    select: { id: true, status: true, startsAt: true, endsAt: true },
+  });
+  if (!b || b.status !== "confirmed") return 0;
+  const now = services.clock();
+  let n = 0;
+  for (const r of remindersFor(b, settings)) {
+    if (r.dueAt <= now && r.type === "reminder") continue;
+    await services.jobs.send<ReminderJob>(
+      REMINDER_QUEUE,
+      { bookingId: b.id, kind: r.kind, startsAt: b.startsAt.toISOString(), dueAt: r.dueAt.toISOString() },
+      { startAfter: realStartAfter(services.clock, r.dueAt), singletonKey: `${r.kind}:${b.id}` },
+    );
+    n++;
+  }
+  return n;
+}
+
+export type ReminderOutcome = "sent" | "already_sent" | "stale" | "not_due" | "skipped";
+
+const QUICK_REPLIES = [
+  { id: "confirm", es: "Confirmo", en: "I'll be there" },
+  { id: "reschedule", es: "Cambiar hora", en: "Reschedule" },
+  { id: "cancel", es: "Cancelar", en: "Cancel" },
+];
+
+export async function sendReminder(
+  services: PaymentServices,
+  job: Pick<ReminderJob, "bookingId" | "kind" | "startsAt">,
+  settings: ReminderSettings = DEFAULT_REMINDER_SETTINGS,
+  hooks: { beforeCommit?: () => Promise<void> } = {},
+): Promise<ReminderOutcome> {
+  const now = services.clock();
+  let dueAt: Date | null = null;
+  const outcome = await services.db.$transaction(
+    async (tx): Promise<ReminderOutcome> => {
+      const b = await tx.booking.findUnique({
+        where: { id: job.bookingId },
+        include: {
+          customer: { select: { language: true } },
+          location: { select: { name: true, timeZone: true } },
+          items: {
+            orderBy: { position: "asc" },
+            include: { service: { select: { nameEs: true, nameEn: true } }, staff: { select: { displayName: true } } },
+          },
+        },
+      });
+      // Planned for another start (moved) or a booking that no longer exists: nothing to do.
+      if (!b || b.startsAt.toISOString() !== job.startsAt) return "stale";
+      const plan = remindersFor(b, settings).find((r) => r.kind === job.kind);
+      if (!plan) return "stale";
+      dueAt = plan.dueAt;
+      if (plan.type === "reminder") {
+        if (b.status !== "confirmed") return "stale";
+        if (now < plan.dueAt) return "not_due";
+        if (now >= b.startsAt || b.createdAt > plan.dueAt) return "skipped"; // too late, or booked after it
+      } else {
+        if (b.status !== "completed" && b.status !== "checked_in") return "stale";
+        if (now < plan.dueAt) return "not_due";
+        if (now.getTime() - plan.dueAt.getTime() > FOLLOW_UP_STALE_MS) return "skipped";
+      }
+      const lang = b.customer.language === "en" ? "en" : "es";
+      const local = toLocal(b.startsAt, b.location.timeZone);
+      const facts = {
+        language: lang,
+        kind: plan.kind,
+        startsAt: b.startsAt.toISOString(),
+        localDate: local.date,
+        localTime: `${String(Math.floor(local.minute / 60)).padStart(2, "0")}:${String(local.minute % 60).padStart(2, "0")}`,
+        timeZone: b.location.timeZone,
+        locationName: b.location.name,
+        services: b.items.map((i) => (lang === "en" ? i.service.nameEn : i.service.nameEs)),
+        staff: [...new Set(b.items.map((i) => i.staff.displayName))],
+        ...(plan.type === "reminder"
+          ? {
+              hoursBefore: plan.offsetMinutes / 60,
+              quickReplies: QUICK_REPLIES.map((q) => ({ id: q.id, title: q[lang] })),
+            }
+          : {}),
+      };
+      const sent = await notifyOnce(tx, notifierOf(services), b, plan.kind, plan.type, facts, now);
+      await hooks.beforeCommit?.();
+      return sent ? "sent" : "already_sent";
+    },
+    { maxWait: 15_000, timeout: 60_000 },
+  );
+  // A job that woke early (clock skew): plan it again for its instant.
+  if (outcome === "not_due" && dueAt && services.jobs) {
+    await services.jobs.send<ReminderJob>(
+      REMINDER_QUEUE,
+      { bookingId: job.bookingId, kind: job.kind, startsAt: job.startsAt, dueAt: (dueAt as Date).toISOString() },
+      { startAfter: realStartAfter(services.clock, dueAt), singletonKey: `${job.kind}:${job.bookingId}` },
+    );
+  }
+  return outcome;
+}
+
+/** Sends every reminder that is due and not yet sent (after a restart, a lost job, a late plan). */
+export async function sweepDueReminders(
+  services: PaymentServices,
+  settings: ReminderSettings = DEFAULT_REMINDER_SETTINGS,
+): Promise<number> {
+  const now = services.clock();
+  const maxOffset = Math.max(0, ...settings.offsetsMinutes) * MIN;
+  const follow = settings.followUpMinutes;
+  const candidates = await (services.db as Db).booking.findMany({
+    where: {
+      OR: [
+        { status: "confirmed", startsAt: { gt: now, lte: new Date(now.getTime() + maxOffset) } },
+        ...(follow !== null
+          ? [
+              {
+                status: { in: ["completed" as const, "checked_in" as const] },
+                endsAt: {
+                  lte: new Date(now.getTime() - follow * MIN),
+                  gt: new Date(now.getTime() - follow * MIN - FOLLOW_UP_STALE_MS),
+                },
+              },
+            ]
+          : []),
+      ],
+    },
+    select: { id: true, startsAt: true, endsAt: true },
+    take: 1000,
+  });
+  if (!candidates.length) return 0;
+  const sentRows = await services.db.reminderSent.findMany({
+    where: { bookingId: { in: candidates.map((c) => c.id) } },
+    select: { bookingId: true, kind: true },
+  });
+  const done = new Set(sentRows.map((r) => `${r.bookingId}:${r.kind}`));
+  let n = 0;
+  for (const b of candidates) {
+    for (const r of remindersFor(b, settings)) {
+      if (r.dueAt > now || done.has(`${b.id}:${r.kind}`)) continue;
+      const out = await sendReminder(
+        services,
+        { bookingId: b.id, kind: r.kind, startsAt: b.startsAt.toISOString() },
+        settings,
+      );
+      if (out === "sent") n++;
+    }
+  }
+  return n;
+}
