@@ -21,6 +21,7 @@ export const SECRET_KEYS = [
   "WHATSAPP_ACCESS_TOKEN",
   "WHATSAPP_APP_SECRET",
   "WHATSAPP_VERIFY_TOKEN",
+  "CHATWOOT_EXTRA_WEBHOOK_SECRETS",
   "STRIPE_SECRET_KEY",
   "STRIPE_WEBHOOK_SECRET",
   "GOOGLE_SERVICE_ACCOUNT_JSON",
@@ -60,6 +61,16 @@ export const envSchema = z.object({
   WHATSAPP_ACCESS_TOKEN: z.string().min(1).optional(),
   WHATSAPP_APP_SECRET: z.string().min(1).optional(),
   WHATSAPP_VERIFY_TOKEN: z.string().min(1).optional(),
+  // Channels (apps/server/src/channels): several Chatwoot webhooks (agent bot, account webhook, other
+  // inboxes) each sign with their own secret; any of these (comma-separated) is accepted.
+  CHATWOOT_EXTRA_WEBHOOK_SECRETS: z.string().min(1).optional(),
+  /** Staff e-mail → Chatwoot user id for assignment on takeover, "ana@salon.es=7,luis@salon.es=9". */
+  CHATWOOT_ASSIGNEES: z.string().min(1).optional(),
+  /** Approved WhatsApp templates staff may send outside the 24 h window, "name:lang,name:lang". */
+  WHATSAPP_TEMPLATES: z.string().min(1).optional(),
+  CHANNELS_SEND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  CHANNELS_SEND_BASE_DELAY_MS: z.coerce.number().int().min(10).default(2000),
+  CHANNELS_HTTP_TIMEOUT_MS: z.coerce.number().int().min(50).default(10_000),
   STRIPE_SECRET_KEY: z
     .string()
     .regex(/^(sk|rk)_/, "must start with sk_ or rk_")

@@ -2,12 +2,13 @@
 // signature checks and raw-body parsing in its own module (e.g. channels/http.ts).
 import type { FastifyInstance } from "fastify";
 import { registerCalendarRoutes } from "../calendar/http.ts";
+import { registerChannelRoutes } from "../channels/http.ts";
 import { registerPaymentRoutes } from "../payments/http.ts";
 import type { AppServices } from "../trpc/context.ts";
 
 export type RouteRegistrar = (app: FastifyInstance, services: AppServices) => Promise<void>;
 
-const registrars: RouteRegistrar[] = [registerPaymentRoutes, registerCalendarRoutes];
+const registrars: RouteRegistrar[] = [registerPaymentRoutes, registerCalendarRoutes, registerChannelRoutes];
 
 export async function registerIntegrationRoutes(app: FastifyInstance, services: AppServices): Promise<void> {
   for (const register of registrars) await register(app, services);

@@ -1,6 +1,7 @@
 // Where each area's job queues and workers are registered. One line per area; each area keeps its
 // queue names, handlers and scheduling in its own module (e.g. channels/jobs.ts).
 import { registerCalendarWorkers } from "../calendar/jobs.ts";
+import { registerChannelWorkers } from "../channels/jobs.ts";
 import { registerPaymentWorkers } from "../payments/jobs.ts";
 import { registerTimedWorkers } from "../reminders/jobs.ts";
 import type { AppServices } from "../trpc/context.ts";
@@ -8,7 +9,12 @@ import type { JobQueue } from "./job-queue.ts";
 
 export type WorkerRegistrar = (jobs: JobQueue, services: AppServices) => Promise<void>;
 
-const registrars: WorkerRegistrar[] = [registerPaymentWorkers, registerTimedWorkers, registerCalendarWorkers];
+const registrars: WorkerRegistrar[] = [
+  registerPaymentWorkers,
+  registerTimedWorkers,
+  registerCalendarWorkers,
+  registerChannelWorkers,
+];
 
 export async function registerWorkers(jobs: JobQueue, services: AppServices): Promise<void> {
   for (const register of registrars) await register(jobs, services);

@@ -19,6 +19,8 @@ export interface AppServices {
   changeFeed?: ChangeFeed;
   /** Durable job queue (pg-boss); absent where no jobs run (CLIs, some tests). */
   jobs?: JobQueue;
+  /** The conversation agent behind WhatsApp chats; absent = channels' EchoAgent (channels/agent-port.ts). */
+  agent?: import("../channels/agent-port.ts").ConversationAgent;
   /** Customer messages (channels' outbox); absent = a no-op (notifications/notifier.ts). */
   notifier?: import("../notifications/notifier.ts").CustomerNotifier;
   /** Stripe client override (tests); absent = built from STRIPE_* settings (payments/stripe-client.ts). */

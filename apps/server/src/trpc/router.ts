@@ -6,6 +6,7 @@ import { authRouter } from "./routers/auth.ts";
 import { availabilityRouter } from "./routers/availability.ts";
 import { bookingsRouter } from "./routers/bookings.ts";
 import { changesRouter } from "./routers/changes.ts";
+import { chatsRouter } from "./routers/chats.ts";
 import { customersRouter } from "./routers/customers.ts";
 import { locationsRouter } from "./routers/locations.ts";
 import { paymentsRouter } from "./routers/payments.ts";
@@ -32,6 +33,7 @@ export const appRouter = router({
   customers: customersRouter,
   audit: auditRouter,
   changes: changesRouter,
+  chats: chatsRouter,
   payments: paymentsRouter,
 });
 

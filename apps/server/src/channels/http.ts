@@ -1,0 +1,115 @@
+// Webhook routes for Chatwoot and the WhatsApp Cloud API, in one encapsulated plugin whose content-type
+// parser keeps the raw bytes: signatures are checked on exactly what was sent (integrations.md §1.3,
+// §2.2), then the delivery is stored and deduplicated before the 200; a job does the rest (§6).
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { AppServices } from "../trpc/context.ts";
+import { chatwootSecrets } from "./config.ts";
+import { keptHeaders, storeDelivery, type WebhookSourceName } from "./inbound.ts";
+import { type Classified, classifyChatwoot, classifyMeta } from "./payloads.ts";
+import { verifyChatwoot, verifyMeta } from "./signatures.ts";
+
+/** Webhook bodies are small (a message and its metadata); this bounds memory per request. */
+export const WEBHOOK_BODY_LIMIT = 256 * 1024;
+
+function sameSecret(a: string, b: string): boolean {
+  const ha = createHash("sha256").update(a).digest();
+  const hb = createHash("sha256").update(b).digest();
+  return timingSafeEqual(ha, hb);
+}
+
+function single(v: unknown): string | undefined {
+  return typeof v === "string" ? v : Array.isArray(v) && typeof v[0] === "string" ? v[0] : undefined;
+}
+
+export async function registerChannelRoutes(app: FastifyInstance, services: AppServices): Promise<void> {
+  await app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    // Any content type (Chatwoot and Meta send application/json; nobody gets to pick a different parser).
+    scope.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: WEBHOOK_BODY_LIMIT }, (_req, body, done) =>
+      done(null, body),
+    );
+    scope.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
+      const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+      if (status === 500) req.log.error({ err }, "webhook handling failed");
+      else req.log.warn({ status, code: err.code }, "webhook refused");
+      return reply.code(status).send({ error: status === 500 ? "internal error" : err.message });
+    });
+
+    async function accept(
+      req: FastifyRequest,
+      reply: FastifyReply,
+      source: WebhookSourceName,
+      verify: (raw: Buffer) => { ok: true } | { ok: false; reason: string },
+      classify: (body: unknown, raw: Buffer) => Classified,
+    ) {
+      const raw = req.body;
+      if (!Buffer.isBuffer(raw) || raw.length === 0) return reply.code(400).send({ error: "empty body" });
+      const sig = verify(raw);
+      if (!sig.ok) {
+        // Never log the body: it carries personal data and is not trusted.
+        req.log.warn({ source, reason: sig.reason, bytes: raw.length }, "webhook signature rejected");
+        return reply.code(401).send({ error: "invalid signature" });
+      }
+      let body: unknown;
+      try {
+        body = JSON.parse(raw.toString("utf8"));
+      } catch {
+        return reply.code(400).send({ error: "body is not JSON" });
+      }
+      const c = classify(body, raw);
+      if (!c.ok) return reply.code(c.status).send({ error: c.message });
+      const stored = await storeDelivery(services, {
+        source,
+        dedupKey: c.dedupKey,
+        headers: keptHeaders(req.headers),
+        rawBody: raw.toString("utf8"),
+        process: c.process,
+        ...(c.ignoredReason ? { ignoredReason: c.ignoredReason } : {}),
+      });
+      return reply.code(200).send({ ok: true, duplicate: stored.duplicate, ...(c.process ? {} : { ignored: true }) });
+    }
+
+    scope.post("/webhooks/chatwoot", { bodyLimit: WEBHOOK_BODY_LIMIT }, (req, reply) => {
+      const secrets = chatwootSecrets(services.config);
+      return accept(
+        req,
+        reply,
+        "chatwoot",
+        (raw) => verifyChatwoot(raw, req.headers, secrets, services.config.CHATWOOT_SIGNATURE, Date.now()),
+        (body, raw) => classifyChatwoot(body, single(req.headers["x-chatwoot-delivery"]), raw),
+      );
+    });
+
+    // Meta's verification handshake (§2.1): echo hub.challenge as plain text when the token matches.
+    scope.get("/webhooks/whatsapp", async (req, reply) => {
+      const q = req.query as Record<string, unknown>;
+      const mode = single(q["hub.mode"]);
+      const token = single(q["hub.verify_token"]);
+      const challenge = single(q["hub.challenge"]);
+      const expected = services.config.WHATSAPP_VERIFY_TOKEN;
+      if (
+        mode !== "subscribe" ||
+        !token ||
+        !expected ||
+        !challenge ||
+        challenge.length > 512 ||
+        !sameSecret(token, expected)
+      ) {
+        req.log.warn({ mode }, "whatsapp verification refused");
+        return reply.code(403).type("text/plain").send("forbidden");
+      }
+      return reply.code(200).type("text/plain").send(challenge);
+    });
+
+    scope.post("/webhooks/whatsapp", { bodyLimit: WEBHOOK_BODY_LIMIT }, (req, reply) =>
+      accept(
+        req,
+        reply,
+        "whatsapp_cloud",
+        (raw) => verifyMeta(raw, req.headers, services.config.WHATSAPP_APP_SECRET),
+        (body, raw) => classifyMeta(body, raw),
+      ),
+    );
+  });
+}

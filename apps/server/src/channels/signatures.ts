@@ -1,0 +1,74 @@
+// Webhook signature checks on the exact bytes received (integrations.md §1.3, §2.2, §6).
+import { createHmac, timingSafeEqual } from "node:crypto";
+
+export type SignatureResult = { ok: true; signed: boolean } | { ok: false; reason: string };
+
+function safeEqualHex(expectedHex: string, given: string): boolean {
+  const a = Buffer.from(expectedHex, "utf8");
+  const b = Buffer.from(given.toLowerCase(), "utf8");
+  // timingSafeEqual needs equal lengths; the length of a hex digest is not a secret.
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+export const CHATWOOT_MAX_SKEW_SECONDS = 300;
+
+/**
+ * Chatwoot ≥ 4.11.2 signs `"<X-Chatwoot-Timestamp>.<raw body>"` with HMAC-SHA256 and sends
+ * `X-Chatwoot-Signature: sha256=<hex>`; older versions send nothing (integrations.md §1.3), so the
+ * mode decides: `required` refuses unsigned deliveries, `optional` accepts them (but a present,
+ * wrong signature is always refused), `off` skips the check. Timestamps outside ±5 minutes are refused.
+ */
+export function verifyChatwoot(
+  raw: Buffer,
+  headers: Record<string, string | string[] | undefined>,
+  secrets: string[],
+  mode: "required" | "optional" | "off",
+  nowMs: number,
+): SignatureResult {
+  if (mode === "off") return { ok: true, signed: false };
+  const sig = header(headers, "x-chatwoot-signature");
+  const ts = header(headers, "x-chatwoot-timestamp");
+  if (!sig) return mode === "optional" ? { ok: true, signed: false } : { ok: false, reason: "missing signature" };
+  if (!secrets.length) return { ok: false, reason: "signature sent but no CHATWOOT_WEBHOOK_SECRET configured" };
+  if (!ts || !/^\d{1,12}$/.test(ts)) return { ok: false, reason: "missing or malformed X-Chatwoot-Timestamp" };
+  if (Math.abs(nowMs / 1000 - Number(ts)) > CHATWOOT_MAX_SKEW_SECONDS) {
+    return { ok: false, reason: "timestamp outside the 5-minute window" };
+  }
+  const given = sig.startsWith("sha256=") ? sig.slice(7) : sig;
+  for (const secret of secrets) {
+    const expected = createHmac("sha256", secret).update(`${ts}.`).update(raw).digest("hex");
+    if (safeEqualHex(expected, given)) return { ok: true, signed: true };
+  }
+  return { ok: false, reason: "signature mismatch" };
+}
+
+/** Meta: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(raw body, app secret)>`; no timestamp (§2.2). */
+export function verifyMeta(
+  raw: Buffer,
+  headers: Record<string, string | string[] | undefined>,
+  appSecret: string | undefined,
+): SignatureResult {
+  if (!appSecret) return { ok: false, reason: "WHATSAPP_APP_SECRET is not configured" };
+  const sig = header(headers, "x-hub-signature-256");
+  if (!sig) return { ok: false, reason: "missing signature" };
+  if (!sig.startsWith("sha256=")) return { ok: false, reason: "malformed signature" };
+  const expected = createHmac("sha256", appSecret).update(raw).digest("hex");
+  return safeEqualHex(expected, sig.slice(7))
+    ? { ok: true, signed: true }
+    : { ok: false, reason: "signature mismatch" };
+}
+
+/** What the fakes (and tests) send: Chatwoot's header set for a body. */
+export function chatwootSignatureHeaders(body: string, secret: string, tsSeconds: number): Record<string, string> {
+  const sig = createHmac("sha256", secret).update(`${tsSeconds}.${body}`).digest("hex");
+  return { "x-chatwoot-signature": `sha256=${sig}`, "x-chatwoot-timestamp": String(tsSeconds) };
+}
+
+export function metaSignatureHeader(body: string, appSecret: string): Record<string, string> {
+  return { "x-hub-signature-256": `sha256=${createHmac("sha256", appSecret).update(body).digest("hex")}` };
+}

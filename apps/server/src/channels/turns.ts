@@ -1,0 +1,212 @@
+// Agent turns under a per-conversation lease: one turn at a time per conversation; messages that
+// arrive during a turn (double texting) are answered together by the next one.
+import { randomUUID } from "node:crypto";
+import { appendAudit, appendChange } from "../changes/change-log.ts";
+import type { Message } from "../generated/prisma/client.ts";
+import type { AgentMessage, ConversationAgent } from "./agent-port.ts";
+import type { ChannelDeps } from "./deps.ts";
+import { enqueueChatwootAction, enqueueOutbound } from "./outbox.ts";
+import type { AttachmentRef } from "./payloads.ts";
+
+const LEASE_SECONDS = 120;
+const HISTORY = 40;
+
+/** Takes the lease if nobody holds a live one. Wall time (SQL now()), like the job queue. */
+async function acquireLease(deps: ChannelDeps, conversationId: string, owner: string): Promise<boolean> {
+  const n = await deps.db.$executeRaw`
+    UPDATE conversation SET lease_owner = ${owner}, lease_expires_at = now() + make_interval(secs => ${LEASE_SECONDS})
+     WHERE id = ${conversationId}::uuid AND (lease_owner IS NULL OR lease_expires_at < now() OR lease_owner = ${owner})`;
+  return n === 1;
+}
+
+async function releaseLease(deps: ChannelDeps, conversationId: string, owner: string): Promise<void> {
+  await deps.db.$executeRaw`
+    UPDATE conversation SET lease_owner = NULL, lease_expires_at = NULL
+     WHERE id = ${conversationId}::uuid AND lease_owner = ${owner}`;
+}
+
+async function hasUnansweredMessages(deps: ChannelDeps, conversationId: string): Promise<boolean> {
+  const rows = await deps.db.$queryRaw<{ n: number }[]>`
+    SELECT count(*)::int AS n FROM message m JOIN conversation c ON c.id = m.conversation_id
+     WHERE m.conversation_id = ${conversationId}::uuid AND m.direction = 'inbound' AND m.turn_id IS NULL
+       AND c.mode = 'bot'`;
+  return (rows[0]?.n ?? 0) > 0;
+}
+
+function toAgentMessage(m: Message): AgentMessage {
+  const selected = (m.choices as { selected?: { id?: string } } | null)?.selected?.id ?? null;
+  return {
+    id: m.id,
+    direction: m.direction,
+    author: m.author,
+    kind: m.kind,
+    body: m.body,
+    selectedChoiceId: m.direction === "inbound" ? selected : null,
+    attachments: ((m.attachments as AttachmentRef[] | null) ?? []).map((a) => ({
+      type: a.type,
+      mimeType: a.mimeType ?? null,
+      storedPath: a.storedPath ?? null,
+    })),
+    at: m.sentAt,
+  };
+}
+
+/**
+ * The turn job. Loops while there are unanswered messages; after releasing the lease it looks once
+ * more, so a message whose job lost the lease race to this turn is never left behind.
+ */
+export async function runTurns(deps: ChannelDeps, agent: ConversationAgent, conversationId: string): Promise<void> {
+  const owner = `turn-${randomUUID()}`;
+  for (let round = 0; round < 20; round++) {
+    if (!(await acquireLease(deps, conversationId, owner))) return; // the lease holder will see our messages
+    try {
+      while (await runOneTurn(deps, agent, conversationId, owner)) {
+        // next turn: messages arrived while the agent was thinking
+      }
+    } finally {
+      await releaseLease(deps, conversationId, owner);
+    }
+    if (!(await hasUnansweredMessages(deps, conversationId))) return;
+  }
+}
+
+/** Returns true when a turn ran (there may be more to do). */
+async function runOneTurn(
+  deps: ChannelDeps,
+  agent: ConversationAgent,
+  conversationId: string,
+  owner: string,
+): Promise<boolean> {
+  const prepared = await deps.db.$transaction(async (tx) => {
+    // We hold the lease, so a turn still `running` belongs to a worker that died: give its messages back.
+    const stale = await tx.agentTurn.findMany({ where: { conversationId, status: "running" }, select: { id: true } });
+    if (stale.length) {
+      const ids = stale.map((s) => s.id);
+      await tx.message.updateMany({ where: { turnId: { in: ids } }, data: { turnId: null } });
+      await tx.agentTurn.updateMany({
+        where: { id: { in: ids } },
+        data: { status: "failed", error: "abandoned (lease expired)", finishedAt: new Date() },
+      });
+    }
+    const conversation = await tx.conversation.findUniqueOrThrow({
+      where: { id: conversationId },
+      include: { customer: true },
+    });
+    if (conversation.mode !== "bot") return null;
+    const fresh = await tx.message.findMany({
+      where: { conversationId, direction: "inbound", turnId: null },
+      orderBy: [{ sentAt: "asc" }, { createdAt: "asc" }],
+    });
+    if (!fresh.length) return null;
+    const turn = await tx.agentTurn.create({ data: { conversationId, mode: agent.name } });
+    await tx.message.updateMany({ where: { id: { in: fresh.map((m) => m.id) } }, data: { turnId: turn.id } });
+    const history = await tx.message.findMany({
+      where: { conversationId, kind: { not: "note" }, id: { notIn: fresh.map((m) => m.id) } },
+      orderBy: [{ sentAt: "desc" }, { createdAt: "desc" }],
+      take: HISTORY,
+    });
+    return { conversation, fresh, turn, history: history.reverse() };
+  });
+  if (!prepared) return false;
+  const { conversation, fresh, turn, history } = prepared;
+  const c = conversation.customer;
+  let result: Awaited<ReturnType<ConversationAgent["handleTurn"]>>;
+  try {
+    result = await agent.handleTurn({
+      conversation: {
+        id: conversation.id,
+        channel: conversation.channel,
+        mode: conversation.mode,
+        lastCustomerMessageAt: conversation.lastCustomerMessageAt,
+      },
+      customer: {
+        id: c.id,
+        name: c.nameCipher ? deps.fc.decrypt(c.nameCipher) : null,
+        phone: c.phoneCipher ? deps.fc.decrypt(c.phoneCipher) : null,
+        language: c.language,
+      },
+      newMessages: fresh.map(toAgentMessage),
+      history: history.map(toAgentMessage),
+      handBackNote: conversation.handBackNote,
+    });
+  } catch (e) {
+    await deps.db.$transaction(async (tx) => {
+      await tx.message.updateMany({ where: { turnId: turn.id }, data: { turnId: null } });
+      await tx.agentTurn.update({
+        where: { id: turn.id },
+        data: { status: "failed", error: String((e as Error).message ?? e).slice(0, 1000), finishedAt: new Date() },
+      });
+    });
+    throw e;
+  }
+  await deps.db.$transaction(async (tx) => {
+    // Still ours? A lease that expired during a slow turn may have passed to another worker.
+    const held = await tx.$queryRaw<{ mode: string }[]>`
+      SELECT mode::text FROM conversation WHERE id = ${conversationId}::uuid AND lease_owner = ${owner} FOR UPDATE`;
+    if (!held[0]) throw new Error("lost the conversation lease during the turn");
+    const now = await tx.conversation.findUniqueOrThrow({ where: { id: conversationId } });
+    const transcript = [...(result.transcript ?? [])];
+    const messageIds: string[] = [];
+    if (now.mode !== "bot") {
+      // Taken over while the agent was thinking: while human, the bot sends nothing.
+      transcript.push({ suppressed: result.replies.length, reason: "conversation taken over during the turn" });
+    } else {
+      for (const reply of result.replies) {
+        const { messageId } = await enqueueOutbound(tx, deps, { conversation: now, author: "bot", reply });
+        messageIds.push(messageId);
+      }
+    }
+    const escalate = now.mode === "bot" ? result.escalate : undefined;
+    const updated = await tx.conversation.update({
+      where: { id: conversationId },
+      data: {
+        // The hand-back note is shown to the agent once.
+        ...(conversation.handBackNote ? { handBackNote: null } : {}),
+        ...(escalate
+          ? {
+              mode: "human",
+              assignedStaffId: null,
+              escalatedAt: deps.clock(),
+              escalationReason: escalate.reason.slice(0, 500),
+              escalationSummary: escalate.summary.slice(0, 4000),
+            }
+          : {}),
+        version: { increment: 1 },
+      },
+    });
+    await tx.agentTurn.update({
+      where: { id: turn.id },
+      data: { status: "completed", finishedAt: new Date(), transcript: transcript as never },
+    });
+    if (escalate) {
+      await enqueueChatwootAction(tx, deps, now, { type: "chatwoot_status", status: "open" });
+    }
+    await appendAudit(
+      tx,
+      { type: "agent", id: agent.name },
+      {
+        action: escalate ? "conversation.escalated" : "conversation.agent_replied",
+        entityType: "conversation",
+        entityId: conversationId,
+        data: {
+          turnId: turn.id,
+          answered: fresh.length,
+          replies: messageIds,
+          ...(escalate ? { reason: escalate.reason } : {}),
+        },
+      },
+    );
+    await appendChange(tx, {
+      entityType: "conversation",
+      entityId: conversationId,
+      op: "upsert",
+      data: {
+        event: escalate ? "escalated" : "agent_replied",
+        version: updated.version,
+        mode: updated.mode,
+        messageIds,
+      },
+    });
+  });
+  return true;
+}
