@@ -157,7 +157,7 @@ const MINE = /(mis citas|mis reservas|mi cita|tengo cita|my booking|my appointme
 const INFO =
   /(precio|cuanto cuesta|cuanto vale|cuanto es|horario|a que hora abr|abris|abrís|direccion|donde esta|donde estais|haceis|teneis|hacen|price|how much|cost|opening|hours|open|address|where are|do you do|do you have)/;
 const BOOK =
-  /(reserv|cita|hueco|pedir|quiero|quisiera|book|appointment|slot|available|disponib|earliest|lo antes posible|cuanto antes|same as last|lo mismo|como la ultima)/;
+  /(reserv|cita|hueco|pedir|quiero|quisiera|i want|i need|i would like|i d like|book|appointment|slot|available|disponib|earliest|lo antes posible|cuanto antes|same as last|lo mismo|como la ultima)/;
 const ANY_STAFF = /(cualquier|me da igual|quien sea|any stylist|anyone|no preference|whoever)/;
 const SAME_AS_LAST =
   /(lo mismo que la ultima|como la ultima vez|lo de siempre|same as last time|the usual|same as before)/;

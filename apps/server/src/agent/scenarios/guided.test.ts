@@ -3,8 +3,9 @@
 // by the test harness (the channels' webhook → queue path is not in the tree yet).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findSlots } from "../../availability/find.ts";
+import { createBooking } from "../../bookings/create.ts";
 import { expireHold } from "../../bookings/transitions.ts";
-import { type AgentWorld, createAgentWorld } from "../testing/harness.ts";
+import { type AgentWorld, type Chat, createAgentWorld } from "../testing/harness.ts";
 
 let w: AgentWorld;
 let phone = 34611000100;
@@ -222,5 +223,215 @@ describe("guided mode scenarios", () => {
       now: w.clock(),
     });
     expect(free.some((s) => s.start.getTime() === b!.startsAt.getTime())).toBe(true);
+  });
+
+  it("8: the same delivery twice is answered once (turn replay); a killed turn completes without repeating a write", async () => {
+    const chat = await w.chat(nextPhone());
+    await chat.say("Quiero corte hombre mañana a las 11:00");
+    await chat.tap(chat.choices[0]!.id);
+    await chat.store("sí");
+    const input = await chat.input();
+    const first = await w.agent.handleTurn(input);
+    // The queue redelivers the same batch (worker crashed before acking): same answer, no new write.
+    const again = await w.makeAgent().handleTurn(input);
+    expect(again).toEqual(first);
+    const rows = await activeOf(chat);
+    expect(rows).toHaveLength(1);
+    const turns = await w.db.agentTurn.count({ where: { conversationId: chat.conversationId } });
+    expect(turns).toBe(3);
+  });
+
+  it("8b: a turn killed after its hold resumes from the ledger and does not write again", async () => {
+    const chat = await w.chat(nextPhone());
+    await w.db.service.updateMany({
+      where: { locationId: w.locationId, slug: "corte-hombre" },
+      data: { depositRule: "fixed", depositValue: 300 },
+    });
+    try {
+      await chat.say("Quiero corte hombre el jueves a las 12:00");
+      await chat.tap(chat.choices[0]!.id);
+      await chat.store("vale");
+      const input = await chat.input();
+      const first = await w.agent.handleTurn(input);
+      const turn = await w.db.agentTurn.findFirstOrThrow({
+        where: { conversationId: chat.conversationId },
+        orderBy: { startedAt: "desc" },
+      });
+      // Leave the database as a process killed right after the hold committed leaves it: the turn
+      // still running with only its input and start state, the hold's ledger row finished, the
+      // deposit-link call never made.
+      const entries = turn.transcript as unknown[];
+      await w.db.agentTurn.update({
+        where: { id: turn.id },
+        data: { status: "running", finishedAt: null, transcript: entries.slice(0, 2) as never },
+      });
+      await w.db.toolCall.deleteMany({ where: { turnId: turn.id, name: "request_deposit_link" } });
+      const holdCalls = await w.db.toolCall.count({ where: { turnId: turn.id, name: "hold_slot" } });
+      expect(holdCalls).toBe(1);
+      const linksBefore = w.deposits.links.length;
+      w.deposits.links = w.deposits.links.slice(0, linksBefore - 1);
+      // Restarted process, same batch: the turn resumes, the hold is replayed, the link is sent.
+      const again = await w.makeAgent().handleTurn(input);
+      expect(again.replies).toEqual(first.replies);
+      expect(await activeOf(chat)).toHaveLength(1);
+      expect(await w.db.booking.count({ where: { customerId: chat.customerId } })).toBe(1);
+      expect(w.deposits.links.length).toBe(linksBefore);
+      expect(await w.db.toolCall.count({ where: { turnId: turn.id, name: "hold_slot" } })).toBe(1);
+      expect((await w.db.agentTurn.findUniqueOrThrow({ where: { id: turn.id } })).status).toBe("completed");
+    } finally {
+      await w.db.service.updateMany({
+        where: { locationId: w.locationId, slug: "corte-hombre" },
+        data: { depositRule: "none", depositValue: 0 },
+      });
+    }
+  });
+
+  async function bookedWithDeposit(chat: Chat, localDate: string, minute: number, slug = "tinte-raiz") {
+    const s = await svc(slug);
+    const slots = await findSlots(w.db, {
+      locationId: w.locationId,
+      items: [{ serviceId: s.id, staffId: null }],
+      fromDate: localDate,
+      toDate: localDate,
+      now: w.clock(),
+    });
+    const slot = slots.find((x) => Number(x.localTime.slice(0, 2)) * 60 + Number(x.localTime.slice(3)) >= minute)!;
+    const b = await createBooking(
+      { db: w.db, fc: w.fc, clock: w.clock },
+      {
+        locationId: w.locationId,
+        customerId: chat.customerId,
+        startsAt: slot.start,
+        items: slot.items.map((i) => ({ serviceId: i.serviceId, staffId: i.staffId })),
+        source: "whatsapp",
+        mode: "book",
+      },
+      { type: "staff" },
+    );
+    await w.db.payment.create({
+      data: { bookingId: b.id, amountCents: b.depositCents, currency: "EUR", status: "paid", paidAt: w.clock() },
+    });
+    await w.db.booking.update({ where: { id: b.id }, data: { status: "confirmed", holdExpiresAt: null } });
+    return { booking: b, slot };
+  }
+
+  it("9: reschedule; old slot freed, new booked, deposit carried over; both times told", async () => {
+    const chat = await w.chat(nextPhone());
+    const { booking, slot } = await bookedWithDeposit(chat, "2026-03-13", 10 * 60);
+    await chat.say("Hola, quiero cambiar mi cita al miércoles");
+    expect(chat.choices.length).toBeGreaterThan(0);
+    await chat.tap(chat.choices[0]!.id);
+    expect(chat.told).toMatch(/depósito de 10 € se mantiene/);
+    await chat.say("sí");
+    const old = await w.db.booking.findUniqueOrThrow({ where: { id: booking.id }, include: { segments: true } });
+    expect(old.status).toBe("cancelled");
+    expect(old.segments.every((x) => !x.active)).toBe(true);
+    const moved = await w.db.booking.findFirstOrThrow({
+      where: { rescheduledFromId: booking.id },
+      include: { payments: true },
+    });
+    expect(moved.status).toBe("confirmed");
+    expect(moved.payments.map((p) => p.status)).toEqual(["paid"]);
+    expect(chat.told).toMatch(/viernes 13\/03/);
+    expect(chat.told).toMatch(/miércoles 11\/03/);
+    expect(slot.localDate).toBe("2026-03-13");
+  });
+
+  it("10: cancel inside the free window; cancelled and the deposit refunded", async () => {
+    const chat = await w.chat(nextPhone());
+    const { booking } = await bookedWithDeposit(chat, "2026-03-13", 11 * 60);
+    await chat.say("Quiero cancelar mi cita");
+    expect(chat.told).toMatch(/devolv/);
+    expect((await w.db.booking.findUniqueOrThrow({ where: { id: booking.id } })).status).toBe("confirmed");
+    await chat.say("sí");
+    expect((await w.db.booking.findUniqueOrThrow({ where: { id: booking.id } })).status).toBe("cancelled");
+    expect(w.deposits.refunds).toContainEqual({
+      bookingId: booking.id,
+      amountCents: 1000,
+      reason: "free_cancellation_window",
+    });
+  });
+
+  it("11: cancel late; the policy is explained first, then cancelled with no refund", async () => {
+    const chat = await w.chat(nextPhone(), { language: "en" });
+    const { booking } = await bookedWithDeposit(chat, "2026-03-11", 9 * 60 + 30);
+    await chat.say("I need to cancel my appointment");
+    expect(chat.told).toMatch(/keeps the deposit/);
+    expect((await w.db.booking.findUniqueOrThrow({ where: { id: booking.id } })).status).toBe("confirmed");
+    await chat.say("ok go ahead");
+    const after = await w.db.booking.findUniqueOrThrow({ where: { id: booking.id } });
+    expect(after.status).toBe("cancelled");
+    expect(w.deposits.refunds.some((r) => r.bookingId === booking.id)).toBe(false);
+  });
+
+  it("12: questions only; answers from the database, nothing written", async () => {
+    const chat = await w.chat(nextPhone());
+    const before = await w.db.booking.count();
+    await chat.say("¿Hacéis balayage? ¿Cuánto cuesta?");
+    expect(chat.told).toMatch(/Balayage: 120 €/);
+    await chat.say("¿Qué horario tenéis y dónde estáis?");
+    expect(chat.told).toMatch(/Calle de Fuencarral 45/);
+    expect(chat.told).toMatch(/sábado: 09:00–15:00/);
+    expect(chat.told).toMatch(/domingo: cerrado/);
+    const en = await w.chat(nextPhone(), { language: "en" });
+    await en.say("How much is a gel manicure?");
+    expect(en.told).toMatch(/Gel manicure: €28/);
+    expect(await w.db.booking.count()).toBe(before);
+  });
+
+  it("13: reminder the day before; 'no puedo, cámbiala' leads into a reschedule", async () => {
+    const chat = await w.chat(nextPhone());
+    const { booking } = await bookedWithDeposit(chat, "2026-03-11", 17 * 60, "corte-mujer");
+    // The reminder job's message (reminders/ sends it through the outbox).
+    await w.db.message.create({
+      data: {
+        conversationId: chat.conversationId,
+        direction: "outbound",
+        author: "bot",
+        kind: "template",
+        body: "Recordatorio: mañana tienes cita a las 17:00",
+        deliveryStatus: "sent",
+      },
+    });
+    await chat.say("no puedo, cámbiala");
+    expect(chat.told).toMatch(/¿A qué día quieres cambiarla\?/);
+    await chat.say("el jueves por la tarde");
+    await chat.tap(chat.choices[0]!.id);
+    await chat.say("vale");
+    expect((await w.db.booking.findUniqueOrThrow({ where: { id: booking.id } })).status).toBe("cancelled");
+    const moved = await w.db.booking.findFirstOrThrow({ where: { rescheduledFromId: booking.id } });
+    expect(moved.status).toBe("confirmed");
+  });
+
+  it("14: asks for a person; human mode with a summary; silent while staff reply; continues after hand-back", async () => {
+    const chat = await w.chat(nextPhone());
+    await chat.say("Quiero hablar con una persona, por favor");
+    const conv = await w.db.conversation.findUniqueOrThrow({ where: { id: chat.conversationId } });
+    expect(conv.mode).toBe("human");
+    expect(conv.escalationSummary).toMatch(/asked for a person/);
+    const n = chat.replies.length;
+    await chat.say("¿Hola?");
+    expect(chat.replies.length).toBe(n); // the bot is silent in human mode
+    const silent = await w.agent.handleTurn(await chat.input());
+    expect(silent.replies).toEqual([]);
+    await chat.staffSays("Hola, soy Lucía del salón. Te he apuntado la preferencia por Laura.");
+    await chat.handBack("Prefiere a Laura; ya le hemos respondido.");
+    await chat.say("Vale, quiero corte mujer con Laura el viernes");
+    expect(chat.told).toMatch(/Seguimos con tu conversación/);
+    expect(chat.choices.length).toBeGreaterThan(0);
+    expect(chat.choices.every((c) => c.description?.startsWith("Laura"))).toBe(true);
+  });
+
+  it("17: closed day and beyond the horizon; the rule explained, nearest open slots offered, no hold", async () => {
+    const chat = await w.chat(nextPhone());
+    await chat.say("Quiero corte hombre el domingo");
+    expect(chat.told).toMatch(/Ese día de la semana el salón está cerrado/);
+    expect(chat.choices.length).toBeGreaterThan(0);
+    const en = await w.chat(nextPhone(), { language: "en" });
+    await en.say("I want a men's haircut on 2026-06-01");
+    expect(en.told).toMatch(/up to 60 days ahead/);
+    expect(en.choices.length).toBeGreaterThan(0);
+    expect(await activeOf(chat)).toHaveLength(0);
+    expect(await activeOf(en)).toHaveLength(0);
   });
 });
