@@ -31,15 +31,20 @@ export async function sweepChannels(deps: ChannelDeps, jobs: JobQueue): Promise<
   return { webhooks: events.length, outbox: outbox.length };
 }
 
-export async function registerChannelWorkers(jobs: JobQueue, services: AppServices): Promise<void> {
-  const deps: ChannelDeps = { ...services, jobs };
-  const agent = services.agent ?? new EchoAgent();
+/** Queues must exist before anything is sent to them: pg-boss 10 silently drops jobs for unknown queues. */
+export async function defineChannelQueues(jobs: JobQueue): Promise<void> {
   await jobs.define({ name: QUEUES.webhook, retryLimit: 8, retryDelaySeconds: 2, expireInSeconds: 120 });
   await jobs.define({ name: QUEUES.turn, retryLimit: 3, retryDelaySeconds: 5, expireInSeconds: 600 });
   // The outbox schedules its own retries (backoff, Retry-After); pg-boss retries only cover crashes.
   await jobs.define({ name: QUEUES.outbox, retryLimit: 3, retryDelaySeconds: 5, expireInSeconds: 300 });
   await jobs.define({ name: QUEUES.media, retryLimit: 5, retryDelaySeconds: 10, expireInSeconds: 300 });
   await jobs.define({ name: QUEUES.sweep, retryLimit: 0, expireInSeconds: 120 });
+}
+
+export async function registerChannelWorkers(jobs: JobQueue, services: AppServices): Promise<void> {
+  const deps: ChannelDeps = { ...services, jobs };
+  const agent = services.agent ?? new EchoAgent();
+  await defineChannelQueues(jobs);
   await jobs.work<{ eventId: string }>(QUEUES.webhook, (d) => processWebhookEvent(deps, d.eventId));
   await jobs.work<{ conversationId: string }>(QUEUES.turn, (d) => runTurns(deps, agent, d.conversationId));
   await jobs.work<{ outboxId: string }>(QUEUES.outbox, (d) => sendOutboxMessage(deps, d.outboxId));

@@ -13,7 +13,7 @@ import type { AgentTurnInput, AgentTurnResult, ConversationAgent } from "./agent
 import { EchoAgent } from "./agent-port.ts";
 import { FakeChatwoot } from "./fakes/fake-chatwoot.ts";
 import { FakeMeta } from "./fakes/fake-meta.ts";
-import { registerChannelWorkers } from "./jobs.ts";
+import { defineChannelQueues, registerChannelWorkers } from "./jobs.ts";
 
 export const CW_SECRET = "cw-webhook-secret";
 export const CW_TOKEN = "cw-api-token";
@@ -119,6 +119,7 @@ export async function startChannelsHarness(
     await jobs.start();
     services.jobs = jobs;
     if (opts.workers !== false) await registerChannelWorkers(jobs, services);
+    else await defineChannelQueues(jobs);
   }
   const { app, url } = await startTestServer(services);
   const location = await createTestLocation(t.db);
