@@ -121,7 +121,9 @@ export async function sendReminder(
       if (plan.type === "reminder") {
         if (b.status !== "confirmed") return "stale";
         if (now < plan.dueAt) return "not_due";
-        if (now >= b.startsAt || b.createdAt > plan.dueAt) return "skipped"; // too late, or booked after it
+        // Worth sending during the first half of its lead time (a 2 h reminder until 1 h before):
+        // after a long outage, or for a visit booked at short notice, it would only be noise.
+        if (now.getTime() >= b.startsAt.getTime() - (plan.offsetMinutes * MIN) / 2) return "skipped";
       } else {
         if (b.status !== "completed" && b.status !== "checked_in") return "stale";
         if (now < plan.dueAt) return "not_due";
