@@ -5,7 +5,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { AppServices } from "../trpc/context.ts";
 import { chatwootSecrets } from "./config.ts";
-import { keptHeaders, storeDelivery, type WebhookSourceName } from "./inbound.ts";
+import { enqueueProcessing, keptHeaders, storeDelivery, type WebhookSourceName } from "./inbound.ts";
 import { type Classified, classifyChatwoot, classifyMeta } from "./payloads.ts";
 import { verifyChatwoot, verifyMeta } from "./signatures.ts";
 
@@ -67,7 +67,9 @@ export async function registerChannelRoutes(app: FastifyInstance, services: AppS
         process: c.process,
         ...(c.ignoredReason ? { ignoredReason: c.ignoredReason } : {}),
       });
-      return reply.code(200).send({ ok: true, duplicate: stored.duplicate, ...(c.process ? {} : { ignored: true }) });
+      await reply.code(200).send({ ok: true, duplicate: stored.duplicate, ...(c.process ? {} : { ignored: true }) });
+      if (stored.needsProcessing && stored.eventId) void enqueueProcessing(services, stored.eventId);
+      return reply;
     }
 
     scope.post("/webhooks/chatwoot", { bodyLimit: WEBHOOK_BODY_LIMIT }, (req, reply) => {

@@ -33,11 +33,14 @@ export function keptHeaders(h: Record<string, string | string[] | undefined>): R
 }
 
 /**
- * Stores a verified delivery (or finds it already stored) and, for a new one that needs work,
- * enqueues its processing job in the same transaction. Returns whether it was a duplicate.
+ * Stores a verified delivery (or finds it already stored): one INSERT, committed on its own, before
+ * the 200. That single round trip is all the acknowledgement waits for; the processing job is
+ * enqueued right after the reply (enqueueProcessing). If the process dies in between, the stored
+ * row is still `received` and the sweep in jobs.ts re-enqueues it (at start-up and periodically),
+ * so nothing is lost — the inbox pattern, with pg-boss doing the retries.
  */
 export async function storeDelivery(
-  deps: Pick<ChannelDeps, "db" | "jobs">,
+  deps: Pick<ChannelDeps, "db">,
   d: {
     source: WebhookSourceName;
     dedupKey: string;
@@ -46,24 +49,31 @@ export async function storeDelivery(
     process: boolean;
     ignoredReason?: string;
   },
-): Promise<{ duplicate: boolean; eventId: string | null }> {
+): Promise<{ duplicate: boolean; eventId: string | null; needsProcessing: boolean }> {
   // Ids come from the sender: keep them storable (no NUL) and bounded.
   const cleanKey = d.dedupKey.replaceAll("\0", "");
   const dedupKey = cleanKey.length > 300 ? `sha256:${createHash("sha256").update(cleanKey).digest("hex")}` : cleanKey;
-  return deps.db.$transaction(async (tx) => {
-    const status = d.process ? "received" : "ignored";
-    const rows = await tx.$queryRaw<{ id: string }[]>`
-      INSERT INTO webhook_event (id, source, dedup_key, headers, raw_body, status, last_error, processed_at)
-      VALUES (gen_random_uuid(), ${d.source}::"WebhookSource", ${dedupKey}, ${JSON.stringify(d.headers)}::jsonb,
-              ${d.rawBody}, ${status}::"WebhookStatus", ${d.ignoredReason?.replaceAll("\0", "").slice(0, 500) ?? null},
-              ${d.process ? null : new Date()})
-      ON CONFLICT (source, dedup_key) DO NOTHING
-      RETURNING id`;
-    const id = rows[0]?.id ?? null;
-    // No job queue in this process (a CLI, some tests): the start-up sweep picks the row up later.
-    if (id && d.process && deps.jobs) await deps.jobs.send(QUEUES.webhook, { eventId: id }, { tx });
-    return { duplicate: id === null, eventId: id };
-  });
+  const status = d.process ? "received" : "ignored";
+  const rows = await deps.db.$queryRaw<{ id: string }[]>`
+    INSERT INTO webhook_event (id, source, dedup_key, headers, raw_body, status, last_error, processed_at)
+    VALUES (gen_random_uuid(), ${d.source}::"WebhookSource", ${dedupKey}, ${JSON.stringify(d.headers)}::jsonb,
+            ${d.rawBody}, ${status}::"WebhookStatus", ${d.ignoredReason?.replaceAll("\0", "").slice(0, 500) ?? null},
+            ${d.process ? null : new Date()})
+    ON CONFLICT (source, dedup_key) DO NOTHING
+    RETURNING id`;
+  const id = rows[0]?.id ?? null;
+  return { duplicate: id === null, eventId: id, needsProcessing: id !== null && d.process };
+}
+
+/** Hands a stored delivery to the job queue (after the 200; the sweep covers a crash before this). */
+export async function enqueueProcessing(deps: Pick<ChannelDeps, "jobs" | "log">, eventId: string): Promise<void> {
+  // No job queue in this process (a CLI, some tests): the sweep picks the row up later.
+  if (!deps.jobs) return;
+  try {
+    await deps.jobs.send(QUEUES.webhook, { eventId });
+  } catch (err) {
+    deps.log.warn({ err, eventId }, "could not enqueue a stored webhook event; the sweep will retry it");
+  }
 }
 
 /** Raised when a status arrives before the message it is about is known (ordering is not guaranteed, §2.3). */

@@ -52,7 +52,8 @@ export async function registerChannelWorkers(jobs: JobQueue, services: AppServic
   await jobs.work(QUEUES.sweep, async () => {
     await sweepChannels(deps, jobs);
   });
-  // Every five minutes as well as now: a row can only be stranded by a crash, which a restart also sweeps.
-  await jobs.boss.schedule(QUEUES.sweep, "*/5 * * * *");
+  // Every minute as well as now: a delivery is stranded only if the process died between storing it
+  // and enqueueing it (see storeDelivery), which a restart also sweeps.
+  await jobs.boss.schedule(QUEUES.sweep, "* * * * *");
   await sweepChannels(deps, jobs);
 }
