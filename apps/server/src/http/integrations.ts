@@ -5,10 +5,16 @@ import { registerCalendarRoutes } from "../calendar/http.ts";
 import { registerChannelRoutes } from "../channels/http.ts";
 import { registerPaymentRoutes } from "../payments/http.ts";
 import type { AppServices } from "../trpc/context.ts";
+import { registerConsole } from "./console.ts";
 
 export type RouteRegistrar = (app: FastifyInstance, services: AppServices) => Promise<void>;
 
-const registrars: RouteRegistrar[] = [registerPaymentRoutes, registerCalendarRoutes, registerChannelRoutes];
+const registrars: RouteRegistrar[] = [
+  registerPaymentRoutes,
+  registerCalendarRoutes,
+  registerChannelRoutes,
+  registerConsole,
+];
 
 export async function registerIntegrationRoutes(app: FastifyInstance, services: AppServices): Promise<void> {
   for (const register of registrars) await register(app, services);

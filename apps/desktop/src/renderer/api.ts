@@ -1,0 +1,86 @@
+// The tRPC client: queries and mutations batched over HTTP with a bearer token, the change
+// stream over SSE with the token as a connection parameter (EventSource cannot send headers).
+import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, TRPCClientError } from "@trpc/client";
+import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
+import type { AppRouter } from "../../../server/src/trpc/router.ts";
+
+export type { AppRouter };
+export type RouterOutputs = inferRouterOutputs<AppRouter>;
+export type RouterInputs = inferRouterInputs<AppRouter>;
+export type Booking = RouterOutputs["bookings"]["get"];
+export type Slot = RouterOutputs["availability"]["search"][number];
+export type StaffMember = RouterOutputs["staff"]["list"][number];
+export type Service = RouterOutputs["services"]["list"][number];
+export type Location = RouterOutputs["locations"]["get"];
+export type AuditEntry = RouterOutputs["audit"]["list"]["items"][number];
+export type MoneyDecision = RouterOutputs["bookings"]["previewCancel"];
+
+export function createApi(baseUrl: string, getToken: () => Promise<string | null>) {
+  const url = `${baseUrl.replace(/\/+$/, "")}/trpc`;
+  return createTRPCClient<AppRouter>({
+    links: [
+      splitLink({
+        condition: (op) => op.type === "subscription",
+        true: httpSubscriptionLink({
+          url,
+          // Evaluated on every (re)connection, so a resumed stream carries a fresh token.
+          connectionParams: async () => ({ token: (await getToken()) ?? "" }),
+        }),
+        false: httpBatchLink({
+          url,
+          // The batch's procedure names form one path parameter, and Fastify refuses path
+          // parameters over 100 characters (maxParamLength) with 414: keep batches small.
+          maxItems: 6,
+          maxURLLength: 4000,
+          headers: async () => {
+            const token = await getToken();
+            return token ? { authorization: `Bearer ${token}` } : {};
+          },
+        }),
+      }),
+    ],
+  });
+}
+export type Api = ReturnType<typeof createApi>;
+
+interface ErrorData {
+  code?: string;
+  httpStatus?: number;
+  appCode?: string;
+  details?: Record<string, unknown>;
+}
+
+export function errorData(e: unknown): ErrorData {
+  if (e instanceof TRPCClientError) return (e.data ?? {}) as ErrorData;
+  return {};
+}
+
+export function isAuthFailure(e: unknown): boolean {
+  const d = errorData(e);
+  return d.code === "UNAUTHORIZED" || d.appCode === "UNAUTHENTICATED";
+}
+
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Alternatives the server suggests when a time is taken or not bookable. */
+export function alternativesOf(e: unknown): Slot[] {
+  const alts = errorData(e).details?.alternatives;
+  return Array.isArray(alts) ? (alts as Slot[]) : [];
+}
+
+/**
+ * Whether a procedure exists on the server, without calling it: tRPC answers 404 for an unknown
+ * path and 405 for a GET to a mutation. Used for features other modules add later.
+ */
+export async function procedureExists(baseUrl: string, path: string, token: string | null): Promise<boolean> {
+  try {
+    const r = await fetch(`${baseUrl.replace(/\/+$/, "")}/trpc/${path}`, {
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+    });
+    return r.status !== 404;
+  } catch {
+    return false;
+  }
+}

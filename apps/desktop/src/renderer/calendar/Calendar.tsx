@@ -1,0 +1,257 @@
+// The live calendar: day view (a column per stylist) and week view (one stylist), in the
+// location's time zone. Click free time to book, drag to move (also to another stylist); the
+// server decides, and a refusal puts the booking back with the reason and the nearest free times.
+import { useEffect, useMemo, useState } from "react";
+import type { Booking } from "../api.ts";
+import { alternativesOf, errorMessage } from "../api.ts";
+import { isShown } from "../store.ts";
+import { addDays, localToUtc, startOfWeek, today, zoned } from "../time.ts";
+import { useConsole, useSnapshot } from "../ui/context.tsx";
+import { customerName, serviceNames } from "../ui/describe.ts";
+import { type BlockView, CalendarGrid, type GridColumn } from "./CalendarGrid.tsx";
+import { type Block, instantAt, type LayoutItem, layoutColumns, type Window } from "./layout.ts";
+
+export interface CalendarRoute {
+  view: "day" | "week";
+  date: string;
+  staffId: string | null;
+}
+
+export interface CalendarProps {
+  route: CalendarRoute;
+  navigate(r: CalendarRoute): void;
+  openBooking(id: string): void;
+  createAt(staffId: string, startsAt: number): void;
+}
+
+const PX_PER_MIN = 1.4;
+
+export function windowFor(hours: { startMinute: number; endMinute: number }[]): Window {
+  if (!hours.length) return { startMinute: 8 * 60, endMinute: 21 * 60 };
+  const start = Math.min(...hours.map((h) => h.startMinute));
+  const end = Math.max(...hours.map((h) => h.endMinute));
+  return {
+    startMinute: Math.max(0, Math.floor(start / 60) * 60 - 60),
+    endMinute: Math.min(1440, Math.ceil(end / 60) * 60 + 60),
+  };
+}
+
+export function Calendar({ route, navigate, openBooking, createAt }: CalendarProps) {
+  const { store, tr, fmt, api, toast } = useConsole();
+  const snap = useSnapshot();
+  const loc = snap.location!;
+  const tz = loc.timeZone;
+  const [now, setNow] = useState(() => Date.now());
+  const [moving, setMoving] = useState<ReadonlyMap<string, Booking>>(new Map());
+
+  useEffect(() => {
+    const h = setInterval(() => setNow(Date.now()), 30_000);
+    return () => clearInterval(h);
+  }, []);
+
+  const stylists = useMemo(() => snap.staff.filter((s) => s.bookable && s.active), [snap.staff]);
+  const weekStaff = route.staffId ?? stylists[0]?.id ?? null;
+  const days = useMemo(
+    () =>
+      route.view === "day" ? [route.date] : Array.from({ length: 7 }, (_, i) => addDays(startOfWeek(route.date), i)),
+    [route.view, route.date],
+  );
+
+  useEffect(() => {
+    void store.loadRange(days[0]!, days.at(-1)!).catch((e) => toast({ kind: "error", text: errorMessage(e) }));
+  }, [store, days, toast]);
+
+  const win = useMemo(() => windowFor(loc.hours), [loc.hours]);
+
+  const columns: (GridColumn & { date: string; staffId: string })[] = useMemo(() => {
+    if (route.view === "day")
+      return stylists.map((s) => ({
+        key: s.id,
+        title: s.displayName,
+        color: s.color,
+        date: route.date,
+        staffId: s.id,
+      }));
+    return days.map((d) => ({ key: d, title: fmt.day(d), date: d, staffId: weekStaff ?? "" }));
+  }, [route.view, route.date, stylists, days, fmt, weekStaff]);
+
+  const { layout, lookup } = useMemo(() => {
+    const items: LayoutItem[] = [];
+    const lookup = new Map<string, { booking: Booking; item: Booking["items"][number] }>();
+    const bookings = new Map(snap.bookings);
+    for (const [id, b] of moving) bookings.set(id, b);
+    for (const b of bookings.values()) {
+      if (!isShown(b)) continue;
+      for (const item of b.items) {
+        const start = Date.parse(item.startsAt);
+        const date = zoned(start, tz).date;
+        if (!days.includes(date)) continue;
+        if (route.view === "week" && item.staffId !== weekStaff) continue;
+        const key = `${b.id}:${item.id}`;
+        lookup.set(key, { booking: b, item });
+        items.push({
+          key,
+          bookingId: b.id,
+          columnKey: route.view === "day" ? item.staffId : date,
+          startsAt: start,
+          endsAt: Date.parse(item.endsAt),
+          durationMinutes: item.durationMinutes,
+          processingMinutes: item.processingMinutes,
+          finishingMinutes: item.finishingMinutes,
+        });
+      }
+    }
+    return { layout: layoutColumns(columns, items, win, tz), lookup };
+  }, [snap.bookings, moving, columns, days, route.view, weekStaff, win, tz]);
+
+  const colors = useMemo(() => new Map(snap.staff.map((s) => [s.id, s.color])), [snap.staff]);
+  const view = (block: Block): BlockView => {
+    const e = lookup.get(block.key)!;
+    const b = e.booking;
+    return {
+      title: customerName(b, snap.customers, tr.t("guest")),
+      detail: serviceNames(b, tr.lang),
+      time: `${fmt.time(e.item.startsAt)}–${fmt.time(e.item.endsAt)}`,
+      status: b.status,
+      statusLabel: tr.status(b.status),
+      source: b.source,
+      sourceLabel: tr.source(b.source),
+      color: colors.get(e.item.staffId) ?? "#64748b",
+      pending: moving.has(b.id),
+    };
+  };
+
+  const onEmptyClick = (ci: number, minutes: number) => {
+    const col = columns[ci];
+    const g = layout.columns[ci];
+    if (!col || !g || !col.staffId) return;
+    createAt(col.staffId, instantAt(g, minutes, loc.slotStepMinutes));
+  };
+
+  const onDrop = async (block: Block, ci: number, delta: number) => {
+    const e = lookup.get(block.key);
+    const col = columns[ci];
+    if (!e || !col) return;
+    const { booking, item } = e;
+    const itemStart = Date.parse(item.startsAt);
+    const local = zoned(itemStart, tz);
+    const newItemStart = localToUtc(col.date, local.minutes + delta, tz);
+    const shift = newItemStart - itemStart;
+    const newStaff = route.view === "day" ? col.staffId : item.staffId;
+    const shifted = (iso: string) => new Date(Date.parse(iso) + shift).toISOString();
+    const preview: Booking = {
+      ...booking,
+      startsAt: shifted(booking.startsAt),
+      endsAt: shifted(booking.endsAt),
+      items: booking.items.map((i) => ({
+        ...i,
+        startsAt: shifted(i.startsAt),
+        endsAt: shifted(i.endsAt),
+        staffId: i.id === item.id ? newStaff : i.staffId,
+      })),
+    };
+    setMoving((m) => new Map(m).set(booking.id, preview));
+    try {
+      const moved = await api.bookings.reschedule.mutate({
+        id: booking.id,
+        startsAt: preview.startsAt,
+        expectedVersion: booking.version,
+        ...(newStaff !== item.staffId
+          ? {
+              items: booking.items.map((i) => ({
+                serviceId: i.serviceId,
+                staffId: i.id === item.id ? newStaff : i.staffId,
+              })),
+            }
+          : {}),
+      });
+      store.ownIds.add(moved.id);
+      store.upsert(moved);
+      store.upsert({ ...booking, status: "cancelled" });
+      toast({ kind: "info", text: `${tr.t("moved")}: ${fmt.dateTime(moved.startsAt)}` });
+    } catch (err) {
+      const alts = alternativesOf(err).slice(0, 5);
+      toast({
+        kind: "error",
+        text: `${tr.t("moveRefused")}: ${errorMessage(err)}`,
+        detail: alts.length ? [tr.t("alternatives"), ...alts.map((a) => fmt.dateTime(a.start))] : [],
+      });
+    } finally {
+      setMoving((m) => {
+        const n = new Map(m);
+        n.delete(booking.id);
+        return n;
+      });
+    }
+  };
+
+  const step = route.view === "day" ? 1 : 7;
+  return (
+    <section className="calendar" data-testid="calendar" data-view={route.view} data-date={route.date}>
+      <div className="toolbar">
+        <button type="button" onClick={() => navigate({ ...route, date: addDays(route.date, -step) })}>
+          ‹ {tr.t("previous")}
+        </button>
+        <button type="button" onClick={() => navigate({ ...route, date: today(tz) })}>
+          {tr.t("today")}
+        </button>
+        <button type="button" onClick={() => navigate({ ...route, date: addDays(route.date, step) })}>
+          {tr.t("next")} ›
+        </button>
+        <h2 data-testid="calendar-title">
+          {route.view === "day" ? fmt.longDay(route.date) : `${fmt.day(days[0]!)} – ${fmt.day(days.at(-1)!)}`}
+        </h2>
+        <div className="segmented" role="tablist">
+          <button
+            type="button"
+            role="tab"
+            aria-selected={route.view === "day"}
+            onClick={() => navigate({ ...route, view: "day" })}
+          >
+            {tr.t("day")}
+          </button>
+          <button
+            type="button"
+            role="tab"
+            aria-selected={route.view === "week"}
+            onClick={() => navigate({ ...route, view: "week", staffId: weekStaff })}
+          >
+            {tr.t("week")}
+          </button>
+        </div>
+        {route.view === "week" ? (
+          <label>
+            {tr.t("stylist")}{" "}
+            <select
+              data-testid="week-staff"
+              value={weekStaff ?? ""}
+              onChange={(e) => navigate({ ...route, staffId: e.target.value })}
+            >
+              {stylists.map((s) => (
+                <option key={s.id} value={s.id}>
+                  {s.displayName}
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : null}
+        <span className="tz" data-testid="tz" title={tr.t("timeZone")}>
+          {fmt.zoneName()} · {fmt.time(now)}
+        </span>
+      </div>
+      <CalendarGrid
+        layout={layout}
+        columns={columns}
+        view={view}
+        pxPerMinute={PX_PER_MIN}
+        now={now}
+        hourLabel={(h) => `${String(h).padStart(2, "0")}:00`}
+        gapLabel={tr.t("processing")}
+        snapMinutes={loc.slotStepMinutes}
+        onEmptyClick={onEmptyClick}
+        onBlockClick={(b) => openBooking(b.bookingId)}
+        onBlockDrop={(b, ci, d) => void onDrop(b, ci, d)}
+      />
+    </section>
+  );
+}

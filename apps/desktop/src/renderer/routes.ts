@@ -1,0 +1,33 @@
+// Hash routes, so the console works from app://console/, from /console/ on the server, and from a
+// file during development, without server-side routing.
+import { isLocalDate } from "./time.ts";
+
+export type Route =
+  | { name: "calendar"; view: "day" | "week"; date: string | null; staffId: string | null }
+  | { name: "bookings" }
+  | { name: "chats"; conversationId: string | null };
+
+export function parseRoute(hash: string): Route {
+  const parts = hash.replace(/^#\/?/, "").split("/").filter(Boolean);
+  if (parts[0] === "bookings") return { name: "bookings" };
+  if (parts[0] === "chats") return { name: "chats", conversationId: parts[1] ?? null };
+  if (parts[0] === "week") {
+    const [, staffId, date] = parts;
+    return { name: "calendar", view: "week", staffId: staffId || null, date: date && isLocalDate(date) ? date : null };
+  }
+  const date = parts[0] === "day" ? parts[1] : undefined;
+  return { name: "calendar", view: "day", staffId: null, date: date && isLocalDate(date) ? date : null };
+}
+
+export function formatRoute(r: Route): string {
+  switch (r.name) {
+    case "bookings":
+      return "#/bookings";
+    case "chats":
+      return r.conversationId ? `#/chats/${r.conversationId}` : "#/chats";
+    case "calendar":
+      return r.view === "week"
+        ? `#/week/${r.staffId ?? ""}/${r.date ?? ""}`.replace(/\/+$/, "")
+        : `#/day/${r.date ?? ""}`.replace(/\/+$/, "");
+  }
+}

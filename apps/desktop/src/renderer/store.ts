@@ -1,0 +1,243 @@
+// The console's data: the location, stylists, services, bookings of the visible range and the
+// customers' names, kept live from changes.stream. After a drop (sleep, network loss) the stream
+// resumes from the last event id, and the visible range is refetched to be sure nothing is missed.
+import type { Api, Booking, Location, Service, StaffMember } from "./api.ts";
+import { errorData } from "./api.ts";
+
+export type Connection = "connecting" | "live" | "reconnecting";
+
+export interface CustomerInfo {
+  name: string | null;
+  phone: string | null;
+}
+
+export interface Snapshot {
+  location: Location | null;
+  staff: StaffMember[];
+  services: Service[];
+  bookings: ReadonlyMap<string, Booking>;
+  customers: ReadonlyMap<string, CustomerInfo>;
+  connection: Connection;
+  lastEventId: string | null;
+  /** Bumped on every change, for cheap memo keys. */
+  revision: number;
+}
+
+export interface StoreOptions {
+  /** Called for bookings that appear live and were not created by this console. */
+  onNewBooking?(b: Booking): void;
+  /** Called when the server refuses our credentials mid-stream. */
+  onAuthFailure?(): void;
+  resubscribeDelayMs?: number;
+}
+
+const OPEN = new Set(["held", "pending_deposit", "confirmed", "checked_in", "completed", "no_show"]);
+export const isShown = (b: Booking) => OPEN.has(b.status);
+
+export class ConsoleStore {
+  private snap: Snapshot = {
+    location: null,
+    staff: [],
+    services: [],
+    bookings: new Map(),
+    customers: new Map(),
+    connection: "connecting",
+    lastEventId: null,
+    revision: 0,
+  };
+  private listeners = new Set<() => void>();
+  private range: { from: string; to: string } | null = null;
+  private pending = new Set<string>();
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  private retryDelay = 500;
+  private fetchingCustomers = new Set<string>();
+  private sub: { unsubscribe(): void } | null = null;
+  private resubTimer: ReturnType<typeof setTimeout> | null = null;
+  private stopped = false;
+  private hadConnection = false;
+  /** Ids this console created or changed itself (no "new booking" notification for them). */
+  readonly ownIds = new Set<string>();
+
+  constructor(
+    private readonly api: Api,
+    private readonly opts: StoreOptions = {},
+  ) {}
+
+  subscribe = (fn: () => void) => {
+    this.listeners.add(fn);
+    return () => {
+      this.listeners.delete(fn);
+    };
+  };
+  getSnapshot = () => this.snap;
+
+  private update(patch: Partial<Snapshot>) {
+    this.snap = { ...this.snap, ...patch, revision: this.snap.revision + 1 };
+    for (const fn of this.listeners) fn();
+  }
+
+  async init(): Promise<void> {
+    this.stopped = false;
+    const [location, staff, services] = await Promise.all([
+      this.api.locations.get.query(),
+      this.api.staff.list.query({ includeInactive: false }),
+      this.api.services.list.query({ includeArchived: false }),
+    ]);
+    this.update({ location, staff, services });
+    this.startStream();
+  }
+
+  stop() {
+    this.stopped = true;
+    this.sub?.unsubscribe();
+    if (this.resubTimer) clearTimeout(this.resubTimer);
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+  }
+
+  /** Loads every booking starting within [from, to] (local dates) and keeps it live. */
+  async loadRange(from: string, to: string): Promise<void> {
+    this.range = { from, to };
+    const items: Booking[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { items: Booking[]; nextCursor: string | null } = await this.api.bookings.search.query({
+        fromDate: from,
+        toDate: to,
+        limit: 500,
+        cursor,
+      });
+      items.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor);
+    if (this.range.from !== from || this.range.to !== to) return; // a newer range won
+    const next = new Map(this.snap.bookings);
+    for (const b of items) next.set(b.id, b);
+    this.update({ bookings: next });
+    void this.ensureCustomers(items.map((b) => b.customerId));
+  }
+
+  /** Re-reads the visible range and retries pending fetches (after a reconnection). */
+  async catchUp(): Promise<void> {
+    if (this.pending.size) {
+      if (this.flushTimer) clearTimeout(this.flushTimer);
+      this.flushTimer = null;
+      this.retryDelay = 500;
+      void this.flush();
+    }
+    if (this.range) await this.loadRange(this.range.from, this.range.to);
+  }
+
+  upsert(b: Booking) {
+    const next = new Map(this.snap.bookings);
+    next.set(b.id, b);
+    this.update({ bookings: next });
+    void this.ensureCustomers([b.customerId]);
+  }
+
+  private startStream() {
+    if (this.stopped) return;
+    const locationId = this.snap.location?.id;
+    this.sub = this.api.changes.stream.subscribe(
+      { lastEventId: this.snap.lastEventId, ...(locationId ? { locationId } : {}) },
+      {
+        onStarted: () => {
+          const resumed = this.hadConnection;
+          this.hadConnection = true;
+          this.update({ connection: "live" });
+          if (resumed) void this.catchUp().catch(() => {});
+        },
+        onConnectionStateChange: (s) => {
+          if (s.state === "connecting" && this.hadConnection && this.snap.connection === "live")
+            this.update({ connection: "reconnecting" });
+        },
+        onData: (envelope) => {
+          const ev = envelope.data;
+          this.snap = { ...this.snap, lastEventId: envelope.id };
+          if (ev.entityType === "booking") this.queue(ev.entityId);
+          else if (ev.entityType === "customer") {
+            const next = new Map(this.snap.customers);
+            if (next.delete(ev.entityId)) {
+              this.update({ customers: next });
+              void this.ensureCustomers([ev.entityId]);
+            }
+          }
+        },
+        onError: (e) => {
+          if (errorData(e).code === "UNAUTHORIZED") this.opts.onAuthFailure?.();
+          this.reconnectSoon();
+        },
+        onComplete: () => this.reconnectSoon(),
+      },
+    );
+  }
+
+  /** The stream ended (e.g. the browser gave up while offline): resume from the last event id. */
+  private reconnectSoon() {
+    if (this.stopped) return;
+    this.sub?.unsubscribe();
+    this.sub = null;
+    this.update({ connection: "reconnecting" });
+    if (this.resubTimer) clearTimeout(this.resubTimer);
+    this.resubTimer = setTimeout(() => this.startStream(), this.opts.resubscribeDelayMs ?? 2000);
+  }
+
+  private queue(id: string) {
+    this.pending.add(id);
+    // Coalesce a burst (a reschedule changes two bookings) into one batched request.
+    this.flushTimer ??= setTimeout(() => void this.flush(), 25);
+  }
+
+  private async flush() {
+    this.flushTimer = null;
+    const ids = [...this.pending];
+    this.pending.clear();
+    if (!ids.length) return;
+    const results = await Promise.all(
+      ids.map((id) =>
+        this.api.bookings.get.query({ id }).then(
+          (b) => ({ id, b }),
+          (e) => ({ id, b: null as Booking | null, e }),
+        ),
+      ),
+    );
+    const next = new Map(this.snap.bookings);
+    const fresh: Booking[] = [];
+    let failed = false;
+    for (const r of results) {
+      if (r.b) {
+        if (!next.has(r.id) && !this.ownIds.has(r.id)) fresh.push(r.b);
+        next.set(r.id, r.b);
+      } else if ("e" in r && errorData(r.e).code === "NOT_FOUND") next.delete(r.id);
+      else {
+        // Offline or the server is restarting: the event is not lost, fetch it again soon.
+        this.pending.add(r.id);
+        failed = true;
+      }
+    }
+    if (failed) {
+      this.retryDelay = Math.min(this.retryDelay * 2, 10_000);
+      this.flushTimer ??= setTimeout(() => void this.flush(), this.retryDelay);
+    } else this.retryDelay = 500;
+    this.update({ bookings: next });
+    void this.ensureCustomers(results.flatMap((r) => (r.b ? [r.b.customerId] : [])));
+    for (const b of fresh) if (isShown(b)) this.opts.onNewBooking?.(b);
+  }
+
+  async ensureCustomers(ids: string[]): Promise<void> {
+    const missing = [...new Set(ids)].filter((id) => !this.snap.customers.has(id) && !this.fetchingCustomers.has(id));
+    if (!missing.length) return;
+    for (const id of missing) this.fetchingCustomers.add(id);
+    const got = await Promise.all(
+      missing.map((customerId) =>
+        this.api.customers.get.query({ customerId }).then(
+          (d) => [customerId, { name: d.customer.name, phone: d.customer.phone }] as const,
+          () => [customerId, { name: null, phone: null }] as const,
+        ),
+      ),
+    );
+    for (const id of missing) this.fetchingCustomers.delete(id);
+    const next = new Map(this.snap.customers);
+    for (const [id, info] of got) next.set(id, info);
+    this.update({ customers: next });
+  }
+}

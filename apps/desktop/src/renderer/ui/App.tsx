@@ -1,0 +1,329 @@
+// The console's shell: server choice on first run, sign-in, then calendar / bookings / chats.
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
+import pkg from "../../../package.json";
+import type { CitaBridge, SecretStoreStatus, UpdateState } from "../../shared/bridge.ts";
+import { type Api, type Booking, createApi, isAuthFailure, procedureExists } from "../api.ts";
+import { installBridge } from "../bridge/web.ts";
+import { Calendar } from "../calendar/Calendar.tsx";
+import { formatter } from "../format.ts";
+import { type Lang, pickLanguage, type Translator, translator } from "../i18n.ts";
+import { formatRoute, parseRoute, type Route } from "../routes.ts";
+import { Session, type SessionState } from "../session.ts";
+import { ConsoleStore } from "../store.ts";
+import { today } from "../time.ts";
+import { BookingsList } from "./BookingsList.tsx";
+import { CreateDialog } from "./CreateDialog.tsx";
+import { type ConsoleContext, Ctx, type Toast, useConsole, useSnapshot } from "./context.tsx";
+import { Drawer } from "./Drawer.tsx";
+import { serviceNames } from "./describe.ts";
+import { ServerSetup, SignIn } from "./SignIn.tsx";
+
+const SERVER_KEY = "cita.serverUrl";
+const LANG_KEY = "cita.lang";
+
+function defaultServerUrl(): string | null {
+  const stored = localStorage.getItem(SERVER_KEY);
+  if (stored) return stored;
+  const { protocol, pathname, origin } = window.location;
+  // Served by the Cita server at /console: talk to the same origin.
+  if ((protocol === "http:" || protocol === "https:") && pathname.startsWith("/console")) return origin;
+  return null;
+}
+
+export function App() {
+  const bridge = useMemo(() => installBridge(pkg.version), []);
+  const [lang, setLangState] = useState<Lang>(() => pickLanguage(localStorage.getItem(LANG_KEY) ?? navigator.language));
+  const setLang = useCallback((l: Lang) => {
+    localStorage.setItem(LANG_KEY, l);
+    setLangState(l);
+  }, []);
+  const tr = useMemo(() => translator(lang), [lang]);
+  const [serverUrl, setServerUrl] = useState(defaultServerUrl);
+  const [editingServer, setEditingServer] = useState(false);
+  useEffect(() => {
+    document.documentElement.lang = lang;
+  }, [lang]);
+
+  if (!serverUrl || editingServer)
+    return (
+      <main className="center">
+        <ServerSetup
+          tr={tr}
+          initial={serverUrl ?? "http://127.0.0.1:4000"}
+          onSave={(url) => {
+            localStorage.setItem(SERVER_KEY, url);
+            setServerUrl(url);
+            setEditingServer(false);
+          }}
+        />
+      </main>
+    );
+  return (
+    <Connected
+      key={serverUrl}
+      serverUrl={serverUrl}
+      bridge={bridge}
+      tr={tr}
+      setLang={setLang}
+      onChangeServer={() => setEditingServer(true)}
+    />
+  );
+}
+
+function Connected(props: {
+  serverUrl: string;
+  bridge: CitaBridge;
+  tr: Translator;
+  setLang(l: Lang): void;
+  onChangeServer(): void;
+}) {
+  const { serverUrl, bridge, tr } = props;
+  const { session, api } = useMemo(() => {
+    // Sign-in and refresh go through a client without a token: refreshing must not wait on itself.
+    const anon = createApi(serverUrl, async () => null);
+    const session: Session = new Session({
+      login: (email, password) => anon.auth.login.mutate({ email, password }),
+      refresh: (refreshToken) => anon.auth.refresh.mutate({ refreshToken }),
+      logout: async (token) => {
+        await createApi(serverUrl, async () => token).auth.logout.mutate();
+      },
+      isAuthFailure,
+      secrets: bridge.secrets,
+      now: Date.now,
+      setTimer: (fn, ms) => setTimeout(fn, ms),
+      clearTimer: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+    });
+    return { session, api: createApi(serverUrl, () => session.accessToken()) };
+  }, [serverUrl, bridge]);
+  const state = useSyncExternalStore(
+    (fn) => session.subscribe(fn),
+    () => session.state,
+  );
+
+  useEffect(() => {
+    void session.restore();
+  }, [session]);
+
+  if (state.status === "unknown") return <main className="center muted">{tr.t("loading")}</main>;
+  if (state.status === "signed-out")
+    return (
+      <main className="center">
+        <SignIn
+          tr={tr}
+          serverUrl={serverUrl}
+          message={
+            state.reason === "expired"
+              ? tr.t("sessionExpired")
+              : state.reason === "signed-out"
+                ? tr.t("signedOut")
+                : null
+          }
+          onSignIn={(e, p, persist) => session.signIn(e, p, persist)}
+          onChangeServer={props.onChangeServer}
+        />
+      </main>
+    );
+  return <SignedIn {...props} api={api} session={session} state={state} />;
+}
+
+function SignedIn(props: {
+  serverUrl: string;
+  bridge: CitaBridge;
+  tr: Translator;
+  setLang(l: Lang): void;
+  api: Api;
+  session: Session;
+  state: Extract<SessionState, { status: "signed-in" }>;
+}) {
+  const { api, session, bridge, tr, serverUrl } = props;
+  const [toasts, setToasts] = useState<(Toast & { id: number })[]>([]);
+  const toast = useCallback((t: Toast) => {
+    const id = Math.random();
+    setToasts((xs) => [...xs.slice(-3), { ...t, id }]);
+    setTimeout(() => setToasts((xs) => xs.filter((x) => x.id !== id)), t.kind === "error" ? 12_000 : 5_000);
+  }, []);
+  const [ready, setReady] = useState(false);
+  const [canResendLink, setCanResendLink] = useState(false);
+  const notifyRef = useRef<((b: Booking) => void) | null>(null);
+  const store = useMemo(
+    () =>
+      new ConsoleStore(api, {
+        onAuthFailure: () => void session.expire(),
+        onNewBooking: (b) => notifyRef.current?.(b),
+      }),
+    [api, session],
+  );
+
+  useEffect(() => {
+    store
+      .init()
+      .then(() => setReady(true))
+      .catch((e) => {
+        if (isAuthFailure(e)) void session.expire();
+        else toast({ kind: "error", text: String(e?.message ?? e) });
+      });
+    void session.accessToken().then((t) => procedureExists(serverUrl, "payments.resendLink", t).then(setCanResendLink));
+    // Back online (or awake): fetch whatever changed meanwhile; the stream resumes by itself.
+    const online = () => void store.catchUp().catch(() => {});
+    window.addEventListener("online", online);
+    return () => {
+      window.removeEventListener("online", online);
+      store.stop();
+    };
+  }, [store, session, serverUrl, toast]);
+
+  const snap = useSyncExternalStore(store.subscribe, store.getSnapshot);
+  const loc = snap.location;
+  const fmt = useMemo(() => formatter(tr.lang, loc?.timeZone ?? "UTC", loc?.currency ?? "EUR"), [tr.lang, loc]);
+
+  notifyRef.current = (b) => {
+    const text = `${fmt.dateTime(b.startsAt)} · ${serviceNames(b, tr.lang)} · ${tr.source(b.source)}`;
+    toast({ kind: "info", text: `${tr.t("createdElsewhere")}: ${text}` });
+    void bridge.notify({ title: tr.t("createdElsewhere"), body: text, tag: b.id });
+  };
+
+  const ctx: ConsoleContext = useMemo(
+    () => ({ api, store, session, bridge, serverUrl, tr, fmt, setLang: props.setLang, toast, canResendLink }),
+    [api, store, session, bridge, serverUrl, tr, fmt, props.setLang, toast, canResendLink],
+  );
+
+  if (!ready || !loc) return <main className="center muted">{tr.t("loading")}</main>;
+  return (
+    <Ctx.Provider value={ctx}>
+      <Shell staffName={props.state.staff.displayName} />
+      <div className="toasts" aria-live="polite">
+        {toasts.map((t) => (
+          <div key={t.id} className={`toast ${t.kind}`} data-testid="toast" data-kind={t.kind} role="status">
+            {t.text}
+            {t.detail?.length ? (
+              <ul>
+                {t.detail.map((d) => (
+                  <li key={d}>{d}</li>
+                ))}
+              </ul>
+            ) : null}
+          </div>
+        ))}
+      </div>
+    </Ctx.Provider>
+  );
+}
+
+function useHashRoute(): [Route, (r: Route) => void] {
+  const [hash, setHash] = useState(() => window.location.hash);
+  useEffect(() => {
+    const on = () => setHash(window.location.hash);
+    window.addEventListener("hashchange", on);
+    return () => window.removeEventListener("hashchange", on);
+  }, []);
+  const navigate = useCallback((r: Route) => {
+    window.location.hash = formatRoute(r);
+  }, []);
+  return [parseRoute(hash), navigate];
+}
+
+function Shell({ staffName }: { staffName: string }) {
+  const { tr, session, bridge, setLang, store } = useConsole();
+  const snap = useSnapshot();
+  const loc = snap.location!;
+  const [route, navigate] = useHashRoute();
+  const [openId, setOpenId] = useState<string | null>(null);
+  const [creating, setCreating] = useState<{ staffId: string; startsAt: number } | null>(null);
+  const [storage, setStorage] = useState<SecretStoreStatus | null>(null);
+  const [update, setUpdate] = useState<UpdateState | null>(null);
+  const [version, setVersion] = useState("");
+
+  useEffect(() => {
+    void bridge.secrets.status().then(setStorage);
+    void bridge.app.version().then(setVersion);
+    void bridge.app.checkForUpdates().then(setUpdate);
+  }, [bridge]);
+
+  return (
+    <div className="shell">
+      <header className="topbar">
+        <strong className="brand">{loc.name}</strong>
+        <nav>
+          <a href="#/day" aria-current={route.name === "calendar"}>
+            {tr.t("calendar")}
+          </a>
+          <a href="#/bookings" aria-current={route.name === "bookings"} data-testid="nav-bookings">
+            {tr.t("bookings")}
+          </a>
+          <a href="#/chats" aria-current={route.name === "chats"}>
+            {tr.t("chats")}
+          </a>
+        </nav>
+        <span className={`conn ${snap.connection}`} data-testid="connection" data-state={snap.connection}>
+          ● {snap.connection === "live" ? tr.t("live") : tr.t("reconnecting")}
+        </span>
+        <select
+          aria-label={tr.t("language")}
+          data-testid="language"
+          value={tr.lang}
+          onChange={(e) => setLang(e.target.value as Lang)}
+        >
+          <option value="es">Español</option>
+          <option value="en">English</option>
+        </select>
+        <span className="muted">{staffName}</span>
+        <button type="button" data-testid="sign-out" onClick={() => void session.signOut()}>
+          {tr.t("signOut")}
+        </button>
+      </header>
+      {storage?.warning ? (
+        <div className="banner warn" data-testid="storage-warning">
+          {tr.t("storageWarning")}:{" "}
+          {storage.backend === "browser"
+            ? tr.t("storageBrowser")
+            : storage.backend === "basic_text"
+              ? tr.t("storageBasic")
+              : storage.backend === "none"
+                ? tr.t("storageNone")
+                : storage.warning}
+        </div>
+      ) : null}
+      {update?.state === "downloaded" ? (
+        <div className="banner">
+          {tr.t("updateReady")} ({update.version}){" "}
+          <button type="button" onClick={() => void bridge.app.installUpdate()}>
+            ↻
+          </button>
+        </div>
+      ) : null}
+      <main className="content">
+        {route.name === "calendar" ? (
+          <Calendar
+            route={{ view: route.view, date: route.date ?? today(loc.timeZone), staffId: route.staffId }}
+            navigate={(r) => navigate({ name: "calendar", ...r })}
+            openBooking={setOpenId}
+            createAt={(staffId, startsAt) => setCreating({ staffId, startsAt })}
+          />
+        ) : route.name === "bookings" ? (
+          <BookingsList openBooking={setOpenId} />
+        ) : (
+          <section className="placeholder" data-testid="chats-placeholder">
+            <h2>{tr.t("chats")}</h2>
+            <p className="muted">{route.conversationId ?? ""}</p>
+          </section>
+        )}
+      </main>
+      {openId ? <Drawer key={openId} bookingId={openId} onClose={() => setOpenId(null)} /> : null}
+      {creating ? (
+        <CreateDialog
+          staffId={creating.staffId}
+          startsAt={creating.startsAt}
+          onClose={() => setCreating(null)}
+          onCreated={(id) => {
+            setCreating(null);
+            setOpenId(id);
+            void store.ensureCustomers([]);
+          }}
+        />
+      ) : null}
+      <footer className="muted small">
+        {tr.t("version")} {version}
+      </footer>
+    </div>
+  );
+}
