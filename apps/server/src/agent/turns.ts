@@ -77,15 +77,10 @@ export async function beginTurn(
     { type: "input", messageIds: p.messageIds },
     { type: "state", at: "start", state: structuredClone(state) },
   ];
+  // message.turn_id is the channels' to stamp, together with the replies' outbox rows (channels/turns.ts).
   const row = await db.agentTurn.create({
     data: { conversationId: p.conversationId, mode: p.mode, transcript: entries as never },
   });
-  if (p.messageIds.length) {
-    await db.message.updateMany({
-      where: { id: { in: p.messageIds }, conversationId: p.conversationId, turnId: null },
-      data: { turnId: row.id },
-    });
-  }
   return { kind: "open", turn: { id: row.id, entries, state, resumed: false } };
 }
 
@@ -101,6 +96,8 @@ export async function completeTurn(
   turn: OpenTurn,
   p: { mode: string; result: AgentTurnResult; conversationId: string },
 ): Promise<void> {
+  // The result names its turn (also when replayed), so the channels stamp this row on the messages.
+  p.result.turnId = turn.id;
   turn.entries.push({ type: "result", mode: p.mode, result: p.result });
   turn.entries.push({ type: "state", at: "end", state: turn.state });
   await db.$transaction([

@@ -56,8 +56,10 @@ export interface AgentTurnResult {
   replies: OutboundReply[];
   /** Hand the conversation to a person: no more bot replies until staff hand it back. */
   escalate?: { reason: string; summary: string };
-  /** Anything worth keeping for support (stored on agent_turn.transcript). */
+  /** Anything worth keeping for support (stored on agent_turn.transcript when the agent keeps no turns). */
   transcript?: unknown[];
+  /** The agent_turn row the agent recorded this turn in; channels stamp it on the answered messages. */
+  turnId?: string;
 }
 
 export interface ConversationAgent {

@@ -1,5 +1,13 @@
 // Agent turns under a per-conversation lease: one turn at a time per conversation; messages that
 // arrive during a turn (double texting) are answered together by the next one.
+//
+// Who writes what: channels own the lease and `message.turn_id` (which inbound messages a turn
+// answered), stamped in the same transaction as the replies' outbox rows, so a message counts as
+// answered exactly when its answer is queued. The agent owns `agent_turn` (its row, status and
+// transcript; agent/turns.ts) and names it in `AgentTurnResult.turnId`. For an agent that keeps no
+// turns (EchoAgent, test agents) channels write a completed row themselves, so every answered
+// message points at one. A worker that dies mid-turn leaves its messages unstamped: the next lease
+// holder simply answers them (the agent resumes or replays its own turn for the same messages).
 import { randomUUID } from "node:crypto";
 import { appendAudit, appendChange } from "../changes/change-log.ts";
 import type { Message } from "../generated/prisma/client.ts";
@@ -78,16 +86,6 @@ async function runOneTurn(
   owner: string,
 ): Promise<boolean> {
   const prepared = await deps.db.$transaction(async (tx) => {
-    // We hold the lease, so a turn still `running` belongs to a worker that died: give its messages back.
-    const stale = await tx.agentTurn.findMany({ where: { conversationId, status: "running" }, select: { id: true } });
-    if (stale.length) {
-      const ids = stale.map((s) => s.id);
-      await tx.message.updateMany({ where: { turnId: { in: ids } }, data: { turnId: null } });
-      await tx.agentTurn.updateMany({
-        where: { id: { in: ids } },
-        data: { status: "failed", error: "abandoned (lease expired)", finishedAt: new Date() },
-      });
-    }
     const conversation = await tx.conversation.findUniqueOrThrow({
       where: { id: conversationId },
       include: { customer: true },
@@ -98,17 +96,15 @@ async function runOneTurn(
       orderBy: [{ sentAt: "asc" }, { createdAt: "asc" }],
     });
     if (!fresh.length) return null;
-    const turn = await tx.agentTurn.create({ data: { conversationId, mode: agent.name } });
-    await tx.message.updateMany({ where: { id: { in: fresh.map((m) => m.id) } }, data: { turnId: turn.id } });
     const history = await tx.message.findMany({
       where: { conversationId, kind: { not: "note" }, id: { notIn: fresh.map((m) => m.id) } },
       orderBy: [{ sentAt: "desc" }, { createdAt: "desc" }],
       take: HISTORY,
     });
-    return { conversation, fresh, turn, history: history.reverse() };
+    return { conversation, fresh, history: history.reverse() };
   });
   if (!prepared) return false;
-  const { conversation, fresh, turn, history } = prepared;
+  const { conversation, fresh, history } = prepared;
   const c = conversation.customer;
   let result: Awaited<ReturnType<ConversationAgent["handleTurn"]>>;
   try {
@@ -130,13 +126,8 @@ async function runOneTurn(
       handBackNote: conversation.handBackNote,
     });
   } catch (e) {
-    await deps.db.$transaction(async (tx) => {
-      await tx.message.updateMany({ where: { turnId: turn.id }, data: { turnId: null } });
-      await tx.agentTurn.update({
-        where: { id: turn.id },
-        data: { status: "failed", error: String((e as Error).message ?? e).slice(0, 1000), finishedAt: new Date() },
-      });
-    });
+    // Nothing was stamped: the job's retry (or the next message) answers these messages again.
+    deps.log.warn({ err: e, conversationId, agent: agent.name }, "agent turn failed");
     throw e;
   }
   await deps.db.$transaction(async (tx) => {
@@ -145,12 +136,10 @@ async function runOneTurn(
       SELECT mode::text FROM conversation WHERE id = ${conversationId}::uuid AND lease_owner = ${owner} FOR UPDATE`;
     if (!held[0]) throw new Error("lost the conversation lease during the turn");
     const now = await tx.conversation.findUniqueOrThrow({ where: { id: conversationId } });
-    const transcript = [...(result.transcript ?? [])];
     const messageIds: string[] = [];
-    if (now.mode !== "bot") {
-      // Taken over while the agent was thinking: while human, the bot sends nothing.
-      transcript.push({ suppressed: result.replies.length, reason: "conversation taken over during the turn" });
-    } else {
+    // Taken over while the agent was thinking: while human, the bot sends nothing.
+    const suppressed = now.mode !== "bot" ? result.replies.length : 0;
+    if (now.mode === "bot") {
       for (const reply of result.replies) {
         const { messageId } = await enqueueOutbound(tx, deps, { conversation: now, author: "bot", reply });
         messageIds.push(messageId);
@@ -174,9 +163,22 @@ async function runOneTurn(
         version: { increment: 1 },
       },
     });
-    await tx.agentTurn.update({
-      where: { id: turn.id },
-      data: { status: "completed", finishedAt: new Date(), transcript: transcript as never },
+    const turnId =
+      result.turnId ??
+      (
+        await tx.agentTurn.create({
+          data: {
+            conversationId,
+            mode: agent.name,
+            status: "completed",
+            finishedAt: new Date(),
+            transcript: (result.transcript ?? []) as never,
+          },
+        })
+      ).id;
+    await tx.message.updateMany({
+      where: { id: { in: fresh.map((m) => m.id) }, turnId: null },
+      data: { turnId },
     });
     if (escalate) {
       await enqueueChatwootAction(tx, deps, now, { type: "chatwoot_status", status: "open" });
@@ -189,9 +191,10 @@ async function runOneTurn(
         entityType: "conversation",
         entityId: conversationId,
         data: {
-          turnId: turn.id,
+          turnId,
           answered: fresh.length,
           replies: messageIds,
+          ...(suppressed ? { suppressed, reason: "conversation taken over during the turn" } : {}),
           ...(escalate ? { reason: escalate.reason } : {}),
         },
       },
