@@ -300,6 +300,18 @@ export class BookingAgent implements ConversationAgent {
             : "I'm having technical trouble; I'll pass you to a person at the salon.",
       });
     }
+    if (escalate && !replies.length) {
+      // The customer is always told that a person takes over (the model may hand over silently).
+      replies = [
+        {
+          kind: "text",
+          text:
+            lang === "es"
+              ? "Te paso con una persona del salón; te responderá aquí en cuanto pueda."
+              : "I'm passing you to a person at the salon; they'll answer here as soon as they can.",
+        },
+      ];
+    }
     if (escalate) {
       state.misunderstood = 0;
       state.toolFailures = {};

@@ -270,7 +270,8 @@ export async function runClaudeTurn(a: ClaudeTurnArgs): Promise<ClaudeTurnOutcom
     a.turn.entries.push({ type: "message", message: m as never });
     pushMessage(messages, m);
     await a.persist();
-    finalText = "";
+    // Text that came with a handover is the last thing the customer hears from the bot.
+    if (!escalate) finalText = "";
   }
   for (const c of choicesReplies) {
     out.replies.push(

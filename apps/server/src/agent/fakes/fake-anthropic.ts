@@ -2,7 +2,8 @@
 // (POST /v1/messages, JSON, request-id header, error bodies), serving scripted responses in order.
 // A script step can use values from the request: "{{last.slots.0.slot_ref}}" reads the latest
 // tool_result (parsed JSON) of the request; "{{tool:check_availability.slots.1.slot_ref}}" the
-// latest result of that tool. A request with no script step left fails the test (HTTP 500 with
+// latest result of that tool, "{{tool:search_services#0.matches.0.service_id}}" its first result in the
+// request. A request with no script step left fails the test (HTTP 500 with
 // x-should-retry: false, and the error is kept in `failures`).
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -54,7 +55,12 @@ export function resolveRefs(value: unknown, body: Record<string, unknown>): unkn
       const [head, ...rest] = ref.trim().split(".");
       let base: unknown;
       if (head === "last") base = results.at(-1)?.content;
-      else if (head?.startsWith("tool:")) base = [...results].reverse().find((r) => r.name === head.slice(5))?.content;
+      else if (head?.startsWith("tool:")) {
+        // "tool:name" is that tool's latest result; "tool:name#0" its first in the request.
+        const [name, nth] = head.slice(5).split("#");
+        const of = results.filter((r) => r.name === name);
+        base = (nth === undefined ? of.at(-1) : of[Number(nth)])?.content;
+      }
       const v = dig(base, rest);
       if (v === undefined) throw new Error(`fake-anthropic: unresolved reference {{${ref}}}`);
       return String(v);

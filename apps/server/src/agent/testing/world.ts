@@ -1,14 +1,19 @@
+// The agent's test world (no vitest imports, so the benchmark and the live evaluation use it too).
 // Drives the agent the way the channels pipeline does, directly: store the inbound message, call
 // handleTurn with the conversation's history, store the replies as outbound messages, apply an
 // escalation (human mode + summary). Used until the channels' webhook → queue → agent path is
 // in the tree; the scenarios then assert on the database like any other caller would see it.
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { markAwaitingDeposit } from "../../bookings/transitions.ts";
+import { createFieldCrypto } from "../../crypto/field-crypto.ts";
 import { upsertCustomerByPhone } from "../../customers/customer-store.ts";
+import { createDb } from "../../db/client.ts";
 import { seedDemoSalon } from "../../db/seed.ts";
-import { createTestDatabase, type TestDatabase } from "../../testing/test-db.ts";
+import { withDatabase } from "../../db/url.ts";
+import { buildTemplate, startTestPostgres, TEMPLATE_DB } from "../../testing/global-setup.ts";
+import type { TestDatabase } from "../../testing/test-db.ts";
 import { BookingAgent, type BookingAgentOptions } from "../agent.ts";
-import type { AgentMessage, AgentTurnResult, OutboundReply } from "../port.ts";
+import type { AgentMessage, AgentTurnResult, ConversationAgent, OutboundReply } from "../port.ts";
 import type { DepositLinks, DepositRefunds } from "../tools/types.ts";
 
 /** Tuesday 2026-03-10 10:00 in Europe/Madrid (CET, UTC+1). */
@@ -44,8 +49,11 @@ export interface AgentWorld extends TestDatabase {
   chat(phone: string, opts?: { name?: string; language?: string }): Promise<Chat>;
 }
 
-export async function createAgentWorld(opts: Partial<BookingAgentOptions> = {}): Promise<AgentWorld> {
-  const tdb = await createTestDatabase();
+/** A world on a given (migrated, empty) database: the demo salon seeded, the clock frozen. */
+export async function createAgentWorldOn(
+  tdb: TestDatabase,
+  opts: Partial<BookingAgentOptions> = {},
+): Promise<AgentWorld> {
   const clock = () => FROZEN_NOW;
   const { locationId } = await seedDemoSalon(tdb.db, tdb.fc, { now: FROZEN_NOW });
   const world = { ...tdb, clock, locationId } as AgentWorld;
@@ -135,7 +143,7 @@ export class Chat {
   }
 
   /** Runs a turn over the unanswered inbound messages (the channels' worker does this). */
-  async turn(agent = this.world.agent): Promise<AgentTurnResult> {
+  async turn(agent: ConversationAgent = this.world.agent): Promise<AgentTurnResult> {
     const input = await this.input();
     const result = await agent.handleTurn(input);
     await this.apply(
@@ -194,6 +202,14 @@ export class Chat {
     const conv = await db.conversation.findUniqueOrThrow({ where: { id: this.conversationId } });
     if (conv.mode === "human") return; // staff own the chat: inbound stays for them
     this.last = result;
+    // The channels stamp the answering turn on the inbound messages (channels/turns.ts).
+    const turnId = (result as { turnId?: string }).turnId;
+    if (turnId) {
+      await db.message.updateMany({
+        where: { id: { in: answeredIds }, conversationId: this.conversationId, turnId: null },
+        data: { turnId },
+      });
+    }
     for (const r of result.replies) {
       this.replies.push(r);
       await db.message.create({
@@ -280,4 +296,43 @@ export class Chat {
       orderBy: { createdAt: "asc" },
     });
   }
+}
+
+/**
+ * PostgreSQL outside vitest (benchmark, live evaluation): one embedded server (or TEST_DATABASE_URL)
+ * with the migrated template; `database()` clones a fresh database from it.
+ */
+export async function standalonePostgres() {
+  const pg = await startTestPostgres();
+  await buildTemplate(pg.serverUrl);
+  let n = 0;
+  const made: TestDatabase[] = [];
+  return {
+    async database(): Promise<TestDatabase> {
+      const name = `cita_agent_${process.pid}_${++n}`;
+      const admin = createDb(withDatabase(pg.serverUrl, "postgres"), { max: 1 });
+      await admin.$executeRawUnsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.$executeRawUnsafe(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`);
+      await admin.$disconnect();
+      const db = createDb(withDatabase(pg.serverUrl, name), { max: 10 });
+      const tdb: TestDatabase = {
+        url: withDatabase(pg.serverUrl, name),
+        name,
+        db,
+        fc: createFieldCrypto(randomBytes(32)),
+        async drop() {
+          await db.$disconnect();
+          const a = createDb(withDatabase(pg.serverUrl, "postgres"), { max: 1 });
+          await a.$executeRawUnsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+          await a.$disconnect();
+        },
+      };
+      made.push(tdb);
+      return tdb;
+    },
+    async stop() {
+      for (const d of made) await d.db.$disconnect().catch(() => {});
+      await pg.stop();
+    },
+  };
 }
