@@ -40,7 +40,7 @@ async function startCita(env: Record<string, string>): Promise<Started> {
   proc.stdout?.on("data", (d) => (out += d));
   proc.stderr?.on("data", (d) => (out += d));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + 150_000;
   while (Date.now() < deadline) {
     if (proc.exitCode !== null) throw new Error(`exited ${proc.exitCode}: ${out}`);
     const ok = await fetch(`${url}/readyz`).then(
@@ -51,7 +51,7 @@ async function startCita(env: Record<string, string>): Promise<Started> {
     await new Promise((r) => setTimeout(r, 200));
   }
   proc.kill("SIGKILL");
-  throw new Error(`not ready in 60 s: ${out}`);
+  throw new Error(`not ready in 150 s: ${out}`);
 }
 
 function stop(s: Started): Promise<number | null> {
@@ -80,7 +80,7 @@ describe("pnpm start", () => {
     expect(second.output()).toContain("Cita is ready");
     expect(await stop(second)).toBe(0);
     expect((await readdir(dataDir)).sort()).toEqual(["auth-secret", "data-key", "pg", "pg-password"]);
-  });
+  }, 180_000);
 
   it("uses DATABASE_URL instead of embedded PostgreSQL when set", async () => {
     const server = inject("pgServerUrl");
@@ -100,7 +100,7 @@ describe("pnpm start", () => {
     expect(rows[0].n).toBe(1);
     await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
     await admin.end();
-  });
+  }, 180_000);
 
   it("refuses to start with a malformed setting, naming it in one line", async () => {
     const proc = spawn(tsx, ["apps/server/src/main.ts"], {

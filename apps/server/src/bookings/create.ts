@@ -15,6 +15,7 @@ import { toLocal } from "../time/zoned.ts";
 import { isDoubleBooking } from "./conflict.ts";
 import { depositFor } from "./policy.ts";
 import { itemSpan, planSegments, type ServiceTiming } from "./segments.ts";
+import { BOOKING_TX } from "./tx-options.ts";
 import { type BookingView, bookingInclude, viewBooking } from "./view.ts";
 
 export interface NewBookingItem {
@@ -50,7 +51,6 @@ export interface BookingDeps {
   clock: () => Date;
 }
 
-const TX_OPTIONS = { maxWait: 15_000, timeout: 20_000 };
 const MIN = 60_000;
 
 async function planItems(tx: Tx, input: CreateBookingInput) {
@@ -317,7 +317,7 @@ export async function createBooking(deps: BookingDeps, input: CreateBookingInput
       const b = await tx.booking.findUniqueOrThrow({ where: { id: bookingId }, select: { locationId: true } });
       await appendChange(tx, { entityType: "booking", entityId: bookingId, op: "upsert", locationId: b.locationId });
       return bookingId;
-    }, TX_OPTIONS);
+    }, BOOKING_TX);
     return viewBooking(await deps.db.booking.findUniqueOrThrow({ where: { id }, include: bookingInclude }), deps.fc);
   } catch (e) {
     if (isDoubleBooking(e)) throw await slotTakenError(deps, input);

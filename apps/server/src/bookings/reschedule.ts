@@ -1,6 +1,7 @@
 // Moving a booking: the old one is cancelled ("rescheduled") and a new one linked to it is written
 // in the same transaction, keeping status and deposit. Old segments are released first, so a
 // booking can move onto part of its own time; if the new time is taken, nothing changes.
+
 import type { Actor } from "../changes/change-log.ts";
 import { appendAudit, appendChange } from "../changes/change-log.ts";
 import { AppError } from "../errors/app-error.ts";
@@ -8,6 +9,7 @@ import { claim, isDuplicateKey, remember, replayed, requestHash } from "../idemp
 import { isDoubleBooking } from "./conflict.ts";
 import { assertBookable, type BookingDeps, insertBooking, type NewBookingItem, slotTakenError } from "./create.ts";
 import { isOpen } from "./state.ts";
+import { BOOKING_TX } from "./tx-options.ts";
 import { type BookingView, loadBooking, viewBooking } from "./view.ts";
 
 export interface RescheduleInput {
@@ -20,8 +22,6 @@ export interface RescheduleInput {
   idempotencyKey?: string | null;
   allowOutsideHours?: boolean;
 }
-
-const TX_OPTIONS = { maxWait: 15_000, timeout: 20_000 };
 
 export async function rescheduleBooking(deps: BookingDeps, input: RescheduleInput, actor: Actor): Promise<BookingView> {
   const key = input.idempotencyKey;
@@ -94,7 +94,7 @@ export async function rescheduleBooking(deps: BookingDeps, input: RescheduleInpu
       await appendChange(tx, { entityType: "booking", entityId: old.id, op: "upsert", locationId: old.locationId });
       await appendChange(tx, { entityType: "booking", entityId: newId, op: "upsert", locationId: old.locationId });
       return newId;
-    }, TX_OPTIONS);
+    }, BOOKING_TX);
     return viewBooking(await loadBooking(deps.db, newId), deps.fc);
   } catch (e) {
     if (isDoubleBooking(e)) throw await slotTakenError(deps, create, old.id);

@@ -1,6 +1,7 @@
 // Moves along the booking lifecycle, each in one transaction with its audit and change-log rows.
 // The row is locked (FOR UPDATE) so two staff acting at once are serialised; a retried command
 // that finds the booking already in the wanted state answers with it instead of failing.
+
 import type { Actor } from "../changes/change-log.ts";
 import { appendAudit, appendChange } from "../changes/change-log.ts";
 import type { Tx } from "../db/client.ts";
@@ -9,9 +10,8 @@ import type { BookingStatus, CancelledBy } from "../generated/prisma/enums.ts";
 import type { BookingDeps } from "./create.ts";
 import { cancellationDecision, type MoneyDecision, noShowDecision } from "./policy.ts";
 import { assertMove, blocksTime } from "./state.ts";
+import { BOOKING_TX } from "./tx-options.ts";
 import { type BookingView, depositPaid, loadBooking, viewBooking } from "./view.ts";
-
-const TX_OPTIONS = { maxWait: 15_000, timeout: 20_000 };
 
 export interface TransitionOptions {
   locationId?: string;
@@ -56,7 +56,7 @@ async function move(
     });
     await appendChange(tx, { entityType: "booking", entityId: b.id, op: "upsert", locationId: b.locationId });
     return b.id;
-  }, TX_OPTIONS);
+  }, BOOKING_TX);
   return viewBooking(await loadBooking(deps.db, id), deps.fc);
 }
 
@@ -175,6 +175,6 @@ export async function updateBookingNotes(
       data: { length: notes.length },
     });
     await appendChange(tx, { entityType: "booking", entityId: id, op: "upsert", locationId: b.locationId });
-  }, TX_OPTIONS);
+  }, BOOKING_TX);
   return viewBooking(await loadBooking(deps.db, id), deps.fc);
 }
