@@ -1,6 +1,8 @@
 // Live change stream (changes.stream, SSE) and the offline replica's sync (changes.sync).
 import { z } from "zod";
+import { locationView } from "./catalog.ts";
 import { bookingSource, bookingStatus, isoInstant, staffRole, uuid } from "./common.ts";
+import { customerView } from "./customers.ts";
 
 /** A change-log version: a positive bigint as a decimal string (SSE event ids, sync cursors). */
 export const changeVersion = z.string().regex(/^\d{1,19}$/, "must be a change-log version");
@@ -83,17 +85,8 @@ export const syncBookingRow = z.object({
   items: z.array(syncBookingItemRow),
 });
 
-export const syncCustomerRow = z.object({
-  id: uuid,
-  phone: z.string().nullable(),
-  name: z.string().nullable(),
-  notes: z.string().nullable(),
-  language: z.string(),
-  marketingConsent: z.boolean(),
-  noShowCount: z.number().int(),
-  erased: z.boolean(),
-  version: z.number().int(),
-});
+/** The same decrypted view customers.get returns. */
+export const syncCustomerRow = customerView;
 
 export const syncServiceRow = z.object({
   id: uuid,
@@ -137,26 +130,8 @@ export const syncStaffRow = z.object({
   updatedAt: instant,
 });
 
-export const syncLocationRow = z.object({
-  id: uuid,
-  slug: z.string(),
-  name: z.string(),
-  addressLine: z.string(),
-  city: z.string(),
-  postalCode: z.string(),
-  country: z.string(),
-  phone: z.string().nullable(),
-  timeZone: z.string(),
-  currency: z.string(),
-  defaultLanguage: z.string(),
-  slotStepMinutes: z.number().int(),
-  minNoticeMinutes: z.number().int(),
-  horizonDays: z.number().int(),
-  holdMinutes: z.number().int(),
-  cancellationWindowHours: z.number().int(),
-  lateCancelKeepsDeposit: z.boolean(),
-  noShowKeepsDeposit: z.boolean(),
-  version: z.number().int(),
+/** locations.get's view without hours and closures (those sync as part of it), plus timestamps. */
+export const syncLocationRow = locationView.omit({ hours: true, closures: true }).extend({
   createdAt: instant,
   updatedAt: instant,
 });
