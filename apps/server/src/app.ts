@@ -1,7 +1,12 @@
 // Composition root: config → secrets → database → HTTP. Used by main.ts, tests and benchmarks.
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
+import type { DepositLinks, DepositRefunds } from "./agent/tools/types.ts";
+import { createConversationAgent } from "./agent/wire.ts";
+import { calendarMode } from "./calendar/client.ts";
 import { ChangeFeed } from "./changes/feed.ts";
+import type { ConversationAgent } from "./channels/agent-port.ts";
+import { OutboxNotifier } from "./channels/notifier.ts";
 import type { AppConfig } from "./config/env.ts";
 import { createFieldCrypto } from "./crypto/field-crypto.ts";
 import { loadSecrets } from "./crypto/keys.ts";
@@ -9,6 +14,10 @@ import { type OpenDatabase, openDatabase } from "./db/database.ts";
 import { buildServer } from "./http/server.ts";
 import { createJobQueue } from "./jobs/job-queue.ts";
 import { registerWorkers } from "./jobs/workers.ts";
+import type { CustomerNotifier } from "./notifications/notifier.ts";
+import { requestDepositLink } from "./payments/deposits.ts";
+import { REFUND_QUEUE, type RefundJob, refundBooking } from "./payments/refunds.ts";
+import { stripeFor, stripeMode } from "./payments/stripe-client.ts";
 import type { AppServices } from "./trpc/context.ts";
 
 export interface RunningApp {
@@ -39,6 +48,8 @@ export async function startApp(
     changeFeed,
     jobs,
   };
+  wireCustomerPath(services);
+  logIntegrations(services);
   let app: FastifyInstance;
   try {
     await changeFeed.start();
@@ -72,4 +83,104 @@ export async function startApp(
       return stopping;
     },
   };
+}
+
+// ── The WhatsApp → booking path: the agent with payments behind its tools, the outbox notifier ──
+
+/** Drops some kinds: the agent tells the deposit link in its own reply, so payments must not send it again. */
+function without(notifier: CustomerNotifier, kinds: string[]): CustomerNotifier {
+  return {
+    notify: (tx, target, kind, facts) =>
+      kinds.includes(kind) ? Promise.resolve() : notifier.notify(tx, target, kind, facts),
+  };
+}
+
+/** Stripe Checkout links for the agent's request_deposit_link; Stripe off → UNAVAILABLE ("a person will follow up"). */
+export function agentDepositLinks(services: AppServices): DepositLinks {
+  return {
+    async requestLink(bookingId) {
+      const quiet = {
+        ...services,
+        notifier: without(services.notifier ?? { notify: async () => {} }, ["deposit_link"]),
+      };
+      const link = await requestDepositLink(quiet, bookingId, { type: "agent" });
+      return { url: link.checkoutUrl, amountCents: link.amountCents, expiresAt: link.expiresAt };
+    },
+  };
+}
+
+/**
+ * The agent's cancel_booking has already cancelled (with the policy decision); this refunds what the
+ * policy gave back, as cancelWithRefund does: a job keyed by the booking (Stripe outages are retried),
+ * or at once without a queue. Stripe off → left to staff, said so.
+ */
+export function agentDepositRefunds(services: AppServices): DepositRefunds {
+  return {
+    async refundDeposit(bookingId, amountCents, reason) {
+      if (!stripeFor(services)) return { status: "pending_staff", refundId: null };
+      const job: RefundJob = { bookingId, amountCents, reason, key: `cancel-${bookingId}` };
+      if (services.jobs) {
+        await services.jobs.send(REFUND_QUEUE, job, { singletonKey: job.key });
+        return { status: "queued", refundId: null };
+      }
+      const [r] = await refundBooking(services, { ...job, actor: { type: "agent" } });
+      return { status: r?.status ?? "none", refundId: r?.providerRefundId ?? null };
+    },
+  };
+}
+
+/**
+ * The booking agent (Claude with ANTHROPIC_API_KEY, guided otherwise), built on its first turn: the
+ * location it books for may only exist after the seed, and a failed build is retried next turn.
+ */
+export function bookingAgent(services: AppServices): ConversationAgent {
+  let built: Promise<ConversationAgent> | null = null;
+  const get = () => {
+    built ??= createConversationAgent({
+      config: services.config,
+      db: services.db,
+      fc: services.fc,
+      clock: services.clock,
+      log: services.log.child({ component: "agent" }),
+      deposits: agentDepositLinks(services),
+      refunds: agentDepositRefunds(services),
+    }).catch((e) => {
+      built = null;
+      throw e;
+    });
+    return built;
+  };
+  return {
+    name: services.config.ANTHROPIC_API_KEY ? "claude" : "guided",
+    handleTurn: async (input) => (await get()).handleTurn(input),
+  };
+}
+
+/** Puts the outbox notifier and the booking agent on the services (keeps any a test already set). */
+export function wireCustomerPath(services: AppServices): void {
+  services.notifier ??= new OutboxNotifier(services);
+  services.agent ??= bookingAgent(services);
+}
+
+/** One line at start-up saying which optional integrations run, and what happens without them. */
+export function logIntegrations(services: AppServices): void {
+  const c = services.config;
+  const state = {
+    agent: c.ANTHROPIC_API_KEY ? "claude" : "guided",
+    stripe: stripeMode(c),
+    chatwoot: c.CHATWOOT_BASE_URL && c.CHATWOOT_API_TOKEN && c.CHATWOOT_ACCOUNT_ID ? "on" : "off",
+    whatsappCloud: c.WHATSAPP_ACCESS_TOKEN ? "on" : "off",
+    googleCalendar: calendarMode(services),
+  };
+  const off = [
+    ...(c.ANTHROPIC_API_KEY ? [] : ["Claude (ANTHROPIC_API_KEY): the agent runs in guided mode"]),
+    ...(state.stripe === "off" ? ["Stripe (STRIPE_SECRET_KEY): no deposit links, staff follow up"] : []),
+    ...(state.chatwoot === "off" ? ["Chatwoot (CHATWOOT_BASE_URL/API_TOKEN/ACCOUNT_ID)"] : []),
+    ...(state.whatsappCloud === "off" ? ["WhatsApp Cloud API (WHATSAPP_ACCESS_TOKEN)"] : []),
+    ...(state.googleCalendar === "off" ? ["Google Calendar (GOOGLE_SERVICE_ACCOUNT_JSON)"] : []),
+  ];
+  services.log.info(
+    { integrations: state },
+    off.length ? `integrations off: ${off.join("; ")}` : "all integrations on",
+  );
 }

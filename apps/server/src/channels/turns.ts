@@ -11,7 +11,7 @@
 import { randomUUID } from "node:crypto";
 import { appendAudit, appendChange } from "../changes/change-log.ts";
 import type { Message } from "../generated/prisma/client.ts";
-import type { AgentMessage, ConversationAgent } from "./agent-port.ts";
+import type { AgentChoice, AgentMessage, ConversationAgent } from "./agent-port.ts";
 import type { ChannelDeps } from "./deps.ts";
 import { enqueueChatwootAction, enqueueOutbound } from "./outbox.ts";
 import type { AttachmentRef } from "./payloads.ts";
@@ -57,6 +57,18 @@ function toAgentMessage(m: Message): AgentMessage {
     })),
     at: m.sentAt,
   };
+}
+
+/**
+ * Chatwoot hands a tapped button or list row over as its title only (no id): match it against the
+ * choices of the latest bot message that offered any, so the agent sees the tap as a tap.
+ */
+function withTappedChoice(m: AgentMessage, offered: AgentChoice[] | null): AgentMessage {
+  if (m.selectedChoiceId || !offered?.length || !m.body) return m;
+  const said = m.body.trim().toLowerCase();
+  // Chatwoot and WhatsApp cut titles at 24 characters (channels/clients.ts).
+  const hit = offered.find((c) => [c.title, c.title.slice(0, 24)].some((t) => t.trim().toLowerCase() === said));
+  return hit ? { ...m, selectedChoiceId: hit.id } : m;
 }
 
 /**
@@ -106,6 +118,8 @@ async function runOneTurn(
   if (!prepared) return false;
   const { conversation, fresh, history } = prepared;
   const c = conversation.customer;
+  const lastOffer = history.findLast((m) => m.direction === "outbound" && Array.isArray(m.choices));
+  const offered = (lastOffer?.choices as AgentChoice[] | null | undefined) ?? null;
   let result: Awaited<ReturnType<ConversationAgent["handleTurn"]>>;
   try {
     result = await agent.handleTurn({
@@ -121,7 +135,7 @@ async function runOneTurn(
         phone: c.phoneCipher ? deps.fc.decrypt(c.phoneCipher) : null,
         language: c.language,
       },
-      newMessages: fresh.map(toAgentMessage),
+      newMessages: fresh.map((m) => withTappedChoice(toAgentMessage(m), offered)),
       history: history.map(toAgentMessage),
       handBackNote: conversation.handBackNote,
     });
