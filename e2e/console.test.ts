@@ -125,8 +125,7 @@ describe.skipIf(!canRun)("desktop console in Chromium", () => {
   }
 
   async function drag(p: Page, id: string, toColumn: string, deltaMinutes: number) {
-    const handle = block(p, id).locator(".block-text");
-    const box = (await handle.boundingBox())!;
+    const box = (await block(p, id).boundingBox())!;
     const x0 = box.x + Math.min(20, box.width / 2);
     const y0 = box.y + 4;
     const target = (await p.locator(`.col[data-column-key="${toColumn}"]`).boundingBox())!;
@@ -293,7 +292,7 @@ describe.skipIf(!canRun)("desktop console in Chromium", () => {
     const bookings = (await dayBookings()).filter((b) => OPEN.has(b.status) && b.status !== "checked_in");
     const target = bookings.find((b) => b.depositCents > 0) ?? bookings[0]!;
     const expected = await desk.bookings.previewCancel.query({ id: target.id });
-    await block(page, target.id).locator(".block-text").click();
+    await block(page, target.id).click({ position: { x: 12, y: 5 } });
     const drawer = page.getByTestId("drawer");
     await drawer.waitFor();
     await drawer.getByTestId("action-cancel").click();
@@ -310,7 +309,7 @@ describe.skipIf(!canRun)("desktop console in Chromium", () => {
 
   it("checks a customer in", async () => {
     const target = (await dayBookings()).find((b) => b.status === "confirmed")!;
-    await block(page, target.id).locator(".block-text").click();
+    await block(page, target.id).click({ position: { x: 12, y: 5 } });
     const drawer = page.getByTestId("drawer");
     await drawer.getByTestId("action-check-in").click();
     await expect.poll(async () => (await desk.bookings.get.query({ id: target.id })).status).toBe("checked_in");
@@ -319,6 +318,42 @@ describe.skipIf(!canRun)("desktop console in Chromium", () => {
     // The history (managers see it) records the check-in.
     await expect.poll(() => drawer.getByTestId("history").textContent()).toContain("booking.");
     await page.keyboard.press("Escape");
+  });
+
+  it("lists bookings with filters, search and keyboard navigation", async () => {
+    await page.getByTestId("nav-bookings").click();
+    const list = page.getByTestId("bookings-list");
+    await list.waitFor();
+    const from = local(Date.now()).date;
+    await list.getByTestId("list-source").selectOption("whatsapp");
+    const expected = (
+      await desk.bookings.search.query({ fromDate: from, toDate: addDays(from, 7), source: ["whatsapp"], limit: 200 })
+    ).items;
+    expect(expected.length).toBeGreaterThan(0);
+    const rows = list.locator('[role="option"]');
+    await expect.poll(() => rows.count()).toBe(expected.length);
+    expect(await rows.evaluateAll((els) => els.map((e) => e.getAttribute("data-booking-id")))).toEqual(
+      expected.map((b) => b.id),
+    );
+    // Text search narrows to one customer's bookings.
+    const name = (await desk.customers.get.query({ customerId: expected[0]!.customerId })).customer.name!;
+    await list.getByTestId("list-search").fill(name);
+    const theirs = expected.filter((b) => b.customerId === expected[0]!.customerId);
+    await expect.poll(() => rows.count()).toBe(theirs.length);
+    await list.getByTestId("list-search").fill("");
+    await expect.poll(() => rows.count()).toBe(expected.length);
+    // ↓ ↓ Enter opens the third row.
+    await list.getByTestId("list-rows").focus();
+    await page.keyboard.press("ArrowDown");
+    await page.keyboard.press("ArrowDown");
+    await expect(rows.nth(2).getAttribute("aria-selected")).resolves.toBe("true");
+    await page.keyboard.press("Enter");
+    await expect(page.getByTestId("drawer").getAttribute("data-booking-id")).resolves.toBe(expected[2]?.id ?? null);
+    await page.keyboard.press("Escape");
+    await page.evaluate((d) => {
+      window.location.hash = `#/day/${d}`;
+    }, day);
+    await page.locator('[data-testid="calendar"][data-view="day"]').waitFor();
   });
 
   it("signs out: back to the sign-in screen, and the refresh token no longer works", async () => {

@@ -59,54 +59,60 @@ const BlockBox = memo(function BlockBox({
   v: BlockView;
   px: number;
   gapLabel: string;
-  onPointerDown(e: ReactPointerEvent<HTMLElement>, b: Block): void;
+  onPointerDown(e: ReactPointerEvent<HTMLElement>): void;
 }) {
   const width = 100 / block.lanes;
+  const height = Math.max(block.height * px, 14);
+  // Only work: the block itself is the busy area. With a processing gap or a buffer, the parts are
+  // drawn separately and the gap lets clicks through to the column (free time).
+  const solid = block.segments.length === 1;
+  // Too narrow or short to read: a coloured box whose name is in its label and tooltip.
+  const compact = block.lanes > 3 || height < 18;
+  const label = `${v.time} ${v.title} — ${v.detail} — ${v.statusLabel} · ${v.sourceLabel}`;
   return (
     // biome-ignore lint/a11y/useSemanticElements: a block lays out nested segments; a <button> cannot hold them
     <div
-      className={`block status-${v.status} source-${v.source}${v.pending ? " pending" : ""}`}
+      className={`block status-${v.status} source-${v.source}${solid ? " solid" : ""}${compact ? " compact" : ""}${v.pending ? " pending" : ""}`}
       data-booking-id={block.bookingId}
       data-block-key={block.key}
       data-status={v.status}
       data-source={v.source}
       role="button"
       tabIndex={0}
-      aria-label={`${v.time} ${v.title} — ${v.detail} — ${v.statusLabel}`}
+      aria-label={label}
+      title={compact ? label : undefined}
       style={{
         top: block.top * px,
-        height: Math.max(block.height * px, 14),
+        height,
         left: `calc(${block.lane * width}% + 2px)`,
         width: `calc(${width}% - 4px)`,
         borderLeftColor: v.color,
       }}
-      onPointerDown={(e) => onPointerDown(e, block)}
+      onPointerDown={onPointerDown}
     >
-      {block.segments.map((s) =>
-        s.kind === "work" ? (
-          <div
-            key={`${s.kind}${s.offset}`}
-            className="seg work"
-            style={{ top: s.offset * px, height: s.minutes * px }}
-          />
-        ) : (
-          <div
-            key={`${s.kind}${s.offset}`}
-            className={`seg ${s.kind}`}
-            data-gap={s.kind === "gap" ? "processing" : undefined}
-            title={s.kind === "gap" ? gapLabel : undefined}
-            style={{ top: s.offset * px, height: s.minutes * px }}
-          />
-        ),
+      {solid
+        ? null
+        : block.segments.map((s) => (
+            <div
+              key={`${s.kind}${s.offset}`}
+              className={`seg ${s.kind}`}
+              data-gap={s.kind === "gap" ? "processing" : undefined}
+              title={s.kind === "gap" ? gapLabel : undefined}
+              style={{ top: s.offset * px, height: s.minutes * px }}
+            />
+          ))}
+      {compact ? null : (
+        <div className="block-text" style={{ maxHeight: (block.segments[0]?.minutes ?? 0) * px }}>
+          <span>
+            {v.time} <strong className="block-customer">{v.title}</strong>
+          </span>
+          <span className="block-detail">{v.detail}</span>
+          <span className="block-badges">
+            <span className={`badge status ${v.status}`}>{v.statusLabel}</span>{" "}
+            <span className={`badge source ${v.source}`}>{v.sourceLabel}</span>
+          </span>
+        </div>
       )}
-      <div className="block-text" style={{ maxHeight: block.segments[0] ? block.segments[0].minutes * px : undefined }}>
-        <span className="block-time">{v.time}</span> <strong className="block-customer">{v.title}</strong>
-        <span className="block-detail">{v.detail}</span>
-        <span className="block-badges">
-          <span className={`badge status ${v.status}`}>{v.statusLabel}</span>
-          <span className={`badge source ${v.source}`}>{v.sourceLabel}</span>
-        </span>
-      </div>
     </div>
   );
 });
@@ -125,8 +131,10 @@ export function CalendarGrid(props: CalendarGridProps) {
     return i;
   };
 
-  const onPointerDown = (e: ReactPointerEvent<HTMLElement>, block: Block) => {
-    if (e.button !== 0) return;
+  const blockByKey = new Map(layout.blocks.map((b) => [b.key, b]));
+  const onPointerDown = (e: ReactPointerEvent<HTMLElement>) => {
+    const block = blockByKey.get(e.currentTarget.dataset.blockKey ?? "");
+    if (e.button !== 0 || !block) return;
     e.stopPropagation();
     const el = e.currentTarget;
     el.setPointerCapture?.(e.pointerId);
