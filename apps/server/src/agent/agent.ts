@@ -42,6 +42,10 @@ export interface BookingAgentOptions extends AgentDeps {
 const ABUSE =
   /(idiota|imbecil|gilipollas|estupid|puta|mierda|joder|cabron|subnormal|inutil de mierda|stupid|idiot|fuck|shit|bitch|moron|asshole|ignora (tus|las) (reglas|instrucciones)|ignore (all |your |previous )*(rules|instructions)|system prompt|soy (el|la) (encargad|gerente|manager|duen)|i am the (manager|owner)|i'm the (manager|owner)|sin deposito|without (a |the )?deposit|no deposit|developer mode|jailbreak)/;
 
+/** Requests to break the rules or see others' data: guided mode says no politely before helping. */
+const RULE_BREAK =
+  /(ignora|ignore|olvida (las|tus) instrucciones|system|sistema:|developer mode|jailbreak|sin (pagar )?(el )?deposito|waive|deposit to zero|without (a |the )?deposit|no deposit|descuento|discount|devuelveme el deposito|saltate|override|admin|gerente|encargad|manager|owner|i ?m the|this is [a-z]+ the|otra clienta|other customer|another customer|every customer|todas las reservas|las citas (que tiene|de)|citas de [a-z]+ [a-z]+|quien tiene cita|phone number of|telefono de|telefonos|booking with id|cancela la cita de|move [a-z]+ [a-z]+ s |ya se que esta cerrad|tu hazlo|no need to check|list of my clients|list every)/;
+
 const TOOL_FAILURE_CODES = new Set(["INTERNAL", "UNAVAILABLE", "LIMIT", "CONFLICT"]);
 
 export class BookingAgent implements ConversationAgent {
@@ -121,7 +125,9 @@ export class BookingAgent implements ConversationAgent {
     state.notes = state.notes.filter((n) => n !== "rate_limited");
 
     // Abuse and injection attempts: counted in code; repeated abuse goes to a person.
-    if (ABUSE.test(fold(text))) state.abuse++;
+    const abusive = ABUSE.test(fold(text));
+    const ruleBreaking = RULE_BREAK.test(fold(text));
+    if (abusive) state.abuse++;
     if (state.abuse >= 3) {
       state.abuse = 0;
       return {
@@ -251,7 +257,8 @@ export class BookingAgent implements ConversationAgent {
     }
     if (mode === "guided") {
       const out = await runGuidedTurn(ctxBase, ledger, turn.id, {
-        text: fullText,
+        // Insults are not searched for services or echoed back: the menu is shown instead.
+        text: abusive && !ruleBreaking ? "" : fullText,
         choiceId: lastCustomer?.selectedChoiceId ?? null,
         handBackNote: input.handBackNote,
       });
@@ -263,6 +270,18 @@ export class BookingAgent implements ConversationAgent {
               ? "He recibido tu imagen; el salón la verá en la conversación."
               : "I got your image; the salon will see it in the chat.",
         });
+      }
+      if (abusive || ruleBreaking) {
+        // A polite no, then the usual help; the tools never allow it anyway.
+        out.replies.unshift({
+          kind: "text",
+          text:
+            lang === "es"
+              ? "Lo siento, no puedo saltarme las normas del salón (depósitos, horarios, cancelaciones) ni mostrar o cambiar citas de otras personas. Con gusto te ayudo con las tuyas."
+              : "Sorry, I can't bypass the salon's rules (deposits, hours, cancellations) or show or change other people's bookings. I'm happy to help with yours.",
+        });
+        // Saying no is an answer, not a misunderstanding.
+        out.understood = true;
       }
       replies = out.replies;
       escalate = out.escalate;

@@ -132,9 +132,13 @@ export class Chat {
   }
 
   /** Sends one customer message (text or a tapped choice) and runs the turn. */
-  async say(text: string | null, o: Parameters<Chat["store"]>[1] = {}): Promise<AgentTurnResult> {
+  async say(
+    text: string | null,
+    o: Parameters<Chat["store"]>[1] = {},
+    agent: ConversationAgent = this.world.agent,
+  ): Promise<AgentTurnResult> {
     await this.store(text, o);
-    return this.turn();
+    return this.turn(agent);
   }
 
   async tap(choiceId: string): Promise<AgentTurnResult> {

@@ -112,7 +112,7 @@ export async function checkAvailability(ctx: ToolContext, req: AvailabilityReque
     let start = to < from ? ctx.today : addDays(to, 1);
     if (reason?.startsWith("beyond")) start = addDays(horizonEnd, -6);
     for (let i = 0; i < 4 && !chosen.length && start <= horizonEnd; i++) {
-      const end = addDays(start, 6) > horizonEnd ? horizonEnd : addDays(start, 6);
+      const end = [addDays(start, 6), horizonEnd].sort()[0]!; // ISO dates sort as strings
       slots = (await findSlots(ctx.deps.db, { ...base, fromDate: start, toDate: end })).filter(inPart);
       if (!slots.length) slots = await findSlots(ctx.deps.db, { ...base, fromDate: start, toDate: end });
       chosen = spreadDays(slots, limit);
