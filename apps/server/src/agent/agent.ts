@@ -262,7 +262,7 @@ export class BookingAgent implements ConversationAgent {
         choiceId: lastCustomer?.selectedChoiceId ?? null,
         handBackNote: input.handBackNote,
       });
-      if (notes.some((n) => n.startsWith("image_"))) {
+      if (imageBlocks.length || notes.some((n) => n.startsWith("image_"))) {
         out.replies.unshift({
           kind: "text",
           text:
