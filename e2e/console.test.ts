@@ -424,6 +424,22 @@ describe.skipIf(!canRun)("desktop console in Chromium", () => {
     await block(p, third.id).waitFor({ timeout: 2000 });
     await ctx.close();
   }, 120_000);
+
+  it("goes back to sign-in with a message when a manager ends the session", async () => {
+    const { context: ctx, page: p } = await newPage();
+    await signIn(p);
+    const owner = (await staffClient(server.url, "owner@cita.demo", "cita-owner-demo")).client;
+    const manager = staff.find((s) => s.email === "manager@cita.demo")!;
+    expect((await owner.auth.endSessions.mutate({ staffId: manager.id })).endedSessions).toBeGreaterThan(0);
+    // The next call the console makes is refused: it ends the session and says so.
+    await p.getByRole("button", { name: /Siguiente/ }).click();
+    await p.getByTestId("sign-in").waitFor({ timeout: 10_000 });
+    await expect(p.getByTestId("sign-in-message").textContent()).resolves.toBe(
+      "Tu sesión ha terminado. Vuelve a iniciar sesión.",
+    );
+    expect(await p.evaluate(() => sessionStorage.getItem("cita.secret.refresh-token"))).toBeNull();
+    await ctx.close();
+  });
 });
 
 describe("the server's /console route", () => {

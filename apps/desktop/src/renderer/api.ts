@@ -1,7 +1,15 @@
 // The tRPC client: queries and mutations batched over HTTP with a bearer token, the change
 // stream over SSE with the token as a connection parameter (EventSource cannot send headers).
-import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, TRPCClientError } from "@trpc/client";
+import {
+  createTRPCClient,
+  httpBatchLink,
+  httpSubscriptionLink,
+  splitLink,
+  TRPCClientError,
+  type TRPCLink,
+} from "@trpc/client";
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
+import { observable } from "@trpc/server/observable";
 import type { AppRouter } from "../../../server/src/trpc/router.ts";
 
 export type { AppRouter };
@@ -15,10 +23,32 @@ export type Location = RouterOutputs["locations"]["get"];
 export type AuditEntry = RouterOutputs["audit"]["list"]["items"][number];
 export type MoneyDecision = RouterOutputs["bookings"]["previewCancel"];
 
-export function createApi(baseUrl: string, getToken: () => Promise<string | null>) {
+/** Calls `onAuthFailure` whenever the server says our access is gone (revoked session, disabled staff). */
+export function authFailureLink(onAuthFailure: () => void): TRPCLink<AppRouter> {
+  return () =>
+    ({ next, op }) =>
+      observable((observer) => {
+        const sub = next(op).subscribe({
+          next: (v) => observer.next(v),
+          error: (e) => {
+            if (isAuthFailure(e)) onAuthFailure();
+            observer.error(e);
+          },
+          complete: () => observer.complete(),
+        });
+        return () => sub.unsubscribe();
+      });
+}
+
+export function createApi(
+  baseUrl: string,
+  getToken: () => Promise<string | null>,
+  onAuthFailure: () => void = () => {},
+) {
   const url = `${baseUrl.replace(/\/+$/, "")}/trpc`;
   return createTRPCClient<AppRouter>({
     links: [
+      authFailureLink(onAuthFailure),
       splitLink({
         condition: (op) => op.type === "subscription",
         true: httpSubscriptionLink({

@@ -93,7 +93,16 @@ function Connected(props: {
       setTimer: (fn, ms) => setTimeout(fn, ms),
       clearTimer: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
     });
-    return { session, api: createApi(serverUrl, () => session.accessToken()) };
+    // Any call refused for authentication (a manager ended this session, the account was disabled)
+    // ends the session: back to sign-in with "your session has ended".
+    return {
+      session,
+      api: createApi(
+        serverUrl,
+        () => session.accessToken(),
+        () => void session.expire(),
+      ),
+    };
   }, [serverUrl, bridge]);
   const state = useSyncExternalStore(
     (fn) => session.subscribe(fn),
