@@ -414,3 +414,59 @@ describe("WhatsApp to confirmed booking, end to end (guided mode)", () => {
     expect(inbound.map((m) => modeOf(m.turnId))).toEqual(["guided", "staff", "staff", "guided"]);
   }, 90_000);
 });
+
+describe("the outbox notifier's rules on the real path", () => {
+  const notify = (customerId: string, kind: Parameters<NonNullable<AppServices["notifier"]>["notify"]>[2]) =>
+    services.db.$transaction((tx) => services.notifier!.notify(tx, { customerId }, kind, { amountCents: 500 }));
+
+  it("outside the 24-hour window: a configured template goes out; without one the message is stored as failed, with the reason", async () => {
+    const c = new Customer();
+    await c.say("Hola");
+    const conv = (await c.conv())!;
+    const before = clock();
+    clock.advance(25 * 3_600_000);
+    try {
+      await notify(conv.customerId, "deposit_refunded");
+      const failed = await t.db.message.findFirstOrThrow({
+        where: { conversationId: conv.id, direction: "outbound", deliveryStatus: "failed" },
+      });
+      expect(failed.body).toMatch(/Te hemos devuelto 5 €/);
+      expect(failed.failureReason).toMatch(/24-hour window/);
+      expect(failed.failureReason).toMatch(/deposit_refunded/);
+      expect(await t.db.outboxMessage.count({ where: { messageId: failed.id } })).toBe(0);
+      expect(await t.db.auditLog.count({ where: { entityId: conv.id, action: "conversation.delivery_failed" } })).toBe(
+        1,
+      );
+
+      services.config.WHATSAPP_TEMPLATES = "deposit_refunded:es,deposit_refunded:en";
+      c.fresh();
+      await notify(conv.customerId, "deposit_refunded");
+      await c.settled();
+      const template = await t.db.message.findFirstOrThrow({
+        where: { conversationId: conv.id, direction: "outbound", kind: "template" },
+      });
+      expect(template).toMatchObject({ deliveryStatus: "sent", body: "[deposit_refunded] 5 €" });
+      expect(c.fresh()).toHaveLength(1);
+    } finally {
+      services.config.WHATSAPP_TEMPLATES = undefined;
+      clock.set(before);
+    }
+  }, 60_000);
+
+  it("in human mode: transactional messages are delivered, conversational ones are held back as a note", async () => {
+    const c = new Customer();
+    await c.say("Quiero hablar con una persona");
+    const conv = (await c.conv())!;
+    expect(conv.mode).toBe("human");
+    c.fresh();
+    await notify(conv.customerId, "reminder");
+    await notify(conv.customerId, "hold_expired");
+    await c.settled();
+    const sent = c.fresh().map((m) => m.content);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatch(/liberado la reserva/);
+    const note = await t.db.message.findFirstOrThrow({ where: { conversationId: conv.id, kind: "note" } });
+    expect(note.body).toMatch(/^Not sent \(a person has this chat\): reminder/);
+    expect(note.deliveryStatus).toBe("received");
+  }, 60_000);
+});
