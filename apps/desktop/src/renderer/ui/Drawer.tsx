@@ -82,11 +82,8 @@ export function Drawer({ bookingId, onClose }: DrawerProps) {
 
   const resend = async () => {
     try {
-      // payments.resendLink is added by the payments module; its input names the booking.
-      const client = api as unknown as {
-        payments: { resendLink: { mutate(i: { id: string; bookingId: string }): Promise<unknown> } };
-      };
-      await client.payments.resendLink.mutate({ id, bookingId: id });
+      // Shown only when the server has payments.resendLink (probed at sign-in; older servers lack it).
+      await api.payments.resendLink.mutate({ bookingId: id });
       toast({ kind: "info", text: tr.t("linkSent") });
     } catch (e) {
       toast({ kind: "error", text: errorMessage(e) });
