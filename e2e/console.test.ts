@@ -258,22 +258,25 @@ describe.skipIf(!canRun)("desktop console in Chromium", () => {
 
   it("refuses a drag onto a taken time, puts the booking back and says why", async () => {
     const moved = await desk.bookings.get.query({ id: movedId });
-    const length = Date.parse(moved.endsAt) - Date.parse(moved.startsAt);
     const service = cut();
-    const bookings = await dayBookings();
-    // Another stylist who does this service, with an open booking at least as long as ours.
-    const victim = bookings.find(
-      (b) =>
-        OPEN.has(b.status) &&
-        b.items.length === 1 &&
-        b.items[0]!.staffId !== moved.items[0]!.staffId &&
-        staffOffering(service.id).some((s) => s.id === b.items[0]!.staffId) &&
-        Date.parse(b.endsAt) - Date.parse(b.startsAt) >= length,
-    );
-    expect(victim, "a stylist with a booking to collide with").toBeDefined();
+    // Someone else books another stylist who does this service; then we drop ours onto that time.
+    const other = staffOffering(service.id).find((s) => s.id !== moved.items[0]!.staffId)!;
+    const free = await desk.availability.search.query({
+      items: [{ serviceId: service.id, staffId: other.id }],
+      fromDate: day,
+      toDate: day,
+    });
+    expect(free.length).toBeGreaterThan(0);
+    const customer = (await desk.customers.search.query({ query: "Lucía" })).items[0]!;
+    const victim = await desk.bookings.create.mutate({
+      customerId: customer.id,
+      startsAt: free[Math.floor(free.length / 2)]!.start,
+      items: [{ serviceId: service.id, staffId: other.id }],
+    });
+    await block(page, victim.id).waitFor();
     const before = await block(page, movedId).boundingBox();
-    const delta = local(victim!.startsAt).minutes - local(moved.startsAt).minutes;
-    await drag(page, movedId, victim!.items[0]!.staffId, delta);
+    const delta = local(victim.startsAt).minutes - local(moved.startsAt).minutes;
+    await drag(page, movedId, other.id, delta);
     const toast = page.locator('[data-testid="toast"][data-kind="error"]');
     await toast.waitFor({ timeout: 10_000 });
     const message = await toast.textContent();
