@@ -18,6 +18,8 @@ import type { CustomerNotifier } from "./notifications/notifier.ts";
 import { requestDepositLink } from "./payments/deposits.ts";
 import { REFUND_QUEUE, type RefundJob, refundBooking } from "./payments/refunds.ts";
 import { stripeFor, stripeMode } from "./payments/stripe-client.ts";
+import { productionSandboxRefusal } from "./sandbox/mode.ts";
+import { attachSandbox, reportSandbox, type Sandbox, sandboxOf, startSandbox } from "./sandbox/sandbox.ts";
 import type { AppServices } from "./trpc/context.ts";
 
 export interface RunningApp {
@@ -25,6 +27,8 @@ export interface RunningApp {
   database: OpenDatabase;
   services: AppServices;
   url: string;
+  /** Local stand-ins for unconfigured integrations (development only), or null. */
+  sandbox: Sandbox | null;
   stop(): Promise<void>;
 }
 
@@ -33,9 +37,21 @@ export async function startApp(
   log: Logger,
   clock: () => Date = () => new Date(),
 ): Promise<RunningApp> {
+  // Sandbox mode is never on silently in production: an unconfigured integration stops start-up.
+  const refusal = productionSandboxRefusal(config);
+  if (refusal) throw new Error(refusal);
   const secrets = await loadSecrets(config);
+  const started = await startSandbox(config, secrets.authSecret, log);
+  const sandbox = started?.sandbox ?? null;
+  if (started) config = started.config;
   const fc = createFieldCrypto(secrets.dataKey);
-  const database = await openDatabase(config, fc, log);
+  let database: OpenDatabase;
+  try {
+    database = await openDatabase(config, fc, log);
+  } catch (e) {
+    await sandbox?.stop();
+    throw e;
+  }
   const changeFeed = new ChangeFeed({ url: database.url, db: database.db, log });
   const jobs = createJobQueue(database.url, log);
   const services: AppServices = {
@@ -48,6 +64,7 @@ export async function startApp(
     changeFeed,
     jobs,
   };
+  if (sandbox) attachSandbox(services, sandbox);
   wireCustomerPath(services);
   logIntegrations(services);
   let app: FastifyInstance;
@@ -55,6 +72,7 @@ export async function startApp(
     await changeFeed.start();
     await jobs.start();
     await registerWorkers(jobs, services);
+    if (sandbox) await reportSandbox(services, sandbox);
     app = await buildServer(services);
     // Ends the live SSE streams first, so close() is not held up by them (clients reconnect).
     app.addHook("preClose", () => changeFeed.stop());
@@ -63,22 +81,27 @@ export async function startApp(
     await jobs.stop().catch(() => {});
     await changeFeed.stop();
     await database.close();
+    await sandbox?.stop();
     throw e;
   }
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.PORT;
+  // The sandbox posts its webhooks to the real routes of this very server.
+  if (sandbox) sandbox.selfUrl = `http://${/^(0\.0\.0\.0|::)$/.test(config.HOST) ? "127.0.0.1" : config.HOST}:${port}`;
   let stopping: Promise<void> | undefined;
   return {
     app,
     database,
     services,
     url: `http://${config.HOST}:${port}`,
+    sandbox,
     stop() {
       stopping ??= (async () => {
         await app.close(); // stops accepting, ends SSE streams (change feed), waits for in-flight requests
         await jobs.stop(); // lets running jobs finish; unfinished ones are retried after restart
         await changeFeed.stop();
         await database.close(); // pool, then embedded PostgreSQL
+        await sandbox?.stop(); // the local stand-ins, last: jobs may have been talking to them
       })();
       return stopping;
     },
@@ -165,10 +188,15 @@ export function wireCustomerPath(services: AppServices): void {
 /** One line at start-up saying which optional integrations run, and what happens without them. */
 export function logIntegrations(services: AppServices): void {
   const c = services.config;
+  const sandbox = sandboxOf(services)?.plan;
   const state = {
     agent: c.ANTHROPIC_API_KEY ? "claude" : "guided",
     stripe: stripeMode(c),
-    chatwoot: c.CHATWOOT_BASE_URL && c.CHATWOOT_API_TOKEN && c.CHATWOOT_ACCOUNT_ID ? "on" : "off",
+    chatwoot: sandbox?.channels
+      ? "sandbox"
+      : c.CHATWOOT_BASE_URL && c.CHATWOOT_API_TOKEN && c.CHATWOOT_ACCOUNT_ID
+        ? "on"
+        : "off",
     whatsappCloud: c.WHATSAPP_ACCESS_TOKEN ? "on" : "off",
     googleCalendar: calendarMode(services),
   };
@@ -176,7 +204,7 @@ export function logIntegrations(services: AppServices): void {
     ...(c.ANTHROPIC_API_KEY ? [] : ["Claude (ANTHROPIC_API_KEY): the agent runs in guided mode"]),
     ...(state.stripe === "off" ? ["Stripe (STRIPE_SECRET_KEY): no deposit links, staff follow up"] : []),
     ...(state.chatwoot === "off" ? ["Chatwoot (CHATWOOT_BASE_URL/API_TOKEN/ACCOUNT_ID)"] : []),
-    ...(state.whatsappCloud === "off" ? ["WhatsApp Cloud API (WHATSAPP_ACCESS_TOKEN)"] : []),
+    ...(state.whatsappCloud === "off" && !sandbox?.channels ? ["WhatsApp Cloud API (WHATSAPP_ACCESS_TOKEN)"] : []),
     ...(state.googleCalendar === "off" ? ["Google Calendar (GOOGLE_SERVICE_ACCOUNT_JSON)"] : []),
   ];
   services.log.info(

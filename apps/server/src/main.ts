@@ -30,13 +30,32 @@ try {
   process.exit(1);
 }
 
-const { url } = running;
+const { url, sandbox } = running;
+const sandboxed = sandbox
+  ? [
+      sandbox.plan.channels && "WhatsApp",
+      sandbox.plan.stripe && "Stripe",
+      sandbox.plan.calendar && "Google Calendar",
+    ].filter(Boolean)
+  : [];
 const lines = [
   "",
   `  Cita is ready in ${Date.now() - started} ms`,
+  `  Console    ${url}/console`,
   `  API        ${url}/trpc`,
   `  Health     ${url}/healthz   ${url}/readyz`,
   `  Database   ${config.DATABASE_URL ? "DATABASE_URL" : `embedded PostgreSQL in ${config.CITA_DATA_DIR}/pg`}`,
+  ...(sandbox
+    ? [
+        `  Sandbox    ${sandboxed.join(", ")} not configured: running on local stand-ins (CITA_SANDBOX=false turns this off)`,
+        ...(sandbox.chatwoot ? [`    WhatsApp simulator  ${url}/sandbox`] : []),
+        ...(sandbox.stripe
+          ? [`    Checkout            ${url}/sandbox/checkout/<session> (deposit links point here)`]
+          : []),
+        ...(sandbox.calendar ? [`    Calendars           ${url}/sandbox/calendar`] : []),
+      ]
+    : []),
+  `  Agent      ${config.ANTHROPIC_API_KEY ? "Claude" : "guided mode (set ANTHROPIC_API_KEY for Claude)"}`,
   ...(running.database.seeded ? ["  Demo salon seeded (first run)"] : []),
   ...(config.CITA_SEED_DEMO
     ? ["  Demo logins:", ...DEMO_LOGINS.map((l) => `    ${l.role.padEnd(11)} ${l.email.padEnd(20)} ${l.password}`)]

@@ -51,6 +51,8 @@ export const envSchema = z.object({
   /** HMAC key for access tokens. Unset: generated into the data dir. */
   CITA_AUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   CITA_SEED_DEMO: bool.default(true),
+  /** In development, unconfigured integrations run against local stand-ins (sandbox/); false: they stay off. */
+  CITA_SANDBOX: bool.default(true),
   // Integrations (each optional; unset means off or sandbox — see README).
   CHATWOOT_BASE_URL: url.optional(),
   CHATWOOT_API_TOKEN: z.string().min(1).optional(),

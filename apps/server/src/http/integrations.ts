@@ -4,6 +4,7 @@ import type { FastifyInstance } from "fastify";
 import { registerCalendarRoutes } from "../calendar/http.ts";
 import { registerChannelRoutes } from "../channels/http.ts";
 import { registerPaymentRoutes } from "../payments/http.ts";
+import { registerSandboxRoutes } from "../sandbox/http.ts";
 import type { AppServices } from "../trpc/context.ts";
 import { registerConsole } from "./console.ts";
 
@@ -14,6 +15,7 @@ const registrars: RouteRegistrar[] = [
   registerCalendarRoutes,
   registerChannelRoutes,
   registerConsole,
+  registerSandboxRoutes,
 ];
 
 export async function registerIntegrationRoutes(app: FastifyInstance, services: AppServices): Promise<void> {

@@ -57,6 +57,8 @@ export function parseStripeForm(body: string): Json {
 export interface FakeStripeOptions {
   /** The fake's idea of now (defaults to real time): validates expires_at, stamps events. */
   now?: () => Date;
+  /** Where a session's hosted page is (default: Stripe's address); the sandbox serves its own. */
+  checkoutUrl?: (sessionId: string) => string;
 }
 
 export class FakeStripe {
@@ -70,9 +72,11 @@ export class FakeStripe {
   private server: Server | null = null;
   url = "";
   private readonly now: () => Date;
+  private readonly checkoutUrl: (sessionId: string) => string;
 
   constructor(opts: FakeStripeOptions = {}) {
     this.now = opts.now ?? (() => new Date());
+    this.checkoutUrl = opts.checkoutUrl ?? ((id) => `https://checkout.stripe.com/c/pay/${id}`);
   }
 
   async start(): Promise<string> {
@@ -220,7 +224,7 @@ export class FakeStripe {
       id,
       object: "checkout.session",
       mode: "payment",
-      url: `https://checkout.stripe.com/c/pay/${id}`,
+      url: this.checkoutUrl(id),
       status: "open",
       payment_status: "unpaid",
       payment_intent: null,

@@ -1,0 +1,229 @@
+// The sandbox pages' HTML, CSS and browser script, served as plain strings (no build step).
+
+export function esc(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+}
+
+export function page(title: string, body: string): string {
+  return `<!doctype html><html lang="es"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${esc(title)}</title><link rel="stylesheet" href="/sandbox/app.css"></head><body class="plain">${body}</body></html>`;
+}
+
+export const CHAT_HTML = `<!doctype html><html lang="es"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1"><title>WhatsApp · Cita sandbox</title>
+<link rel="stylesheet" href="/sandbox/app.css"></head>
+<body>
+<aside class="side">
+  <h1>Cita sandbox</h1>
+  <p class="small">Chat as a customer. Messages are signed Chatwoot deliveries to <code>/webhooks/chatwoot</code>; replies come from Cita's outbox.</p>
+  <form id="who">
+    <label>Phone <input id="phone" name="phone" placeholder="+34600123456" autocomplete="off" required></label>
+    <label>Name <input id="name" name="name" placeholder="Lucía"></label>
+    <button>Open chat</button>
+  </form>
+  <ul id="recent"></ul>
+  <nav class="links"><a href="/sandbox/calendar">Calendars</a> · <a href="/console/">Console</a></nav>
+</aside>
+<main class="phone">
+  <header class="bar"><div class="avatar">C</div><div><b>Cita · Salón</b><div id="status" class="small">pick a phone number</div></div></header>
+  <section id="log" class="log" aria-live="polite"></section>
+  <div id="list" class="sheet" hidden><div class="sheet-body"><h3 id="list-title">Opciones</h3><ul id="list-rows"></ul><button id="list-close" class="secondary">Cerrar</button></div></div>
+  <form id="compose" class="compose">
+    <label class="attach" title="Send an image">📎<input id="image" type="file" accept="image/*" hidden></label>
+    <input id="text" placeholder="Escribe un mensaje" autocomplete="off" disabled>
+    <button id="send" disabled aria-label="Enviar">➤</button>
+  </form>
+</main>
+<script src="/sandbox/app.js"></script>
+</body></html>`;
+
+export const CHAT_CSS = `
+*{box-sizing:border-box}body{margin:0;font:15px/1.35 system-ui,sans-serif;background:#d1d7db;display:flex;min-height:100vh}
+body.plain{display:block;padding:24px;background:#f0f2f5}
+.card{background:#fff;border-radius:10px;padding:16px 20px;margin:0 auto 16px;max-width:760px;box-shadow:0 1px 3px #0002}
+.checkout{max-width:460px}.checkout dl{display:grid;grid-template-columns:110px 1fr;gap:6px}.checkout dt{color:#667781}
+.tag{display:inline-block;background:#635bff;color:#fff;border-radius:6px;padding:2px 8px;font-size:12px;margin:0}
+.ok{color:#008069;font-weight:600}.bad{color:#b00020;font-weight:600}
+button{background:#008069;color:#fff;border:0;border-radius:8px;padding:8px 14px;font:inherit;cursor:pointer}
+button.secondary{background:#e9edef;color:#111b21}button.pay{background:#635bff;width:100%;margin:8px 0;padding:12px}
+input{font:inherit;padding:7px 9px;border:1px solid #ccd;border-radius:8px}
+.row{display:flex;gap:6px;flex-wrap:wrap;align-items:center}.inline{display:inline}
+.small{font-size:12px;color:#667781}.links{margin:8px 0}
+.side{width:280px;background:#fff;padding:16px;display:flex;flex-direction:column;gap:10px}
+.side h1{font-size:18px;margin:0}.side label{display:flex;flex-direction:column;font-size:13px;gap:2px;margin-bottom:6px}
+#recent{list-style:none;padding:0;margin:0}#recent li{padding:6px;border-radius:6px;cursor:pointer}#recent li:hover{background:#f0f2f5}
+.phone{flex:1;max-width:520px;display:flex;flex-direction:column;background:#efeae2;height:100vh;position:relative}
+.bar{background:#008069;color:#fff;display:flex;gap:10px;align-items:center;padding:10px 14px}.bar .small{color:#d9fdd3}
+.avatar{width:36px;height:36px;border-radius:50%;background:#fff;color:#008069;display:grid;place-items:center;font-weight:700}
+.log{flex:1;overflow-y:auto;padding:14px;display:flex;flex-direction:column;gap:6px}
+.msg{max-width:80%;padding:6px 9px 4px;border-radius:8px;box-shadow:0 1px .5px #0002;white-space:pre-wrap;word-wrap:break-word}
+.msg.me{align-self:flex-end;background:#d9fdd3}.msg.cita{align-self:flex-start;background:#fff}
+.msg img{max-width:220px;border-radius:6px;display:block}
+.meta{font-size:11px;color:#667781;text-align:right;margin-top:2px}.tick{margin-left:4px}.tick.read{color:#53bdeb}.tick.failed{color:#b00020}
+.buttons{display:flex;flex-direction:column;gap:1px;margin-top:6px;border-top:1px solid #e9edef}
+.buttons button,.listbtn{background:#fff;color:#027eb5;border-radius:0;padding:7px;width:100%}
+.sheet{position:absolute;inset:0;background:#0006;display:flex;align-items:flex-end}.sheet[hidden]{display:none}
+.sheet-body{background:#fff;width:100%;border-radius:12px 12px 0 0;padding:12px 16px;max-height:70%;overflow-y:auto}
+#list-rows{list-style:none;padding:0;margin:0 0 10px}#list-rows li{padding:10px 4px;border-bottom:1px solid #e9edef;cursor:pointer}
+#list-rows li:hover{background:#f0f2f5}
+.compose{display:flex;gap:6px;padding:8px;background:#f0f2f5;align-items:center}.compose input{flex:1}
+.attach{cursor:pointer;font-size:20px}
+`;
+
+export const CHAT_JS = String.raw`
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const state = { phone: null, name: "", shown: "", timer: null };
+  const recent = () => JSON.parse(localStorage.getItem("cita-sandbox-recent") || "[]");
+  function remember(phone, name) {
+    const list = recent().filter((r) => r.phone !== phone);
+    list.unshift({ phone, name });
+    localStorage.setItem("cita-sandbox-recent", JSON.stringify(list.slice(0, 10)));
+    drawRecent();
+  }
+  function drawRecent() {
+    const ul = $("recent");
+    ul.replaceChildren(...recent().map((r) => {
+      const li = document.createElement("li");
+      li.textContent = (r.name ? r.name + " · " : "") + r.phone;
+      li.onclick = () => open(r.phone, r.name);
+      return li;
+    }));
+  }
+  const time = (ms) => new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  function tick(m) {
+    if (m.from !== "me") return "";
+    const cls = m.status === "read" ? "read" : m.status === "failed" ? "failed" : "";
+    const mark = m.status === "sending" ? "🕓" : m.status === "failed" ? "⚠" : m.status === "read" ? "✓✓" : "✓";
+    return '<span class="tick ' + cls + '" data-status="' + m.status + '" title="' + (m.error || m.status) + '">' + mark + "</span>";
+  }
+  function bubble(m) {
+    const div = document.createElement("div");
+    div.className = "msg " + m.from;
+    div.dataset.id = m.id;
+    div.dataset.from = m.from;
+    if (m.image) {
+      const img = document.createElement("img");
+      img.src = m.image;
+      img.alt = "image";
+      div.append(img);
+    }
+    if (m.text) {
+      const t = document.createElement("div");
+      t.className = "text";
+      t.textContent = m.text;
+      div.append(t);
+    }
+    const meta = document.createElement("div");
+    meta.className = "meta";
+    meta.innerHTML = time(m.at) + tick(m);
+    div.append(meta);
+    if (m.items && m.items.length) {
+      const box = document.createElement("div");
+      box.className = "buttons";
+      if (m.items.length <= 3) {
+        for (const it of m.items) {
+          const b = document.createElement("button");
+          b.type = "button";
+          b.textContent = it.title;
+          b.onclick = () => send(it.title);
+          box.append(b);
+        }
+      } else {
+        const b = document.createElement("button");
+        b.type = "button";
+        b.className = "listbtn";
+        b.textContent = "☰ Ver opciones";
+        b.onclick = () => showList(m);
+        box.append(b);
+      }
+      div.append(box);
+    }
+    return div;
+  }
+  function showList(m) {
+    $("list-title").textContent = m.text || "Opciones";
+    $("list-rows").replaceChildren(...m.items.map((it) => {
+      const li = document.createElement("li");
+      li.setAttribute("role", "option");
+      li.textContent = it.title;
+      li.onclick = () => { $("list").hidden = true; send(it.title); };
+      return li;
+    }));
+    $("list").hidden = false;
+  }
+  $("list-close").onclick = () => ($("list").hidden = true);
+  function draw(view) {
+    const key = JSON.stringify(view);
+    if (key === state.shown) return;
+    state.shown = key;
+    $("status").textContent = view.conversation
+      ? view.conversation.phone + (view.conversation.status === "open" ? " · con una persona" : " · asistente")
+      : state.phone + " · nuevo chat";
+    const log = $("log");
+    const atEnd = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
+    log.replaceChildren(...view.messages.map(bubble));
+    if (atEnd || true) log.scrollTop = log.scrollHeight;
+    if (view.messages.some((m) => m.from === "cita" && m.status !== "read") && document.visibilityState === "visible") {
+      fetch("/sandbox/api/seen", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ phone: state.phone }) });
+    }
+  }
+  async function poll() {
+    if (!state.phone) return;
+    try {
+      const r = await fetch("/sandbox/api/chat?phone=" + encodeURIComponent(state.phone));
+      if (r.ok) draw(await r.json());
+    } catch {}
+  }
+  function open(phone, name) {
+    state.phone = phone.replace(/[\s()-]/g, "");
+    state.name = name || "";
+    $("phone").value = state.phone;
+    $("name").value = state.name;
+    $("text").disabled = false;
+    $("send").disabled = false;
+    state.shown = "";
+    $("log").replaceChildren();
+    remember(state.phone, state.name);
+    history.replaceState(null, "", "?phone=" + encodeURIComponent(state.phone) + (state.name ? "&name=" + encodeURIComponent(state.name) : ""));
+    poll();
+    clearInterval(state.timer);
+    state.timer = setInterval(poll, 700);
+    $("text").focus();
+  }
+  async function send(text, image, mime) {
+    if (!state.phone) return;
+    const r = await fetch("/sandbox/api/send", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ phone: state.phone, name: state.name, text, image, mime }),
+    });
+    const body = await r.json();
+    if (r.ok) draw(body);
+    else alert(body.error || "not sent");
+  }
+  $("who").onsubmit = (e) => { e.preventDefault(); open($("phone").value, $("name").value); };
+  $("compose").onsubmit = (e) => {
+    e.preventDefault();
+    const t = $("text").value;
+    if (!t.trim()) return;
+    $("text").value = "";
+    send(t);
+  };
+  $("image").onchange = () => {
+    const f = $("image").files[0];
+    if (!f) return;
+    const reader = new FileReader();
+    reader.onload = () => {
+      const data = String(reader.result);
+      send($("text").value, data.slice(data.indexOf(",") + 1), f.type);
+      $("text").value = "";
+      $("image").value = "";
+    };
+    reader.readAsDataURL(f);
+  };
+  drawRecent();
+  const q = new URLSearchParams(location.search);
+  if (q.get("phone")) open(q.get("phone"), q.get("name") || "");
+})();
+`;

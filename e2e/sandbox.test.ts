@@ -1,0 +1,375 @@
+// Sandbox mode from the README's start command, as a separate process on a fresh data dir with nothing
+// configured: in Chromium, a new customer books a colour service in Spanish on the /sandbox WhatsApp
+// simulator (guided mode, following its buttons), pays on the sandbox checkout, and the booking is
+// confirmed (tRPC as front desk, and the console's day view); the customer asks for a person, front
+// desk takes over, replies (seen on /sandbox) and hands back; stylists' busy times on /sandbox/calendar
+// reach Cita. A production start with an unconfigured integration is refused in one line.
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes, randomInt } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type Browser,
+  buildRenderer,
+  chromiumAvailable,
+  launchChromium,
+  type Page,
+  type StaffClient,
+  staffClient,
+} from "../apps/desktop/test/harness.ts";
+import { CONSOLE_ROOT } from "../apps/server/src/http/console.ts";
+import { freePort } from "../apps/server/src/testing/global-setup.ts";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const tsx = join(root, "node_modules/.bin/tsx");
+const shots = join(root, "test-results", "sandbox");
+const TZ = "Europe/Madrid";
+
+const localDate = (ms: number) => new Intl.DateTimeFormat("en-CA", { timeZone: TZ }).format(ms);
+const addDays = (d: string, n: number) =>
+  new Date(Date.parse(`${d}T12:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+const weekday = (d: string) => new Date(`${d}T12:00:00Z`).getUTCDay();
+
+interface Started {
+  proc: ChildProcess;
+  output: () => string;
+  url: string;
+}
+
+async function startCita(env: Record<string, string>): Promise<Started> {
+  const port = await freePort();
+  let out = "";
+  const proc = spawn(tsx, ["apps/server/src/main.ts"], {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "/tmp",
+      PORT: String(port),
+      LOG_LEVEL: "info",
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  proc.stdout?.on("data", (d) => (out += d));
+  proc.stderr?.on("data", (d) => (out += d));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 150_000;
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null) throw new Error(`exited ${proc.exitCode}: ${out}`);
+    const ok = await fetch(`${url}/readyz`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (ok && out.includes("Cita is ready")) return { proc, output: () => out, url };
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  proc.kill("SIGKILL");
+  throw new Error(`not ready in 150 s: ${out}`);
+}
+
+function stop(s: Started): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (s.proc.exitCode !== null) return resolve(s.proc.exitCode);
+    s.proc.once("exit", (code) => resolve(code));
+    s.proc.kill("SIGTERM");
+  });
+}
+
+const canRun = chromiumAvailable();
+
+/** expect.poll with a wait that fits a queue, an outbox job and a browser poll in between. */
+const poll = <T>(fn: () => T | Promise<T>, opts: { timeout?: number } = {}) =>
+  expect.poll(fn, { timeout: 20_000, interval: 100, ...opts });
+
+describe.skipIf(!canRun)("sandbox mode: the whole of Cita on one machine, no accounts", () => {
+  let dataDir: string;
+  let cita: Started;
+  let browser: Browser;
+  let page: Page;
+  let desk: StaffClient;
+  let consoleBuilt = false;
+  const phone = `+34699${String(randomInt(0, 1_000_000)).padStart(6, "0")}`;
+  let bookingId = "";
+  let day = "";
+
+  beforeAll(async () => {
+    await mkdir(shots, { recursive: true });
+    // The console is served from its build, looked up once at start-up: build it first when we can.
+    consoleBuilt = await buildRenderer().then(
+      () => existsSync(CONSOLE_ROOT),
+      (e) => {
+        console.warn("console build failed; the day-view check is skipped:", e);
+        return false;
+      },
+    );
+    dataDir = await mkdtemp(join(tmpdir(), "cita-sandbox-"));
+    cita = await startCita({ CITA_DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(await freePort()) });
+    desk = (await staffClient(cita.url, "desk@cita.demo", "cita-desk-demo")).client;
+    browser = await launchChromium();
+    const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, locale: "es-ES" });
+    page = await context.newPage();
+    page.on("pageerror", (e) => console.error("page error:", e));
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (cita) expect(await stop(cita)).toBe(0);
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  /** The last message Cita sent on the /sandbox page. */
+  const lastFromCita = () => page.locator('.msg[data-from="cita"]').last();
+
+  async function say(text: string) {
+    const before = await page.locator('.msg[data-from="cita"]').count();
+    await page.locator("#text").fill(text);
+    await page.locator("#send").click();
+    await poll(() => page.locator('.msg[data-from="cita"]').count(), { timeout: 20_000 }).toBeGreaterThan(before);
+  }
+
+  async function tap(title: string | RegExp) {
+    const before = await page.locator('.msg[data-from="cita"]').count();
+    await lastFromCita().locator(".buttons button", { hasText: title }).first().click();
+    await poll(() => page.locator('.msg[data-from="cita"]').count(), { timeout: 20_000 }).toBeGreaterThan(before);
+  }
+
+  it("says so at start-up: banner with the console and sandbox pages, a log line, integration_status", async () => {
+    const out = cita.output();
+    expect(out).toContain(`Console    ${cita.url}/console`);
+    expect(out).toContain(`WhatsApp simulator  ${cita.url}/sandbox`);
+    expect(out).toContain(`Calendars           ${cita.url}/sandbox/calendar`);
+    expect(out).toMatch(/Sandbox +WhatsApp, Stripe, Google Calendar not configured/);
+    expect(out).toContain('"msg":"sandbox mode for: WhatsApp, Stripe, Google Calendar');
+    expect(out).toContain("guided mode");
+    const manager = (await staffClient(cita.url, "manager@cita.demo", "cita-manager-demo")).client;
+    const status = await manager.payments.integrations.query();
+    const mode = Object.fromEntries(status.map((s) => [s.kind, s.mode]));
+    expect(mode).toMatchObject({ stripe: "sandbox", google_calendar: "sandbox", whatsapp: "sandbox" });
+    // The real webhook route still checks signatures: an unsigned or badly signed delivery is refused.
+    const forged = await fetch(`${cita.url}/webhooks/chatwoot`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-chatwoot-signature": `sha256=${"0".repeat(64)}`,
+        "x-chatwoot-timestamp": String(Math.floor(Date.now() / 1000)),
+      },
+      body: JSON.stringify({ event: "message_created", id: 1, message_type: "incoming", content: "hola" }),
+    });
+    expect(forged.status).toBe(401);
+  });
+
+  it("books a colour service in Spanish on /sandbox, pays on the sandbox checkout, and the booking is confirmed", async () => {
+    await page.goto(`${cita.url}/sandbox`);
+    await page.locator("#phone").fill(phone);
+    await page.locator("#name").fill("Lucía Sandbox");
+    await page.getByRole("button", { name: "Open chat" }).click();
+    await say("Hola, quiero reservar un tinte");
+    // Guided mode offers the colour services as WhatsApp buttons.
+    await poll(() => lastFromCita().locator(".buttons button").allTextContents()).toContain("Tinte completo");
+    await page.screenshot({ path: join(shots, "01-chat-services.png") });
+    await tap("Tinte completo");
+    await poll(() => lastFromCita().textContent()).toMatch(/día/);
+    // A working day (Tuesday–Friday) at least two days ahead, written as the customer would.
+    day = addDays(localDate(Date.now()), 2);
+    while (![2, 3, 4, 5].includes(weekday(day))) day = addDays(day, 1);
+    await say(`${day.slice(8, 10)}/${day.slice(5, 7)}`);
+    await poll(() => lastFromCita().textContent()).toContain("huecos libres");
+    // More than three slots: a WhatsApp list ("Ver opciones") whose rows are tapped.
+    const listButton = lastFromCita().locator(".listbtn");
+    const before = await page.locator('.msg[data-from="cita"]').count();
+    if (await listButton.count()) {
+      await listButton.click();
+      await page.locator("#list-rows li").first().waitFor();
+      await page.screenshot({ path: join(shots, "02-chat-slots-list.png") });
+      await page.locator("#list-rows li").first().click();
+    } else {
+      await lastFromCita().locator(".buttons button").first().click();
+    }
+    await poll(() => page.locator('.msg[data-from="cita"]').count(), { timeout: 20_000 }).toBeGreaterThan(before);
+    await poll(() => lastFromCita().textContent()).toMatch(/Tinte completo.*depósito/s);
+    await tap("Sí, confirmo");
+    await poll(() => page.locator('.msg[data-from="cita"] .text', { hasText: "/sandbox/checkout/" }).count()).toBe(1);
+    const linkText = await page
+      .locator('.msg[data-from="cita"] .text', { hasText: "/sandbox/checkout/" })
+      .last()
+      .textContent();
+    const link = /(http:\/\/\S+\/sandbox\/checkout\/cs_test_\w+)/.exec(linkText ?? "")?.[1];
+    expect(link, `no checkout link in: ${linkText}`).toBeTruthy();
+    // Delivery ticks: the customer's own messages show as read once Cita answered.
+    await poll(() => page.locator('.msg[data-from="me"] .tick[data-status="read"]').count()).toBeGreaterThan(3);
+    await page.screenshot({ path: join(shots, "03-chat-deposit-link.png") });
+
+    const checkout = await page.context().newPage();
+    await checkout.goto(link!);
+    expect(await checkout.getByTestId("service").textContent()).toBe("Tinte completo");
+    bookingId = (await checkout.getByTestId("booking-id").textContent()) ?? "";
+    const pending = await desk.bookings.get.query({ id: bookingId });
+    expect(pending.status).toBe("pending_deposit");
+    expect(pending.depositCents).toBeGreaterThan(0);
+    expect(await checkout.getByTestId("amount").textContent()).toContain(
+      new Intl.NumberFormat("es-ES", { minimumFractionDigits: 2 }).format(pending.depositCents / 100),
+    );
+    await checkout.screenshot({ path: join(shots, "04-checkout.png") });
+    await checkout.getByRole("button", { name: /^Pagar/ }).click();
+    await poll(() => checkout.getByTestId("checkout-state").textContent()).toContain("Pagado");
+    await checkout.screenshot({ path: join(shots, "05-checkout-paid.png") });
+    await checkout.close();
+
+    // Confirmed, as front desk sees it through tRPC, and told to the customer on WhatsApp.
+    await poll(async () => (await desk.bookings.get.query({ id: bookingId })).status, { timeout: 20_000 }).toBe(
+      "confirmed",
+    );
+    const booking = await desk.bookings.get.query({ id: bookingId });
+    expect(booking.source).toBe("whatsapp");
+    expect(booking.items[0]!.serviceName.es).toBe("Tinte completo");
+    await poll(() => page.locator('.msg[data-from="cita"]', { hasText: "Cita confirmada" }).count(), {
+      timeout: 20_000,
+    }).toBe(1);
+    await page.screenshot({ path: join(shots, "06-chat-confirmed.png") });
+
+    // Cita's own messages were shown and read on the phone: the real delivery statuses say so.
+    const chats = await desk.chats.list.query({ filter: "all", limit: 200 });
+    const chat = chats.items.find((c) => c.customerPhone?.replace(/\D/g, "") === phone.replace(/\D/g, ""));
+    expect(chat?.channel).toBe("chatwoot");
+    await poll(
+      async () => {
+        const d = await desk.chats.get.query({ conversationId: chat!.id });
+        return d.messages.filter((m) => m.author === "bot").every((m) => m.deliveryStatus === "read");
+      },
+      { timeout: 15_000 },
+    ).toBe(true);
+  }, 120_000);
+
+  it("shows the confirmed booking in the console's day view", async (ctx) => {
+    if (!consoleBuilt) ctx.skip();
+    expect(bookingId).not.toBe("");
+    const consolePage = await browser.newPage({ viewport: { width: 1600, height: 1200 }, locale: "es-ES" });
+    await consolePage.goto(`${cita.url}/console/#/day/${day}`);
+    await consolePage.getByLabel("Correo electrónico").fill("desk@cita.demo");
+    await consolePage.getByLabel("Contraseña").fill("cita-desk-demo");
+    await consolePage.getByRole("button", { name: "Entrar" }).click();
+    const block = consolePage.locator(`.block[data-booking-id="${bookingId}"]`);
+    await block.waitFor({ timeout: 15_000 });
+    expect(await block.textContent()).toContain("Tinte completo");
+    await consolePage.screenshot({ path: join(shots, "07-console-day.png") });
+    await consolePage.close();
+  }, 60_000);
+
+  it("hands the chat to a person: front desk takes over, replies (seen on /sandbox) and hands back", async () => {
+    await say("Quiero hablar con una persona");
+    await poll(() => lastFromCita().textContent()).toContain("persona del salón");
+    const chats = await desk.chats.list.query({ filter: "all", limit: 200 });
+    const chat = chats.items.find((c) => c.customerPhone?.replace(/\D/g, "") === phone.replace(/\D/g, ""))!;
+    await poll(async () => (await desk.chats.get.query({ conversationId: chat.id })).conversation.mode).toBe("human");
+    // Cita told "Chatwoot" to open the conversation for people: the phone's header says so.
+    await poll(() => page.locator("#status").textContent()).toContain("con una persona");
+    await page.screenshot({ path: join(shots, "08-chat-human.png") });
+
+    const taken = await desk.chats.takeOver.mutate({ conversationId: chat.id, force: false });
+    expect(taken.mode).toBe("human");
+    await desk.chats.reply.mutate({
+      conversationId: chat.id,
+      text: "Hola Lucía, soy Marta del salón. ¿En qué te ayudo?",
+    });
+    await poll(() => page.locator('.msg[data-from="cita"]', { hasText: "soy Marta del salón" }).count(), {
+      timeout: 20_000,
+    }).toBe(1);
+    // While a person has the chat, the agent stays quiet.
+    const quiet = await page.locator('.msg[data-from="cita"]').count();
+    await page.locator("#text").fill("Quería cambiar el color, gracias");
+    await page.locator("#send").click();
+    await poll(() => page.locator('.msg[data-from="me"]', { hasText: "cambiar el color" }).count()).toBe(1);
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(await page.locator('.msg[data-from="cita"]').count()).toBe(quiet);
+    // A photo from the phone: an ActiveStorage-style data_url the media job downloads into the data dir.
+    const png = Buffer.from(
+      "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+      "base64",
+    );
+    await page.locator("#image").setInputFiles({ name: "pelo.png", mimeType: "image/png", buffer: png });
+    await poll(() => page.locator('.msg[data-from="me"] img').count()).toBe(1);
+    await poll(async () => {
+      const d = await desk.chats.get.query({ conversationId: chat.id });
+      const img = d.messages.find((m) => m.kind === "image");
+      return img ? { bytes: img.attachments[0]?.bytes, stored: !!img.attachments[0]?.storedPath } : null;
+    }).toEqual({ bytes: png.length, stored: true });
+    await page.screenshot({ path: join(shots, "09-chat-staff-reply.png") });
+
+    const back = await desk.chats.handBack.mutate({ conversationId: chat.id, note: "Resuelto" });
+    expect(back.mode).toBe("bot");
+    await poll(() => page.locator("#status").textContent(), { timeout: 15_000 }).toContain("asistente");
+    const detail = await desk.chats.get.query({ conversationId: chat.id });
+    const staffReply = detail.messages.find((m) => m.author === "staff");
+    expect(staffReply?.body).toContain("soy Marta");
+    await poll(async () => {
+      const d = await desk.chats.get.query({ conversationId: chat.id });
+      return d.messages.find((m) => m.author === "staff")?.deliveryStatus;
+    }).toBe("read");
+  }, 90_000);
+
+  it("feeds a stylist's own busy time on /sandbox/calendar through the calendar sync", async () => {
+    const stylists = await desk.staff.list.query({ includeInactive: false });
+    const services = await desk.services.list.query({ includeArchived: false });
+    const cut = services.find((s) => s.slug === "corte-mujer")!;
+    // Someone other than the colour's stylist, so the morning is theirs to block.
+    const colourBy = (await desk.bookings.get.query({ id: bookingId })).items.map((i) => i.staffId);
+    const stylist = stylists.find((s) => s.bookable && s.serviceIds.includes(cut.id) && !colourBy.includes(s.id))!;
+    const inside = (hhmm: string) => hhmm >= "10:00" && hhmm < "13:00";
+    const slotsInside = async () =>
+      (
+        await desk.availability.search.query({
+          items: [{ serviceId: cut.id, staffId: stylist.id }],
+          fromDate: day,
+          toDate: day,
+        })
+      )
+        .map((s) => s.localTime)
+        .filter(inside);
+    // Free that morning before.
+    expect((await slotsInside()).length).toBeGreaterThan(0);
+
+    const cal = await browser.newPage({ viewport: { width: 1100, height: 900 }, locale: "es-ES" });
+    await cal.goto(`${cita.url}/sandbox/calendar`);
+    const card = cal.locator(`.stylist[data-staff-id="${stylist.id}"]`);
+    await card.locator('input[name="title"]').fill("Médico");
+    await card.locator('input[name="date"]').fill(day);
+    await card.locator('input[name="start"]').fill("10:00");
+    await card.locator('input[name="end"]').fill("13:00");
+    await card.getByRole("button", { name: "Añadir ocupado" }).click();
+    await cal.waitForURL(`${cita.url}/sandbox/calendar`);
+    const after = cal.locator(`.stylist[data-staff-id="${stylist.id}"]`);
+    expect(await after.locator('[data-testid="event"]').allTextContents()).toEqual([expect.stringContaining("Médico")]);
+    expect(await after.textContent()).toMatch(/Imported into Cita \(blocks availability\): .*10:00 .*13:00/);
+    await cal.screenshot({ path: join(shots, "10-calendar.png"), fullPage: true });
+    await cal.close();
+
+    // The imported busy time is what availability reads: no slot of that stylist starts inside it.
+    expect(await slotsInside()).toEqual([]);
+  }, 60_000);
+
+  it("refuses a production start with an unconfigured integration, naming it in one line", async () => {
+    const proc = spawn(tsx, ["apps/server/src/main.ts"], {
+      cwd: root,
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: "/tmp",
+        CITA_ENV: "production",
+        CITA_DATA_KEY: randomBytes(32).toString("base64"),
+        CITA_AUTH_SECRET: randomBytes(32).toString("base64"),
+        CITA_DATA_DIR: join(dataDir, "production"),
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let err = "";
+    proc.stderr?.on("data", (d) => (err += d));
+    const code = await new Promise((r) => proc.once("exit", r));
+    expect(code).toBe(2);
+    expect(err.trim().split("\n")).toEqual([
+      "cita: Invalid configuration: STRIPE_SECRET_KEY must be set when CITA_ENV=production (Stripe would run in sandbox mode)",
+    ]);
+  });
+});
