@@ -4,12 +4,12 @@
 // rate limit, the confirmation flag, escalation after repeated failures or abuse.
 import type Anthropic from "@anthropic-ai/sdk";
 import { toLocal } from "../time/zoned.ts";
-import { ClaudeUnavailable, type MessageParam, runClaudeTurn } from "./claude.ts";
+import { ClaudeUnavailable, cachedSystemPrompt, type MessageParam, runClaudeTurn } from "./claude.ts";
 import { runGuidedTurn } from "./guided.ts";
 import { imageBlock } from "./images.ts";
 import { detectLanguage, fold, isConfirmation, type Lang } from "./lang.ts";
 import type { AgentMessage, AgentTurnInput, AgentTurnResult, ConversationAgent, OutboundReply } from "./port.ts";
-import { dbLedger } from "./tools/index.ts";
+import { dbLedger, type ToolLedger } from "./tools/index.ts";
 import type { AgentDeps, ToolContext } from "./tools/types.ts";
 import { beginTurn, completeTurn, failTurn, type OpenTurn, saveTranscript } from "./turns.ts";
 
@@ -24,6 +24,8 @@ export interface AgentLimits {
   /** Turns per customer per window before the agent stops answering (abuse/cost guard). */
   rateLimitTurns: number;
   rateLimitWindowMs: number;
+  /** How long a turn waits for media the channels are still downloading (voice notes, images). */
+  mediaWaitMs: number;
 }
 
 export const DEFAULT_LIMITS: AgentLimits = {
@@ -31,6 +33,7 @@ export const DEFAULT_LIMITS: AgentLimits = {
   turnTimeoutMs: 60_000,
   rateLimitTurns: 30,
   rateLimitWindowMs: 10 * 60_000,
+  mediaWaitMs: 10_000,
 };
 
 export interface BookingAgentOptions extends AgentDeps {
@@ -45,6 +48,11 @@ const ABUSE =
 /** Requests to break the rules or see others' data: guided mode says no politely before helping. */
 const RULE_BREAK =
   /(ignora|ignore|olvida (las|tus) instrucciones|system|sistema:|developer mode|jailbreak|sin (pagar )?(el )?deposito|waive|deposit to zero|without (a |the )?deposit|no deposit|descuento|discount|devuelveme el deposito|saltate|override|admin|gerente|encargad|manager|owner|i ?m the|this is [a-z]+ the|otra clienta|other customer|another customer|every customer|todas las reservas|las citas (que tiene|de)|citas de [a-z]+ [a-z]+|quien tiene cita|phone number of|telefono de|telefonos|booking with id|cancela la cita de|move [a-z]+ [a-z]+ s |ya se que esta cerrad|tu hazlo|no need to check|list of my clients|list every)/;
+
+interface TurnReads {
+  location: Promise<{ timeZone: string; horizonDays: number; version: number; updatedAt: Date }>;
+  recentTurns: Promise<number>;
+}
 
 const TOOL_FAILURE_CODES = new Set(["INTERNAL", "UNAVAILABLE", "LIMIT", "CONFLICT"]);
 
@@ -64,6 +72,21 @@ export class BookingAgent implements ConversationAgent {
     const customerTexts = input.newMessages.filter((m) => m.author === "customer");
     const lastCustomer = customerTexts.at(-1) ?? null;
     const fallbackLang: Lang = input.customer.language === "en" ? "en" : "es";
+    // Reads the turn needs whatever happens, started alongside opening the turn.
+    const since = new Date(Date.now() - this.limits.rateLimitWindowMs);
+    const reads: TurnReads = {
+      location: db.location.findUniqueOrThrow({
+        where: { id: this.opts.locationId },
+        select: { timeZone: true, horizonDays: true, version: true, updatedAt: true },
+      }),
+      // This customer's turns in the window before this one (all conversations, real time).
+      recentTurns: db.agentTurn.count({
+        where: { conversation: { customerId: input.customer.id }, startedAt: { gte: since } },
+      }),
+    };
+    // Not awaited when the turn is a replay: never an unhandled rejection.
+    reads.location.catch(() => {});
+    reads.recentTurns.catch(() => {});
     const begun = await beginTurn(db, {
       conversationId: input.conversation.id,
       messageIds: input.newMessages.map((m) => m.id),
@@ -72,20 +95,64 @@ export class BookingAgent implements ConversationAgent {
     });
     if (begun.kind === "done") return begun.result; // already answered: the same replies, no new writes
     const turn = begun.turn;
+    // A turn opened just now has no ledger rows to look up; a resumed one replays its own.
+    const ledger = dbLedger(db, turn.id, { fresh: !turn.resumed });
     try {
-      const result = await this.runTurn(input, turn, lastCustomer);
-      await completeTurn(db, turn, { mode: result.mode, result: result.result, conversationId: input.conversation.id });
+      const result = await this.runTurn(input, turn, lastCustomer, reads, ledger);
+      await completeTurn(db, turn, {
+        mode: result.mode,
+        result: result.result,
+        conversationId: input.conversation.id,
+        toolCalls: ledger.takeDeferred(),
+      });
       return result.result;
     } catch (e) {
-      await failTurn(db, turn, e instanceof Error ? e.message : String(e));
+      await failTurn(db, turn, e instanceof Error ? e.message : String(e), ledger.takeDeferred());
       throw e;
     }
+  }
+
+  /**
+   * The channels download media in a job of their own, which may finish after the turn starts.
+   * Media this turn can use (a voice note with a transcriber, an image for Claude) is waited for a
+   * little (mediaWaitMs), reading the message rows again; after that the turn goes on without it.
+   */
+  private async withStoredMedia(messages: AgentMessage[]): Promise<AgentMessage[]> {
+    const usable = (a: AgentMessage["attachments"][number], m: AgentMessage) =>
+      !a.storedPath &&
+      ((this.opts.transcriber && (a.type === "audio" || a.type === "voice" || m.kind === "audio")) ||
+        (this.opts.claude && (a.type === "image" || m.kind === "image")));
+    const waiting = () => messages.filter((m) => m.attachments.some((a) => usable(a, m)));
+    const end = Date.now() + this.limits.mediaWaitMs;
+    while (waiting().length && Date.now() < end) {
+      await new Promise((r) => setTimeout(r, 100));
+      const rows = await this.opts.db.message.findMany({
+        where: { id: { in: waiting().map((m) => m.id) } },
+        select: { id: true, attachments: true },
+      });
+      messages = messages.map((m) => {
+        const row = rows.find((r) => r.id === m.id);
+        const stored = (row?.attachments ?? []) as { storedPath?: string | null; mimeType?: string | null }[];
+        if (!row || !stored.some((a) => a.storedPath)) return m;
+        return {
+          ...m,
+          attachments: m.attachments.map((a, i) => ({
+            ...a,
+            storedPath: a.storedPath ?? stored[i]?.storedPath ?? null,
+            mimeType: a.mimeType ?? stored[i]?.mimeType ?? null,
+          })),
+        };
+      });
+    }
+    return messages;
   }
 
   private async runTurn(
     input: AgentTurnInput,
     turn: OpenTurn,
     lastCustomer: AgentMessage | null,
+    reads: TurnReads,
+    ledger: ToolLedger,
   ): Promise<{ mode: string; result: AgentTurnResult }> {
     const { db, clock } = this.opts;
     const state = turn.state;
@@ -97,11 +164,8 @@ export class BookingAgent implements ConversationAgent {
     const lang = state.lang;
     const mode0 = this.opts.claude ? "claude" : "guided";
 
-    // Per-customer rate limit (all of this customer's conversations, real time).
-    const since = new Date(Date.now() - this.limits.rateLimitWindowMs);
-    const recent = await db.agentTurn.count({
-      where: { conversation: { customerId: input.customer.id }, startedAt: { gte: since } },
-    });
+    // Per-customer rate limit (all of this customer's conversations, real time), this turn included.
+    const recent = (await reads.recentTurns) + (turn.resumed ? 0 : 1);
     if (recent > this.limits.rateLimitTurns) {
       const told = state.notes.includes("rate_limited");
       if (!told) state.notes.push("rate_limited");
@@ -154,7 +218,8 @@ export class BookingAgent implements ConversationAgent {
     const extraTexts: string[] = [];
     const imageBlocks: Anthropic.Messages.ImageBlockParam[] = [];
     const notes: string[] = [];
-    for (const m of input.newMessages) {
+    const messages = await this.withStoredMedia(input.newMessages);
+    for (const m of messages) {
       for (const a of m.attachments) {
         if (a.type === "audio" || a.type === "voice" || m.kind === "audio") {
           if (this.opts.transcriber && a.storedPath) {
@@ -190,10 +255,7 @@ export class BookingAgent implements ConversationAgent {
       };
     }
 
-    const location = await db.location.findUniqueOrThrow({
-      where: { id: this.opts.locationId },
-      select: { timeZone: true },
-    });
+    const location = await reads.location;
     const ctxBase: Omit<ToolContext, "toolUseId"> = {
       deps: this.opts,
       customerId: input.customer.id,
@@ -205,8 +267,9 @@ export class BookingAgent implements ConversationAgent {
         : false,
       today: toLocal(clock(), location.timeZone).date,
       timeZone: location.timeZone,
+      horizonDays: location.horizonDays,
+      memo: {},
     };
-    const ledger = dbLedger(db, turn.id);
     let mode = mode0;
     let replies: OutboundReply[] = [];
     let escalate: { reason: string; summary: string } | undefined;
@@ -238,6 +301,7 @@ export class BookingAgent implements ConversationAgent {
           history: historyMessages(input.history),
           userContent,
           persist: () => saveTranscript(db, turn, "claude"),
+          system: cachedSystemPrompt(this.opts, input.customer.id, ctxBase.today, location),
           maxToolCalls: this.limits.maxToolCallsPerTurn,
           deadline: Date.now() + this.limits.turnTimeoutMs,
         });

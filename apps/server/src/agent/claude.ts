@@ -1,8 +1,8 @@
 // Claude mode: a hand-written tool loop on @anthropic-ai/sdk. The system prompt (salon facts and
 // policy from the database) and the tools are cached; today's date, weekday and time zone and the
-// conversation's ledger go after the cached part on every turn. Each model message is persisted
-// before its tools run; each tool goes through the tool_call ledger, so a killed turn resumes
-// without repeating a write.
+// conversation's ledger go after the cached part on every turn. A model message asking for a write
+// is persisted before its tools run; each tool goes through the tool_call ledger, so a killed turn
+// resumes without repeating a write.
 import Anthropic from "@anthropic-ai/sdk";
 import { toLocal } from "../time/zoned.ts";
 import { describeWhen, hhmm, type Lang } from "./lang.ts";
@@ -10,7 +10,7 @@ import type { AgentChoice, OutboundReply } from "./port.ts";
 import type { AgentState } from "./state.ts";
 import { salonFacts } from "./tools/catalog.ts";
 import { offeredView } from "./tools/common.ts";
-import { runTool, TOOLS, type ToolLedger } from "./tools/index.ts";
+import { hasSideEffects, runTool, TOOLS, type ToolLedger } from "./tools/index.ts";
 import type { AgentDeps, ToolContext } from "./tools/types.ts";
 import type { OpenTurn } from "./turns.ts";
 
@@ -80,6 +80,36 @@ export async function systemPrompt(deps: AgentDeps, customerId: string, today: s
   ].join("\n");
 }
 
+/**
+ * The system prompt per database, location version and day: salon facts only change with the
+ * location (every edit of it, its hours or closures bumps its version) and the closures shown
+ * depend on today's date. Built at most once per key; a failed build is not kept.
+ */
+const promptCache = new WeakMap<object, Map<string, Promise<string>>>();
+const PROMPT_CACHE_SIZE = 16;
+
+export function cachedSystemPrompt(
+  deps: AgentDeps,
+  customerId: string,
+  today: string,
+  locationVersion: { version: number; updatedAt: Date },
+): Promise<string> {
+  let byKey = promptCache.get(deps.db);
+  if (!byKey) {
+    byKey = new Map();
+    promptCache.set(deps.db, byKey);
+  }
+  const key = `${deps.locationId}|${locationVersion.version}|${locationVersion.updatedAt.getTime()}|${today}`;
+  let p = byKey.get(key);
+  if (!p) {
+    p = systemPrompt(deps, customerId, today);
+    byKey.set(key, p);
+    p.catch(() => byKey.delete(key));
+    if (byKey.size > PROMPT_CACHE_SIZE) byKey.delete(byKey.keys().next().value!);
+  }
+  return p;
+}
+
 function dynamicContext(p: {
   now: Date;
   timeZone: string;
@@ -125,6 +155,8 @@ export interface ClaudeTurnArgs {
   /** This turn's customer content (text, images, transcripts, staff notes). */
   userContent: ContentBlockParam[];
   persist: () => Promise<void>;
+  /** The system prompt, when the caller has it (cachedSystemPrompt); built here otherwise. */
+  system?: Promise<string>;
   maxToolCalls: number;
   deadline: number;
 }
@@ -147,14 +179,21 @@ export function pushMessage(list: MessageParam[], m: MessageParam): void {
   } else list.push({ role: m.role, content: blocks(m.content) });
 }
 
-export async function runClaudeTurn(a: ClaudeTurnArgs): Promise<ClaudeTurnOutcome> {
-  const system = await systemPrompt(a.deps, a.ctxBase.customerId, a.ctxBase.today);
-  const tools = TOOLS.map((t, i) => ({
+let toolParamsCache: Anthropic.Messages.Tool[] | null = null;
+/** The tools as the API takes them (the last one carries the cache breakpoint); built once. */
+function toolParams(): Anthropic.Messages.Tool[] {
+  toolParamsCache ??= TOOLS.map((t, i) => ({
     name: t.name,
     description: t.description,
     input_schema: t.input_schema,
     ...(i === TOOLS.length - 1 ? { cache_control: { type: "ephemeral" as const } } : {}),
   })) as Anthropic.Messages.Tool[];
+  return toolParamsCache;
+}
+
+export async function runClaudeTurn(a: ClaudeTurnArgs): Promise<ClaudeTurnOutcome> {
+  const system = await (a.system ?? systemPrompt(a.deps, a.ctxBase.customerId, a.ctxBase.today));
+  const tools = toolParams();
 
   const messages: MessageParam[] = [];
   for (const m of a.history) pushMessage(messages, structuredClone(m));
@@ -217,7 +256,6 @@ export async function runClaudeTurn(a: ClaudeTurnArgs): Promise<ClaudeTurnOutcom
       const m: MessageParam = { role: "user", content: results };
       a.turn.entries.push({ type: "message", message: m as never });
       pushMessage(messages, m);
-      await a.persist();
     }
   }
 
@@ -257,8 +295,12 @@ export async function runClaudeTurn(a: ClaudeTurnArgs): Promise<ClaudeTurnOutcom
     const assistant: MessageParam = { role: "assistant", content: response.content as ContentBlockParam[] };
     a.turn.entries.push({ type: "message", message: assistant as never });
     pushMessage(messages, structuredClone(assistant));
-    await a.persist();
     const uses = response.content.filter((b): b is Anthropic.Messages.ToolUseBlock => b.type === "tool_use");
+    // Durability where it matters: a message asking for a write (booking, payment link) is saved
+    // before its tools run, so a killed turn resumes with the same tool_use ids and the ledger
+    // replays the write instead of repeating it. Read-only steps are not saved one by one: a
+    // killed turn simply asks again from the last saved point, and the end of the turn saves all.
+    if (response.stop_reason === "tool_use" && uses.some((u) => hasSideEffects(u.name))) await a.persist();
     finalText = response.content
       .filter((b): b is Anthropic.Messages.TextBlock => b.type === "text")
       .map((b) => b.text)
@@ -269,7 +311,6 @@ export async function runClaudeTurn(a: ClaudeTurnArgs): Promise<ClaudeTurnOutcom
     const m: MessageParam = { role: "user", content: results };
     a.turn.entries.push({ type: "message", message: m as never });
     pushMessage(messages, m);
-    await a.persist();
     // Text that came with a handover is the last thing the customer hears from the bot.
     if (!escalate) finalText = "";
   }

@@ -6,6 +6,7 @@ import type { Db } from "../db/client.ts";
 import type { Lang } from "./lang.ts";
 import type { AgentTurnResult } from "./port.ts";
 import { type AgentState, initialState } from "./state.ts";
+import type { DeferredToolCall } from "./tools/index.ts";
 
 export type TranscriptEntry =
   | { type: "input"; messageIds: string[] }
@@ -25,20 +26,27 @@ export interface OpenTurn {
 
 const sameIds = (a: string[], b: string[]) => a.length === b.length && [...a].sort().join() === [...b].sort().join();
 
-export async function latestState(db: Db, conversationId: string, lang: Lang): Promise<AgentState> {
-  const turns = await db.agentTurn.findMany({
-    where: { conversationId },
-    orderBy: { startedAt: "desc" },
-    take: 5,
-    select: { transcript: true },
-  });
-  // The newest state by turn sequence (robust to equal timestamps).
+const RECENT_TURNS = 5;
+
+/** The newest state by turn sequence among these turns (robust to equal timestamps). */
+function newestState(turns: { transcript: unknown }[]): AgentState | null {
   let best: AgentState | null = null;
   for (const t of turns) {
     const entries = (t.transcript ?? []) as TranscriptEntry[];
     const s = [...entries].reverse().find((e) => e.type === "state");
     if (s && s.type === "state" && (!best || s.state.turnSeq > best.turnSeq)) best = s.state;
   }
+  return best;
+}
+
+export async function latestState(db: Db, conversationId: string, lang: Lang): Promise<AgentState> {
+  const turns = await db.agentTurn.findMany({
+    where: { conversationId },
+    orderBy: { startedAt: "desc" },
+    take: RECENT_TURNS,
+    select: { transcript: true },
+  });
+  const best = newestState(turns);
   return best ? structuredClone(best) : initialState(lang);
 }
 
@@ -49,10 +57,13 @@ export async function beginTurn(
   db: Db,
   p: { conversationId: string; messageIds: string[]; mode: string; lang: Lang },
 ): Promise<BeginResult> {
+  // One read serves both: the turn answering these messages (resume / replay) and, for a new
+  // turn, the state to start from (the same recent turns latestState reads).
   const recent = await db.agentTurn.findMany({
     where: { conversationId: p.conversationId },
     orderBy: { startedAt: "desc" },
-    take: 5,
+    take: RECENT_TURNS,
+    select: { id: true, status: true, transcript: true },
   });
   for (const t of recent) {
     const entries = (t.transcript ?? []) as TranscriptEntry[];
@@ -71,7 +82,9 @@ export async function beginTurn(
       };
     }
   }
-  const prev = await latestState(db, p.conversationId, p.lang);
+  const best = newestState(recent);
+  // Rows just read belong to nobody else: no copy needed (the start entry below is a copy).
+  const prev = best ?? initialState(p.lang);
   const state: AgentState = { ...prev, turnSeq: prev.turnSeq + 1 };
   const entries: TranscriptEntry[] = [
     { type: "input", messageIds: p.messageIds },
@@ -94,24 +107,59 @@ export async function saveTranscript(db: Db, turn: OpenTurn, mode?: string): Pro
 export async function completeTurn(
   db: Db,
   turn: OpenTurn,
-  p: { mode: string; result: AgentTurnResult; conversationId: string },
+  p: { mode: string; result: AgentTurnResult; conversationId: string; toolCalls?: DeferredToolCall[] },
 ): Promise<void> {
   // The result names its turn (also when replayed), so the channels stamp this row on the messages.
   p.result.turnId = turn.id;
   turn.entries.push({ type: "result", mode: p.mode, result: p.result });
   turn.entries.push({ type: "state", at: "end", state: turn.state });
-  await db.$transaction([
-    db.agentTurn.update({
-      where: { id: turn.id },
-      data: { transcript: turn.entries as never, status: "completed", mode: p.mode, finishedAt: new Date() },
-    }),
-    db.conversation.update({ where: { id: p.conversationId }, data: { agentMode: p.mode } }),
-  ]);
+  // One statement (atomic on its own): the turn's row, its read-only tool calls (the ledger defers
+  // them), and the conversation's agent mode only when it changes.
+  await db.$executeRaw`
+    WITH t AS (
+      UPDATE agent_turn
+         SET transcript = ${JSON.stringify(turn.entries)}::jsonb, status = 'completed', mode = ${p.mode},
+             finished_at = now()
+       WHERE id = ${turn.id}::uuid
+       RETURNING id),
+    calls AS (
+      INSERT INTO tool_call (tool_use_id, turn_id, name, input, result, is_error, created_at, finished_at)
+      SELECT r.tool_use_id, t.id, r.name, r.input, r.result, r.is_error, r.created_at, r.finished_at
+        FROM t, jsonb_to_recordset(${JSON.stringify(p.toolCalls ?? [])}::jsonb)
+             AS r(tool_use_id text, name text, input jsonb, result jsonb, is_error boolean,
+                  created_at timestamptz, finished_at timestamptz)
+      ON CONFLICT (tool_use_id) DO UPDATE
+         SET result = EXCLUDED.result, is_error = EXCLUDED.is_error, finished_at = EXCLUDED.finished_at)
+    UPDATE conversation SET agent_mode = ${p.mode}, updated_at = now()
+     WHERE id = ${p.conversationId}::uuid AND agent_mode IS DISTINCT FROM ${p.mode}`;
 }
 
-export async function failTurn(db: Db, turn: OpenTurn, error: string): Promise<void> {
+export async function failTurn(
+  db: Db,
+  turn: OpenTurn,
+  error: string,
+  toolCalls: DeferredToolCall[] = [],
+): Promise<void> {
   await db.agentTurn.update({
     where: { id: turn.id },
     data: { transcript: turn.entries as never, status: "failed", error: error.slice(0, 500) },
   });
+  // What the failed turn looked up, for support (best effort: a rerun does it again anyway).
+  if (toolCalls.length) {
+    await db.toolCall
+      .createMany({
+        data: toolCalls.map((c) => ({
+          toolUseId: c.tool_use_id,
+          turnId: turn.id,
+          name: c.name,
+          input: c.input as never,
+          result: c.result as never,
+          isError: c.is_error,
+          createdAt: new Date(c.created_at),
+          finishedAt: new Date(c.finished_at),
+        })),
+        skipDuplicates: true,
+      })
+      .catch(() => {});
+  }
 }

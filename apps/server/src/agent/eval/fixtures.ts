@@ -8,7 +8,6 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { isDeepStrictEqual } from "node:util";
 import type { ScriptStep } from "../fakes/fake-anthropic.ts";
 import type { AgentMessage, AgentTurnResult, ConversationAgent } from "../port.ts";
 import type { Chat } from "../testing/world.ts";
@@ -93,7 +92,7 @@ export interface PlayHooks {
   afterTurn?(turn: number, result: AgentTurnResult | null): void | Promise<void>;
 }
 
-/** Plays a fixture's turns through the chat (store message → handleTurn → apply), like the channels would. */
+/** Plays a fixture's turns through the chat (direct: store → handleTurn → apply; real: webhooks). */
 export async function playFixture(chat: Chat, f: ClaudeFixture, ctx: Ctx, hooks: PlayHooks): Promise<void> {
   let n = 0;
   for (const t of f.turns) {
@@ -109,23 +108,12 @@ export async function playFixture(chat: Chat, f: ClaudeFixture, ctx: Ctx, hooks:
     hooks.load(toScript(t.model, ctx));
     const attachments = await Promise.all((t.attachments ?? []).map((k) => hooks.attachment(k)));
     const kind = t.attachments?.includes("voice") ? "audio" : t.attachments?.includes("image") ? "image" : "text";
-    await chat.store(t.customer === null ? null : fillCtx(t.customer, ctx), {
-      ...(t.tap ? { choiceId: t.tap } : {}),
-      kind,
-      attachments,
-    });
-    let result: AgentTurnResult;
-    if (t.redeliver) {
-      const input = await chat.input();
-      const agent = hooks.agent ?? chat.world.agent;
-      result = await agent.handleTurn(input);
-      const again = await agent.handleTurn(input);
-      if (!isDeepStrictEqual(again, result)) throw new Error(`turn ${n}: redelivery answered differently`);
-      await chat.apply(
-        result,
-        input.newMessages.map((m) => m.id),
-      );
-    } else result = await chat.turn(hooks.agent);
+    // Through the chat: directly into handleTurn, or as a Chatwoot webhook on the real path.
+    const result: AgentTurnResult = await chat.say(
+      t.customer === null ? null : fillCtx(t.customer, ctx),
+      { ...(t.tap ? { choiceId: t.tap } : {}), kind, attachments, ...(t.redeliver ? { redeliver: true } : {}) },
+      hooks.agent ?? chat.world.agent,
+    );
     await hooks.afterTurn?.(n, result);
   }
 }

@@ -18,7 +18,7 @@ beforeAll(async () => {
   w = await createAgentWorld({
     claude: {
       client: new Anthropic({ apiKey: "test-key", baseURL, maxRetries: 0, timeout: 5000 }),
-      model: "claude-sonnet-4-5",
+      model: "claude-sonnet-4-6",
     },
   });
 });
@@ -173,5 +173,71 @@ describe("Claude mode scenarios (fake Messages API)", () => {
     ).toBe(8);
     const last = fake.requests.at(-1)!.body as { tool_choice?: { type: string } };
     expect(last.tool_choice).toEqual({ type: "none" });
+  });
+
+  it("a turn killed after its hold resumes with the same tool_use ids: the hold is replayed, not repeated, and the link sent", async () => {
+    await w.db.service.updateMany({
+      where: { locationId: w.locationId, slug: "corte-mujer" },
+      data: { depositRule: "fixed", depositValue: 500 },
+    });
+    try {
+      const chat = await w.chat(nextPhone());
+      fake.load([
+        use("search_services", { query: "corte mujer" }),
+        use("check_availability", {
+          service_ids: ["{{last.matches.0.service_id}}"],
+          date: "2026-03-12",
+          day_part: "afternoon",
+        }),
+        say("El jueves tengo {{last.slots.0.when}}. ¿Te va bien?"),
+      ]);
+      await chat.say("Quiero corte mujer el jueves por la tarde");
+      fake.load([use("hold_slot", { slot_ref: "S1" }), say("Te reservo {{last.proposal.when}}. ¿Lo confirmo?")]);
+      await chat.say("La primera");
+      expect(await activeOf(chat)).toHaveLength(0);
+
+      // The process dies while the deposit link is being made: the hold has committed, the link never comes.
+      await chat.store("sí");
+      const input = await chat.input();
+      fake.load([
+        use("hold_slot", { slot_ref: "S1" }),
+        use("request_deposit_link", { booking_id: "{{last.booking.booking_id}}" }),
+      ]);
+      const dying = w.makeAgent({ deposits: { requestLink: () => new Promise<never>(() => {}) } });
+      void dying.handleTurn(input);
+      const started = await (async () => {
+        for (let i = 0; i < 200; i++) {
+          const row = await w.db.toolCall.findFirst({
+            where: { name: "request_deposit_link", turn: { conversationId: chat.conversationId } },
+          });
+          if (row) return row;
+          await new Promise((r) => setTimeout(r, 25));
+        }
+        throw new Error("the deposit link was never started");
+      })();
+      expect(started.finishedAt).toBeNull();
+      const turn = await w.db.agentTurn.findUniqueOrThrow({ where: { id: started.turnId } });
+      expect(turn.status).toBe("running");
+      expect(await activeOf(chat)).toHaveLength(1);
+
+      // A restarted process gets the same batch: it resumes from the saved transcript and the ledger.
+      fake.load([say("Paga el depósito aquí: {{last.url}}")]);
+      const again = await w.makeAgent().handleTurn(input);
+      expect(fake.failures).toEqual([]);
+      expect(fake.remaining).toBe(0);
+      const [b] = await activeOf(chat);
+      expect(await w.db.booking.count({ where: { customerId: chat.customerId } })).toBe(1);
+      expect(await w.db.toolCall.count({ where: { turnId: turn.id, name: "hold_slot" } })).toBe(1);
+      const link = w.deposits.links.find((l) => l.bookingId === b!.id);
+      expect(link).toBeDefined();
+      expect(JSON.stringify(again.replies)).toContain(link!.url);
+      expect(again.turnId).toBe(turn.id);
+      expect((await w.db.agentTurn.findUniqueOrThrow({ where: { id: turn.id } })).status).toBe("completed");
+    } finally {
+      await w.db.service.updateMany({
+        where: { locationId: w.locationId, slug: "corte-mujer" },
+        data: { depositRule: "none", depositValue: 0 },
+      });
+    }
   });
 });

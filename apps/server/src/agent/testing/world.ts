@@ -1,9 +1,15 @@
 // The agent's test world (no vitest imports, so the benchmark and the live evaluation use it too).
-// Drives the agent the way the channels pipeline does, directly: store the inbound message, call
-// handleTurn with the conversation's history, store the replies as outbound messages, apply an
-// escalation (human mode + summary). Used until the channels' webhook → queue → agent path is
-// in the tree; the scenarios then assert on the database like any other caller would see it.
+// Two ways to drive the same chats, so the same scenario assertions run through both:
+// - direct (createAgentWorldOn): store the inbound message, call handleTurn with the
+//   conversation's history, store the replies as outbound messages, apply an escalation — the
+//   channels' job in a few lines, for fast unit-level runs and the benchmark;
+// - real (createRealAgentWorldOn, testing/real-path.ts): every `say` is a signed Chatwoot webhook
+//   into the real server → stored event → pg-boss → conversation lease → the agent → tools →
+//   outbox → the fake Chatwoot (deposit links and refunds through the fake Stripe); staff write
+//   and hand back through the console's tRPC procedures.
+// Either way the scenarios assert on the database and on what the customer was told.
 import { randomBytes, randomUUID } from "node:crypto";
+import { isDeepStrictEqual } from "node:util";
 import { markAwaitingDeposit } from "../../bookings/transitions.ts";
 import { createFieldCrypto } from "../../crypto/field-crypto.ts";
 import { upsertCustomerByPhone } from "../../customers/customer-store.ts";
@@ -15,17 +21,29 @@ import type { TestDatabase } from "../../testing/test-db.ts";
 import { BookingAgent, type BookingAgentOptions } from "../agent.ts";
 import type { AgentMessage, AgentTurnResult, ConversationAgent, OutboundReply } from "../port.ts";
 import type { DepositLinks, DepositRefunds } from "../tools/types.ts";
+import { CHATWOOT_INBOX, drained, frontDesk, type RealPath, sayThroughChatwoot, startRealPath } from "./real-path.ts";
 
 /** Tuesday 2026-03-10 10:00 in Europe/Madrid (CET, UTC+1). */
 export const FROZEN_NOW = new Date("2026-03-10T09:00:00.000Z");
 
-/** Records links and marks the hold as awaiting its deposit, as the payments module will. */
+/**
+ * Records every deposit link and refund the agent asks for. Direct mode: makes the link itself and
+ * marks the hold as awaiting its deposit, as payments/ does. Real mode (`inner`): the app's own
+ * Stripe Checkout links and refund jobs against the fake Stripe.
+ */
 export class RecordingDeposits implements DepositLinks, DepositRefunds {
   links: { bookingId: string; url: string; amountCents: number }[] = [];
   refunds: { bookingId: string; amountCents: number; reason: string }[] = [];
+  inner: { links: DepositLinks; refunds: DepositRefunds } | null = null;
   constructor(private readonly world: () => AgentWorld) {}
   async requestLink(bookingId: string) {
     const w = this.world();
+    if (this.inner) {
+      const r = await this.inner.links.requestLink(bookingId);
+      if (!this.links.some((l) => l.bookingId === bookingId))
+        this.links.push({ bookingId, url: r.url, amountCents: r.amountCents });
+      return r;
+    }
     const b = await w.db.booking.findUniqueOrThrow({ where: { id: bookingId } });
     if (b.status === "held")
       await markAwaitingDeposit({ db: w.db, fc: w.fc, clock: w.clock }, bookingId, { type: "agent" });
@@ -36,6 +54,16 @@ export class RecordingDeposits implements DepositLinks, DepositRefunds {
   }
   async refundDeposit(bookingId: string, amountCents: number, reason: string) {
     this.refunds.push({ bookingId, amountCents, reason });
+    if (this.inner) {
+      // Deposits a scenario's setup marked paid by hand were never paid through Stripe: staff refund those.
+      const viaStripe = await this.world().db.payment.findFirst({
+        where: { bookingId, paymentIntentId: { not: null } },
+        select: { id: true },
+      });
+      return viaStripe
+        ? this.inner.refunds.refundDeposit(bookingId, amountCents, reason)
+        : { status: "pending_staff", refundId: null };
+    }
     return { status: "pending", refundId: `re_${this.refunds.length}` };
   }
 }
@@ -47,6 +75,8 @@ export interface AgentWorld extends TestDatabase {
   agent: BookingAgent;
   makeAgent(opts?: Partial<BookingAgentOptions>): BookingAgent;
   chat(phone: string, opts?: { name?: string; language?: string }): Promise<Chat>;
+  /** Set when the world drives the real webhook → queue → agent → outbox path. */
+  real?: RealPath;
 }
 
 /** A world on a given (migrated, empty) database: the demo salon seeded, the clock frozen. */
@@ -74,6 +104,19 @@ export async function createAgentWorldOn(
     const { customer } = await tdb.db.$transaction((tx) =>
       upsertCustomerByPhone(tx, tdb.fc, { phone, name: o.name ?? null, language: o.language ?? "es" }),
     );
+    if (world.real) {
+      // The conversation the channels will find for this customer's Chatwoot deliveries.
+      const external = nextChatwootConversation++;
+      const conv = await tdb.db.conversation.create({
+        data: {
+          customerId: customer.id,
+          channel: "chatwoot",
+          channelAccount: String(CHATWOOT_INBOX),
+          externalId: String(external),
+        },
+      });
+      return new Chat(world, customer.id, conv.id, { conversation: external, phone });
+    }
     const conv = await tdb.db.conversation.upsert({
       where: { channel_channelAccount_externalId: { channel: "sandbox", channelAccount: "test", externalId: phone } },
       create: { customerId: customer.id, channel: "sandbox", channelAccount: "test", externalId: phone },
@@ -84,13 +127,36 @@ export async function createAgentWorldOn(
   return world;
 }
 
+let nextChatwootConversation = 4_000;
+
+/** A world whose chats go through the real server, queue and outbox (see testing/real-path.ts). */
+export async function createRealAgentWorldOn(
+  tdb: TestDatabase,
+  opts: Partial<BookingAgentOptions> = {},
+): Promise<AgentWorld> {
+  const world = await createAgentWorldOn(tdb, opts);
+  const real = await startRealPath(world);
+  world.real = real;
+  const drop = tdb.drop.bind(tdb);
+  world.drop = async () => {
+    await real.stop();
+    await drop();
+  };
+  return world;
+}
+
 export class Chat {
   readonly replies: OutboundReply[] = [];
   last: AgentTurnResult | null = null;
+  /** Real mode: the bot messages already returned as replies. */
+  private readonly seen = new Set<string>();
+  private tookOver = false;
   constructor(
     readonly world: AgentWorld,
     readonly customerId: string,
     readonly conversationId: string,
+    /** Real mode: the Chatwoot conversation and the customer's WhatsApp number. */
+    readonly external?: { conversation: number; phone: string },
   ) {}
 
   /** The text of every reply so far (choices included), for "the customer was told" checks. */
@@ -134,10 +200,49 @@ export class Chat {
   /** Sends one customer message (text or a tapped choice) and runs the turn. */
   async say(
     text: string | null,
-    o: Parameters<Chat["store"]>[1] = {},
+    o: Parameters<Chat["store"]>[1] & { redeliver?: boolean } = {},
     agent: ConversationAgent = this.world.agent,
   ): Promise<AgentTurnResult> {
+    const real = this.world.real;
+    if (real && this.external) {
+      if (agent !== this.world.agent) real.overrides.set(this.conversationId, agent);
+      try {
+        // A tap reaches us as Chatwoot delivers it: the item's title (cut at 24 characters).
+        const tapped = o.choiceId ? this.choices.find((c) => c.id === o.choiceId) : undefined;
+        const r = await sayThroughChatwoot(
+          this.world,
+          real,
+          {
+            conversationId: this.conversationId,
+            externalConversation: this.external.conversation,
+            phone: this.external.phone,
+            text: tapped ? tapped.title.slice(0, 24) : text,
+            attachments: o.attachments ?? [],
+            ...(o.redeliver ? { redeliver: true } : {}),
+          },
+          this.seen,
+        );
+        const result: AgentTurnResult = { replies: r.replies, ...(r.turnId ? { turnId: r.turnId } : {}) };
+        this.replies.push(...r.replies);
+        if (r.replies.length) this.last = result;
+        return result;
+      } finally {
+        real.overrides.delete(this.conversationId);
+      }
+    }
     await this.store(text, o);
+    if (o.redeliver) {
+      // The channel hands the same batch over twice: the second answer must be the first one.
+      const input = await this.input();
+      const first = await agent.handleTurn(input);
+      const again = await agent.handleTurn(input);
+      if (!isDeepStrictEqual(again, first)) throw new Error("redelivery answered differently");
+      await this.apply(
+        first,
+        input.newMessages.map((m) => m.id),
+      );
+      return first;
+    }
     return this.turn(agent);
   }
 
@@ -259,6 +364,15 @@ export class Chat {
 
   /** Staff write from the console while the chat is in human mode. */
   async staffSays(text: string) {
+    const real = this.world.real;
+    if (real) {
+      const desk = await frontDesk(this.world, real);
+      if (!this.tookOver) await desk.chats.takeOver({ conversationId: this.conversationId, force: false });
+      this.tookOver = true;
+      await desk.chats.reply({ conversationId: this.conversationId, text });
+      await drained(this.world, this.conversationId);
+      return;
+    }
     await this.world.db.message.create({
       data: {
         conversationId: this.conversationId,
@@ -272,6 +386,15 @@ export class Chat {
   }
 
   async handBack(note: string) {
+    const real = this.world.real;
+    if (real) {
+      const desk = await frontDesk(this.world, real);
+      if (!this.tookOver) await desk.chats.takeOver({ conversationId: this.conversationId, force: false });
+      await desk.chats.handBack({ conversationId: this.conversationId, note });
+      this.tookOver = false;
+      await drained(this.world, this.conversationId);
+      return;
+    }
     // Inbound messages staff already handled are not the agent's to answer.
     const pending = await this.input();
     for (const m of pending.newMessages) {

@@ -6,7 +6,7 @@ import { AppError } from "../../errors/app-error.ts";
 import { addDays, localToUtc, weekdayOf } from "../../time/zoned.ts";
 import { DAYPART_MINUTES, type DayPart, fold, hhmm } from "../lang.ts";
 import type { OfferedSlot } from "../state.ts";
-import { type NameMaps, nameMaps, offeredView, ownBooking, toOffered } from "./common.ts";
+import { type NameMaps, offeredView, ownBooking, toOffered, turnNameMaps } from "./common.ts";
 import type { ToolContext, ToolDefinition, ToolEffects } from "./types.ts";
 
 const MINUTE = (t: string) => {
@@ -41,7 +41,23 @@ async function closedReason(ctx: ToolContext, date: string) {
 }
 
 export async function checkAvailability(ctx: ToolContext, req: AvailabilityRequest) {
-  const maps = await nameMaps(ctx.deps);
+  const from = req.date && req.date > ctx.today ? req.date : ctx.today;
+  const to = req.toDate ?? req.date ?? addDays(from, 6);
+  // For a new visit the slots are read while the names are (one wait instead of two); the result
+  // is used only once the ids are known to be the salon's.
+  const mapsP = turnNameMaps(ctx);
+  const early =
+    !req.bookingId && req.serviceIds.length && to >= from
+      ? findSlots(ctx.deps.db, {
+          locationId: ctx.deps.locationId,
+          items: req.serviceIds.map((serviceId) => ({ serviceId, staffId: req.staffId ?? null })),
+          now: ctx.deps.clock(),
+          fromDate: from,
+          toDate: to,
+        })
+      : null;
+  early?.catch(() => {}); // unused when the ids are wrong: no unhandled rejection
+  const maps = await mapsP;
   let items: VisitItemRequest[];
   let forBookingId: string | null = null;
   if (req.bookingId) {
@@ -59,12 +75,13 @@ export async function checkAvailability(ctx: ToolContext, req: AvailabilityReque
     if (req.staffId && !maps.staff.has(req.staffId)) throw new AppError("BAD_INPUT", "Unknown staff_id");
     items = req.serviceIds.map((serviceId) => ({ serviceId, staffId: req.staffId ?? null }));
   }
-  const loc = await ctx.deps.db.location.findUniqueOrThrow({
-    where: { id: ctx.deps.locationId },
-    select: { horizonDays: true, timeZone: true },
-  });
-  const from = req.date && req.date > ctx.today ? req.date : ctx.today;
-  const to = req.toDate ?? req.date ?? addDays(from, 6);
+  const loc =
+    ctx.horizonDays !== undefined
+      ? { horizonDays: ctx.horizonDays, timeZone: ctx.timeZone }
+      : await ctx.deps.db.location.findUniqueOrThrow({
+          where: { id: ctx.deps.locationId },
+          select: { horizonDays: true, timeZone: true },
+        });
   const base = {
     locationId: ctx.deps.locationId,
     items,
@@ -78,7 +95,8 @@ export async function checkAvailability(ctx: ToolContext, req: AvailabilityReque
     const m = MINUTE(s.localTime) ?? 0;
     return m >= a && m < b;
   };
-  let slots = to < from ? [] : (await findSlots(ctx.deps.db, { ...base, fromDate: from, toDate: to })).filter(inPart);
+  let slots =
+    to < from ? [] : (await (early ?? findSlots(ctx.deps.db, { ...base, fromDate: from, toDate: to }))).filter(inPart);
 
   const result: Record<string, unknown> = {};
   let chosen: Slot[] = [];
@@ -170,10 +188,9 @@ export const checkAvailabilityTool: ToolDefinition = {
     },
   },
   async run(ctx, input) {
-    const maps = await nameMaps(ctx.deps);
     let staffId = typeof input.staff_id === "string" ? input.staff_id : undefined;
     if (!staffId && typeof input.staff_name === "string" && input.staff_name.trim()) {
-      const found = findStaffByName(maps, input.staff_name);
+      const found = findStaffByName(await turnNameMaps(ctx), input.staff_name);
       if (!found) throw new AppError("NOT_FOUND", `No stylist called ${input.staff_name} works here`);
       staffId = found;
     }

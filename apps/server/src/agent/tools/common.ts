@@ -26,6 +26,16 @@ export async function nameMaps(deps: AgentDeps) {
 }
 export type NameMaps = Awaited<ReturnType<typeof nameMaps>>;
 
+/** nameMaps once per turn (the tool calls of a turn share ctx.memo). */
+export function turnNameMaps(ctx: Pick<ToolContext, "deps" | "memo">): Promise<NameMaps> {
+  if (!ctx.memo) return nameMaps(ctx.deps);
+  ctx.memo.nameMaps ??= nameMaps(ctx.deps).catch((e) => {
+    ctx.memo!.nameMaps = undefined;
+    throw e;
+  });
+  return ctx.memo.nameMaps;
+}
+
 export function serviceName(maps: NameMaps, id: string, lang: Lang): string {
   const s = maps.service.get(id);
   return s ? (lang === "en" ? s.nameEn : s.nameEs) : id;

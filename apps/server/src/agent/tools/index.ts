@@ -16,7 +16,7 @@ import {
   rescheduleBookingTool,
 } from "./bookings.ts";
 import { salonInfoTool, searchServicesTool } from "./catalog.ts";
-import { nameMaps, offeredView, toOffered } from "./common.ts";
+import { offeredView, toOffered, turnNameMaps } from "./common.ts";
 import type { ToolContext, ToolDefinition, ToolEffects, ToolOutcome } from "./types.ts";
 
 export const handoverTool: ToolDefinition = {
@@ -113,7 +113,7 @@ async function errorOutcome(ctx: ToolContext, e: AppError): Promise<ToolOutcome>
   const effects: ToolEffects = {};
   let alts: unknown[] | undefined;
   if (alternatives.length) {
-    const maps = await nameMaps(ctx.deps);
+    const maps = await turnNameMaps(ctx);
     effects.offer = alternatives.map((a, i) => ({
       ...toOffered(
         {
@@ -149,33 +149,82 @@ export interface ToolLedger {
   /** The recorded outcome of this tool_use_id, if it finished before. */
   lookup(toolUseId: string): Promise<ToolOutcome | null>;
   start(toolUseId: string, name: string, input: unknown): Promise<void>;
-  finish(toolUseId: string, outcome: ToolOutcome): Promise<void>;
+  finish(
+    toolUseId: string,
+    outcome: ToolOutcome,
+    call: { name: string; input: unknown; startedAt: Date; sideEffects: boolean },
+  ): Promise<void>;
 }
 
-export function dbLedger(db: Tx, turnId: string): ToolLedger {
+/** Tools with effects outside the conversation (bookings, payments): recorded before they run, and at once after. */
+export function hasSideEffects(name: string): boolean {
+  return Boolean(TOOL_BY_NAME.get(name)?.write) || name === requestDepositLinkTool.name;
+}
+
+/** A finished read-only call waiting to be written with the turn's end (completeTurn). */
+export interface DeferredToolCall {
+  tool_use_id: string;
+  name: string;
+  input: unknown;
+  result: { content: unknown; effects: ToolEffects | null };
+  is_error: boolean;
+  created_at: string;
+  finished_at: string;
+}
+
+export interface DbLedger extends ToolLedger {
+  /** Read-only calls not written yet; taken (and cleared) by whoever writes them. */
+  takeDeferred(): DeferredToolCall[];
+}
+
+/**
+ * The tool_call ledger in the database. Calls with side effects are written when they start and
+ * when they finish, each in one statement, so a killed turn replays them instead of repeating
+ * them. Read-only calls (search, availability, …) are kept in memory and written with the turn's
+ * end: if the turn is killed first they simply run again. `fresh`: the turn was opened just now
+ * (not resumed), so none of its tool_use ids can have a row yet and the lookup is skipped.
+ */
+export function dbLedger(db: Tx, turnId: string, opts: { fresh?: boolean } = {}): DbLedger {
+  let deferred: DeferredToolCall[] = [];
   return {
     async lookup(toolUseId) {
+      if (opts.fresh) return null;
       const row = await db.toolCall.findUnique({ where: { toolUseId } });
       if (!row?.finishedAt || row.result === null) return null;
       const r = row.result as unknown as { content: unknown; effects?: ToolEffects };
       return { content: r.content, isError: row.isError, ...(r.effects ? { effects: r.effects } : {}) };
     },
     async start(toolUseId, name, input) {
-      await db.toolCall.upsert({
-        where: { toolUseId },
-        create: { toolUseId, turnId, name, input: (input ?? {}) as never },
-        update: {},
+      // INSERT … ON CONFLICT DO NOTHING: a resumed call keeps its first row.
+      await db.toolCall.createMany({
+        data: [{ toolUseId, turnId, name, input: (input ?? {}) as never }],
+        skipDuplicates: true,
       });
     },
-    async finish(toolUseId, outcome) {
+    async finish(toolUseId, outcome, call) {
+      const result = { content: outcome.content, effects: outcome.effects ?? null };
+      const finishedAt = new Date();
+      if (!call.sideEffects) {
+        deferred.push({
+          tool_use_id: toolUseId,
+          name: call.name,
+          input: call.input ?? {},
+          result,
+          is_error: outcome.isError,
+          created_at: call.startedAt.toISOString(),
+          finished_at: finishedAt.toISOString(),
+        });
+        return;
+      }
       await db.toolCall.update({
         where: { toolUseId },
-        data: {
-          result: { content: outcome.content, effects: outcome.effects ?? null } as never,
-          isError: outcome.isError,
-          finishedAt: new Date(),
-        },
+        data: { result: result as never, isError: outcome.isError, finishedAt },
       });
+    },
+    takeDeferred() {
+      const out = deferred;
+      deferred = [];
+      return out;
     },
   };
 }
@@ -196,7 +245,10 @@ export async function runTool(
     applyEffects(ctx.state, prior.effects);
     return { ...prior, replayed: true };
   }
-  await ledger.start(ctx.toolUseId, name, input);
+  // Writes leave a trace before they run; a read-only call is recorded once, with its result.
+  const sideEffects = hasSideEffects(name);
+  const startedAt = new Date();
+  if (sideEffects) await ledger.start(ctx.toolUseId, name, input);
   const tool = TOOL_BY_NAME.get(name);
   let outcome: ToolOutcome;
   try {
@@ -213,7 +265,7 @@ export async function runTool(
       };
     }
   }
-  await ledger.finish(ctx.toolUseId, outcome);
+  await ledger.finish(ctx.toolUseId, outcome, { name, input, startedAt, sideEffects });
   applyEffects(ctx.state, outcome.effects);
   return { ...outcome, replayed: false };
 }

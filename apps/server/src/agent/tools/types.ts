@@ -7,6 +7,7 @@ import type { Db } from "../../db/client.ts";
 import type { Lang } from "../lang.ts";
 import type { AgentChoice } from "../port.ts";
 import type { AgentState, OfferedSlot, Proposal, ProposalAction } from "../state.ts";
+import type { NameMaps } from "./common.ts";
 
 /** Checkout links for deposits (payments/ builds the Stripe one). Must be idempotent per booking. */
 export interface DepositLinks {
@@ -61,6 +62,10 @@ export interface ToolContext {
   /** Rebuilds a fresh read of names etc.; tools keep no cache across turns. */
   today: string;
   timeZone: string;
+  /** The location's booking horizon, read once per turn with its time zone. */
+  horizonDays?: number;
+  /** Reads that cannot change within one turn, shared by its tool calls (never across turns). */
+  memo?: { nameMaps?: Promise<NameMaps> };
 }
 
 export interface ToolDefinition {
