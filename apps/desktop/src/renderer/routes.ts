@@ -5,12 +5,14 @@ import { isLocalDate } from "./time.ts";
 export type Route =
   | { name: "calendar"; view: "day" | "week"; date: string | null; staffId: string | null }
   | { name: "bookings" }
-  | { name: "chats"; conversationId: string | null };
+  | { name: "chats"; conversationId: string | null }
+  | { name: "customers"; customerId: string | null };
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, "").split("/").filter(Boolean);
   if (parts[0] === "bookings") return { name: "bookings" };
   if (parts[0] === "chats") return { name: "chats", conversationId: parts[1] ?? null };
+  if (parts[0] === "customers") return { name: "customers", customerId: parts[1] ?? null };
   if (parts[0] === "week") {
     const [, staffId, date] = parts;
     return { name: "calendar", view: "week", staffId: staffId || null, date: date && isLocalDate(date) ? date : null };
@@ -25,6 +27,8 @@ export function formatRoute(r: Route): string {
       return "#/bookings";
     case "chats":
       return r.conversationId ? `#/chats/${r.conversationId}` : "#/chats";
+    case "customers":
+      return r.customerId ? `#/customers/${r.customerId}` : "#/customers";
     case "calendar":
       return r.view === "week"
         ? `#/week/${r.staffId ?? ""}/${r.date ?? ""}`.replace(/\/+$/, "")

@@ -133,6 +133,17 @@ describe("staff session", () => {
     expect(await again.accessToken()).toBe("access-2");
   });
 
+  it("restores once when start-up asks twice at the same time (StrictMode effects)", async () => {
+    const h = harness();
+    await h.session.signIn("desk@cita.demo", "right", true);
+    const again = new Session(h.deps);
+    const [a, b] = await Promise.all([again.restore(), again.restore()]);
+    expect(a.status).toBe("signed-in");
+    expect(b.status).toBe("signed-in");
+    expect(h.calls.filter((c) => c.startsWith("refresh"))).toEqual(["refresh refresh-1"]);
+    expect(await again.accessToken()).toBe("access-2");
+  });
+
   it("ends with 'session expired' when the server refuses the refresh token", async () => {
     const h = harness();
     await h.session.signIn("desk@cita.demo", "right", true);

@@ -47,8 +47,21 @@ export class Session {
     for (const fn of this.listeners) fn(state);
   }
 
-  /** On start-up: resume with a stored refresh token, if any. */
-  async restore(): Promise<SessionState> {
+  private restoring: Promise<SessionState> | null = null;
+
+  /**
+   * On start-up: resume with a stored refresh token, if any. Concurrent calls share one attempt: the
+   * refresh token is single-use, and React's StrictMode runs the start-up effect twice in development
+   * builds — two refreshes with one token look like token theft and end the session.
+   */
+  restore(): Promise<SessionState> {
+    this.restoring ??= this.doRestore().finally(() => {
+      this.restoring = null;
+    });
+    return this.restoring;
+  }
+
+  private async doRestore(): Promise<SessionState> {
     const stored = await this.deps.secrets.get(REFRESH_KEY);
     if (!stored) {
       this.set({ status: "signed-out", reason: "none" });

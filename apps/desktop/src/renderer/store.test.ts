@@ -161,4 +161,19 @@ describe("console store", () => {
     expect(store.getSnapshot().bookings.has("gone")).toBe(false);
     store.stop();
   });
+
+  it("hands every event to event listeners (chats listen for conversations) and stops on unsubscribe", async () => {
+    const f = fakeApi();
+    const store = new ConsoleStore(f.api);
+    await store.init();
+    const seen: string[] = [];
+    const off = store.onEvent((e) => seen.push(`${e.entityType}:${e.entityId}`));
+    f.subs[0]!.h.onData?.({ id: "10", data: { entityType: "conversation", entityId: "c1" } });
+    f.subs[0]!.h.onData?.({ id: "11", data: { entityType: "booking", entityId: "missing" } });
+    off();
+    f.subs[0]!.h.onData?.({ id: "12", data: { entityType: "conversation", entityId: "c2" } });
+    expect(seen).toEqual(["conversation:c1", "booking:missing"]);
+    expect(store.getSnapshot().lastEventId).toBe("12");
+    store.stop();
+  });
 });

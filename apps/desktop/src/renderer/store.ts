@@ -4,6 +4,13 @@
 import type { Api, Booking, Location, Service, StaffMember } from "./api.ts";
 import { errorData } from "./api.ts";
 
+/** One change from changes.stream, as much as listeners need of it. */
+export interface StreamEvent {
+  entityType: string;
+  entityId: string;
+  data?: unknown;
+}
+
 export type Connection = "connecting" | "live" | "reconnecting";
 
 export interface CustomerInfo {
@@ -46,6 +53,7 @@ export class ConsoleStore {
     revision: 0,
   };
   private listeners = new Set<() => void>();
+  private eventListeners = new Set<(e: StreamEvent) => void>();
   private range: { from: string; to: string } | null = null;
   private pending = new Set<string>();
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
@@ -70,6 +78,14 @@ export class ConsoleStore {
     };
   };
   getSnapshot = () => this.snap;
+
+  /** Every change event as it arrives (chats listen for "conversation" ones). */
+  onEvent = (fn: (e: StreamEvent) => void) => {
+    this.eventListeners.add(fn);
+    return () => {
+      this.eventListeners.delete(fn);
+    };
+  };
 
   private update(patch: Partial<Snapshot>) {
     this.snap = { ...this.snap, ...patch, revision: this.snap.revision + 1 };
@@ -161,6 +177,7 @@ export class ConsoleStore {
               void this.ensureCustomers([ev.entityId]);
             }
           }
+          for (const fn of this.eventListeners) fn(ev);
         },
         onError: (e) => {
           if (errorData(e).code === "UNAUTHORIZED") this.opts.onAuthFailure?.();

@@ -5,6 +5,10 @@ import type { CitaBridge, SecretStoreStatus, UpdateState } from "../../shared/br
 import { type Api, type Booking, createApi, isAuthFailure, procedureExists } from "../api.ts";
 import { installBridge } from "../bridge/web.ts";
 import { Calendar } from "../calendar/Calendar.tsx";
+import { Chats } from "../chats/Chats.tsx";
+import { ChatInbox } from "../chats/inbox.ts";
+import { chime } from "../chats/sound.ts";
+import { Customers } from "../customers/Customers.tsx";
 import { formatter } from "../format.ts";
 import { type Lang, pickLanguage, type Translator, translator } from "../i18n.ts";
 import { formatRoute, parseRoute, type Route } from "../routes.ts";
@@ -181,6 +185,40 @@ function SignedIn(props: {
     };
   }, [store, session, serverUrl, toast]);
 
+  const escalatedRef = useRef<
+    ((c: { id: string; name: string; reason: string | null; summary: string | null }) => void) | null
+  >(null);
+  const inbox = useMemo(
+    () =>
+      new ChatInbox(api, {
+        myStaffId: session.staff?.id ?? null,
+        onEscalated: (c, summary) =>
+          escalatedRef.current?.({
+            id: c.id,
+            name: c.customerName ?? c.customerPhone ?? "",
+            reason: c.escalationReason,
+            summary,
+          }),
+      }),
+    [api, session],
+  );
+  useEffect(() => {
+    // Conversation events from the same stream as bookings; after a reconnection, reload the list.
+    const off = store.onEvent((e) => inbox.handle(e));
+    let last = store.getSnapshot().connection;
+    const offConn = store.subscribe(() => {
+      const now = store.getSnapshot().connection;
+      if (now === "live" && last !== "live") void inbox.refresh();
+      last = now;
+    });
+    void inbox.refresh();
+    return () => {
+      off();
+      offConn();
+      inbox.stop();
+    };
+  }, [store, inbox]);
+
   const snap = useSyncExternalStore(store.subscribe, store.getSnapshot);
   const loc = snap.location;
   const fmt = useMemo(() => formatter(tr.lang, loc?.timeZone ?? "UTC", loc?.currency ?? "EUR"), [tr.lang, loc]);
@@ -191,9 +229,16 @@ function SignedIn(props: {
     void bridge.notify({ title: tr.t("createdElsewhere"), body: text, tag: b.id });
   };
 
+  escalatedRef.current = (c) => {
+    const body = [c.name, c.reason, c.summary].filter(Boolean).join(" · ");
+    toast({ kind: "info", text: `${tr.t("escalated")}: ${body}` });
+    chime();
+    void bridge.notify({ title: tr.t("escalated"), body, tag: `chat-${c.id}` });
+  };
+
   const ctx: ConsoleContext = useMemo(
-    () => ({ api, store, session, bridge, serverUrl, tr, fmt, setLang: props.setLang, toast, canResendLink }),
-    [api, store, session, bridge, serverUrl, tr, fmt, props.setLang, toast, canResendLink],
+    () => ({ api, store, inbox, session, bridge, serverUrl, tr, fmt, setLang: props.setLang, toast, canResendLink }),
+    [api, store, inbox, session, bridge, serverUrl, tr, fmt, props.setLang, toast, canResendLink],
   );
 
   if (!ready || !loc) return <main className="center muted">{tr.t("loading")}</main>;
@@ -232,8 +277,13 @@ function useHashRoute(): [Route, (r: Route) => void] {
 }
 
 function Shell({ staffName }: { staffName: string }) {
-  const { tr, session, bridge, setLang, store } = useConsole();
+  const { tr, session, bridge, setLang, store, inbox } = useConsole();
   const snap = useSnapshot();
+  const unread = useSyncExternalStore(inbox.subscribe, () => inbox.getSnapshot().unread);
+  const waiting = useSyncExternalStore(
+    inbox.subscribe,
+    () => inbox.getSnapshot().items.filter((c) => c.waiting).length,
+  );
   const loc = snap.location!;
   const [route, navigate] = useHashRoute();
   const [openId, setOpenId] = useState<string | null>(null);
@@ -259,8 +309,21 @@ function Shell({ staffName }: { staffName: string }) {
           <a href="#/bookings" aria-current={route.name === "bookings"} data-testid="nav-bookings">
             {tr.t("bookings")}
           </a>
-          <a href="#/chats" aria-current={route.name === "chats"}>
+          <a href="#/chats" aria-current={route.name === "chats"} data-testid="nav-chats">
             {tr.t("chats")}
+            {waiting ? (
+              <span className="badge waiting" data-testid="nav-waiting" title={tr.t("waitingForPerson")}>
+                {waiting}
+              </span>
+            ) : null}
+            {unread ? (
+              <span className="badge unread" data-testid="nav-unread" title={tr.t("unread")}>
+                {unread}
+              </span>
+            ) : null}
+          </a>
+          <a href="#/customers" aria-current={route.name === "customers"} data-testid="nav-customers">
+            {tr.t("customers")}
           </a>
         </nav>
         <span className={`conn ${snap.connection}`} data-testid="connection" data-state={snap.connection}>
@@ -310,11 +373,10 @@ function Shell({ staffName }: { staffName: string }) {
           />
         ) : route.name === "bookings" ? (
           <BookingsList openBooking={setOpenId} />
+        ) : route.name === "chats" ? (
+          <Chats conversationId={route.conversationId} openBooking={setOpenId} />
         ) : (
-          <section className="placeholder" data-testid="chats-placeholder">
-            <h2>{tr.t("chats")}</h2>
-            <p className="muted">{route.conversationId ?? ""}</p>
-          </section>
+          <Customers customerId={route.customerId} openBooking={setOpenId} />
         )}
       </main>
       {openId ? <Drawer key={openId} bookingId={openId} onClose={() => setOpenId(null)} /> : null}

@@ -177,7 +177,13 @@ export function Drawer({ bookingId, onClose }: DrawerProps) {
           </button>
         ) : null}
         {booking.conversationId ? (
-          <a className="button" href={`#/chats/${booking.conversationId}`} data-testid="open-chat">
+          <a
+            className="button"
+            href={`#/chats/${booking.conversationId}`}
+            data-testid="open-chat"
+            data-conversation-id={booking.conversationId}
+            onClick={onClose}
+          >
             {tr.t("openChat")}
           </a>
         ) : (

@@ -1,6 +1,7 @@
 import { createContext, useContext, useSyncExternalStore } from "react";
 import type { CitaBridge } from "../../shared/bridge.ts";
 import type { Api } from "../api.ts";
+import type { ChatInbox } from "../chats/inbox.ts";
 import type { Formatter } from "../format.ts";
 import type { Lang, Translator } from "../i18n.ts";
 import type { Session } from "../session.ts";
@@ -15,6 +16,7 @@ export interface Toast {
 export interface ConsoleContext {
   api: Api;
   store: ConsoleStore;
+  inbox: ChatInbox;
   session: Session;
   bridge: CitaBridge;
   serverUrl: string;
