@@ -314,4 +314,48 @@ describe.skipIf(!canRun)("console chats and customers in Chromium", () => {
       .toBe(`La lleva: ${DEMO.manager.name}`);
     await expect(conversation().getByTestId("reply-text").count()).resolves.toBe(0);
   });
+
+  it("shows a failed delivery with its reason, and offers templates once the 24-hour window has closed", async () => {
+    // Take it back from the manager, knowingly.
+    await conversation().getByTestId("take-over").click();
+    await expect.poll(() => conversation().getByTestId("conflict-owner").textContent()).toBe(DEMO.manager.name);
+    await conversation().getByTestId("take-over-anyway").click();
+    await expect.poll(() => conversation().getAttribute("data-mine")).toBe("true");
+
+    // Chatwoot refuses the next message for good: the transcript says it failed, and why.
+    server.chatwoot.script("POST", new RegExp(`/conversations/${CW_CONVERSATION}/messages$`), {
+      status: 422,
+      body: { error: "Contact is blocked" },
+    });
+    const text = "¿Te viene bien el viernes?";
+    await conversation().getByTestId("reply-text").fill(text);
+    await conversation().getByTestId("reply-send").click();
+    const failed = messages("staff").filter({ hasText: text }).getByTestId("delivery");
+    await expect.poll(() => failed.getAttribute("data-status"), { timeout: 20_000 }).toBe("failed");
+    const row = (await desk.chats.get.query({ conversationId })).messages.find((m) => m.body === text)!;
+    expect(row.deliveryStatus).toBe("failed");
+    expect(row.failureReason).toBeTruthy();
+    expect(await failed.textContent()).toContain(row.failureReason!);
+
+    // The customer's last message was 25 hours ago (as after a quiet day): only templates may go.
+    await server.running.services.db.conversation.update({
+      where: { id: conversationId },
+      data: { lastCustomerMessageAt: new Date(Date.now() - 25 * 3_600_000) },
+    });
+    await page.reload();
+    await conversation().waitFor();
+    await expect.poll(() => conversation().getByTestId("window").getAttribute("data-state")).toBe("closed");
+    expect(await conversation().getByTestId("reply-text").count()).toBe(0);
+    const form = conversation().getByTestId("template-form");
+    await expect(form.getByTestId("template-select").inputValue()).resolves.toBe("booking_reminder|es");
+    await form.locator("textarea").fill("Miguel\nviernes 10:00");
+    const sentBefore = posted(CW_CONVERSATION).length;
+    await form.getByTestId("template-send").click();
+    await until(async () => posted(CW_CONVERSATION).length > sentBefore, 20_000);
+    expect(posted(CW_CONVERSATION).at(-1)).toContain("booking_reminder");
+    expect(posted(CW_CONVERSATION).at(-1)).toContain("viernes 10:00");
+    await expect
+      .poll(() => conversation().locator('[data-testid="message"][data-kind="template"]').count())
+      .toBeGreaterThan(0);
+  });
 });
