@@ -358,4 +358,42 @@ describe.skipIf(!canRun)("console chats and customers in Chromium", () => {
       .poll(() => conversation().locator('[data-testid="message"][data-kind="template"]').count())
       .toBeGreaterThan(0);
   });
+
+  it("shows a customer's image and voice note in the transcript, stored by the server", async () => {
+    const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, ...Array.from({ length: 2048 }, (_, i) => i % 256), 0xff, 0xd9]);
+    const ogg = Buffer.from(`OggS${"x".repeat(3000)}`);
+    const r = await deliverChatwoot(
+      webhook(),
+      chatwootMessage({
+        conversationId: OTHER_CONVERSATION,
+        phone: "+34600111214",
+        name: "Alejandro",
+        content: "Así lo quiero",
+        status: "pending",
+        attachments: [
+          { file_type: "image", data_url: server.chatwoot.addMedia("photo-1", jpeg, "image/jpeg"), extension: "jpg" },
+          { file_type: "audio", data_url: server.chatwoot.addMedia("voice-1", ogg, "audio/ogg"), extension: "ogg" },
+        ],
+      }),
+      { secret: CW.secret },
+    );
+    expect(r.status).toBe(200);
+    const other = await until(async () =>
+      (await desk.chats.list.query({ filter: "all", limit: 50 })).items.find(
+        (c) => c.customerName === "Alejandro Ramos",
+      ),
+    );
+    await page.goto(`${server.url}/console/#/chats/${other.id}`);
+    await conversation().waitFor();
+    const withMedia = messages("customer").filter({ hasText: "Así lo quiero" });
+    await expect.poll(() => withMedia.getByTestId("attachment").count()).toBe(2);
+    const image = withMedia.locator('[data-testid="attachment"][data-type="image"]');
+    const voice = withMedia.locator('[data-testid="attachment"][data-type="audio"]');
+    expect(await image.textContent()).toContain("Imagen");
+    expect(await voice.textContent()).toContain("Nota de voz");
+    // Downloaded by the media job: the transcript updates live to say it is kept on the server.
+    await expect.poll(() => image.textContent(), { timeout: 20_000 }).toContain("guardado en el servidor");
+    await expect.poll(() => voice.textContent(), { timeout: 20_000 }).toContain("guardado en el servidor");
+    expect(await image.textContent()).toContain("image/jpeg");
+  });
 });

@@ -10,7 +10,8 @@ import { type ChatDetail, type ChatMessage, formatRemaining, ownerOf, windowStat
 export function Conversation(props: { conversationId: string; openBooking(id: string): void }) {
   const { api, inbox, tr, fmt, toast, session } = useConsole();
   const id = props.conversationId;
-  const inboxSnap = useSyncExternalStore(inbox.subscribe, inbox.getSnapshot);
+  // Changes to this conversation seen live (new messages, delivery status, takeover…).
+  const touched = useSyncExternalStore(inbox.subscribe, () => inbox.getSnapshot().touched.get(id) ?? 0);
   const [detail, setDetail] = useState<ChatDetail | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [conflict, setConflict] = useState<{ name: string; message: string } | null>(null);
@@ -29,13 +30,10 @@ export function Conversation(props: { conversationId: string; openBooking(id: st
     }
   }, [api, inbox, id]);
 
-  // Reload on every live change to this conversation (new messages, delivery status, takeover…).
-  const ev = inboxSnap.lastEvent;
-  const relevant = ev?.conversationId === id ? inboxSnap.revision : -1;
   useEffect(() => {
-    void relevant;
+    void touched;
     void load();
-  }, [load, relevant]);
+  }, [load, touched]);
 
   useEffect(() => {
     const t = setInterval(() => setNow(Date.now()), 30_000);

@@ -187,6 +187,8 @@ describe("ChatInbox", () => {
     inbox.handle({ entityType: "conversation", entityId: "b", data: { event: "message_sent" } });
     expect(timers.count).toBe(1);
     expect(inbox.getSnapshot().lastEvent).toEqual({ conversationId: "b", event: "message_sent" });
+    expect(inbox.getSnapshot().touched.get("b")).toBe(3);
+    expect(inbox.getSnapshot().touched.has("zzz")).toBe(false);
     timers.fire();
     await flush();
     await flush();

@@ -97,8 +97,10 @@ export interface InboxSnapshot {
   unread: number;
   loaded: boolean;
   error: string | null;
-  /** Bumped on every conversation event, so an open conversation can refetch. */
+  /** Bumped on every conversation event. */
   revision: number;
+  /** Events seen per conversation, so an open conversation refetches on its own changes only. */
+  touched: ReadonlyMap<string, number>;
   lastEvent: { conversationId: string; event: string | null } | null;
 }
 
@@ -122,6 +124,7 @@ export class ChatInbox {
     loaded: false,
     error: null,
     revision: 0,
+    touched: new Map(),
     lastEvent: null,
   };
   private listeners = new Set<() => void>();
@@ -159,7 +162,9 @@ export class ChatInbox {
     const d = (e.data ?? {}) as { mode?: unknown };
     if (ev.event === "escalated" || (ev.event === "mode_changed" && d.mode === "human"))
       this.escalations.add(ev.conversationId);
-    this.update({ revision: this.snap.revision + 1, lastEvent: ev });
+    const touched = new Map(this.snap.touched);
+    touched.set(ev.conversationId, (touched.get(ev.conversationId) ?? 0) + 1);
+    this.update({ revision: this.snap.revision + 1, touched, lastEvent: ev });
     this.schedule();
   }
 
