@@ -162,20 +162,19 @@ describe.skipIf(!canRun)("sandbox mode: the whole of Cita on one machine, no acc
     expect(forged.status).toBe(401);
   });
 
-  it("books a colour service in Spanish on /sandbox, pays on the sandbox checkout, and the booking is confirmed", async () => {
+  /** A new customer books "Tinte completo" on /sandbox, following guided mode's buttons; returns the deposit link. */
+  async function bookColour(who: { phone: string; name: string; slot: number; shots: boolean }): Promise<string> {
     await page.goto(`${cita.url}/sandbox`);
-    await page.locator("#phone").fill(phone);
-    await page.locator("#name").fill("Lucía Sandbox");
+    await page.locator("#phone").fill(who.phone);
+    await page.locator("#name").fill(who.name);
     await page.getByRole("button", { name: "Open chat" }).click();
     await say("Hola, quiero reservar un tinte");
     // Guided mode offers the colour services as WhatsApp buttons.
     await poll(() => lastFromCita().locator(".buttons button").allTextContents()).toContain("Tinte completo");
-    await page.screenshot({ path: join(shots, "01-chat-services.png") });
+    if (who.shots) await page.screenshot({ path: join(shots, "01-chat-services.png") });
     await tap("Tinte completo");
     await poll(() => lastFromCita().textContent()).toMatch(/día/);
     // A working day (Tuesday–Friday) at least two days ahead, written as the customer would.
-    day = addDays(localDate(Date.now()), 2);
-    while (![2, 3, 4, 5].includes(weekday(day))) day = addDays(day, 1);
     await say(`${day.slice(8, 10)}/${day.slice(5, 7)}`);
     await poll(() => lastFromCita().textContent()).toContain("huecos libres");
     // More than three slots: a WhatsApp list ("Ver opciones") whose rows are tapped.
@@ -184,8 +183,8 @@ describe.skipIf(!canRun)("sandbox mode: the whole of Cita on one machine, no acc
     if (await listButton.count()) {
       await listButton.click();
       await page.locator("#list-rows li").first().waitFor();
-      await page.screenshot({ path: join(shots, "02-chat-slots-list.png") });
-      await page.locator("#list-rows li").first().click();
+      if (who.shots) await page.screenshot({ path: join(shots, "02-chat-slots-list.png") });
+      await page.locator("#list-rows li").nth(who.slot).click();
     } else {
       await lastFromCita().locator(".buttons button").first().click();
     }
@@ -201,7 +200,16 @@ describe.skipIf(!canRun)("sandbox mode: the whole of Cita on one machine, no acc
     expect(link, `no checkout link in: ${linkText}`).toBeTruthy();
     // Delivery ticks: the customer's own messages show as read once Cita answered.
     await poll(() => page.locator('.msg[data-from="me"] .tick[data-status="read"]').count()).toBeGreaterThan(3);
-    await page.screenshot({ path: join(shots, "03-chat-deposit-link.png") });
+    if (who.shots) await page.screenshot({ path: join(shots, "03-chat-deposit-link.png") });
+
+    return link!;
+  }
+
+  it("books a colour service in Spanish on /sandbox, pays on the sandbox checkout, and the booking is confirmed", async () => {
+    // A working day (Tuesday–Friday) at least two days ahead, written as the customer would.
+    day = addDays(localDate(Date.now()), 2);
+    while (![2, 3, 4, 5].includes(weekday(day))) day = addDays(day, 1);
+    const link = await bookColour({ phone, name: "Lucía Sandbox", slot: 0, shots: true });
 
     const checkout = await page.context().newPage();
     await checkout.goto(link!);
@@ -350,6 +358,22 @@ describe.skipIf(!canRun)("sandbox mode: the whole of Cita on one machine, no acc
     // The imported busy time is what availability reads: no slot of that stylist starts inside it.
     expect(await slotsInside()).toEqual([]);
   }, 60_000);
+
+  it("lets a deposit link expire from the sandbox checkout: the hold is released and the customer told", async () => {
+    const other = `+34688${String(randomInt(0, 1_000_000)).padStart(6, "0")}`;
+    const link = await bookColour({ phone: other, name: "Pablo Sandbox", slot: 3, shots: false });
+    const checkout = await page.context().newPage();
+    await checkout.goto(link);
+    const held = (await checkout.getByTestId("booking-id").textContent()) ?? "";
+    expect((await desk.bookings.get.query({ id: held })).status).toBe("pending_deposit");
+    await checkout.getByRole("button", { name: "Dejar que caduque" }).click();
+    await poll(() => checkout.getByTestId("checkout-state").textContent()).toContain("caducado");
+    await checkout.screenshot({ path: join(shots, "11-checkout-expired.png") });
+    await checkout.close();
+    await poll(async () => (await desk.bookings.get.query({ id: held })).status).toBe("expired");
+    await poll(() => page.locator('.msg[data-from="cita"]', { hasText: "hemos liberado la reserva" }).count()).toBe(1);
+    await page.screenshot({ path: join(shots, "12-chat-hold-released.png") });
+  }, 90_000);
 
   it("refuses a production start with an unconfigured integration, naming it in one line", async () => {
     const proc = spawn(tsx, ["apps/server/src/main.ts"], {
