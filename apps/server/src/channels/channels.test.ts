@@ -58,6 +58,9 @@ async function trpcError(p: Promise<unknown>): Promise<TRPCError> {
   throw new Error("expected a tRPC error");
 }
 
+/** Scripts a fake Meta answer only for sends to this customer (other tests' sends pass through). */
+const to = (from: string) => (r: { body: unknown }) => (r.body as { to?: string } | null)?.to === from;
+
 describe("Meta verification handshake", () => {
   it("echoes hub.challenge as plain text for the right token, 403 otherwise", async () => {
     const ok = await fetch(`${wa}?hub.mode=subscribe&hub.verify_token=${VERIFY_TOKEN}&hub.challenge=1158201444`);
@@ -395,7 +398,7 @@ describe("WhatsApp Cloud API inbound", () => {
 describe("outbound delivery", () => {
   it("retries a 429 after Retry-After and then sends once", async () => {
     const from = "34600000500";
-    h.meta.script("POST", /\/messages$/, {
+    h.meta.scriptFor("POST", /\/messages$/, to(from), {
       status: 429,
       headers: { "retry-after": "1" },
       body: { error: { code: 130429, message: "Rate limit hit" } },
@@ -423,7 +426,7 @@ describe("outbound delivery", () => {
 
   it("retries a timeout", async () => {
     const from = "34600000510";
-    h.meta.script("POST", /\/messages$/, { timeout: true });
+    h.meta.scriptFor("POST", /\/messages$/, to(from), { timeout: true });
     await deliverMeta(
       wa,
       metaMessage({ phoneNumberId: PHONE_ID, from, message: { type: "text", text: "hola" } }).body,
@@ -441,7 +444,7 @@ describe("outbound delivery", () => {
 
   it("dead-letters a permanent failure at once and repeated 5xx after the last attempt, visibly", async () => {
     const from = "34600000520";
-    h.meta.script("POST", /\/messages$/, {
+    h.meta.scriptFor("POST", /\/messages$/, to(from), {
       status: 400,
       body: { error: { message: "Invalid parameter", type: "OAuthException", code: 100 } },
     });
@@ -473,7 +476,7 @@ describe("outbound delivery", () => {
     expect(change?.data).toMatchObject({ event: "delivery_failed", reason: expect.stringContaining("HTTP 400") });
 
     const from2 = "34600000521";
-    h.meta.script("POST", /\/messages$/, { status: 500 }, { status: 502 }, { status: 503 });
+    h.meta.scriptFor("POST", /\/messages$/, to(from2), { status: 500 }, { status: 502 }, { status: 503 });
     await deliverMeta(
       wa,
       metaMessage({ phoneNumberId: PHONE_ID, from: from2, message: { type: "text", text: "hola" } }).body,

@@ -29,7 +29,12 @@ export type Route = (req: RecordedRequest, params: string[]) => FakeResponse | P
 export class HttpFake {
   readonly requests: RecordedRequest[] = [];
   private readonly routes: { method: string; pattern: RegExp; handler: Route }[] = [];
-  private readonly scripts: { method: string; pattern: RegExp; queue: Scripted[] }[] = [];
+  private readonly scripts: {
+    method: string;
+    pattern: RegExp;
+    when?: (req: RecordedRequest) => boolean;
+    queue: Scripted[];
+  }[] = [];
   private readonly sockets = new Set<Socket>();
   private server: Server | null = null;
   url = "";
@@ -41,6 +46,14 @@ export class HttpFake {
   /** The next requests matching method + pattern get these answers, in order, before normal handling resumes. */
   script(method: string, pattern: RegExp, ...answers: Scripted[]): void {
     this.scripts.push({ method, pattern, queue: [...answers] });
+  }
+
+  /**
+   * Like script(), but only for requests `when` accepts (e.g. to one recipient), so a stray request
+   * from another test's conversation cannot use up the scripted answers.
+   */
+  scriptFor(method: string, pattern: RegExp, when: (req: RecordedRequest) => boolean, ...answers: Scripted[]): void {
+    this.scripts.push({ method, pattern, when, queue: [...answers] });
   }
 
   requestsTo(method: string, pattern: RegExp): RecordedRequest[] {
@@ -78,7 +91,9 @@ export class HttpFake {
     const path = (req.url ?? "/").split("?")[0]!;
     const rec: RecordedRequest = { method: req.method ?? "GET", path, headers: req.headers, raw, body, at: Date.now() };
     this.requests.push(rec);
-    const script = this.scripts.find((s) => s.method === rec.method && s.pattern.test(path) && s.queue.length);
+    const script = this.scripts.find(
+      (s) => s.method === rec.method && s.pattern.test(path) && s.queue.length && (!s.when || s.when(rec)),
+    );
     if (script) {
       const answer = script.queue.shift()!;
       if ("timeout" in answer) return; // never answer: the client's timeout fires
