@@ -2,6 +2,7 @@
 // answered by Claude (tools) or, without a key or when Claude is unavailable, by guided mode.
 // Guardrails that do not depend on the model live here: silence in human mode, a per-customer
 // rate limit, the confirmation flag, escalation after repeated failures or abuse.
+import { randomUUID } from "node:crypto";
 import type Anthropic from "@anthropic-ai/sdk";
 import { toLocal } from "../time/zoned.ts";
 import { ClaudeUnavailable, cachedSystemPrompt, type MessageParam, runClaudeTurn } from "./claude.ts";
@@ -73,15 +74,16 @@ export class BookingAgent implements ConversationAgent {
     const lastCustomer = customerTexts.at(-1) ?? null;
     const fallbackLang: Lang = input.customer.language === "en" ? "en" : "es";
     // Reads the turn needs whatever happens, started alongside opening the turn.
+    const newTurnId = randomUUID();
     const since = new Date(Date.now() - this.limits.rateLimitWindowMs);
     const reads: TurnReads = {
       location: db.location.findUniqueOrThrow({
         where: { id: this.opts.locationId },
         select: { timeZone: true, horizonDays: true, version: true, updatedAt: true },
       }),
-      // This customer's turns in the window before this one (all conversations, real time).
+      // This customer's turns in the window (all conversations, real time), a new one not included.
       recentTurns: db.agentTurn.count({
-        where: { conversation: { customerId: input.customer.id }, startedAt: { gte: since } },
+        where: { conversation: { customerId: input.customer.id }, startedAt: { gte: since }, id: { not: newTurnId } },
       }),
     };
     // Not awaited when the turn is a replay: never an unhandled rejection.
@@ -92,11 +94,12 @@ export class BookingAgent implements ConversationAgent {
       messageIds: input.newMessages.map((m) => m.id),
       mode: this.opts.claude ? "claude" : "guided",
       lang: fallbackLang,
+      newTurnId,
     });
     if (begun.kind === "done") return begun.result; // already answered: the same replies, no new writes
     const turn = begun.turn;
     // A turn opened just now has no ledger rows to look up; a resumed one replays its own.
-    const ledger = dbLedger(db, turn.id, { fresh: !turn.resumed });
+    const ledger = dbLedger(db, turn.id, { fresh: !turn.resumed, ready: turn.ready });
     try {
       const result = await this.runTurn(input, turn, lastCustomer, reads, ledger);
       await completeTurn(db, turn, {

@@ -2,6 +2,7 @@
 // messages the turn answers), the state the turn started from, every model message (incl.
 // tool_use / tool_result blocks) as soon as it exists, and finally the result and the state after.
 // A turn re-run for the same inbound messages resumes a running turn, or replays a completed one.
+import { randomUUID } from "node:crypto";
 import type { Db } from "../db/client.ts";
 import type { Lang } from "./lang.ts";
 import type { AgentTurnResult } from "./port.ts";
@@ -22,6 +23,11 @@ export interface OpenTurn {
   /** The state the turn starts from (a copy; mutated by the turn). */
   state: AgentState;
   resumed: boolean;
+  /**
+   * Settles when the turn's row exists. A new turn's INSERT runs while the turn starts working
+   * (the model's first call needs no row); every write that names the turn awaits this first.
+   */
+  ready: Promise<void>;
 }
 
 const sameIds = (a: string[], b: string[]) => a.length === b.length && [...a].sort().join() === [...b].sort().join();
@@ -55,7 +61,7 @@ export type BeginResult = { kind: "done"; result: AgentTurnResult } | { kind: "o
 /** Finds the turn that answers these messages (resume / replay) or opens a new one. */
 export async function beginTurn(
   db: Db,
-  p: { conversationId: string; messageIds: string[]; mode: string; lang: Lang },
+  p: { conversationId: string; messageIds: string[]; mode: string; lang: Lang; newTurnId?: string },
 ): Promise<BeginResult> {
   // One read serves both: the turn answering these messages (resume / replay) and, for a new
   // turn, the state to start from (the same recent turns latestState reads).
@@ -78,7 +84,7 @@ export async function beginTurn(
       await db.agentTurn.update({ where: { id: t.id }, data: { status: "running", error: null } });
       return {
         kind: "open",
-        turn: { id: t.id, entries, state: structuredClone(start.state), resumed: true },
+        turn: { id: t.id, entries, state: structuredClone(start.state), resumed: true, ready: Promise.resolve() },
       };
     }
   }
@@ -91,13 +97,20 @@ export async function beginTurn(
     { type: "state", at: "start", state: structuredClone(state) },
   ];
   // message.turn_id is the channels' to stamp, together with the replies' outbox rows (channels/turns.ts).
-  const row = await db.agentTurn.create({
-    data: { conversationId: p.conversationId, mode: p.mode, transcript: entries as never },
-  });
-  return { kind: "open", turn: { id: row.id, entries, state, resumed: false } };
+  const id = p.newTurnId ?? randomUUID();
+  const ready = db.agentTurn
+    .create({
+      // A copy: the turn appends to `entries` while this is being written.
+      data: { id, conversationId: p.conversationId, mode: p.mode, transcript: [...entries] as never },
+      select: { id: true },
+    })
+    .then(() => {});
+  ready.catch(() => {}); // observed by whoever writes next (saveTranscript, completeTurn, the ledger)
+  return { kind: "open", turn: { id, entries, state, resumed: false, ready } };
 }
 
 export async function saveTranscript(db: Db, turn: OpenTurn, mode?: string): Promise<void> {
+  await turn.ready;
   await db.agentTurn.update({
     where: { id: turn.id },
     data: { transcript: turn.entries as never, ...(mode ? { mode } : {}) },
@@ -113,6 +126,7 @@ export async function completeTurn(
   p.result.turnId = turn.id;
   turn.entries.push({ type: "result", mode: p.mode, result: p.result });
   turn.entries.push({ type: "state", at: "end", state: turn.state });
+  await turn.ready;
   // One statement (atomic on its own): the turn's row, its read-only tool calls (the ledger defers
   // them), and the conversation's agent mode only when it changes.
   await db.$executeRaw`

@@ -182,9 +182,10 @@ export interface DbLedger extends ToolLedger {
  * when they finish, each in one statement, so a killed turn replays them instead of repeating
  * them. Read-only calls (search, availability, …) are kept in memory and written with the turn's
  * end: if the turn is killed first they simply run again. `fresh`: the turn was opened just now
- * (not resumed), so none of its tool_use ids can have a row yet and the lookup is skipped.
+ * (not resumed), so none of its tool_use ids can have a row yet and the lookup is skipped; `ready`:
+ * settles when the turn's row exists.
  */
-export function dbLedger(db: Tx, turnId: string, opts: { fresh?: boolean } = {}): DbLedger {
+export function dbLedger(db: Tx, turnId: string, opts: { fresh?: boolean; ready?: Promise<void> } = {}): DbLedger {
   let deferred: DeferredToolCall[] = [];
   return {
     async lookup(toolUseId) {
@@ -195,6 +196,7 @@ export function dbLedger(db: Tx, turnId: string, opts: { fresh?: boolean } = {})
       return { content: r.content, isError: row.isError, ...(r.effects ? { effects: r.effects } : {}) };
     },
     async start(toolUseId, name, input) {
+      await opts.ready; // the turn's row (tool_call references it)
       // INSERT … ON CONFLICT DO NOTHING: a resumed call keeps its first row.
       await db.toolCall.createMany({
         data: [{ toolUseId, turnId, name, input: (input ?? {}) as never }],
