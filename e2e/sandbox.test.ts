@@ -267,7 +267,7 @@ describe.skipIf(!canRun)("sandbox mode: the whole of Cita on one machine, no acc
     await consolePage.close();
   }, 60_000);
 
-  it("hands the chat to a person: front desk takes over, replies (seen on /sandbox) and hands back", async () => {
+  it("hands the chat to a person: front desk takes over in the console, replies (seen on /sandbox) and hands back", async () => {
     await say("Quiero hablar con una persona");
     await poll(() => lastFromCita().textContent()).toContain("persona del salón");
     const chats = await desk.chats.list.query({ filter: "all", limit: 200 });
@@ -277,12 +277,21 @@ describe.skipIf(!canRun)("sandbox mode: the whole of Cita on one machine, no acc
     await poll(() => page.locator("#status").textContent()).toContain("con una persona");
     await page.screenshot({ path: join(shots, "08-chat-human.png") });
 
-    const taken = await desk.chats.takeOver.mutate({ conversationId: chat.id, force: false });
-    expect(taken.mode).toBe("human");
-    await desk.chats.reply.mutate({
-      conversationId: chat.id,
-      text: "Hola Lucía, soy Marta del salón. ¿En qué te ayudo?",
-    });
+    // The front desk takes the chat over in the console and replies from it.
+    expect(consoleBuilt, "the console must be built to take the chat over in it").toBe(true);
+    const consolePage = await browser.newPage({ viewport: { width: 1600, height: 1200 }, locale: "es-ES" });
+    await consolePage.goto(`${cita.url}/console/#/chats`);
+    await consolePage.getByLabel("Correo electrónico").fill("desk@cita.demo");
+    await consolePage.getByLabel("Contraseña").fill("cita-desk-demo");
+    await consolePage.getByRole("button", { name: "Entrar" }).click();
+    const row = consolePage.locator(`[data-testid="inbox-row"][data-conversation-id="${chat.id}"]`);
+    await row.waitFor({ timeout: 15_000 });
+    await row.click();
+    const conv = consolePage.getByTestId("conversation");
+    await conv.getByTestId("take-over").click();
+    await poll(() => conv.getByTestId("conv-owner").textContent()).toBe("Llevas tú este chat");
+    await conv.getByTestId("reply-text").fill("Hola Lucía, soy Marta del salón. ¿En qué te ayudo?");
+    await conv.getByTestId("reply-send").click();
     await poll(() => page.locator('.msg[data-from="cita"]', { hasText: "soy Marta del salón" }).count(), {
       timeout: 20_000,
     }).toBe(1);
@@ -307,8 +316,13 @@ describe.skipIf(!canRun)("sandbox mode: the whole of Cita on one machine, no acc
     }).toEqual({ bytes: png.length, stored: true });
     await page.screenshot({ path: join(shots, "09-chat-staff-reply.png") });
 
-    const back = await desk.chats.handBack.mutate({ conversationId: chat.id, note: "Resuelto" });
-    expect(back.mode).toBe("bot");
+    await consolePage.screenshot({ path: join(shots, "09b-console-chat.png") });
+    await conv.getByTestId("hand-back-note").fill("Resuelto");
+    await conv.getByTestId("hand-back").click();
+    await poll(async () => (await desk.chats.get.query({ conversationId: chat.id })).conversation.mode, {
+      timeout: 15_000,
+    }).toBe("bot");
+    await consolePage.close();
     await poll(() => page.locator("#status").textContent(), { timeout: 15_000 }).toContain("asistente");
     const detail = await desk.chats.get.query({ conversationId: chat.id });
     const staffReply = detail.messages.find((m) => m.author === "staff");
