@@ -222,6 +222,18 @@ describe.skipIf(!canRun)("sandbox mode: the whole of Cita on one machine, no acc
       new Intl.NumberFormat("es-ES", { minimumFractionDigits: 2 }).format(pending.depositCents / 100),
     );
     await checkout.screenshot({ path: join(shots, "04-checkout.png") });
+
+    // The console is open on that day before the customer pays: the payment shows up live there.
+    expect(consoleBuilt, "the console must be built to watch the booking in it").toBe(true);
+    const consolePage = await browser.newPage({ viewport: { width: 1600, height: 1200 }, locale: "es-ES" });
+    await consolePage.goto(`${cita.url}/console/#/day/${day}`);
+    await consolePage.getByLabel("Correo electrónico").fill("desk@cita.demo");
+    await consolePage.getByLabel("Contraseña").fill("cita-desk-demo");
+    await consolePage.getByRole("button", { name: "Entrar" }).click();
+    const liveBlock = consolePage.locator(`.block[data-booking-id="${bookingId}"]`);
+    await liveBlock.waitFor({ timeout: 15_000 });
+    expect(await liveBlock.getAttribute("data-status")).toBe("pending_deposit");
+
     await checkout.getByRole("button", { name: /^Pagar/ }).click();
     await poll(() => checkout.getByTestId("checkout-state").textContent()).toContain("Pagado");
     await checkout.screenshot({ path: join(shots, "05-checkout-paid.png") });
@@ -238,6 +250,10 @@ describe.skipIf(!canRun)("sandbox mode: the whole of Cita on one machine, no acc
       timeout: 20_000,
     }).toBe(1);
     await page.screenshot({ path: join(shots, "06-chat-confirmed.png") });
+    // …and the open console redrew it as confirmed, without a reload.
+    await poll(() => liveBlock.getAttribute("data-status"), { timeout: 10_000 }).toBe("confirmed");
+    await consolePage.screenshot({ path: join(shots, "06b-console-live-confirmed.png") });
+    await consolePage.close();
 
     // Cita's own messages were shown and read on the phone: the real delivery statuses say so.
     const chats = await desk.chats.list.query({ filter: "all", limit: 200 });
