@@ -4,13 +4,12 @@
 // confirmed (tRPC as front desk, and the console's day view); the customer asks for a person, front
 // desk takes over, replies (seen on /sandbox) and hands back; stylists' busy times on /sandbox/calendar
 // reach Cita. A production start with an unconfigured integration is refused in one line.
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomBytes, randomInt } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type Browser,
@@ -23,9 +22,8 @@ import {
 } from "../apps/desktop/test/harness.ts";
 import { CONSOLE_ROOT } from "../apps/server/src/http/console.ts";
 import { freePort } from "../apps/server/src/testing/global-setup.ts";
+import { root, type Started, startCita, stop, tsx } from "./start-support.ts";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
-const tsx = join(root, "node_modules/.bin/tsx");
 const shots = join(root, "test-results", "sandbox");
 const TZ = "Europe/Madrid";
 
@@ -33,51 +31,6 @@ const localDate = (ms: number) => new Intl.DateTimeFormat("en-CA", { timeZone: T
 const addDays = (d: string, n: number) =>
   new Date(Date.parse(`${d}T12:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 const weekday = (d: string) => new Date(`${d}T12:00:00Z`).getUTCDay();
-
-interface Started {
-  proc: ChildProcess;
-  output: () => string;
-  url: string;
-}
-
-async function startCita(env: Record<string, string>): Promise<Started> {
-  const port = await freePort();
-  let out = "";
-  const proc = spawn(tsx, ["apps/server/src/main.ts"], {
-    cwd: root,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "/tmp",
-      PORT: String(port),
-      LOG_LEVEL: "info",
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  proc.stdout?.on("data", (d) => (out += d));
-  proc.stderr?.on("data", (d) => (out += d));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 150_000;
-  while (Date.now() < deadline) {
-    if (proc.exitCode !== null) throw new Error(`exited ${proc.exitCode}: ${out}`);
-    const ok = await fetch(`${url}/readyz`).then(
-      (r) => r.status === 200,
-      () => false,
-    );
-    if (ok && out.includes("Cita is ready")) return { proc, output: () => out, url };
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  proc.kill("SIGKILL");
-  throw new Error(`not ready in 150 s: ${out}`);
-}
-
-function stop(s: Started): Promise<number | null> {
-  return new Promise((resolve) => {
-    if (s.proc.exitCode !== null) return resolve(s.proc.exitCode);
-    s.proc.once("exit", (code) => resolve(code));
-    s.proc.kill("SIGTERM");
-  });
-}
 
 const canRun = chromiumAvailable();
 

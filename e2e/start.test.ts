@@ -1,65 +1,19 @@
 // The README's start path, as a separate process: embedded PostgreSQL, first-run seed, restart
 // keeping data, DATABASE_URL switching to another server, and a bad setting refusing to start.
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { freePort } from "../apps/server/src/testing/global-setup.ts";
+import { root, startCita, stop, tsx } from "./start-support.ts";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
-const tsx = join(root, "node_modules/.bin/tsx");
 const dirs: string[] = [];
 afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
-
-interface Started {
-  proc: ChildProcess;
-  output: () => string;
-  url: string;
-}
-
-async function startCita(env: Record<string, string>): Promise<Started> {
-  const port = await freePort();
-  let out = "";
-  const proc = spawn(tsx, ["apps/server/src/main.ts"], {
-    cwd: root,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "/tmp",
-      PORT: String(port),
-      LOG_LEVEL: "info",
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  proc.stdout?.on("data", (d) => (out += d));
-  proc.stderr?.on("data", (d) => (out += d));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 150_000;
-  while (Date.now() < deadline) {
-    if (proc.exitCode !== null) throw new Error(`exited ${proc.exitCode}: ${out}`);
-    const ok = await fetch(`${url}/readyz`).then(
-      (r) => r.status === 200,
-      () => false,
-    );
-    if (ok) return { proc, output: () => out, url };
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  proc.kill("SIGKILL");
-  throw new Error(`not ready in 150 s: ${out}`);
-}
-
-function stop(s: Started): Promise<number | null> {
-  return new Promise((resolve) => {
-    s.proc.once("exit", (code) => resolve(code));
-    s.proc.kill("SIGTERM");
-  });
-}
 
 describe("pnpm start", () => {
   it("boots on embedded PostgreSQL, seeds once, and keeps data across restarts", async () => {
