@@ -1,9 +1,8 @@
-import pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { findSlots } from "../availability/find.ts";
 import type { Actor } from "../changes/change-log.ts";
 import { AppError } from "../errors/app-error.ts";
-import { createSalonFixture, type SalonFixture } from "../testing/fixtures.ts";
+import { createSalonFixture, overlappingActiveSegments, type SalonFixture } from "../testing/fixtures.ts";
 import { type Clock, testClock } from "../testing/test-app.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/test-db.ts";
 import { localToUtc } from "../time/zoned.ts";
@@ -58,17 +57,6 @@ async function errorOf(p: Promise<unknown>): Promise<AppError> {
   );
   expect(e).toBeInstanceOf(AppError);
   return e as AppError;
-}
-
-async function overlappingActiveSegments(): Promise<number> {
-  const c = new pg.Client({ connectionString: t.url });
-  await c.connect();
-  const { rows } = await c.query(`
-    SELECT count(*)::int AS n FROM booking_segment a JOIN booking_segment b
-      ON a.staff_id = b.staff_id AND a.id < b.id AND a.active AND b.active
-     AND tstzrange(a.starts_at, a.ends_at) && tstzrange(b.starts_at, b.ends_at)`);
-  await c.end();
-  return rows[0].n;
 }
 
 describe("creating bookings", () => {
@@ -179,7 +167,7 @@ describe("creating bookings", () => {
       ),
     );
     expect(err.code).toBe("SLOT_TAKEN");
-    expect(await overlappingActiveSegments()).toBe(0);
+    expect(await overlappingActiveSegments(t.url)).toBe(0);
   });
 
   it("refuses a taken time with the nearest real alternatives", async () => {

@@ -1,10 +1,9 @@
 // No double booking, ever — under real concurrency (Cal.com #13397 is the bug we must not have).
 import fc from "fast-check";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findSlots } from "../availability/find.ts";
 import { AppError } from "../errors/app-error.ts";
-import { createSalonFixture, type SalonFixture } from "../testing/fixtures.ts";
+import { createSalonFixture, overlappingActiveSegments, type SalonFixture } from "../testing/fixtures.ts";
 import { testClock } from "../testing/test-app.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/test-db.ts";
 import { addDays, localToUtc } from "../time/zoned.ts";
@@ -24,17 +23,6 @@ beforeAll(async () => {
   deps = { db: t.db, fc: t.fc, clock };
 });
 afterAll(() => t.drop());
-
-async function overlappingActiveSegments(): Promise<number> {
-  const c = new pg.Client({ connectionString: t.url });
-  await c.connect();
-  const { rows } = await c.query(`
-    SELECT count(*)::int AS n FROM booking_segment a JOIN booking_segment b
-      ON a.staff_id = b.staff_id AND a.id < b.id AND a.active AND b.active
-     AND tstzrange(a.starts_at, a.ends_at) && tstzrange(b.starts_at, b.ends_at)`);
-  await c.end();
-  return rows[0].n;
-}
 
 describe("concurrent bookings", () => {
   it("100 requests for the same slot: exactly one wins, 99 get the conflict with alternatives", async () => {
@@ -68,7 +56,7 @@ describe("concurrent bookings", () => {
         where: { staffId: f.staff.carlos, active: true, startsAt: at("2026-03-12", 12) },
       }),
     ).toBe(1);
-    expect(await overlappingActiveSegments()).toBe(0);
+    expect(await overlappingActiveSegments(t.url)).toBe(0);
   }, 120_000);
 
   it("500 concurrent requests on distinct slots all succeed", async () => {
@@ -102,7 +90,7 @@ describe("concurrent bookings", () => {
     const failures = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
     expect(failures.map((r) => String(r.reason))).toEqual([]);
     console.log(`500 distinct concurrent bookings in ${Math.round(performance.now() - started)} ms`);
-    expect(await overlappingActiveSegments()).toBe(0);
+    expect(await overlappingActiveSegments(t.url)).toBe(0);
   }, 180_000);
 });
 
@@ -176,7 +164,7 @@ describe("property: random booking sequences", () => {
               booked[i] = moved.id;
             }
           }
-          expect(await overlappingActiveSegments()).toBe(0);
+          expect(await overlappingActiveSegments(t.url)).toBe(0);
         },
       ),
       { numRuns: 25 },

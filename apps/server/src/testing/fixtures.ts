@@ -1,4 +1,5 @@
 // A small, fully known salon for tests (the demo seed is for people; this one is for assertions).
+import pg from "pg";
 import type { FieldCrypto } from "../crypto/field-crypto.ts";
 import { upsertCustomerByPhone } from "../customers/customer-store.ts";
 import type { Db } from "../db/client.ts";
@@ -108,4 +109,19 @@ export async function createSalonFixture(
     managerId: manager.id,
     deskId: desk.id,
   };
+}
+
+/** Pairs of active segments of one stylist that overlap (the exclusion constraint says: always 0). */
+export async function overlappingActiveSegments(databaseUrl: string): Promise<number> {
+  const c = new pg.Client({ connectionString: databaseUrl });
+  await c.connect();
+  try {
+    const { rows } = await c.query(`
+      SELECT count(*)::int AS n FROM booking_segment a JOIN booking_segment b
+        ON a.staff_id = b.staff_id AND a.id < b.id AND a.active AND b.active
+       AND tstzrange(a.starts_at, a.ends_at) && tstzrange(b.starts_at, b.ends_at)`);
+    return rows[0].n;
+  } finally {
+    await c.end();
+  }
 }
