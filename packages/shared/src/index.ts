@@ -10,4 +10,5 @@ export * from "./chats.ts";
 export * from "./common.ts";
 export * from "./customers.ts";
 export * from "./payments.ts";
+export * from "./reports.ts";
 export * from "./staff.ts";

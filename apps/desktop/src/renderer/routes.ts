@@ -6,13 +6,17 @@ export type Route =
   | { name: "calendar"; view: "day" | "week"; date: string | null; staffId: string | null }
   | { name: "bookings" }
   | { name: "chats"; conversationId: string | null }
-  | { name: "customers"; customerId: string | null };
+  | { name: "customers"; customerId: string | null }
+  | { name: "settings"; tab: string | null }
+  | { name: "reports" };
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, "").split("/").filter(Boolean);
   if (parts[0] === "bookings") return { name: "bookings" };
   if (parts[0] === "chats") return { name: "chats", conversationId: parts[1] ?? null };
   if (parts[0] === "customers") return { name: "customers", customerId: parts[1] ?? null };
+  if (parts[0] === "settings") return { name: "settings", tab: parts[1] ?? null };
+  if (parts[0] === "reports") return { name: "reports" };
   if (parts[0] === "week") {
     const [, staffId, date] = parts;
     return { name: "calendar", view: "week", staffId: staffId || null, date: date && isLocalDate(date) ? date : null };
@@ -29,6 +33,10 @@ export function formatRoute(r: Route): string {
       return r.conversationId ? `#/chats/${r.conversationId}` : "#/chats";
     case "customers":
       return r.customerId ? `#/customers/${r.customerId}` : "#/customers";
+    case "settings":
+      return r.tab ? `#/settings/${r.tab}` : "#/settings";
+    case "reports":
+      return "#/reports";
     case "calendar":
       return r.view === "week"
         ? `#/week/${r.staffId ?? ""}/${r.date ?? ""}`.replace(/\/+$/, "")

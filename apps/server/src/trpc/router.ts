@@ -10,6 +10,7 @@ import { chatsRouter } from "./routers/chats.ts";
 import { customersRouter } from "./routers/customers.ts";
 import { locationsRouter } from "./routers/locations.ts";
 import { paymentsRouter } from "./routers/payments.ts";
+import { reportsRouter } from "./routers/reports.ts";
 import { servicesRouter } from "./routers/services.ts";
 import { staffRouter } from "./routers/staff.ts";
 
@@ -35,6 +36,7 @@ export const appRouter = router({
   changes: changesRouter,
   chats: chatsRouter,
   payments: paymentsRouter,
+  reports: reportsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -11,8 +11,10 @@ import { chime } from "../chats/sound.ts";
 import { Customers } from "../customers/Customers.tsx";
 import { formatter } from "../format.ts";
 import { type Lang, pickLanguage, type Translator, translator } from "../i18n.ts";
+import { Reports } from "../reports/Reports.tsx";
 import { formatRoute, parseRoute, type Route } from "../routes.ts";
 import { Session, type SessionState } from "../session.ts";
+import { Settings } from "../settings/Settings.tsx";
 import { ConsoleStore } from "../store.ts";
 import { today } from "../time.ts";
 import { BookingsList } from "./BookingsList.tsx";
@@ -286,6 +288,8 @@ function Shell({ staffName }: { staffName: string }) {
   );
   const loc = snap.location!;
   const [route, navigate] = useHashRoute();
+  const role = session.staff?.role;
+  const isManager = role === "owner" || role === "manager";
   const [openId, setOpenId] = useState<string | null>(null);
   const [creating, setCreating] = useState<{ staffId: string; startsAt: number } | null>(null);
   const [storage, setStorage] = useState<SecretStoreStatus | null>(null);
@@ -325,6 +329,16 @@ function Shell({ staffName }: { staffName: string }) {
           <a href="#/customers" aria-current={route.name === "customers"} data-testid="nav-customers">
             {tr.t("customers")}
           </a>
+          {isManager ? (
+            <>
+              <a href="#/reports" aria-current={route.name === "reports"} data-testid="nav-reports">
+                {tr.lang === "es" ? "Informes" : "Reports"}
+              </a>
+              <a href="#/settings" aria-current={route.name === "settings"} data-testid="nav-settings">
+                {tr.lang === "es" ? "Ajustes" : "Settings"}
+              </a>
+            </>
+          ) : null}
         </nav>
         <span className={`conn ${snap.connection}`} data-testid="connection" data-state={snap.connection}>
           ● {snap.connection === "live" ? tr.t("live") : tr.t("reconnecting")}
@@ -375,8 +389,12 @@ function Shell({ staffName }: { staffName: string }) {
           <BookingsList openBooking={setOpenId} />
         ) : route.name === "chats" ? (
           <Chats conversationId={route.conversationId} openBooking={setOpenId} />
-        ) : (
+        ) : route.name === "customers" ? (
           <Customers customerId={route.customerId} openBooking={setOpenId} />
+        ) : route.name === "reports" ? (
+          <Reports />
+        ) : (
+          <Settings tab={route.tab} navigate={(tab) => navigate({ name: "settings", tab })} />
         )}
       </main>
       {openId ? <Drawer key={openId} bookingId={openId} onClose={() => setOpenId(null)} /> : null}
