@@ -38,7 +38,14 @@ describe("demo salon seed", () => {
     expect(days.some((d) => d < "2026-03-03")).toBe(true); // a week and more in the past
     expect(days.some((d) => d > "2026-03-17")).toBe(true); // and in the future
     expect(r.createdBookings).toBeGreaterThan(100);
-    expect(await t.db.changeLog.count()).toBe(r.createdBookings);
+    // One change per booking, and one for every other synced row, so a replica's first sync gets it all.
+    expect(await t.db.changeLog.count({ where: { entityType: "booking" } })).toBe(r.createdBookings);
+    const logged = async (entityType: string) =>
+      new Set((await t.db.changeLog.findMany({ where: { entityType } })).map((c) => c.entityId));
+    expect(await logged("service")).toEqual(new Set((await t.db.service.findMany()).map((x) => x.id)));
+    expect(await logged("staff")).toEqual(new Set((await t.db.staffMember.findMany()).map((x) => x.id)));
+    expect(await logged("customer")).toEqual(new Set((await t.db.customer.findMany()).map((x) => x.id)));
+    expect((await logged("location")).size).toBe(1);
 
     const customer = await t.db.customer.findFirstOrThrow();
     expect(viewCustomer(t.fc, customer).phone).toMatch(/^\+\d+$/);

@@ -408,7 +408,38 @@ export async function seedDemoSalon(db: Db, fc: FieldCrypto, opts: { now?: Date 
   if ((await db.booking.count({ where: { locationId: location.id } })) === 0) {
     createdBookings = await seedBookings(db, fc, location.id, tz, now, services, stylists);
   }
+  await logSeededEntities(db, location.id);
   return { locationId: location.id, createdBookings };
+}
+
+/**
+ * The rows above are written directly, not through the commands that log changes: give each one
+ * that has no change-log entry yet its "upsert", so a console's first replica sync receives the
+ * location, services, staff and customers too (the sync reads the change log).
+ */
+async function logSeededEntities(db: Db, locationId: string) {
+  const [services, staff, customers, logged] = await Promise.all([
+    db.service.findMany({ where: { locationId }, select: { id: true } }),
+    db.staffMember.findMany({ where: { locationId }, select: { id: true } }),
+    db.customer.findMany({ select: { id: true } }),
+    db.changeLog.findMany({
+      where: { entityType: { in: ["location", "service", "staff", "customer"] } },
+      select: { entityId: true },
+      distinct: ["entityId"],
+    }),
+  ]);
+  const seen = new Set(logged.map((r) => r.entityId));
+  const missing = [
+    { entityType: "location", id: locationId, locationId },
+    ...services.map((s) => ({ entityType: "service", id: s.id, locationId })),
+    ...staff.map((s) => ({ entityType: "staff", id: s.id, locationId })),
+    ...customers.map((c) => ({ entityType: "customer", id: c.id, locationId: null })),
+  ].filter((e) => !seen.has(e.id));
+  if (!missing.length) return;
+  await db.$transaction(async (tx) => {
+    for (const e of missing)
+      await appendChange(tx, { entityType: e.entityType, entityId: e.id, op: "upsert", locationId: e.locationId });
+  });
 }
 
 async function seedBookings(

@@ -50,7 +50,9 @@ export async function replayQueue(db: ReplicaDb, target: ReplayTarget): Promise<
   // A booking whose earlier change is stuck: its later changes wait behind it, in order.
   const blocked = new Set<string>();
   const entries = await db.queue.orderBy("seq").toArray();
-  for (const [i, entry] of entries.entries()) {
+  for (const [i, read] of entries.entries()) {
+    // Re-read: an earlier success in this run may have rebased it.
+    const entry = (await db.queue.get(read.seq!)) ?? read;
     if (entry.state !== "queued") {
       blocked.add(entry.bookingId);
       continue;
