@@ -166,6 +166,39 @@ describe("staff session", () => {
     expect(await h.session.accessToken()).toBe("access-2");
   });
 
+  it("opens offline from the replica's identity when the server is unreachable, then goes online by itself", async () => {
+    const h = harness();
+    await h.session.signIn("desk@cita.demo", "right", true);
+    const staff = h.session.staff!;
+    h.setOffline(true);
+    const without = new Session(h.deps);
+    expect(await without.restore()).toEqual({ status: "signed-out", reason: "none" }); // no replica: sign in
+    const again = new Session({ ...h.deps, offlineIdentity: async () => staff });
+    expect(await again.restore()).toEqual({ status: "signed-in", staff, offline: true });
+    expect(again.offline).toBe(true);
+    expect(await again.accessToken()).toBeNull(); // still offline: no token to send
+    expect(h.store.get(REFRESH_KEY)?.value).toBe("refresh-1"); // kept for later
+    h.setOffline(false);
+    await h.advance(RETRY_MS);
+    expect(again.state).toEqual({ status: "signed-in", staff });
+    expect(again.offline).toBe(false);
+    expect(await again.accessToken()).toBe("access-2");
+  });
+
+  it("ends an offline session when the server, once reachable, refuses the stored token", async () => {
+    const h = harness();
+    await h.session.signIn("desk@cita.demo", "right", true);
+    const staff = h.session.staff!;
+    h.setOffline(true);
+    const again = new Session({ ...h.deps, offlineIdentity: async () => staff });
+    await again.restore();
+    h.valid.clear();
+    h.setOffline(false);
+    await h.advance(RETRY_MS);
+    expect(again.state).toEqual({ status: "signed-out", reason: "expired" });
+    expect(h.store.has(REFRESH_KEY)).toBe(false);
+  });
+
   it("signs out cleanly: server logout, token forgotten, timer stopped", async () => {
     const h = harness();
     await h.session.signIn("desk@cita.demo", "right", true);

@@ -20,18 +20,25 @@ export interface SessionDeps {
   now(): number;
   setTimer(fn: () => void, ms: number): unknown;
   clearTimer(handle: unknown): void;
+  /**
+   * Who last signed in on this device and left a local replica, for opening the console while the
+   * server cannot be reached (a stored refresh token is the proof of a kept sign-in).
+   */
+  offlineIdentity?(): Promise<AuthStaff | null>;
 }
 
 export type SessionState =
   | { status: "unknown" }
   | { status: "signed-out"; reason: "none" | "expired" | "signed-out" }
-  | { status: "signed-in"; staff: AuthStaff };
+  | { status: "signed-in"; staff: AuthStaff; offline?: boolean };
 
 export class Session {
   private tokens: AuthTokens | null = null;
   private timer: unknown = null;
   private refreshing: Promise<string | null> | null = null;
   private persist = false;
+  /** Signed in from the replica while offline: the stored refresh token, not yet used. */
+  private pendingRefresh: string | null = null;
   private listeners = new Set<(s: SessionState) => void>();
   state: SessionState = { status: "unknown" };
 
@@ -71,10 +78,28 @@ export class Session {
     try {
       await this.accept(await this.deps.refresh(stored));
     } catch (e) {
-      if (this.deps.isAuthFailure(e)) await this.deps.secrets.delete(REFRESH_KEY);
-      this.set({ status: "signed-out", reason: this.deps.isAuthFailure(e) ? "expired" : "none" });
+      if (this.deps.isAuthFailure(e)) {
+        await this.deps.secrets.delete(REFRESH_KEY);
+        this.set({ status: "signed-out", reason: "expired" });
+        return this.state;
+      }
+      // The server is unreachable: open offline on the local replica, if there is one, and keep
+      // trying the stored token; the server still decides once it answers.
+      const staff = (await this.deps.offlineIdentity?.().catch(() => null)) ?? null;
+      if (!staff) {
+        this.set({ status: "signed-out", reason: "none" });
+        return this.state;
+      }
+      this.pendingRefresh = stored;
+      this.set({ status: "signed-in", staff, offline: true });
+      this.timer = this.deps.setTimer(() => void this.refresh(), RETRY_MS);
     }
     return this.state;
+  }
+
+  /** True while signed in from the replica, before the server has accepted the stored token. */
+  get offline(): boolean {
+    return this.state.status === "signed-in" && !!this.state.offline;
   }
 
   async signIn(email: string, password: string, persist: boolean): Promise<void> {
@@ -84,9 +109,10 @@ export class Session {
 
   private async accept(tokens: AuthTokens) {
     this.tokens = tokens;
+    this.pendingRefresh = null;
     await this.deps.secrets.set(REFRESH_KEY, tokens.refreshToken, { persist: this.persist });
     this.schedule();
-    if (this.state.status !== "signed-in" || this.state.staff.id !== tokens.staff.id)
+    if (this.state.status !== "signed-in" || this.state.staff.id !== tokens.staff.id || this.state.offline)
       this.set({ status: "signed-in", staff: tokens.staff });
   }
 
@@ -99,7 +125,7 @@ export class Session {
 
   /** The current access token, refreshed first when it is about to expire. */
   async accessToken(): Promise<string | null> {
-    if (!this.tokens) return null;
+    if (!this.tokens) return this.pendingRefresh ? this.refresh() : null;
     if (Date.parse(this.tokens.accessTokenExpiresAt) - this.deps.now() < 5_000) return this.refresh();
     return this.tokens.accessToken;
   }
@@ -108,9 +134,10 @@ export class Session {
   refresh(): Promise<string | null> {
     this.refreshing ??= (async () => {
       const current = this.tokens;
-      if (!current) return null;
+      const token = current?.refreshToken ?? this.pendingRefresh;
+      if (!token) return null;
       try {
-        await this.accept(await this.deps.refresh(current.refreshToken));
+        await this.accept(await this.deps.refresh(token));
         return this.tokens?.accessToken ?? null;
       } catch (e) {
         if (this.deps.isAuthFailure(e)) {
@@ -118,6 +145,11 @@ export class Session {
           return null;
         }
         // Offline or server restarting: keep the session, try again soon.
+        if (!current) {
+          if (this.timer !== null) this.deps.clearTimer(this.timer);
+          this.timer = this.deps.setTimer(() => void this.refresh(), RETRY_MS);
+          return null;
+        }
         this.schedule(RETRY_MS);
         return Date.parse(current.accessTokenExpiresAt) > this.deps.now() ? current.accessToken : null;
       } finally {
@@ -129,7 +161,7 @@ export class Session {
 
   /** The server said our access is gone (revoked session, disabled account…). */
   async expire(): Promise<void> {
-    if (!this.tokens && this.state.status !== "signed-in") return;
+    if (!this.tokens && !this.pendingRefresh && this.state.status !== "signed-in") return;
     this.clear();
     await this.deps.secrets.delete(REFRESH_KEY);
     this.set({ status: "signed-out", reason: "expired" });
@@ -147,6 +179,7 @@ export class Session {
     if (this.timer !== null) this.deps.clearTimer(this.timer);
     this.timer = null;
     this.tokens = null;
+    this.pendingRefresh = null;
   }
 
   get staff(): AuthStaff | null {
