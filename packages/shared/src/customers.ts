@@ -72,3 +72,152 @@ export const customerUpdateInput = z.object({
   marketingConsent: z.boolean().optional(),
   notes: notes.nullable().optional(),
 });
+
+// ─────────────── Merge, export, erase (issue #8) ───────────────
+
+export const customerMergeInput = z
+  .object({
+    /** The record that stays. */
+    survivorId: uuid,
+    /** The record folded into the survivor; afterwards it only routes its phone to the survivor. */
+    duplicateId: uuid,
+    /** The versions the caller saw, so a merge never overwrites an edit it did not see. */
+    expectedVersions: z.object({ survivor: z.number().int().min(1), duplicate: z.number().int().min(1) }),
+  })
+  .refine((v) => v.survivorId !== v.duplicateId, {
+    message: "A customer cannot be merged into itself",
+    path: ["duplicateId"],
+  });
+export const customerMergeOutput = z.object({
+  customer: customerView,
+  duplicateId: uuid,
+  movedBookings: z.number().int(),
+  movedConversations: z.number().int(),
+});
+
+export const customerExportInput = z.object({ customerId: uuid });
+
+const exportAttachment = z.object({
+  type: z.string(),
+  mimeType: z.string().nullable(),
+  bytes: z.number().int().nullable(),
+  /** The stored file itself (images, voice notes up to 5 MB); null when not stored or too large. */
+  dataBase64: z.string().nullable(),
+});
+const exportMessage = z.object({
+  id: uuid,
+  direction: z.enum(["inbound", "outbound"]),
+  author: z.enum(["customer", "bot", "staff", "system"]),
+  kind: z.string(),
+  body: z.string().nullable(),
+  attachments: z.array(exportAttachment),
+  deliveryStatus: z.string(),
+  sentAt: isoInstant,
+});
+const exportRefund = z.object({
+  amountCents: z.number().int(),
+  status: z.string(),
+  reason: z.string(),
+  createdAt: isoInstant,
+});
+const exportPayment = z.object({
+  id: uuid,
+  provider: z.string(),
+  amountCents: z.number().int(),
+  currency: z.string(),
+  status: z.string(),
+  paidAt: isoInstant.nullable(),
+  createdAt: isoInstant,
+  refunds: z.array(exportRefund),
+});
+const exportBooking = z.object({
+  id: uuid,
+  location: z.string(),
+  status: bookingStatus,
+  source: z.string(),
+  startsAt: isoInstant,
+  endsAt: isoInstant,
+  guestName: z.string().nullable(),
+  notes: z.string().nullable(),
+  totalPriceCents: z.number().int(),
+  depositCents: z.number().int(),
+  currency: z.string(),
+  cancelledAt: isoInstant.nullable(),
+  cancelledBy: z.string().nullable(),
+  cancelReason: z.string().nullable(),
+  createdAt: isoInstant,
+  items: z.array(
+    z.object({
+      serviceNameEs: z.string(),
+      serviceNameEn: z.string(),
+      staffName: z.string(),
+      startsAt: isoInstant,
+      endsAt: isoInstant,
+      priceCents: z.number().int(),
+    }),
+  ),
+  payments: z.array(exportPayment),
+});
+/** Everything Cita holds about one person (a data-subject access / portability request). */
+export const customerExport = z.object({
+  format: z.literal("cita.customer-export/v1"),
+  exportedAt: isoInstant,
+  customer: z.object({
+    id: uuid,
+    phone: z.string().nullable(),
+    name: z.string().nullable(),
+    notes: z.string().nullable(),
+    language: z.string(),
+    noShowCount: z.number().int(),
+    erased: z.boolean(),
+    erasedAt: isoInstant.nullable(),
+    createdAt: isoInstant,
+    updatedAt: isoInstant,
+    /** Records merged into this one (other phone numbers the person wrote from). */
+    mergedRecords: z.array(z.object({ id: uuid, phone: z.string().nullable() })),
+  }),
+  consent: z.object({ marketingConsent: z.boolean(), consentAt: isoInstant.nullable() }),
+  bookings: z.array(exportBooking),
+  conversations: z.array(
+    z.object({
+      id: uuid,
+      channel: z.string(),
+      mode: z.string(),
+      createdAt: isoInstant,
+      messages: z.array(exportMessage),
+    }),
+  ),
+  audit: z.array(
+    z.object({
+      at: isoInstant,
+      actorType: z.string(),
+      actorId: z.string().nullable(),
+      action: z.string(),
+      entityType: z.string(),
+      entityId: z.string(),
+      data: z.unknown(),
+    }),
+  ),
+});
+export type CustomerExportDto = z.infer<typeof customerExport>;
+
+export const customerEraseInput = z.object({
+  customerId: uuid,
+  /** Must be true: erasing cannot be undone. */
+  confirm: z.literal(true, { error: "Confirm the erasure (confirm: true); it cannot be undone" }),
+  /** The version the caller saw (optional: refused with CONFLICT when the customer changed since). */
+  version: z.number().int().min(1).optional(),
+});
+export const customerEraseOutput = z.object({
+  customerId: uuid,
+  erasedAt: isoInstant,
+  /** Bookings kept for the figures, with guest names, notes and reasons removed. */
+  bookings: z.number().int(),
+  conversations: z.number().int(),
+  messages: z.number().int(),
+  mediaFiles: z.number().int(),
+  webhookEvents: z.number().int(),
+  auditEntriesRedacted: z.number().int(),
+  changeEntriesRedacted: z.number().int(),
+  mergedRecords: z.number().int(),
+});

@@ -11,6 +11,8 @@ export const PERMISSIONS = {
   "customers.read": ["owner", "manager", "front_desk"],
   "customers.write": ["owner", "manager", "front_desk"],
   "customers.export": ["owner", "manager"],
+  /** Erasing a customer's personal data (cannot be undone). */
+  "customers.erase": ["owner", "manager"],
   "chats.use": ["owner", "manager", "front_desk"],
   "catalog.read": ["owner", "manager", "front_desk", "stylist"],
   "settings.write": ["owner", "manager"],

@@ -50,8 +50,23 @@ export function viewCustomer(fc: FieldCrypto, c: Customer): CustomerView {
   };
 }
 
+/**
+ * A record merged into another one (customers/merge.ts) keeps its phone's blind index so that number
+ * still reaches the person: lookups follow `mergedIntoId` to the surviving record.
+ */
+export async function followMerges(tx: Pick<Tx, "customer">, c: Customer): Promise<Customer> {
+  let current = c;
+  for (let hops = 0; current.mergedIntoId && hops < 10; hops++) {
+    const next = await tx.customer.findUnique({ where: { id: current.mergedIntoId } });
+    if (!next) break;
+    current = next;
+  }
+  return current;
+}
+
 export async function findCustomerByPhone(tx: Tx, fc: FieldCrypto, phone: string): Promise<Customer | null> {
-  return tx.customer.findUnique({ where: { phoneHash: phoneIndex(fc, phone) } });
+  const found = await tx.customer.findUnique({ where: { phoneHash: phoneIndex(fc, phone) } });
+  return found ? followMerges(tx, found) : null;
 }
 
 /** Finds the customer with this phone or creates one; the phone must come from a verified source. */

@@ -15,7 +15,7 @@ import type { Tx } from "../db/client.ts";
 import { AppError } from "../errors/app-error.ts";
 import type { BookingStatus } from "../generated/prisma/enums.ts";
 import { toLocal } from "../time/zoned.ts";
-import { type CustomerView, phoneIndex, viewCustomer } from "./customer-store.ts";
+import { type CustomerView, followMerges, phoneIndex, viewCustomer } from "./customer-store.ts";
 
 export type CustomerSummary = Omit<CustomerView, "notes">;
 
@@ -117,9 +117,13 @@ export async function searchCustomers(
   if (looksLikePhone(query)) {
     const loc = await scope.db.location.findUnique({ where: { id: scope.locationId }, select: { country: true } });
     const hashes = phoneCandidates(query, loc?.country ?? null).map((p) => phoneIndex(scope.fc, p));
-    const rows = hashes.length
+    const found = hashes.length
       ? await scope.db.customer.findMany({ where: { phoneHash: { in: hashes }, erasedAt: null } })
       : [];
+    // A merged-away record's number finds the record it was merged into.
+    const rows = [...new Map((await Promise.all(found.map((r) => followMerges(scope.db, r)))).map((r) => [r.id, r]))]
+      .map(([, r]) => r)
+      .filter((r) => !r.erasedAt);
     return { items: rows.map((r) => summary(scope.fc, r)), nextCursor: null, matchedBy: "phone" };
   }
   const matches = await matchCustomersByName(scope.db, scope.fc, query);
@@ -155,14 +159,16 @@ export async function getCustomer(
   scope: Scope,
   customerId: string,
 ): Promise<{ customer: CustomerView; bookings: CustomerBookingView[]; noShowCount: number }> {
-  const customer = await scope.db.customer.findUnique({ where: { id: customerId } });
-  if (!customer) throw new AppError("NOT_FOUND", "Customer not found");
+  const found = await scope.db.customer.findUnique({ where: { id: customerId } });
+  if (!found) throw new AppError("NOT_FOUND", "Customer not found");
+  // A merged-away id answers with the record it was merged into (its id tells the caller).
+  const customer = await followMerges(scope.db, found);
   const loc = await scope.db.location.findUniqueOrThrow({
     where: { id: scope.locationId },
     select: { timeZone: true },
   });
   const bookings = await scope.db.booking.findMany({
-    where: { customerId, locationId: scope.locationId },
+    where: { customerId: customer.id, locationId: scope.locationId },
     orderBy: { startsAt: "desc" },
     include: {
       items: {
@@ -208,8 +214,9 @@ export async function createCustomer(scope: Scope, input: CustomerCreate): Promi
   const phone = normalisePhone(input.phone);
   const phoneHash = scope.fc.blindIndex(phone);
   return scope.db.$transaction(async (tx) => {
-    const existing = await tx.customer.findUnique({ where: { phoneHash }, select: { id: true } });
-    if (existing) {
+    const found = await tx.customer.findUnique({ where: { phoneHash } });
+    if (found) {
+      const existing = await followMerges(tx, found);
       throw new AppError("CONFLICT", `A customer with the phone ${phone} already exists`, { customerId: existing.id });
     }
     const consent = input.marketingConsent ?? false;
@@ -250,6 +257,11 @@ export async function updateCustomer(scope: Scope, input: CustomerUpdate): Promi
     const current = await tx.customer.findUnique({ where: { id: input.customerId } });
     if (!current) throw new AppError("NOT_FOUND", "Customer not found");
     if (current.erasedAt) throw new AppError("PRECONDITION_FAILED", "This customer's data has been erased");
+    if (current.mergedIntoId) {
+      throw new AppError("PRECONDITION_FAILED", "This customer was merged into another one: edit that one", {
+        mergedIntoId: current.mergedIntoId,
+      });
+    }
     const data: Record<string, unknown> = {};
     const changed: string[] = [];
     if (input.name !== undefined) {
