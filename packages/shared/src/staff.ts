@@ -1,6 +1,6 @@
 // Staff members, their weekly schedules, date overrides and time off.
 import { z } from "zod";
-import { isoWeekday, minuteOfDay, rowVersion } from "./catalog.ts";
+import { isoWeekday, minuteOfDay, rowVersion, staffServiceOverride } from "./catalog.ts";
 import { isoInstant, language, localDate, staffRole, uuid } from "./common.ts";
 
 export const staffView = z.object({
@@ -130,3 +130,20 @@ export const staffAddTimeOffInput = z.object({
   reason: z.string().trim().max(200).nullable().optional(),
 });
 export const staffRemoveTimeOffInput = z.object({ staffId: uuid, timeOffId: uuid, version: rowVersion.optional() });
+
+/** One service a stylist does, with their own timing/price where it differs from the service's. */
+export const staffSkill = z.object({
+  serviceId: uuid,
+  durationMinutes: staffServiceOverride.shape.durationMinutes,
+  processingMinutes: staffServiceOverride.shape.processingMinutes,
+  finishingMinutes: staffServiceOverride.shape.finishingMinutes,
+  priceCents: staffServiceOverride.shape.priceCents,
+});
+export type StaffSkill = z.infer<typeof staffSkill>;
+
+/** Replaces the services a stylist does (their skills), with per-stylist overrides. */
+export const staffSetServicesInput = z.object({
+  staffId: uuid,
+  version: rowVersion,
+  services: z.array(staffSkill).max(500),
+});

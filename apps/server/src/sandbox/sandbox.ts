@@ -104,6 +104,8 @@ const attached = new WeakMap<object, Sandbox>();
 /** Puts the sandbox's calendar auth on the services and remembers the sandbox for its routes. */
 export function attachSandbox(services: AppServices, sandbox: Sandbox): void {
   attached.set(services, sandbox);
+  // Request contexts are copies of the services that share their config object.
+  attached.set(services.config, sandbox);
   if (sandbox.calendar && !services.calendarAuth) {
     const auth = new google.auth.OAuth2();
     auth.setCredentials({ access_token: "sandbox", expiry_date: Date.now() + 365 * 86_400_000 });
@@ -111,8 +113,8 @@ export function attachSandbox(services: AppServices, sandbox: Sandbox): void {
   }
 }
 
-export function sandboxOf(services: AppServices): Sandbox | null {
-  return attached.get(services) ?? null;
+export function sandboxOf(services: Pick<AppServices, "config">): Sandbox | null {
+  return attached.get(services) ?? attached.get(services.config) ?? null;
 }
 
 /** integration_status rows for the console: the WhatsApp channel (payments and calendar report their own). */

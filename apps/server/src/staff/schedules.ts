@@ -2,21 +2,13 @@
 // or different hours on one local date) and time off (instants). Minutes are local wall time in
 // the location's zone; the availability engine converts them with time/zoned.ts.
 import type { ScheduleBlock, StaffScheduleView } from "@cita/shared";
-import {
-  bumpVersion,
-  checkDayRanges,
-  dateOnly,
-  hhmm,
-  recordWrite,
-  type Scope,
-  toDbDate,
-  WEEKDAY_NAMES,
-} from "../audit/scope.ts";
+import { checkDayRanges, dateOnly, hhmm, recordWrite, type Scope, toDbDate, WEEKDAY_NAMES } from "../audit/scope.ts";
 import { roleHas } from "../auth/permissions.ts";
 import type { Tx } from "../db/client.ts";
 import { AppError } from "../errors/app-error.ts";
 import type { DateOverrideKind } from "../generated/prisma/enums.ts";
 import { localToUtc } from "../time/zoned.ts";
+import { bumpStaffVersion } from "./staff.ts";
 
 async function readSchedule(tx: Tx, scope: Scope, staffId: string, from?: string): Promise<StaffScheduleView> {
   // "From a local date" means from that date's midnight in the salon's zone.
@@ -96,19 +88,6 @@ export function checkWeeklyBlocks(blocks: ScheduleBlock[]): void {
   }
 }
 
-function bumpStaff(tx: Tx, scope: Scope, staffId: string, version: number | undefined) {
-  return bumpVersion(
-    "The staff member",
-    version,
-    (v) =>
-      tx.staffMember.updateMany({
-        where: { id: staffId, locationId: scope.locationId, ...v },
-        data: { version: { increment: 1 } },
-      }),
-    () => tx.staffMember.findFirst({ where: { id: staffId, locationId: scope.locationId }, select: { version: true } }),
-  );
-}
-
 async function scheduleWrite(
   scope: Scope,
   staffId: string,
@@ -117,7 +96,7 @@ async function scheduleWrite(
   write: (tx: Tx) => Promise<unknown>,
 ): Promise<StaffScheduleView> {
   return scope.db.$transaction(async (tx) => {
-    await bumpStaff(tx, scope, staffId, version);
+    await bumpStaffVersion(tx, scope, staffId, version);
     const audit = await write(tx);
     const after = await readSchedule(tx, scope, staffId);
     await recordWrite(tx, scope, {

@@ -38,10 +38,24 @@ export async function listStaff(scope: Scope, opts: { includeInactive?: boolean 
   return rows.map(view);
 }
 
-async function readStaff(tx: Tx, scope: Scope, id: string): Promise<StaffView> {
+export async function readStaff(tx: Tx, scope: Scope, id: string): Promise<StaffView> {
   const row = await tx.staffMember.findFirst({ where: { id, locationId: scope.locationId }, select });
   if (!row) throw new AppError("NOT_FOUND", "Staff member not found");
   return view(row);
+}
+
+/** Optimistic concurrency on a staff member (schedules and skills hang off its version). */
+export function bumpStaffVersion(tx: Tx, scope: Scope, staffId: string, version: number | undefined) {
+  return bumpVersion(
+    "The staff member",
+    version,
+    (v) =>
+      tx.staffMember.updateMany({
+        where: { id: staffId, locationId: scope.locationId, ...v },
+        data: { version: { increment: 1 } },
+      }),
+    () => tx.staffMember.findFirst({ where: { id: staffId, locationId: scope.locationId }, select: { version: true } }),
+  );
 }
 
 function mayManage(scope: Scope, target: StaffRole, verb: string): void {

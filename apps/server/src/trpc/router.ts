@@ -8,6 +8,7 @@ import { bookingsRouter } from "./routers/bookings.ts";
 import { changesRouter } from "./routers/changes.ts";
 import { chatsRouter } from "./routers/chats.ts";
 import { customersRouter } from "./routers/customers.ts";
+import { integrationsRouter } from "./routers/integrations.ts";
 import { locationsRouter } from "./routers/locations.ts";
 import { paymentsRouter } from "./routers/payments.ts";
 import { reportsRouter } from "./routers/reports.ts";
@@ -37,6 +38,7 @@ export const appRouter = router({
   chats: chatsRouter,
   payments: paymentsRouter,
   reports: reportsRouter,
+  integrations: integrationsRouter,
 });
 
 export type AppRouter = typeof appRouter;

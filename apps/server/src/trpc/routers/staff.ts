@@ -7,6 +7,7 @@ import {
   staffRemoveDateOverrideInput,
   staffRemoveTimeOffInput,
   staffScheduleView,
+  staffSetServicesInput,
   staffSetWeeklyScheduleInput,
   staffUpdateInput,
   staffView,
@@ -22,6 +23,7 @@ import {
   removeTimeOff,
   setWeeklySchedule,
 } from "../../staff/schedules.ts";
+import { setStaffServices } from "../../staff/skills.ts";
 import { createStaff, listStaff, updateStaff } from "../../staff/staff.ts";
 import { router } from "../init.ts";
 import { procedureFor } from "../procedures.ts";
@@ -39,6 +41,11 @@ export const staffRouter = router({
     .input(clearInput(staffUpdateInput))
     .output(staffView)
     .mutation(({ ctx, input }) => updateStaff(scopeFrom(ctx), input)),
+  /** Which services a stylist does, with per-stylist timing/price overrides. */
+  setServices: procedureFor("settings.write")
+    .input(clearInput(staffSetServicesInput))
+    .output(staffView)
+    .mutation(({ ctx, input }) => setStaffServices(scopeFrom(ctx), input)),
   /** schedule.own lets anyone read their own; the domain requires calendar.read for anyone else's. */
   getSchedule: procedureFor("schedule.own")
     .input(clearInput(staffGetScheduleInput))
