@@ -11,7 +11,13 @@ export interface StreamEvent {
   data?: unknown;
 }
 
-export type Connection = "connecting" | "live" | "reconnecting";
+export type Connection = "connecting" | "live" | "reconnecting" | "offline";
+
+/** Where the store reads from while offline: the local replica. */
+export interface LocalSource {
+  bookingsBetween(fromDate: string, toDate: string): Promise<Booking[]>;
+  customers(ids: string[]): Promise<Map<string, CustomerInfo>>;
+}
 
 export interface CustomerInfo {
   name: string | null;
@@ -92,7 +98,10 @@ export class ConsoleStore {
     for (const fn of this.listeners) fn();
   }
 
+  private local: LocalSource | null = null;
+
   async init(): Promise<void> {
+    this.local = null;
     this.stopped = false;
     const [location, staff, services] = await Promise.all([
       this.api.locations.get.query(),
@@ -101,6 +110,15 @@ export class ConsoleStore {
     ]);
     this.update({ location, staff, services });
     this.startStream();
+  }
+
+  /** Offline: the same snapshot, filled from the replica; no stream until init() again. */
+  initOffline(data: Pick<Snapshot, "location" | "staff" | "services">, local: LocalSource) {
+    this.stop();
+    this.local = local;
+    this.hadConnection = false;
+    this.update({ ...data, connection: "offline" });
+    if (this.range) void this.loadRange(this.range.from, this.range.to);
   }
 
   stop() {
@@ -115,16 +133,18 @@ export class ConsoleStore {
     this.range = { from, to };
     const items: Booking[] = [];
     let cursor: string | null = null;
-    do {
-      const page: { items: Booking[]; nextCursor: string | null } = await this.api.bookings.search.query({
-        fromDate: from,
-        toDate: to,
-        limit: 500,
-        cursor,
-      });
-      items.push(...page.items);
-      cursor = page.nextCursor;
-    } while (cursor);
+    if (this.local) items.push(...(await this.local.bookingsBetween(from, to)));
+    else
+      do {
+        const page: { items: Booking[]; nextCursor: string | null } = await this.api.bookings.search.query({
+          fromDate: from,
+          toDate: to,
+          limit: 500,
+          cursor,
+        });
+        items.push(...page.items);
+        cursor = page.nextCursor;
+      } while (cursor);
     if (this.range.from !== from || this.range.to !== to) return; // a newer range won
     const next = new Map(this.snap.bookings);
     for (const b of items) next.set(b.id, b);
@@ -243,6 +263,13 @@ export class ConsoleStore {
   async ensureCustomers(ids: string[]): Promise<void> {
     const missing = [...new Set(ids)].filter((id) => !this.snap.customers.has(id) && !this.fetchingCustomers.has(id));
     if (!missing.length) return;
+    if (this.local) {
+      const found = await this.local.customers(missing);
+      const next = new Map(this.snap.customers);
+      for (const id of missing) next.set(id, found.get(id) ?? { name: null, phone: null });
+      this.update({ customers: next });
+      return;
+    }
     for (const id of missing) this.fetchingCustomers.add(id);
     const got = await Promise.all(
       missing.map((customerId) =>

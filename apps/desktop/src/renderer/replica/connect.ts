@@ -53,7 +53,7 @@ export function apiReplayTarget(api: Api): ReplayTarget {
   return {
     setNotes: async (id, notes, expectedVersion) =>
       written(await api.bookings.setNotes.mutate({ id, notes, expectedVersion })),
-    noShow: async (id, expectedVersion) => written(await api.bookings.noShow.mutate({ id, expectedVersion })),
+    noShow: async (id, expectedVersion) => written((await api.bookings.noShow.mutate({ id, expectedVersion })).booking),
     current: async (id) => written(await api.bookings.get.query({ id })),
     classify: classifyFailure,
   };

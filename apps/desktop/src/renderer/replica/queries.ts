@@ -2,7 +2,8 @@
 // shape (service and stylist names joined from the replica), the bookings list's filters, customer
 // search and history.
 import type { BookingStatusName, SyncBookingRow, SyncCustomerRow, SyncServiceRow, SyncStaffRow } from "@cita/shared";
-import type { Booking } from "../api.ts";
+import type { Booking, Service } from "../api.ts";
+import type { LocalSource, Snapshot } from "../store.ts";
 import { addDays, localToUtc } from "../time.ts";
 import type { ReplicaDb, StoredBooking } from "./db.ts";
 
@@ -112,4 +113,59 @@ export async function searchCustomers(db: ReplicaDb, query: string, limit = 50):
 export async function customerHistory(db: ReplicaDb, customerId: string): Promise<StoredBooking[]> {
   const rows = await db.bookings.where("customerId").equals(customerId).toArray();
   return rows.sort((a, b) => (a.startsAt < b.startsAt ? 1 : -1));
+}
+
+/** The store's offline source: the calendar's range and customers' names, from the replica. */
+export function localSource(db: ReplicaDb, tz: () => string): LocalSource {
+  return {
+    async bookingsBetween(fromDate, toDate) {
+      const [rows, names] = await Promise.all([searchBookings(db, { fromDate, toDate }, tz()), loadNames(db)]);
+      return rows.map((b) => toBooking(b, names));
+    },
+    async customers(ids) {
+      const rows = await db.customers.bulkGet(ids);
+      return new Map(rows.flatMap((c) => (c ? [[c.id, { name: c.name, phone: c.phone }] as const] : [])));
+    },
+  };
+}
+
+/** The location, stylists and services as the online store holds them (what the replica lacks is empty). */
+export async function offlineSnapshot(
+  db: ReplicaDb,
+): Promise<Pick<Snapshot, "location" | "staff" | "services"> | null> {
+  const [locations, staff, services] = await Promise.all([
+    db.locations.toArray(),
+    db.staff.toArray(),
+    db.services.toArray(),
+  ]);
+  const loc = locations[0];
+  if (!loc) return null;
+  const { createdAt: _c, updatedAt: _u, ...location } = loc;
+  return {
+    location: { ...location, hours: [], closures: [] },
+    staff: staff
+      .filter((s) => s.active && s.locationId === loc.id)
+      .map((s) => ({
+        id: s.id,
+        displayName: s.displayName,
+        email: s.email,
+        role: s.role,
+        bookable: s.bookable,
+        active: s.active,
+        color: s.color,
+        language: s.language,
+        calendarId: s.calendarId,
+        hasPassword: false,
+        version: s.version,
+        serviceIds: [],
+      })),
+    services: services
+      .filter((s) => s.active && s.locationId === loc.id)
+      .sort((a, b) => a.sortOrder - b.sortOrder)
+      .map(({ createdAt: _c2, updatedAt: _u2, locationId: _l, ...s }) => ({
+        ...s,
+        depositRule: s.depositRule as Service["depositRule"],
+        staff: [],
+      })),
+  };
 }

@@ -1,7 +1,15 @@
 // Fills and refreshes the replica from changes.sync: pages of "latest state since cursor" with
 // tombstones. Each page and the cursor it ends at are written in one IndexedDB transaction, so an
 // interrupted sync (tab closed, network gone) resumes exactly where it stopped.
-import type { ChangesSyncOutput, SyncChange, SyncCustomerRow } from "@cita/shared";
+import type {
+  ChangesSyncOutput,
+  SyncBookingRow,
+  SyncChange,
+  SyncCustomerRow,
+  SyncLocationRow,
+  SyncServiceRow,
+  SyncStaffRow,
+} from "@cita/shared";
 import type { ReplicaDb, StoredBooking } from "./db.ts";
 import { type ReplicaPolicy, windowStart } from "./policy.ts";
 
@@ -33,31 +41,34 @@ async function applyPage(db: ReplicaDb, changes: SyncChange[], policy: ReplicaPo
     staff: [] as string[],
     location: [] as string[],
   };
-  const services = [];
-  const staff = [];
-  const locations = [];
+  const services: SyncServiceRow[] = [];
+  const staff: SyncStaffRow[] = [];
+  const locations: SyncLocationRow[] = [];
   for (const c of changes) {
     if (c.op === "delete") {
       del[c.entityType].push(c.entityId);
       continue;
     }
+    // The union does not narrow on two discriminants: name each row's type once here.
     switch (c.entityType) {
-      case "booking":
-        if (c.row.startsAt >= from)
-          put.bookings.push({ ...c.row, staffIds: [...new Set(c.row.items.map((i) => i.staffId))] });
+      case "booking": {
+        const row = c.row as SyncBookingRow;
+        if (row.startsAt >= from)
+          put.bookings.push({ ...row, staffIds: [...new Set(row.items.map((i) => i.staffId))] });
         else del.booking.push(c.entityId); // moved out of the window (or never in it)
         break;
+      }
       case "customer":
-        put.customers.push(keepCustomer(c.row, policy));
+        put.customers.push(keepCustomer(c.row as SyncCustomerRow, policy));
         break;
       case "service":
-        services.push(c.row);
+        services.push(c.row as SyncServiceRow);
         break;
       case "staff":
-        staff.push(c.row);
+        staff.push(c.row as SyncStaffRow);
         break;
       case "location":
-        locations.push(c.row);
+        locations.push(c.row as SyncLocationRow);
         break;
     }
   }
