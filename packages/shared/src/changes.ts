@@ -71,6 +71,10 @@ export const syncBookingRow = z.object({
   holdExpiresAt: nullableInstant,
   totalPriceCents: z.number().int(),
   depositCents: z.number().int(),
+  /** Deposits paid for this visit, whatever was refunded later (payments that reached "paid"). */
+  depositTakenCents: z.number().int().default(0),
+  /** What went back to the customer (succeeded refunds). Taken − refunded = kept by the salon. */
+  depositRefundedCents: z.number().int().default(0),
   currency: z.string(),
   notes: z.string().nullable(),
   cancelledAt: nullableInstant,

@@ -1,2 +1,356 @@
 // Reports: inputs, outputs and the pure computation shared by the server and the offline console.
-export {};
+//
+// computeReport takes the same row shapes the offline replica stores (changes.ts sync rows), so the
+// server (apps/server/src/reports/) and the console's replica compute the booking figures with one
+// function. What only the server knows (stylists' scheduled capacity, conversations) comes in as
+// optional data; without it those figures are null ("not known here"), never zero.
+//
+// Which bookings belong to a period: those whose start is on a local date from `from` to `to`
+// (inclusive) in the location's time zone — a 00:30 visit on the first day counts, 23:30 the
+// evening before does not. A booking moved away by a reschedule (cancelled, and a later booking names
+// it in `rescheduledFromId`) is not counted: its successor is, in whichever period it falls.
+import { z } from "zod";
+import type { SyncBookingRow, SyncLocationRow, SyncServiceRow, SyncStaffRow } from "./changes.ts";
+import { BOOKING_STATUSES, type BookingStatusName, bookingSource, bookingStatus, localDate, uuid } from "./common.ts";
+
+/** The longest period one report covers (a leap year, inclusive). */
+export const REPORT_MAX_DAYS = 366;
+
+const DAY_MS = 86_400_000;
+const dateMs = (d: string) => Date.parse(`${d}T00:00:00Z`);
+const isRealDate = (d: string) => {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(d)) return false;
+  const ms = dateMs(d);
+  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === d;
+};
+
+/** Days from `from` to `to`, both included. */
+export function periodDays(from: string, to: string): number {
+  return Math.round((dateMs(to) - dateMs(from)) / DAY_MS) + 1;
+}
+
+export const reportInput = z
+  .object({
+    /** Defaults to the caller's location; another location is refused. */
+    locationId: uuid.optional(),
+    /** First local date of the period (YYYY-MM-DD), inclusive. */
+    from: localDate,
+    /** Last local date of the period, inclusive. */
+    to: localDate,
+  })
+  .superRefine((v, ctx) => {
+    for (const key of ["from", "to"] as const) {
+      // Not YYYY-MM-DD at all is localDate's message; this catches 2026-02-30.
+      if (localDate.safeParse(v[key]).success && !isRealDate(v[key]))
+        ctx.addIssue({ code: "custom", path: [key], message: `"${v[key]}" is not a date` });
+    }
+    if (!isRealDate(v.from) || !isRealDate(v.to)) return;
+    if (v.to < v.from) ctx.addIssue({ code: "custom", path: ["to"], message: "must not be before from" });
+    else if (periodDays(v.from, v.to) > REPORT_MAX_DAYS) {
+      ctx.addIssue({ code: "custom", path: ["to"], message: `a report covers at most ${REPORT_MAX_DAYS} days` });
+    }
+  });
+export type ReportInput = z.infer<typeof reportInput>;
+
+const BOOKING_SOURCES = bookingSource.options;
+type BookingSourceName = (typeof BOOKING_SOURCES)[number];
+
+const count = z.number().int().nonnegative();
+const cents = z.number().int();
+const minutes = z.number().int().nonnegative();
+const ratio = z.number().nonnegative().nullable();
+const byStatus = z.record(bookingStatus, count);
+const bySource = z.record(bookingSource, count);
+
+/** `count` of `of`, and their ratio (null when `of` is 0: no rate, rather than a misleading 0 %). */
+const rate = z.object({ count, of: count, rate: ratio });
+export type ReportRate = z.infer<typeof rate>;
+
+export const reportOutput = z.object({
+  locationId: uuid,
+  from: localDate,
+  to: localDate,
+  days: count,
+  timeZone: z.string(),
+  currency: z.string(),
+  bookings: z.object({
+    /** Bookings starting in the period (every status), not counting ones moved away by a reschedule. */
+    total: count,
+    byStatus,
+    bySource,
+    /** One row per source, split by status (the stacked bar). */
+    bySourceAndStatus: z.array(z.object({ source: bookingSource, total: count, byStatus })),
+    /** Bookings in the period moved to another time (left out of every other figure). */
+    rescheduled: count,
+  }),
+  /** no_show ÷ (completed + checked_in + no_show): of the visits that were due, how many never came. */
+  noShow: rate,
+  /**
+   * Late cancellations ÷ committed bookings. Late = cancelled by the customer (`cancelledBy`
+   * "customer", which the front desk also picks when the customer phones) less than the location's
+   * cancellation window (cancellationWindowHours, as set now) before the start — the same rule as
+   * bookings/policy.ts. Committed = confirmed + checked_in + completed + no_show + cancelled.
+   */
+  lateCancel: rate,
+  deposits: z.object({
+    /** Deposits paid on the period's bookings (payments that reached "paid", refunded or not). */
+    takenCents: cents,
+    /** Of those, what went back to customers (succeeded refunds). */
+    refundedCents: cents,
+    /** takenCents − refundedCents. */
+    keptCents: cents,
+    /** Bookings with a deposit paid. */
+    bookings: count,
+  }),
+  revenue: z.object({
+    /** Sum of the item prices of completed bookings (what the visit was booked at). */
+    totalCents: cents,
+    /** Completed bookings. */
+    visits: count,
+    /** Per service and per stylist: each item counts for its own service and stylist. */
+    byService: z.array(z.object({ serviceId: uuid, nameEs: z.string(), nameEn: z.string(), items: count, cents })),
+    byStaff: z.array(z.object({ staffId: uuid, name: z.string(), items: count, cents })),
+  }),
+  /**
+   * Booked minutes ÷ scheduled capacity, per stylist. Booked = application + finishing minutes of the
+   * items of bookings that kept their time (confirmed, checked_in, completed, no_show): the time with
+   * a client; processing gaps (free for others) and buffers (not recorded on the booking) are not
+   * counted. Capacity = the stylist's working time in the period (weekly blocks or date overrides,
+   * minus breaks, within the salon's opening hours, minus closures and time off): computed by the
+   * server; null where it is not known (offline), and then the rate is null too.
+   */
+  utilisation: z.object({
+    bookedMinutes: minutes,
+    capacityMinutes: minutes.nullable(),
+    rate: ratio,
+    byStaff: z.array(
+      z.object({
+        staffId: uuid,
+        name: z.string(),
+        bookedMinutes: minutes,
+        capacityMinutes: minutes.nullable(),
+        rate: ratio,
+      }),
+    ),
+  }),
+  /**
+   * The WhatsApp assistant. "Bot bookings" are bookings the agent made (source not "console", no
+   * staff author, not a reschedule) created on a date in the period, whatever their visit date:
+   * - booked: became a booking (confirmed, checked_in, completed, no_show, or cancelled later);
+   * - awaiting: still a hold or waiting for the deposit;
+   * - abandoned: the hold expired — a slot was offered and held, and the customer never completed it.
+   * handedOver: conversations the assistant escalated to a person in the period; conversations:
+   * conversations the assistant answered in the period. Both server-only (null offline); a
+   * conversation belongs to no location, so these count the assistant's whole inbox.
+   */
+  agent: z.object({
+    booked: count,
+    awaiting: count,
+    abandoned: count,
+    handedOver: count.nullable(),
+    conversations: count.nullable(),
+  }),
+});
+export type ReportOutput = z.infer<typeof reportOutput>;
+
+/** Everything computeReport reads. Rows of other locations, or outside the period, are ignored. */
+export interface ReportData {
+  location: Pick<SyncLocationRow, "id" | "timeZone" | "currency" | "cancellationWindowHours">;
+  /**
+   * The period's bookings (more is fine: they are filtered), plus the bookings that replaced any of
+   * them by a reschedule, wherever those fall (they mark the originals as moved).
+   */
+  bookings: readonly SyncBookingRow[];
+  services: readonly SyncServiceRow[];
+  staff: readonly SyncStaffRow[];
+  /** Scheduled minutes per stylist in the period (server only). */
+  capacityMinutesByStaff?: Readonly<Record<string, number>> | null;
+  /** Conversation figures (server only). */
+  conversations?: { handedOver: number; withBot: number } | null;
+}
+
+const dateFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** The local date (YYYY-MM-DD) of an instant in an IANA zone. */
+export function localDateOf(instant: string | number | Date, timeZone: string): string {
+  let f = dateFormatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" });
+    dateFormatters.set(timeZone, f);
+  }
+  const p: Record<string, string> = {};
+  for (const part of f.formatToParts(new Date(instant))) p[part.type] = part.value;
+  return `${p.year}-${p.month}-${p.day}`;
+}
+
+const zeroByStatus = () => Object.fromEntries(BOOKING_STATUSES.map((s) => [s, 0])) as Record<BookingStatusName, number>;
+const zeroBySource = () => Object.fromEntries(BOOKING_SOURCES.map((s) => [s, 0])) as Record<BookingSourceName, number>;
+const ratioOf = (n: number, of: number) => (of > 0 ? n / of : null);
+const rateOf = (n: number, of: number) => ({ count: n, of, rate: ratioOf(n, of) });
+
+const DUE: ReadonlySet<string> = new Set(["completed", "checked_in", "no_show"]);
+const COMMITTED: ReadonlySet<string> = new Set(["confirmed", "checked_in", "completed", "no_show", "cancelled"]);
+/** Bookings whose time stayed taken (for utilisation). */
+const KEPT_TIME: ReadonlySet<string> = new Set(["confirmed", "checked_in", "completed", "no_show"]);
+const HOLDING: ReadonlySet<string> = new Set(["held", "pending_deposit"]);
+
+/** A cancellation by the customer less than the window before the start (bookings/policy.ts's rule). */
+export function isLateCancel(b: SyncBookingRow, cancellationWindowHours: number): boolean {
+  if (b.status !== "cancelled" || b.cancelledBy !== "customer" || !b.cancelledAt) return false;
+  return Date.parse(b.startsAt) - Date.parse(b.cancelledAt) < cancellationWindowHours * 3_600_000;
+}
+
+/** Made by the WhatsApp assistant: not from the console, no staff author, not a reschedule. */
+export function isBotBooking(b: SyncBookingRow): boolean {
+  return b.source !== "console" && b.createdByStaffId === null && b.rescheduledFromId === null;
+}
+
+export function computeReport(input: ReportInput, data: ReportData): ReportOutput {
+  const { location } = data;
+  const tz = location.timeZone;
+  const inPeriod = (instant: string) => {
+    const d = localDateOf(instant, tz);
+    return d >= input.from && d <= input.to;
+  };
+  const here = data.bookings.filter((b) => b.locationId === location.id);
+  const movedAway = new Set(here.map((b) => b.rescheduledFromId).filter((id): id is string => id !== null));
+  const isMovedAway = (b: SyncBookingRow) => b.status === "cancelled" && movedAway.has(b.id);
+
+  const inRange = here.filter((b) => inPeriod(b.startsAt));
+  const counted = inRange.filter((b) => !isMovedAway(b));
+
+  // Bookings by status and source.
+  const statusTotals = zeroByStatus();
+  const sourceTotals = zeroBySource();
+  const matrix = new Map(BOOKING_SOURCES.map((s) => [s, zeroByStatus()]));
+  for (const b of counted) {
+    statusTotals[b.status]++;
+    sourceTotals[b.source]++;
+    matrix.get(b.source)![b.status]++;
+  }
+  const n = (s: BookingStatusName) => statusTotals[s];
+
+  // Deposits.
+  let takenCents = 0;
+  let refundedCents = 0;
+  let withDeposit = 0;
+  for (const b of counted) {
+    takenCents += b.depositTakenCents;
+    refundedCents += b.depositRefundedCents;
+    if (b.depositTakenCents > 0) withDeposit++;
+  }
+
+  // Revenue (completed visits) and booked minutes.
+  const serviceById = new Map(data.services.map((s) => [s.id, s]));
+  const staffById = new Map(data.staff.map((s) => [s.id, s]));
+  const revenueByService = new Map<string, { items: number; cents: number }>();
+  const revenueByStaff = new Map<string, { items: number; cents: number }>();
+  const bookedByStaff = new Map<string, number>();
+  let totalCents = 0;
+  for (const b of counted) {
+    if (b.status === "completed") {
+      for (const i of b.items) {
+        totalCents += i.priceCents;
+        for (const [map, key] of [
+          [revenueByService, i.serviceId],
+          [revenueByStaff, i.staffId],
+        ] as const) {
+          const r = map.get(key) ?? { items: 0, cents: 0 };
+          r.items++;
+          r.cents += i.priceCents;
+          map.set(key, r);
+        }
+      }
+    }
+    if (KEPT_TIME.has(b.status)) {
+      for (const i of b.items) {
+        bookedByStaff.set(i.staffId, (bookedByStaff.get(i.staffId) ?? 0) + i.durationMinutes + i.finishingMinutes);
+      }
+    }
+  }
+  const staffName = (id: string) => staffById.get(id)?.displayName ?? "—";
+  const byCents =
+    <T extends { cents: number }>(name: (x: T) => string) =>
+    (a: T, b: T) =>
+      b.cents - a.cents || name(a).localeCompare(name(b));
+
+  // Utilisation: every active bookable stylist here, and anyone who had booked time or capacity.
+  const capacity = data.capacityMinutesByStaff ?? null;
+  const stylistIds = new Set([
+    ...data.staff.filter((s) => s.locationId === location.id && s.bookable && s.active).map((s) => s.id),
+    ...bookedByStaff.keys(),
+    ...Object.entries(capacity ?? {})
+      .filter(([, m]) => m > 0)
+      .map(([id]) => id),
+  ]);
+  const utilisationRows = [...stylistIds]
+    .map((staffId) => {
+      const bookedMinutes = bookedByStaff.get(staffId) ?? 0;
+      const capacityMinutes = capacity ? Math.round(capacity[staffId] ?? 0) : null;
+      return {
+        staffId,
+        name: staffName(staffId),
+        bookedMinutes,
+        capacityMinutes,
+        rate: capacityMinutes === null ? null : ratioOf(bookedMinutes, capacityMinutes),
+      };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name) || a.staffId.localeCompare(b.staffId));
+  const bookedMinutes = utilisationRows.reduce((m, r) => m + r.bookedMinutes, 0);
+  const capacityMinutes = capacity ? utilisationRows.reduce((m, r) => m + (r.capacityMinutes ?? 0), 0) : null;
+
+  // The assistant: bot bookings created in the period.
+  const botMade = here.filter((b) => isBotBooking(b) && inPeriod(b.createdAt));
+
+  return {
+    locationId: location.id,
+    from: input.from,
+    to: input.to,
+    days: periodDays(input.from, input.to),
+    timeZone: tz,
+    currency: location.currency,
+    bookings: {
+      total: counted.length,
+      byStatus: statusTotals,
+      bySource: sourceTotals,
+      bySourceAndStatus: BOOKING_SOURCES.map((source) => ({
+        source,
+        total: sourceTotals[source],
+        byStatus: matrix.get(source)!,
+      })),
+      rescheduled: inRange.length - counted.length,
+    },
+    noShow: rateOf(n("no_show"), counted.filter((b) => DUE.has(b.status)).length),
+    lateCancel: rateOf(
+      counted.filter((b) => isLateCancel(b, location.cancellationWindowHours)).length,
+      counted.filter((b) => COMMITTED.has(b.status)).length,
+    ),
+    deposits: { takenCents, refundedCents, keptCents: takenCents - refundedCents, bookings: withDeposit },
+    revenue: {
+      totalCents,
+      visits: n("completed"),
+      byService: [...revenueByService]
+        .map(([serviceId, r]) => {
+          const s = serviceById.get(serviceId);
+          return { serviceId, nameEs: s?.nameEs ?? "—", nameEn: s?.nameEn ?? "—", ...r };
+        })
+        .sort(byCents((x) => x.nameEn)),
+      byStaff: [...revenueByStaff]
+        .map(([staffId, r]) => ({ staffId, name: staffName(staffId), ...r }))
+        .sort(byCents((x) => x.name)),
+    },
+    utilisation: {
+      bookedMinutes,
+      capacityMinutes,
+      rate: capacityMinutes === null ? null : ratioOf(bookedMinutes, capacityMinutes),
+      byStaff: utilisationRows,
+    },
+    agent: {
+      booked: botMade.filter((b) => COMMITTED.has(b.status)).length,
+      awaiting: botMade.filter((b) => HOLDING.has(b.status)).length,
+      abandoned: botMade.filter((b) => b.status === "expired").length,
+      handedOver: data.conversations?.handedOver ?? null,
+      conversations: data.conversations?.withBot ?? null,
+    },
+  };
+}

@@ -19,7 +19,7 @@ import type { AvailabilityQuery, Interval, ServiceSpec, Slot, SlotItem, StaffAva
 const MIN = 60_000;
 
 /** Local minute → instant for one date; one Intl call per day except on DST change days. */
-function dayClock(date: string, timeZone: string): (minute: number) => number {
+export function dayClock(date: string, timeZone: string): (minute: number) => number {
   const midnight = localToUtc(date, 0, timeZone).getTime();
   const lastMinute = localToUtc(date, 24 * 60 - 1, timeZone).getTime();
   if (lastMinute - midnight === (24 * 60 - 1) * MIN) return (m) => midnight + m * MIN;
@@ -34,12 +34,17 @@ function dayClock(date: string, timeZone: string): (minute: number) => number {
   };
 }
 
-function windows(list: { startMinute: number; endMinute: number }[], at: (m: number) => number): Interval[] {
+export function windows(list: { startMinute: number; endMinute: number }[], at: (m: number) => number): Interval[] {
   return mergeSorted(sortIntervals(list.map((w) => ({ start: at(w.startMinute), end: at(w.endMinute) }))));
 }
 
 /** The stretches a stylist could be working on a date (weekly pattern or override, minus breaks). */
-function workingWindows(s: StaffAvailability, date: string, weekday: number, at: (m: number) => number): Interval[] {
+export function workingWindows(
+  s: StaffAvailability,
+  date: string,
+  weekday: number,
+  at: (m: number) => number,
+): Interval[] {
   const override = s.overrides.filter((o) => o.date === date);
   if (override.length) {
     return windows(

@@ -12,14 +12,35 @@ import type {
 import type { FieldCrypto } from "../crypto/field-crypto.ts";
 import { viewCustomer } from "../customers/customer-store.ts";
 import type { Db } from "../db/client.ts";
-import type { Booking, BookingItem, Location, Service, StaffMember } from "../generated/prisma/client.ts";
+import type {
+  Booking,
+  BookingItem,
+  Location,
+  Payment,
+  Prisma,
+  Refund,
+  Service,
+  StaffMember,
+} from "../generated/prisma/client.ts";
 
 export const SYNC_ENTITY_TYPES: readonly SyncEntity[] = ["booking", "customer", "service", "staff", "location"];
 
 const iso = (d: Date) => d.toISOString();
 const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null);
 
-export function viewBookingRow(fc: FieldCrypto, b: Booking & { items: BookingItem[] }): SyncBookingRow {
+/** What viewBookingRow needs beside the booking: its items, and its payments with their refunds. */
+export const bookingRowInclude = {
+  items: true,
+  payments: { select: { status: true, amountCents: true, refunds: { select: { status: true, amountCents: true } } } },
+} satisfies Prisma.BookingInclude;
+
+type RowPayment = Pick<Payment, "status" | "amountCents"> & { refunds: Pick<Refund, "status" | "amountCents">[] };
+const TAKEN = new Set(["paid", "partially_refunded", "refunded"]);
+
+export function viewBookingRow(
+  fc: FieldCrypto,
+  b: Booking & { items: BookingItem[]; payments: RowPayment[] },
+): SyncBookingRow {
   return {
     id: b.id,
     locationId: b.locationId,
@@ -32,6 +53,11 @@ export function viewBookingRow(fc: FieldCrypto, b: Booking & { items: BookingIte
     holdExpiresAt: isoOrNull(b.holdExpiresAt),
     totalPriceCents: b.totalPriceCents,
     depositCents: b.depositCents,
+    depositTakenCents: b.payments.filter((p) => TAKEN.has(p.status)).reduce((n, p) => n + p.amountCents, 0),
+    depositRefundedCents: b.payments
+      .flatMap((p) => p.refunds)
+      .filter((r) => r.status === "succeeded")
+      .reduce((n, r) => n + r.amountCents, 0),
     currency: b.currency,
     notes: b.notes,
     cancelledAt: isoOrNull(b.cancelledAt),
@@ -141,7 +167,7 @@ async function loadRows(db: Db, fc: FieldCrypto, type: SyncEntity, ids: string[]
   if (!where.id.in.length) return out;
   switch (type) {
     case "booking":
-      for (const b of await db.booking.findMany({ where, include: { items: true } }))
+      for (const b of await db.booking.findMany({ where, include: bookingRowInclude }))
         out.set(b.id, viewBookingRow(fc, b));
       break;
     case "customer":
