@@ -233,7 +233,9 @@ describe("reports.get", () => {
     // The replica's bookings come from changes.sync (the fixture's location, services and staff were
     // written without change rows, so their rows are built with the same views the sync uses).
     const all = await syncChanges(t.db, t.fc, { limit: 1000 });
-    const bookings = all.changes.flatMap((c) => (c.entityType === "booking" && c.op === "upsert" ? [c.row as SyncBookingRow] : []));
+    const bookings = all.changes.flatMap((c) =>
+      c.entityType === "booking" && c.op === "upsert" ? [c.row as SyncBookingRow] : [],
+    );
     // The replica holds every booking, including the ones the server's period query leaves out.
     expect(bookings.length).toBe(Object.keys(ids).length);
     const offline = computeReport(PERIOD, {
