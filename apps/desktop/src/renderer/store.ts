@@ -112,6 +112,19 @@ export class ConsoleStore {
     this.startStream();
   }
 
+  private catalogTimer: ReturnType<typeof setTimeout> | null = null;
+
+  /** Re-reads the location, stylists and services (after a settings change, here or at another desk). */
+  async reloadCatalog(): Promise<void> {
+    if (this.local) return;
+    const [location, staff, services] = await Promise.all([
+      this.api.locations.get.query(),
+      this.api.staff.list.query({ includeInactive: false }),
+      this.api.services.list.query({ includeArchived: false }),
+    ]);
+    this.update({ location, staff, services });
+  }
+
   /** Offline: the same snapshot, filled from the replica; no stream until init() again. */
   initOffline(data: Pick<Snapshot, "location" | "staff" | "services">, local: LocalSource) {
     this.stop();
@@ -126,6 +139,7 @@ export class ConsoleStore {
     this.sub?.unsubscribe();
     if (this.resubTimer) clearTimeout(this.resubTimer);
     if (this.flushTimer) clearTimeout(this.flushTimer);
+    if (this.catalogTimer) clearTimeout(this.catalogTimer);
   }
 
   /** Loads every booking starting within [from, to] (local dates) and keeps it live. */
@@ -190,7 +204,11 @@ export class ConsoleStore {
           const ev = envelope.data;
           this.snap = { ...this.snap, lastEventId: envelope.id };
           if (ev.entityType === "booking") this.queue(ev.entityId);
-          else if (ev.entityType === "customer") {
+          else if (ev.entityType === "location" || ev.entityType === "service" || ev.entityType === "staff") {
+            // Settings changed (hours, services, stylists): one re-read for a burst of changes.
+            if (this.catalogTimer) clearTimeout(this.catalogTimer);
+            this.catalogTimer = setTimeout(() => void this.reloadCatalog().catch(() => {}), 250);
+          } else if (ev.entityType === "customer") {
             const next = new Map(this.snap.customers);
             if (next.delete(ev.entityId)) {
               this.update({ customers: next });
