@@ -8,7 +8,8 @@ export type Route =
   | { name: "chats"; conversationId: string | null }
   | { name: "customers"; customerId: string | null }
   | { name: "settings"; tab: string | null }
-  | { name: "reports" };
+  | { name: "reports" }
+  | { name: "pending" };
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, "").split("/").filter(Boolean);
@@ -17,6 +18,7 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === "customers") return { name: "customers", customerId: parts[1] ?? null };
   if (parts[0] === "settings") return { name: "settings", tab: parts[1] ?? null };
   if (parts[0] === "reports") return { name: "reports" };
+  if (parts[0] === "pending") return { name: "pending" };
   if (parts[0] === "week") {
     const [, staffId, date] = parts;
     return { name: "calendar", view: "week", staffId: staffId || null, date: date && isLocalDate(date) ? date : null };
@@ -37,6 +39,8 @@ export function formatRoute(r: Route): string {
       return r.tab ? `#/settings/${r.tab}` : "#/settings";
     case "reports":
       return "#/reports";
+    case "pending":
+      return "#/pending";
     case "calendar":
       return r.view === "week"
         ? `#/week/${r.staffId ?? ""}/${r.date ?? ""}`.replace(/\/+$/, "")

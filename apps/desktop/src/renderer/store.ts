@@ -103,6 +103,8 @@ export class ConsoleStore {
   async init(): Promise<void> {
     this.local = null;
     this.stopped = false;
+    this.sub?.unsubscribe(); // a re-init (back online) replaces the stream, never adds one
+    this.sub = null;
     const [location, staff, services] = await Promise.all([
       this.api.locations.get.query(),
       this.api.staff.list.query({ includeInactive: false }),

@@ -2,7 +2,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
 import pkg from "../../../package.json";
 import type { CitaBridge, SecretStoreStatus, UpdateState } from "../../shared/bridge.ts";
-import { type Api, type Booking, createApi, isAuthFailure, procedureExists } from "../api.ts";
+import { type Api, type Booking, createApi, errorMessage, isAuthFailure, procedureExists } from "../api.ts";
 import { installBridge } from "../bridge/web.ts";
 import { Calendar } from "../calendar/Calendar.tsx";
 import { Chats } from "../chats/Chats.tsx";
@@ -11,6 +11,16 @@ import { chime } from "../chats/sound.ts";
 import { Customers } from "../customers/Customers.tsx";
 import { formatter } from "../format.ts";
 import { type Lang, pickLanguage, type Translator, translator } from "../i18n.ts";
+import { Connectivity, type Mode } from "../offline/connectivity.ts";
+import { OfflineBanner, PendingBadge } from "../offline/OfflineBanner.tsx";
+import { OfflineCustomers } from "../offline/OfflineCustomers.tsx";
+import { PendingChanges } from "../offline/PendingChanges.tsx";
+import { registerOfflineShell } from "../offline-shell.ts";
+import { apiReplayTarget, apiSyncSource } from "../replica/connect.ts";
+import { replicaPolicyFor } from "../replica/policy.ts";
+import type { ReplayResult } from "../replica/queue.ts";
+import { Replica } from "../replica/replica.ts";
+import { localReportSource } from "../replica/reports.ts";
 import { Reports } from "../reports/Reports.tsx";
 import { formatRoute, parseRoute, type Route } from "../routes.ts";
 import { Session, type SessionState } from "../session.ts";
@@ -98,6 +108,7 @@ function Connected(props: {
       now: Date.now,
       setTimer: (fn, ms) => setTimeout(fn, ms),
       clearTimer: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+      offlineIdentity: () => Replica.identity(serverUrl),
     });
     // Any call refused for authentication (a manager ended this session, the account was disabled)
     // ends the session: back to sign-in with "your session has ended".
@@ -117,7 +128,12 @@ function Connected(props: {
 
   useEffect(() => {
     void session.restore();
-  }, [session]);
+    void registerOfflineShell();
+    // No session, no local copy: the replica holds personal data.
+    return session.subscribe((s) => {
+      if (s.status === "signed-out") void Replica.erase(serverUrl).catch(() => {});
+    });
+  }, [session, serverUrl]);
 
   if (state.status === "unknown") return <main className="center muted">{tr.t("loading")}</main>;
   if (state.status === "signed-out")
@@ -169,23 +185,47 @@ function SignedIn(props: {
     [api, session],
   );
 
+  const staff = props.state.staff;
+  const startOffline = !!props.state.offline;
+  const replica = useMemo(() => {
+    const policy = replicaPolicyFor(staff.role);
+    return policy.enabled
+      ? Replica.open(serverUrl, { source: apiSyncSource(api), target: apiReplayTarget(api), policy, now: Date.now })
+      : null;
+  }, [serverUrl, api, staff.role]);
+  const connectivity = useMemo(
+    () =>
+      new Connectivity({
+        api,
+        store,
+        replica,
+        onAuthFailure: () => void session.expire(),
+        onReplayed: (r) => replayedRef.current?.(r),
+        onError: (e) => toast({ kind: "error", text: errorMessage(e) }),
+      }),
+    [api, store, replica, session, toast],
+  );
+  const replayedRef = useRef<((r: ReplayResult) => void) | null>(null);
+  const mode = useSyncExternalStore(connectivity.subscribe, connectivity.getSnapshot);
+
   useEffect(() => {
-    store
-      .init()
-      .then(() => setReady(true))
-      .catch((e) => {
-        if (isAuthFailure(e)) void session.expire();
-        else toast({ kind: "error", text: String(e?.message ?? e) });
-      });
-    void session.accessToken().then((t) => procedureExists(serverUrl, "payments.resendLink", t).then(setCanResendLink));
-    // Back online (or awake): fetch whatever changed meanwhile; the stream resumes by itself.
-    const online = () => void store.catchUp().catch(() => {});
-    window.addEventListener("online", online);
+    let live = true;
+    void (async () => {
+      await replica?.load(staff);
+      if (live) await connectivity.start(startOffline);
+    })();
     return () => {
-      window.removeEventListener("online", online);
-      store.stop();
+      live = false;
+      connectivity.stop();
+      replica?.close();
     };
-  }, [store, session, serverUrl, toast]);
+  }, [connectivity, replica, staff, startOffline]);
+
+  useEffect(() => {
+    if (mode.kind !== "online") return;
+    setReady(true);
+    void session.accessToken().then((t) => procedureExists(serverUrl, "payments.resendLink", t).then(setCanResendLink));
+  }, [mode.kind, session, serverUrl]);
 
   const escalatedRef = useRef<
     ((c: { id: string; name: string; reason: string | null; summary: string | null }) => void) | null
@@ -231,6 +271,12 @@ function SignedIn(props: {
     void bridge.notify({ title: tr.t("createdElsewhere"), body: text, tag: b.id });
   };
 
+  replayedRef.current = (r) => {
+    if (r.sent) toast({ kind: "info", text: tr.t("offlineSent").replace("{n}", String(r.sent)) });
+    if (r.conflicts || r.failed)
+      toast({ kind: "error", text: tr.t("offlineConflicts").replace("{n}", String(r.conflicts + r.failed)) });
+  };
+
   escalatedRef.current = (c) => {
     const body = [c.name, c.reason, c.summary].filter(Boolean).join(" · ");
     toast({ kind: "info", text: `${tr.t("escalated")}: ${body}` });
@@ -239,14 +285,37 @@ function SignedIn(props: {
   };
 
   const ctx: ConsoleContext = useMemo(
-    () => ({ api, store, inbox, session, bridge, serverUrl, tr, fmt, setLang: props.setLang, toast, canResendLink }),
-    [api, store, inbox, session, bridge, serverUrl, tr, fmt, props.setLang, toast, canResendLink],
+    () => ({
+      api,
+      store,
+      inbox,
+      session,
+      bridge,
+      serverUrl,
+      tr,
+      fmt,
+      setLang: props.setLang,
+      toast,
+      canResendLink,
+      replica,
+      offline: mode.kind === "offline",
+    }),
+    [api, store, inbox, session, bridge, serverUrl, tr, fmt, props.setLang, toast, canResendLink, replica, mode.kind],
   );
 
-  if (!ready || !loc) return <main className="center muted">{tr.t("loading")}</main>;
+  if (mode.kind === "unavailable")
+    return (
+      <main className="center" data-testid="offline-unavailable">
+        <p>{tr.t("offlineNoCopy")}</p>
+        <button type="button" onClick={() => void session.signOut()}>
+          {tr.t("signOut")}
+        </button>
+      </main>
+    );
+  if (!(ready || mode.kind === "offline") || !loc) return <main className="center muted">{tr.t("loading")}</main>;
   return (
     <Ctx.Provider value={ctx}>
-      <Shell staffName={props.state.staff.displayName} />
+      <Shell staffName={props.state.staff.displayName} mode={mode} />
       <div className="toasts" aria-live="polite">
         {toasts.map((t) => (
           <div key={t.id} className={`toast ${t.kind}`} data-testid="toast" data-kind={t.kind} role="status">
@@ -278,8 +347,9 @@ function useHashRoute(): [Route, (r: Route) => void] {
   return [parseRoute(hash), navigate];
 }
 
-function Shell({ staffName }: { staffName: string }) {
-  const { tr, session, bridge, setLang, store, inbox } = useConsole();
+function Shell({ staffName, mode }: { staffName: string; mode: Mode }) {
+  const { tr, session, bridge, setLang, store, inbox, replica } = useConsole();
+  const offline = mode.kind === "offline";
   const snap = useSnapshot();
   const unread = useSyncExternalStore(inbox.subscribe, () => inbox.getSnapshot().unread);
   const waiting = useSyncExternalStore(
@@ -313,19 +383,21 @@ function Shell({ staffName }: { staffName: string }) {
           <a href="#/bookings" aria-current={route.name === "bookings"} data-testid="nav-bookings">
             {tr.t("bookings")}
           </a>
-          <a href="#/chats" aria-current={route.name === "chats"} data-testid="nav-chats">
-            {tr.t("chats")}
-            {waiting ? (
-              <span className="badge waiting" data-testid="nav-waiting" title={tr.t("waitingForPerson")}>
-                {waiting}
-              </span>
-            ) : null}
-            {unread ? (
-              <span className="badge unread" data-testid="nav-unread" title={tr.t("unread")}>
-                {unread}
-              </span>
-            ) : null}
-          </a>
+          {offline ? null : (
+            <a href="#/chats" aria-current={route.name === "chats"} data-testid="nav-chats">
+              {tr.t("chats")}
+              {waiting ? (
+                <span className="badge waiting" data-testid="nav-waiting" title={tr.t("waitingForPerson")}>
+                  {waiting}
+                </span>
+              ) : null}
+              {unread ? (
+                <span className="badge unread" data-testid="nav-unread" title={tr.t("unread")}>
+                  {unread}
+                </span>
+              ) : null}
+            </a>
+          )}
           <a href="#/customers" aria-current={route.name === "customers"} data-testid="nav-customers">
             {tr.t("customers")}
           </a>
@@ -334,14 +406,22 @@ function Shell({ staffName }: { staffName: string }) {
               <a href="#/reports" aria-current={route.name === "reports"} data-testid="nav-reports">
                 {tr.lang === "es" ? "Informes" : "Reports"}
               </a>
-              <a href="#/settings" aria-current={route.name === "settings"} data-testid="nav-settings">
-                {tr.lang === "es" ? "Ajustes" : "Settings"}
-              </a>
+              {offline ? null : (
+                <a href="#/settings" aria-current={route.name === "settings"} data-testid="nav-settings">
+                  {tr.lang === "es" ? "Ajustes" : "Settings"}
+                </a>
+              )}
             </>
           ) : null}
         </nav>
+        {replica ? <PendingBadge replica={replica} /> : null}
         <span className={`conn ${snap.connection}`} data-testid="connection" data-state={snap.connection}>
-          ● {snap.connection === "live" ? tr.t("live") : tr.t("reconnecting")}
+          ●{" "}
+          {snap.connection === "live"
+            ? tr.t("live")
+            : snap.connection === "offline"
+              ? tr.t("offline")
+              : tr.t("reconnecting")}
         </span>
         <select
           aria-label={tr.t("language")}
@@ -377,6 +457,7 @@ function Shell({ staffName }: { staffName: string }) {
           </button>
         </div>
       ) : null}
+      {replica ? <OfflineBanner replica={replica} mode={mode} /> : null}
       <main className="content">
         {route.name === "calendar" ? (
           <Calendar
@@ -387,15 +468,30 @@ function Shell({ staffName }: { staffName: string }) {
           />
         ) : route.name === "bookings" ? (
           <BookingsList openBooking={setOpenId} />
+        ) : route.name === "pending" && replica ? (
+          <PendingChanges replica={replica} openBooking={setOpenId} />
+        ) : offline && route.name === "customers" && replica ? (
+          <OfflineCustomers
+            db={replica.db}
+            customerId={route.customerId}
+            navigate={(customerId) => navigate({ name: "customers", customerId })}
+            openBooking={setOpenId}
+          />
+        ) : offline && route.name === "reports" && replica ? (
+          <Reports source={localReportSource(replica.db)} />
+        ) : offline ? (
+          <p className="muted center" data-testid="offline-unavailable-view">
+            {tr.t("offlineNotHere")}
+          </p>
         ) : route.name === "chats" ? (
           <Chats conversationId={route.conversationId} openBooking={setOpenId} />
         ) : route.name === "customers" ? (
           <Customers customerId={route.customerId} openBooking={setOpenId} />
         ) : route.name === "reports" ? (
           <Reports />
-        ) : (
+        ) : route.name === "settings" ? (
           <Settings tab={route.tab} navigate={(tab) => navigate({ name: "settings", tab })} />
-        )}
+        ) : null}
       </main>
       {openId ? <Drawer key={openId} bookingId={openId} onClose={() => setOpenId(null)} /> : null}
       {creating ? (

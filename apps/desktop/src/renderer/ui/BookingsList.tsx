@@ -4,12 +4,14 @@ import { BOOKING_STATUSES, type BookingStatusName } from "@cita/shared";
 import { useEffect, useMemo, useRef, useState } from "react";
 import type { Booking } from "../api.ts";
 import { errorMessage } from "../api.ts";
+import { loadNames, searchBookings, toBooking } from "../replica/queries.ts";
+import { downloadText, safeFilename, toCsv } from "../reports/csv.ts";
 import { addDays, today } from "../time.ts";
 import { useConsole, useSnapshot } from "./context.tsx";
 import { customerName, serviceNames } from "./describe.ts";
 
 export function BookingsList({ openBooking }: { openBooking(id: string): void }) {
-  const { api, store, tr, fmt, toast } = useConsole();
+  const { api, store, tr, fmt, toast, offline, replica } = useConsole();
   const snap = useSnapshot();
   const tz = snap.location!.timeZone;
   const [from, setFrom] = useState(() => today(tz));
@@ -37,8 +39,15 @@ export function BookingsList({ openBooking }: { openBooking(id: string): void })
 
   useEffect(() => {
     let live = true;
-    api.bookings.search
-      .query({ ...filters, limit: 200 })
+    // Offline: the same filters over the local replica, all matches at once.
+    const search =
+      offline && replica
+        ? async () => {
+            const [rows, names] = await Promise.all([searchBookings(replica.db, filters, tz), loadNames(replica.db)]);
+            return { items: rows.map((b) => toBooking(b, names)), nextCursor: null };
+          }
+        : () => api.bookings.search.query({ ...filters, limit: 200 });
+    search()
       .then((r) => {
         if (!live) return;
         setItems(r.items);
@@ -50,7 +59,7 @@ export function BookingsList({ openBooking }: { openBooking(id: string): void })
     return () => {
       live = false;
     };
-  }, [api, store, filters, toast]);
+  }, [api, store, filters, toast, offline, replica, tz]);
 
   const more = async () => {
     const r = await api.bookings.search.query({ ...filters, limit: 200, cursor });
@@ -99,6 +108,40 @@ export function BookingsList({ openBooking }: { openBooking(id: string): void })
   useEffect(() => {
     tableRef.current?.querySelector(`[data-index="${selected}"]`)?.scrollIntoView?.({ block: "nearest" });
   }, [selected]);
+
+  /** The rows as shown (filters and search applied), one line per booking. */
+  const exportCsv = () => {
+    const header = [
+      "date",
+      "time",
+      "customer",
+      "phone",
+      "services",
+      "stylists",
+      "status",
+      "source",
+      "price",
+      "deposit",
+      "notes",
+    ];
+    const lines = rows.map((b) => {
+      const c = snap.customers.get(b.customerId);
+      return [
+        fmt.date(b.startsAt),
+        fmt.time(b.startsAt),
+        customerName(b, snap.customers, tr.t("guest")),
+        c?.phone ?? "",
+        serviceNames(b, tr.lang),
+        [...new Set(b.items.map((i) => i.staffName))].join(", "),
+        tr.status(b.status),
+        tr.source(b.source),
+        (b.totalPriceCents / 100).toFixed(2),
+        (b.depositCents / 100).toFixed(2),
+        b.notes ?? "",
+      ];
+    });
+    downloadText(safeFilename(`bookings-${from}-${to}.csv`), toCsv(header, lines));
+  };
 
   const toggle = (s: BookingStatusName) =>
     setStatuses((xs) => (xs.includes(s) ? xs.filter((x) => x !== s) : [...xs, s]));
@@ -155,6 +198,9 @@ export function BookingsList({ openBooking }: { openBooking(id: string): void })
             </button>
           ))}
         </div>
+        <button type="button" data-testid="export-csv" disabled={!rows.length} onClick={exportCsv}>
+          {tr.t("exportCsv")}
+        </button>
       </div>
       <div className="table" ref={tableRef} tabIndex={0} data-testid="list-rows" role="listbox">
         {rows.map((b, i) => (

@@ -13,7 +13,7 @@ export interface DrawerProps {
 type History = { state: "loading" } | { state: "forbidden" } | { state: "ok"; items: AuditEntry[] };
 
 export function Drawer({ bookingId, onClose }: DrawerProps) {
-  const { api, store, tr, fmt, toast, canResendLink } = useConsole();
+  const { api, store, tr, fmt, toast, canResendLink, offline, replica } = useConsole();
   const snap = useSnapshot();
   const booking = snap.bookings.get(bookingId);
   const [notes, setNotes] = useState(booking?.notes ?? "");
@@ -22,17 +22,18 @@ export function Drawer({ bookingId, onClose }: DrawerProps) {
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
-    if (!booking)
+    if (!booking && !offline)
       void api.bookings.get.query({ id: bookingId }).then(
         (b) => store.upsert(b),
         () => {},
       );
-  }, [api, store, booking, bookingId]);
+  }, [api, store, booking, bookingId, offline]);
 
   const version = booking?.version;
   useEffect(() => {
     void version;
     let live = true;
+    if (offline) return;
     api.audit.list
       .query({ entityType: "booking", entityId: bookingId, limit: 50 })
       .then((r) => live && setHistory({ state: "ok", items: r.items }))
@@ -43,7 +44,7 @@ export function Drawer({ bookingId, onClose }: DrawerProps) {
     return () => {
       live = false;
     };
-  }, [api, bookingId, version]);
+  }, [api, bookingId, version, offline]);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => e.key === "Escape" && onClose();
@@ -70,6 +71,85 @@ export function Drawer({ bookingId, onClose }: DrawerProps) {
   const id = booking.id;
   const expectedVersion = booking.version;
   const open = ["held", "pending_deposit", "confirmed", "checked_in"].includes(booking.status);
+
+  // Offline, notes and no-shows wait in the replica's queue with the version they were based on.
+  const queue = async (change: { kind: "notes"; notes: string } | { kind: "noShow" }) => {
+    if (!replica) return;
+    setBusy(true);
+    try {
+      await replica.enqueue({ ...change, bookingId: id, baseVersion: expectedVersion });
+      store.upsert(change.kind === "notes" ? { ...booking, notes: change.notes } : { ...booking, status: "no_show" });
+      toast({ kind: "info", text: tr.t("offlineSaved") });
+    } catch (e) {
+      toast({ kind: "error", text: errorMessage(e) });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (offline)
+    return (
+      <aside
+        className="drawer"
+        data-testid="drawer"
+        data-booking-id={id}
+        data-status={booking.status}
+        data-offline="true"
+      >
+        <header>
+          <h2>{customerName(booking, snap.customers, tr.t("guest"))}</h2>
+          <button type="button" className="link" onClick={onClose} aria-label={tr.t("close")}>
+            ✕
+          </button>
+        </header>
+        <p className="muted">{snap.customers.get(booking.customerId)?.phone}</p>
+        <dl>
+          <dt>{tr.t("status")}</dt>
+          <dd>
+            <span className={`badge status ${booking.status}`} data-testid="drawer-status">
+              {tr.status(booking.status)}
+            </span>
+          </dd>
+          <dt>{tr.t("services")}</dt>
+          <dd>
+            <ul className="plain">
+              {booking.items.map((i) => (
+                <li key={i.id}>
+                  {fmt.time(i.startsAt)}–{fmt.time(i.endsAt)} · {i.serviceName[tr.lang]} · {i.staffName}
+                </li>
+              ))}
+            </ul>
+          </dd>
+          <dt>{tr.t("price")}</dt>
+          <dd>{fmt.money(booking.totalPriceCents)}</dd>
+        </dl>
+        {booking.status === "confirmed" || booking.status === "checked_in" ? (
+          <div className="actions wrap">
+            <button
+              type="button"
+              data-testid="action-no-show"
+              disabled={busy}
+              onClick={() => queue({ kind: "noShow" })}
+            >
+              {tr.t("noShow")}
+            </button>
+          </div>
+        ) : null}
+        <section>
+          <h3>{tr.t("notes")}</h3>
+          <textarea data-testid="notes" value={notes} rows={3} onChange={(e) => setNotes(e.target.value)} />
+          <button
+            type="button"
+            data-testid="save-notes"
+            disabled={busy || notes === (booking.notes ?? "")}
+            onClick={() => queue({ kind: "notes", notes })}
+          >
+            {tr.t("saveNotes")}
+          </button>
+        </section>
+        <p className="muted small">{tr.t("offlineExplain")}.</p>
+      </aside>
+    );
 
   const startCancel = async () => {
     try {
@@ -232,6 +312,7 @@ export function Drawer({ bookingId, onClose }: DrawerProps) {
         <textarea data-testid="notes" value={notes} rows={3} onChange={(e) => setNotes(e.target.value)} />
         <button
           type="button"
+          data-testid="save-notes"
           disabled={busy || notes === (booking.notes ?? "")}
           onClick={() => run(() => api.bookings.setNotes.mutate({ id, notes, expectedVersion }), tr.t("notesSaved"))}
         >

@@ -4,6 +4,7 @@ import type { Api } from "../api.ts";
 import type { ChatInbox } from "../chats/inbox.ts";
 import type { Formatter } from "../format.ts";
 import type { Lang, Translator } from "../i18n.ts";
+import type { Replica } from "../replica/replica.ts";
 import type { Session } from "../session.ts";
 import type { ConsoleStore, Snapshot } from "../store.ts";
 
@@ -26,6 +27,10 @@ export interface ConsoleContext {
   toast(t: Toast): void;
   /** Whether payments.resendLink exists on this server. */
   canResendLink: boolean;
+  /** The local replica (null for roles that keep none). */
+  replica: Replica | null;
+  /** Working from the replica: the server cannot be reached. */
+  offline: boolean;
 }
 
 export const Ctx = createContext<ConsoleContext | null>(null);
