@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { csvCell, toCsv } from "./csv.ts";
+import { csvCell, safeFilename, toCsv } from "./csv.ts";
 
 describe("toCsv", () => {
   it("writes a BOM, CRLF records and RFC 4180 quoting", () => {
@@ -34,5 +34,11 @@ describe("toCsv", () => {
   it("writes empty cells for null, undefined and non-finite numbers; keeps accents", () => {
     expect(toCsv(["a", "b", "c"], [[null, undefined, Number.NaN]])).toBe("\uFEFFa,b,c\r\n,,\r\n");
     expect(toCsv(["Peluquería"], [["Lucía Núñez"]])).toBe("\uFEFFPeluquería\r\nLucía Núñez\r\n");
+  });
+
+  it("safeFilename replaces characters file systems refuse", () => {
+    expect(safeFilename('a/b:c*?"<>|.csv')).toBe("a-b-c-.csv");
+    expect(safeFilename("bookings\u0000\n2026.csv")).toBe("bookings-2026.csv");
+    expect(safeFilename("informe-señales-2026-03-01.csv")).toBe("informe-señales-2026-03-01.csv");
   });
 });

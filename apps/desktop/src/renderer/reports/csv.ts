@@ -38,3 +38,9 @@ export function downloadText(filename: string, text: string, mime = "text/csv;ch
   // Revoked later: some browsers read the Blob after click() returns.
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
+
+/** A file name without the characters Windows, macOS or Linux refuse (and no control characters). */
+export function safeFilename(name: string): string {
+  const cleaned = [...name].map((c) => (c.charCodeAt(0) < 32 || '\\/:*?"<>|'.includes(c) ? "-" : c)).join("");
+  return cleaned.replace(/-{2,}/g, "-");
+}
