@@ -475,6 +475,9 @@ describe("the server's /console route", () => {
     const js = await fetch(`${server.url}/console/${script}`);
     expect(js.status).toBe(200);
     expect(js.headers.get("cache-control")).toContain("immutable");
+    // Read it whole: an unread bundle larger than the socket buffers keeps the response in flight,
+    // and the server's graceful close waits for it.
+    expect((await js.arrayBuffer()).byteLength).toBeGreaterThan(0);
     expect((await fetch(`${server.url}/console/../package.json`)).status).toBe(404);
   });
 });

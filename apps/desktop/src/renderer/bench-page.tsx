@@ -6,6 +6,7 @@ import { createRoot, type Root } from "react-dom/client";
 import { type BlockView, CalendarGrid } from "./calendar/CalendarGrid.tsx";
 import { layoutColumns } from "./calendar/layout.ts";
 import { synthetic } from "./calendar/synthetic.ts";
+import { replicaBench } from "./replica/bench-entry.ts";
 import "./styles.css";
 
 const TZ = "Europe/Madrid";
@@ -74,4 +75,6 @@ window.citaBench = {
     return { samples };
   },
 };
+// The replica benchmark's hooks (replica/replica.bench.ts).
+(window as unknown as { citaReplicaBench: typeof replicaBench }).citaReplicaBench = replicaBench;
 document.title = "ready";
