@@ -1,9 +1,11 @@
 // Customers: search by phone (exact) or name (part of it), and a profile with the booking history,
-// notes, no-shows, language and marketing consent (saved with the customer's version).
+// notes, no-shows, language and marketing consent (saved with the customer's version); for owners and
+// managers, merge / export / erase (DataActions.tsx).
 import { useCallback, useEffect, useState } from "react";
 import type { RouterOutputs } from "../api.ts";
 import { errorData, errorMessage } from "../api.ts";
 import { useConsole } from "../ui/context.tsx";
+import { DataActions, useIsManager } from "./DataActions.tsx";
 
 type SearchResult = RouterOutputs["customers"]["search"];
 type CustomerDetail = RouterOutputs["customers"]["get"];
@@ -98,9 +100,16 @@ function Profile(props: { customerId: string; openBooking(id: string): void }) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
+  const isManager = useIsManager();
+
   const load = useCallback(async () => {
     try {
       const d = await api.customers.get.query({ customerId: props.customerId });
+      // A merged-away id answers with the customer it was merged into: show that one's address.
+      if (d.customer.id !== props.customerId) {
+        location.hash = `#/customers/${d.customer.id}`;
+        return;
+      }
       setDetail(d);
       setForm({
         notes: d.customer.notes ?? "",
@@ -213,6 +222,7 @@ function Profile(props: { customerId: string; openBooking(id: string): void }) {
           {tr.t("save")}
         </button>
       </form>
+      {isManager ? <DataActions detail={detail} onChanged={load} /> : null}
       <h3>{tr.t("history")}</h3>
       {detail.bookings.length ? null : <p className="muted">{tr.t("noHistory")}</p>}
       <div className="table" data-testid="customer-history">
