@@ -55,6 +55,7 @@ export class Connectivity {
   }
 
   async start(startOffline: boolean): Promise<void> {
+    this.stopped = false;
     const online = () => void this.tryOnline();
     const offline = () => void this.goOffline();
     window.addEventListener("online", online);

@@ -90,6 +90,7 @@ export class Replica {
 
   /** Reads the stored state into the snapshot; a different person's replica is wiped first. */
   async load(staff: AuthStaff): Promise<ReplicaMeta> {
+    this.closed = false;
     let meta = await this.db.readMeta();
     if (meta.staff && meta.staff.id !== staff.id) {
       await Promise.all(this.db.tables.map((t) => t.clear()));
@@ -187,9 +188,14 @@ export class Replica {
     this.set({ queue: await this.db.queue.orderBy("seq").toArray() }, true);
   }
 
+  /**
+   * Stops syncing and closes the database; a later load() opens it again (React's StrictMode
+   * unmounts and remounts the same replica in development).
+   */
   close() {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
-    this.db.close();
+    this.timer = null;
+    this.db.close({ disableAutoOpen: false });
   }
 }

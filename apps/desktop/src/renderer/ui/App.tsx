@@ -208,18 +208,21 @@ function SignedIn(props: {
   const replayedRef = useRef<((r: ReplayResult) => void) | null>(null);
   const mode = useSyncExternalStore(connectivity.subscribe, connectivity.getSnapshot);
 
+  // Read once per mount: the session going from offline to online must not restart everything
+  // (connectivity is the one that brought it back).
+  const startRef = useRef({ staff, startOffline });
   useEffect(() => {
     let live = true;
     void (async () => {
-      await replica?.load(staff);
-      if (live) await connectivity.start(startOffline);
+      await replica?.load(startRef.current.staff);
+      if (live) await connectivity.start(startRef.current.startOffline);
     })();
     return () => {
       live = false;
       connectivity.stop();
       replica?.close();
     };
-  }, [connectivity, replica, staff, startOffline]);
+  }, [connectivity, replica]);
 
   useEffect(() => {
     if (mode.kind !== "online") return;

@@ -2,6 +2,7 @@
 import { useEffect, useState } from "react";
 import type { AuditEntry, Booking, MoneyDecision } from "../api.ts";
 import { errorData, errorMessage } from "../api.ts";
+import { loadNames, toBooking } from "../replica/queries.ts";
 import { useConsole, useSnapshot } from "./context.tsx";
 import { customerName } from "./describe.ts";
 
@@ -22,12 +23,17 @@ export function Drawer({ bookingId, onClose }: DrawerProps) {
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
-    if (!booking && !offline)
+    if (booking) return;
+    if (offline && replica)
+      void Promise.all([replica.db.bookings.get(bookingId), loadNames(replica.db)]).then(([b, names]) => {
+        if (b) store.upsert(toBooking(b, names));
+      });
+    else
       void api.bookings.get.query({ id: bookingId }).then(
         (b) => store.upsert(b),
         () => {},
       );
-  }, [api, store, booking, bookingId, offline]);
+  }, [api, store, booking, bookingId, offline, replica]);
 
   const version = booking?.version;
   useEffect(() => {
