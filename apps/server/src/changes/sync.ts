@@ -158,6 +158,51 @@ export function viewLocationRow(l: Location): SyncLocationRow {
   };
 }
 
+type BookingRowInput = Parameters<typeof viewBookingRow>[1];
+
+/**
+ * The bookings viewBookingRow needs, with their items and payments, in ONE query: PostgreSQL builds
+ * the nested parts as JSON. A first sync reads 20,000 of these; through the ORM's relation loading
+ * (three queries and per-row mapping) a page of 1,000 took ~120 ms of the ~250 ms it cost, this
+ * takes a fraction (measured by replica.bench.ts).
+ */
+export async function loadBookingRows(db: Db, ids: string[]): Promise<BookingRowInput[]> {
+  const rows = await db.$queryRaw<
+    (Omit<BookingRowInput, "items" | "payments"> & { items: unknown; payments: unknown })[]
+  >`
+    SELECT b.id, b.location_id AS "locationId", b.customer_id AS "customerId",
+      b.guest_name_cipher AS "guestNameCipher", b.status::text AS status, b.source::text AS source,
+      b.starts_at AS "startsAt", b.ends_at AS "endsAt", b.hold_expires_at AS "holdExpiresAt",
+      b.total_price_cents AS "totalPriceCents", b.deposit_cents AS "depositCents", b.currency, b.notes,
+      b.cancelled_at AS "cancelledAt", b.cancelled_by::text AS "cancelledBy", b.cancel_reason AS "cancelReason",
+      b.rescheduled_from_id AS "rescheduledFromId", b.conversation_id AS "conversationId",
+      b.created_by_staff_id AS "createdByStaffId", b.version, b.created_at AS "createdAt", b.updated_at AS "updatedAt",
+      COALESCE((
+        SELECT json_agg(json_build_object(
+          'id', i.id, 'bookingId', i.booking_id, 'position', i.position, 'serviceId', i.service_id,
+          'staffId', i.staff_id, 'startsAt', to_char(i.starts_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'endsAt', to_char(i.ends_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+          'durationMinutes', i.duration_minutes, 'processingMinutes', i.processing_minutes,
+          'finishingMinutes', i.finishing_minutes, 'priceCents', i.price_cents) ORDER BY i.position)
+        FROM booking_item i WHERE i.booking_id = b.id), '[]'::json) AS items,
+      COALESCE((
+        SELECT json_agg(json_build_object('status', p.status, 'amountCents', p.amount_cents,
+          'refunds', COALESCE((SELECT json_agg(json_build_object('status', r.status, 'amountCents', r.amount_cents))
+                               FROM refund r WHERE r.payment_id = p.id), '[]'::json)))
+        FROM payment p WHERE p.booking_id = b.id), '[]'::json) AS payments
+    FROM booking b WHERE b.id = ANY(${ids}::uuid[])`;
+  return rows.map((r) => ({
+    ...r,
+    items: (r.items as (Omit<BookingItem, "startsAt" | "endsAt"> & { startsAt: string; endsAt: string })[]).map(
+      (i) => ({
+        ...i,
+        startsAt: new Date(i.startsAt),
+        endsAt: new Date(i.endsAt),
+      }),
+    ),
+    payments: r.payments as BookingRowInput["payments"],
+  })) as BookingRowInput[];
+}
+
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Current rows of one entity type, as JSON views, keyed by id (absent = no longer exists). */
@@ -167,8 +212,7 @@ async function loadRows(db: Db, fc: FieldCrypto, type: SyncEntity, ids: string[]
   if (!where.id.in.length) return out;
   switch (type) {
     case "booking":
-      for (const b of await db.booking.findMany({ where, include: bookingRowInclude }))
-        out.set(b.id, viewBookingRow(fc, b));
+      for (const b of await loadBookingRows(db, where.id.in)) out.set(b.id, viewBookingRow(fc, b));
       break;
     case "customer":
       for (const c of await db.customer.findMany({ where })) out.set(c.id, viewCustomer(fc, c));

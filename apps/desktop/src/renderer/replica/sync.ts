@@ -110,8 +110,14 @@ export async function pullChanges(
       await db.bookings.clear();
       await db.customers.clear();
     });
+  // The next page is fetched while this one is written: the server's time and IndexedDB's overlap.
+  let next = source.page(cursor, limit);
   for (;;) {
-    const page = await source.page(cursor, limit);
+    const page = await next;
+    if (page.hasMore) {
+      next = source.page(page.nextCursor, limit);
+      next.catch(() => {}); // awaited on the next turn; a failure then ends the sync there
+    }
     pages++;
     changes += page.changes.length;
     await db.transaction("rw", [db.bookings, db.customers, db.services, db.staff, db.locations, db.meta], async () => {
