@@ -222,7 +222,7 @@ function Profile(props: { customerId: string; openBooking(id: string): void }) {
           {tr.t("save")}
         </button>
       </form>
-      {isManager ? <DataActions detail={detail} onChanged={load} /> : null}
+      <DataActions detail={detail} onChanged={load} manager={isManager} />
       <h3>{tr.t("history")}</h3>
       {detail.bookings.length ? null : <p className="muted">{tr.t("noHistory")}</p>}
       <div className="table" data-testid="customer-history">

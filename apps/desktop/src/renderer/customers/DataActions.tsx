@@ -1,7 +1,7 @@
-// A manager's actions on a customer's data: merge a duplicate into this customer (search, preview,
-// confirm), export everything as JSON (downloaded as customer-<id>.json), and erase (typed
-// confirmation). The server decides who may (customers.write / customers.export / customers.erase);
-// the console shows them to owners and managers only. Errors are toasts.
+// Actions on a customer's data: merge a duplicate into this customer (search, preview, confirm;
+// the desk may), export everything as JSON (downloaded as customer-<id>.json) and erase (typed
+// confirmation), for owners and managers. The server decides who may (customers.write /
+// customers.export / customers.erase); the console only hides what would be refused. Errors are toasts.
 import { useEffect, useState } from "react";
 import type { RouterOutputs } from "../api.ts";
 import { errorData, errorMessage } from "../api.ts";
@@ -24,7 +24,8 @@ export function useIsManager(): boolean {
   return role === "owner" || role === "manager";
 }
 
-export function DataActions(props: { detail: CustomerDetail; onChanged(): Promise<void> | void }) {
+/** Merging is desk work (customers.write); export and erase are for owners and managers. */
+export function DataActions(props: { detail: CustomerDetail; onChanged(): Promise<void> | void; manager: boolean }) {
   const { api, toast } = useConsole();
   const s = useCustomerStrings();
   const c = props.detail.customer;
@@ -54,10 +55,12 @@ export function DataActions(props: { detail: CustomerDetail; onChanged(): Promis
             {s.mergeWith}
           </button>
         )}
-        <button type="button" data-testid="customer-export" disabled={busy} onClick={() => void exportData()}>
-          {s.exportData}
-        </button>
-        {c.erased ? null : (
+        {props.manager ? (
+          <button type="button" data-testid="customer-export" disabled={busy} onClick={() => void exportData()}>
+            {s.exportData}
+          </button>
+        ) : null}
+        {c.erased || !props.manager ? null : (
           <button
             type="button"
             className="danger"
