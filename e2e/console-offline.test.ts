@@ -81,6 +81,26 @@ describe.skipIf(!canRun)("console offline review", () => {
     await page.locator('[data-testid="connection"][data-state="offline"]').waitFor();
     expect(Date.now() - offlineAt).toBeLessThan(15_000);
 
+    // The calendar draws A's day from the replica.
+    await page.evaluate((d) => {
+      window.location.hash = `#/day/${d}`;
+    }, localDate(a.startsAt));
+    await page.locator(`.block[data-booking-id="${a.id}"]`).first().waitFor();
+
+    // Reports are computed locally, with the same booking figures as the server's.
+    await page.evaluate(() => {
+      window.location.hash = "#/reports";
+    });
+    await page.getByTestId("figure-bookings").waitFor();
+    await page.getByTestId("report-partial").waitFor(); // utilisation and chats need the server
+    await page.getByTestId("period-custom").click();
+    const from = await page.getByTestId("period-from").inputValue();
+    const to = await page.getByTestId("period-to").inputValue();
+    const serverReport = await owner.reports.get.query({ from, to });
+    await expect
+      .poll(() => page.getByTestId("figure-bookings").getByTestId("figure-value").textContent())
+      .toBe(String(serverReport.bookings.total));
+
     // Browse and filter the bookings list from the replica.
     await page.getByTestId("nav-bookings").click();
     const rows = page.locator('[data-testid="list-rows"] [role="option"]');

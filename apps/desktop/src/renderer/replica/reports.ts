@@ -17,7 +17,13 @@ export function localReportSource(db: ReplicaDb): { load(input: ReportInput): Pr
       // A day of margin each side: the period is in local dates, the index in UTC instants.
       const from = new Date(localToUtc(addDays(input.from, -1), 0, location.timeZone)).toISOString();
       const to = new Date(localToUtc(addDays(input.to, 2), 0, location.timeZone)).toISOString();
-      const inRange = await db.bookings.where("startsAt").between(from, to, true, false).toArray();
+      const byVisit = await db.bookings.where("startsAt").between(from, to, true, false).toArray();
+      // The assistant's figures count bookings by when they were made, whatever the visit's date.
+      const seen = new Set(byVisit.map((b) => b.id));
+      const madeThen = await db.bookings
+        .filter((b) => !seen.has(b.id) && b.createdAt >= from && b.createdAt < to)
+        .toArray();
+      const inRange = [...byVisit, ...madeThen];
       // Bookings that replaced one of these by a reschedule mark the originals as moved.
       const ids = new Set(inRange.map((b) => b.id));
       const successors = await db.bookings

@@ -353,6 +353,8 @@ function useHashRoute(): [Route, (r: Route) => void] {
 function Shell({ staffName, mode }: { staffName: string; mode: Mode }) {
   const { tr, session, bridge, setLang, store, inbox, replica } = useConsole();
   const offline = mode.kind === "offline";
+  // One source per replica: Reports reloads when its source changes.
+  const localReports = useMemo(() => (replica ? localReportSource(replica.db) : null), [replica]);
   const snap = useSnapshot();
   const unread = useSyncExternalStore(inbox.subscribe, () => inbox.getSnapshot().unread);
   const waiting = useSyncExternalStore(
@@ -481,7 +483,7 @@ function Shell({ staffName, mode }: { staffName: string; mode: Mode }) {
             openBooking={setOpenId}
           />
         ) : offline && route.name === "reports" && replica ? (
-          <Reports source={localReportSource(replica.db)} />
+          <Reports source={localReports!} />
         ) : offline ? (
           <p className="muted center" data-testid="offline-unavailable-view">
             {tr.t("offlineNotHere")}
