@@ -131,7 +131,8 @@ export class ConsoleStore {
   initOffline(data: Pick<Snapshot, "location" | "staff" | "services">, local: LocalSource) {
     this.stop();
     this.local = local;
-    this.hadConnection = false;
+    // hadConnection stays: back online, the stream's start counts as a resumption and the visible
+    // range is read again from the server (the replica's copy may be behind).
     this.update({ ...data, connection: "offline" });
     if (this.range) void this.loadRange(this.range.from, this.range.to);
   }
