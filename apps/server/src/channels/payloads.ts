@@ -96,7 +96,9 @@ const metaMessage = z.looseObject({
   from: str,
   id: str,
   timestamp: str,
-  type: str,
+  // Meta's own sample of a contacts message (WhatsApp-Flows-Tools Postman collection) has no `type`:
+  // a missing type must not 422 the whole delivery (Meta would retry it forever).
+  type: str.nullish().transform((t) => t ?? "unknown"),
   text: z.looseObject({ body: str }).nullish(),
   image: metaMedia.nullish(),
   audio: metaMedia.nullish(),
