@@ -13,3 +13,4 @@ export * from "./integrations.ts";
 export * from "./payments.ts";
 export * from "./reports.ts";
 export * from "./staff.ts";
+export * from "./time.ts";

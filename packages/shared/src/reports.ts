@@ -12,6 +12,7 @@
 import { z } from "zod";
 import type { SyncBookingRow, SyncLocationRow, SyncServiceRow, SyncStaffRow } from "./changes.ts";
 import { BOOKING_STATUSES, type BookingStatusName, bookingSource, bookingStatus, localDate, uuid } from "./common.ts";
+import { toLocal } from "./time.ts";
 
 /** The longest period one report covers (a leap year, inclusive). */
 export const REPORT_MAX_DAYS = 366;
@@ -169,18 +170,9 @@ export interface ReportData {
   conversations?: { handedOver: number; withBot: number } | null;
 }
 
-const dateFormatters = new Map<string, Intl.DateTimeFormat>();
-
 /** The local date (YYYY-MM-DD) of an instant in an IANA zone. */
 export function localDateOf(instant: string | number | Date, timeZone: string): string {
-  let f = dateFormatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-US", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" });
-    dateFormatters.set(timeZone, f);
-  }
-  const p: Record<string, string> = {};
-  for (const part of f.formatToParts(new Date(instant))) p[part.type] = part.value;
-  return `${p.year}-${p.month}-${p.day}`;
+  return toLocal(typeof instant === "string" ? Date.parse(instant) : instant, timeZone).date;
 }
 
 const zeroByStatus = () => Object.fromEntries(BOOKING_STATUSES.map((s) => [s, 0])) as Record<BookingStatusName, number>;

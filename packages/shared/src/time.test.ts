@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addDays, localToUtc, toLocal, weekdayOf } from "./zoned.ts";
+import { addDays, localToUtc, toLocal, weekdayOf } from "./time.ts";
 
 describe("zoned time", () => {
   it("maps Madrid wall time to UTC in winter and summer", () => {
