@@ -93,70 +93,6 @@ export function Drawer({ bookingId, onClose }: DrawerProps) {
     }
   };
 
-  if (offline)
-    return (
-      <aside
-        className="drawer"
-        data-testid="drawer"
-        data-booking-id={id}
-        data-status={booking.status}
-        data-offline="true"
-      >
-        <header>
-          <h2>{customerName(booking, snap.customers, tr.t("guest"))}</h2>
-          <button type="button" className="link" onClick={onClose} aria-label={tr.t("close")}>
-            ✕
-          </button>
-        </header>
-        <p className="muted">{snap.customers.get(booking.customerId)?.phone}</p>
-        <dl>
-          <dt>{tr.t("status")}</dt>
-          <dd>
-            <span className={`badge status ${booking.status}`} data-testid="drawer-status">
-              {tr.status(booking.status)}
-            </span>
-          </dd>
-          <dt>{tr.t("services")}</dt>
-          <dd>
-            <ul className="plain">
-              {booking.items.map((i) => (
-                <li key={i.id}>
-                  {fmt.time(i.startsAt)}–{fmt.time(i.endsAt)} · {i.serviceName[tr.lang]} · {i.staffName}
-                </li>
-              ))}
-            </ul>
-          </dd>
-          <dt>{tr.t("price")}</dt>
-          <dd>{fmt.money(booking.totalPriceCents)}</dd>
-        </dl>
-        {booking.status === "confirmed" || booking.status === "checked_in" ? (
-          <div className="actions wrap">
-            <button
-              type="button"
-              data-testid="action-no-show"
-              disabled={busy}
-              onClick={() => queue({ kind: "noShow" })}
-            >
-              {tr.t("noShow")}
-            </button>
-          </div>
-        ) : null}
-        <section>
-          <h3>{tr.t("notes")}</h3>
-          <textarea data-testid="notes" value={notes} rows={3} onChange={(e) => setNotes(e.target.value)} />
-          <button
-            type="button"
-            data-testid="save-notes"
-            disabled={busy || notes === (booking.notes ?? "")}
-            onClick={() => queue({ kind: "notes", notes })}
-          >
-            {tr.t("saveNotes")}
-          </button>
-        </section>
-        <p className="muted small">{tr.t("offlineExplain")}.</p>
-      </aside>
-    );
-
   const startCancel = async () => {
     try {
       const decision = await api.bookings.previewCancel.query({ id });
@@ -177,7 +113,13 @@ export function Drawer({ bookingId, onClose }: DrawerProps) {
   };
 
   return (
-    <aside className="drawer" data-testid="drawer" data-booking-id={id} data-status={booking.status}>
+    <aside
+      className="drawer"
+      data-testid="drawer"
+      data-booking-id={id}
+      data-status={booking.status}
+      data-offline={offline ? "true" : undefined}
+    >
       <header>
         <h2>{customerName(booking, snap.customers, tr.t("guest"))}</h2>
         <button type="button" className="link" onClick={onClose} aria-label={tr.t("close")}>
@@ -222,47 +164,55 @@ export function Drawer({ bookingId, onClose }: DrawerProps) {
         ) : null}
       </dl>
       <div className="actions wrap">
-        {booking.status === "confirmed" ? (
-          <button
-            type="button"
-            data-testid="action-check-in"
-            disabled={busy}
-            onClick={() => run(() => api.bookings.checkIn.mutate({ id, expectedVersion }), tr.t("checkIn"))}
-          >
-            {tr.t("checkIn")}
-          </button>
-        ) : null}
-        {booking.status === "checked_in" ? (
-          <button
-            type="button"
-            data-testid="action-complete"
-            disabled={busy}
-            onClick={() => run(() => api.bookings.complete.mutate({ id, expectedVersion }), tr.t("complete"))}
-          >
-            {tr.t("complete")}
-          </button>
-        ) : null}
+        {offline ? null : (
+          <>
+            {booking.status === "confirmed" ? (
+              <button
+                type="button"
+                data-testid="action-check-in"
+                disabled={busy}
+                onClick={() => run(() => api.bookings.checkIn.mutate({ id, expectedVersion }), tr.t("checkIn"))}
+              >
+                {tr.t("checkIn")}
+              </button>
+            ) : null}
+            {booking.status === "checked_in" ? (
+              <button
+                type="button"
+                data-testid="action-complete"
+                disabled={busy}
+                onClick={() => run(() => api.bookings.complete.mutate({ id, expectedVersion }), tr.t("complete"))}
+              >
+                {tr.t("complete")}
+              </button>
+            ) : null}
+          </>
+        )}
         {booking.status === "confirmed" ? (
           <button
             type="button"
             data-testid="action-no-show"
             disabled={busy}
-            onClick={() => run(() => api.bookings.noShow.mutate({ id, expectedVersion }), tr.t("noShow"))}
+            onClick={() =>
+              offline
+                ? queue({ kind: "noShow" })
+                : run(() => api.bookings.noShow.mutate({ id, expectedVersion }), tr.t("noShow"))
+            }
           >
             {tr.t("noShow")}
           </button>
         ) : null}
-        {open ? (
+        {open && !offline ? (
           <button type="button" data-testid="action-cancel" className="danger" disabled={busy} onClick={startCancel}>
             {tr.t("cancelBooking")}
           </button>
         ) : null}
-        {canResendLink && booking.status === "pending_deposit" ? (
+        {canResendLink && !offline && booking.status === "pending_deposit" ? (
           <button type="button" data-testid="action-resend" onClick={resend}>
             {tr.t("resendLink")}
           </button>
         ) : null}
-        {booking.conversationId ? (
+        {booking.conversationId && !offline ? (
           <a
             className="button"
             href={`#/chats/${booking.conversationId}`}
@@ -320,14 +270,20 @@ export function Drawer({ bookingId, onClose }: DrawerProps) {
           type="button"
           data-testid="save-notes"
           disabled={busy || notes === (booking.notes ?? "")}
-          onClick={() => run(() => api.bookings.setNotes.mutate({ id, notes, expectedVersion }), tr.t("notesSaved"))}
+          onClick={() =>
+            offline
+              ? queue({ kind: "notes", notes })
+              : run(() => api.bookings.setNotes.mutate({ id, notes, expectedVersion }), tr.t("notesSaved"))
+          }
         >
           {tr.t("saveNotes")}
         </button>
       </section>
       <section>
         <h3>{tr.t("history")}</h3>
-        {history.state === "loading" ? (
+        {offline ? (
+          <p className="muted">{tr.t("notOffline")}</p>
+        ) : history.state === "loading" ? (
           <p className="muted">{tr.t("loading")}</p>
         ) : history.state === "forbidden" ? (
           <p className="muted">{tr.t("historyForbidden")}</p>
