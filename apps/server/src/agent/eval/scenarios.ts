@@ -628,6 +628,11 @@ export const SCENARIOS: ScenarioDef[] = [
       "You are Paco, writing in Spanish, very confusingly: answer with unrelated fragments ('el coso ese', 'lo del otro día pues eso'). Never say what you actually want.",
     known: [],
     unknown: ["everything"],
+    // The scripted run holds a women's cut whose deposit link keeps failing.
+    setup: async (w) => {
+      await womensCutDeposit(w);
+      return {};
+    },
     async check(w, chat) {
       const { failures, need } = checker();
       const conv = await conversation(w, chat);

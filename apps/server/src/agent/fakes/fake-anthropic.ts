@@ -23,7 +23,7 @@ export interface RecordedRequest {
   headers: IncomingMessage["headers"];
 }
 
-function toolResults(body: Record<string, unknown>) {
+export function toolResults(body: Record<string, unknown>) {
   const out: { name: string; content: unknown }[] = [];
   const names = new Map<string, string>();
   for (const m of (body.messages ?? []) as { role: string; content: unknown }[]) {
@@ -73,7 +73,7 @@ export function resolveRefs(value: unknown, body: Record<string, unknown>): unkn
   return value;
 }
 
-function lastUserText(body: Record<string, unknown>): string {
+export function lastUserText(body: Record<string, unknown>): string {
   const msgs = (body.messages ?? []) as { role: string; content: unknown }[];
   const m = [...msgs].reverse().find((x) => x.role === "user");
   if (!m) return "";
