@@ -22,6 +22,8 @@ const ROOT = fileURLToPath(new URL("../../../../../", import.meta.url));
 const STOP = "###STOP###";
 
 const { values: args } = parseArgs({
+  // `pnpm eval:agent -- --scenarios 1` passes the "--" through: drop it, or every option is ignored.
+  args: process.argv.slice(2).filter((a, i) => !(i === 0 && a === "--")),
   options: {
     trials: { type: "string", default: "3" },
     "min-pass1": { type: "string", default: "0.8" },
