@@ -122,13 +122,18 @@ export const staffRemoveDateOverrideInput = z.object({
   version: rowVersion.optional(),
 });
 
-export const staffAddTimeOffInput = z.object({
-  staffId: uuid,
-  version: rowVersion.optional(),
-  startsAt: isoInstant,
-  endsAt: isoInstant,
-  reason: z.string().trim().max(200).nullable().optional(),
-});
+export const staffAddTimeOffInput = z
+  .object({
+    staffId: uuid,
+    version: rowVersion.optional(),
+    startsAt: isoInstant,
+    endsAt: isoInstant,
+    reason: z.string().trim().max(200).nullable().optional(),
+  })
+  .refine((v) => Date.parse(v.endsAt) > Date.parse(v.startsAt), {
+    message: "Time off must start before it ends",
+    path: ["endsAt"],
+  });
 export const staffRemoveTimeOffInput = z.object({ staffId: uuid, timeOffId: uuid, version: rowVersion.optional() });
 
 /** One service a stylist does, with their own timing/price where it differs from the service's. */
