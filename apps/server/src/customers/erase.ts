@@ -31,6 +31,7 @@ import type { Tx } from "../db/client.ts";
 import { AppError } from "../errors/app-error.ts";
 import type { BookingStatus } from "../generated/prisma/enums.ts";
 import { toLocal } from "../time/zoned.ts";
+import { logBookingsChanged } from "./booking-changes.ts";
 import {
   attachmentsOf,
   buildSecrets,
@@ -356,20 +357,11 @@ export async function eraseCustomer(
         audit: { ...counts, mediaFiles: files.paths.length, mergedIds: merged.map((m) => m.id) },
         change: { version: after.version, erased: true },
       });
-      const moved = await tx.booking.findMany({
-        where: { id: { in: bookings.map((b) => b.id) } },
-        select: { id: true, locationId: true, version: true },
-        orderBy: { id: "asc" },
-      });
-      for (const b of moved) {
-        await appendChange(tx, {
-          entityType: "booking",
-          entityId: b.id,
-          op: "upsert",
-          locationId: b.locationId,
-          data: { version: b.version, event: "customer_erased" },
-        });
-      }
+      await logBookingsChanged(
+        tx,
+        bookings.map((b) => b.id),
+        "customer_erased",
+      );
       for (const id of conversationIds) {
         await appendChange(tx, { entityType: "conversation", entityId: id, op: "delete", data: { event: "erased" } });
       }

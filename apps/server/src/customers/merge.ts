@@ -18,6 +18,7 @@ import { appendChange } from "../changes/change-log.ts";
 import type { Tx } from "../db/client.ts";
 import { AppError } from "../errors/app-error.ts";
 import type { Customer } from "../generated/prisma/client.ts";
+import { logBookingsChanged } from "./booking-changes.ts";
 import { type CustomerView, viewCustomer } from "./customer-store.ts";
 
 export interface CustomerMerge {
@@ -181,20 +182,11 @@ export async function mergeCustomers(scope: Scope, input: CustomerMerge): Promis
       locationId: scope.locationId,
       data: { mergedInto: survivor.id },
     });
-    const moved = await tx.booking.findMany({
-      where: { id: { in: bookings.map((b) => b.id) } },
-      select: { id: true, locationId: true, version: true },
-      orderBy: { id: "asc" },
-    });
-    for (const b of moved) {
-      await appendChange(tx, {
-        entityType: "booking",
-        entityId: b.id,
-        op: "upsert",
-        locationId: b.locationId,
-        data: { version: b.version, event: "customer_merged" },
-      });
-    }
+    await logBookingsChanged(
+      tx,
+      bookings.map((b) => b.id),
+      "customer_merged",
+    );
     for (const c of conversations) {
       await appendChange(tx, {
         entityType: "conversation",
