@@ -4,7 +4,15 @@
 import type { Tx } from "../db/client.ts";
 import { AppError } from "../errors/app-error.ts";
 import { addDays, localToUtc } from "../time/zoned.ts";
-import type { AvailabilityQuery, Interval, ServiceSpec, StaffAvailability, VisitItemRequest } from "./types.ts";
+import type {
+  AvailabilityQuery,
+  DateOverride,
+  Interval,
+  ServiceSpec,
+  StaffAvailability,
+  VisitItemRequest,
+  WeeklyBlock,
+} from "./types.ts";
 
 /** External busy time (Google Calendar in production; the external_busy table by default). */
 export interface BusyTimeSource {
@@ -43,6 +51,32 @@ export interface LoadAvailabilityParams {
 }
 
 const dateOnly = (d: Date) => d.toISOString().slice(0, 10);
+
+/** A stylist's stored weekly blocks and date overrides as the engine reads them (reports' capacity too). */
+export function workingSchedule(s: {
+  scheduleBlocks: readonly WeeklyBlock[];
+  dateOverrides: readonly {
+    date: Date;
+    kind: DateOverride["kind"];
+    startMinute: number | null;
+    endMinute: number | null;
+  }[];
+}): Pick<StaffAvailability, "weekly" | "overrides"> {
+  return {
+    weekly: s.scheduleBlocks.map((b) => ({
+      weekday: b.weekday,
+      kind: b.kind,
+      startMinute: b.startMinute,
+      endMinute: b.endMinute,
+    })),
+    overrides: s.dateOverrides.map((o) => ({
+      date: dateOnly(o.date),
+      kind: o.kind,
+      startMinute: o.startMinute,
+      endMinute: o.endMinute,
+    })),
+  };
+}
 
 export async function loadAvailabilityQuery(db: Tx, p: LoadAvailabilityParams): Promise<AvailabilityQuery> {
   const serviceIds = [...new Set(p.items.map((i) => i.serviceId))];
@@ -112,18 +146,7 @@ export async function loadAvailabilityQuery(db: Tx, p: LoadAvailabilityParams): 
   const staffAvailability: StaffAvailability[] = staff.map((s) => ({
     id: s.id,
     name: s.displayName,
-    weekly: s.scheduleBlocks.map((b) => ({
-      weekday: b.weekday,
-      kind: b.kind,
-      startMinute: b.startMinute,
-      endMinute: b.endMinute,
-    })),
-    overrides: s.dateOverrides.map((o) => ({
-      date: dateOnly(o.date),
-      kind: o.kind,
-      startMinute: o.startMinute,
-      endMinute: o.endMinute,
-    })),
+    ...workingSchedule(s),
     busy: [...busy.get(s.id)!, ...s.timeOff.map((t) => ({ start: t.startsAt.getTime(), end: t.endsAt.getTime() }))],
     skills: new Map(s.services.map((k) => [k.serviceId, k])),
   }));

@@ -2,8 +2,11 @@
 // engine would offer (compute-availability's workingWindows: the weekly blocks or that date's
 // override, minus breaks), within the salon's opening hours, skipping closures, minus time off.
 // Bookings are not subtracted: capacity is the time that could be sold, utilisation what was.
+
+import { dateOnly } from "../audit/scope.ts";
 import { dayClock, windows, workingWindows } from "../availability/compute-availability.ts";
 import { intersect, mergeSorted, sortIntervals, subtract } from "../availability/intervals.ts";
+import { workingSchedule } from "../availability/load.ts";
 import type { DateOverride, Interval, LocationRules, WeeklyBlock } from "../availability/types.ts";
 import type { Tx } from "../db/client.ts";
 import { addDays, weekdayOf } from "../time/zoned.ts";
@@ -52,8 +55,6 @@ export function capacityMinutes(
   return out;
 }
 
-const dateOnly = (d: Date) => d.toISOString().slice(0, 10);
-
 /** Reads the schedules of `staffIds` and the salon's hours, and computes their capacity. */
 export async function loadCapacity(
   db: Tx,
@@ -79,18 +80,7 @@ export async function loadCapacity(
   return capacityMinutes(
     staff.map((s) => ({
       id: s.id,
-      weekly: s.scheduleBlocks.map((b) => ({
-        weekday: b.weekday,
-        kind: b.kind,
-        startMinute: b.startMinute,
-        endMinute: b.endMinute,
-      })),
-      overrides: s.dateOverrides.map((o) => ({
-        date: dateOnly(o.date),
-        kind: o.kind,
-        startMinute: o.startMinute,
-        endMinute: o.endMinute,
-      })),
+      ...workingSchedule(s),
       timeOff: s.timeOff.map((t) => ({ start: t.startsAt.getTime(), end: t.endsAt.getTime() })),
     })),
     { timeZone: p.timeZone, hours: location.hours, closures: location.closures.map((c) => dateOnly(c.date)) },
