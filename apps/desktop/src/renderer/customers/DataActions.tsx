@@ -31,6 +31,7 @@ export function DataActions(props: { detail: CustomerDetail; onChanged(): Promis
   const c = props.detail.customer;
   const [dialog, setDialog] = useState<"merge" | "erase" | null>(null);
   const [busy, setBusy] = useState(false);
+  const Dialog = dialog === "merge" ? MergeDialog : dialog === "erase" ? EraseDialog : null;
 
   const exportData = async () => {
     setBusy(true);
@@ -72,18 +73,8 @@ export function DataActions(props: { detail: CustomerDetail; onChanged(): Promis
           </button>
         )}
       </div>
-      {dialog === "merge" ? (
-        <MergeDialog
-          detail={props.detail}
-          onClose={() => setDialog(null)}
-          onDone={async () => {
-            setDialog(null);
-            await props.onChanged();
-          }}
-        />
-      ) : null}
-      {dialog === "erase" ? (
-        <EraseDialog
+      {Dialog ? (
+        <Dialog
           detail={props.detail}
           onClose={() => setDialog(null)}
           onDone={async () => {
@@ -96,6 +87,26 @@ export function DataActions(props: { detail: CustomerDetail; onChanged(): Promis
   );
 }
 
+/** A dialog's write: `busy` meanwhile, the outcome as a toast, then `onDone` (after a conflict too: the customer changed). */
+function useDialogWrite(onDone: () => Promise<void>) {
+  const { toast } = useConsole();
+  const [busy, setBusy] = useState(false);
+  async function run<T>(write: () => Promise<T>, doneText: (result: T) => string) {
+    setBusy(true);
+    try {
+      const result = await write();
+      toast({ kind: "info", text: doneText(result) });
+      await onDone();
+    } catch (e) {
+      toast({ kind: "error", text: errorMessage(e) });
+      if (errorData(e).code === "CONFLICT") await onDone();
+    } finally {
+      setBusy(false);
+    }
+  }
+  return { busy, run };
+}
+
 function MergeDialog(props: { detail: CustomerDetail; onClose(): void; onDone(): Promise<void> }) {
   const { api, tr, toast } = useConsole();
   const s = useCustomerStrings();
@@ -103,7 +114,7 @@ function MergeDialog(props: { detail: CustomerDetail; onClose(): void; onDone():
   const [query, setQuery] = useState("");
   const [hits, setHits] = useState<Hit[] | null>(null);
   const [picked, setPicked] = useState<CustomerDetail | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, run } = useDialogWrite(props.onDone);
 
   useEffect(() => {
     const q = query.trim();
@@ -134,21 +145,16 @@ function MergeDialog(props: { detail: CustomerDetail; onClose(): void; onDone():
 
   const merge = async () => {
     if (!picked) return;
-    setBusy(true);
-    try {
-      const r = await api.customers.merge.mutate({
-        survivorId: survivor.id,
-        duplicateId: picked.customer.id,
-        expectedVersions: { survivor: survivor.version, duplicate: picked.customer.version },
-      });
-      toast({ kind: "info", text: s.merged(r.movedBookings, r.movedConversations) });
-      await props.onDone();
-    } catch (e) {
-      toast({ kind: "error", text: errorMessage(e) });
-      if (errorData(e).code === "CONFLICT") await props.onDone();
-    } finally {
-      setBusy(false);
-    }
+    const duplicate = picked.customer;
+    await run(
+      () =>
+        api.customers.merge.mutate({
+          survivorId: survivor.id,
+          duplicateId: duplicate.id,
+          expectedVersions: { survivor: survivor.version, duplicate: duplicate.version },
+        }),
+      (r) => s.merged(r.movedBookings, r.movedConversations),
+    );
   };
 
   const dup = picked?.customer;
@@ -236,28 +242,20 @@ function MergeDialog(props: { detail: CustomerDetail; onClose(): void; onDone():
 }
 
 function EraseDialog(props: { detail: CustomerDetail; onClose(): void; onDone(): Promise<void> }) {
-  const { api, tr, toast } = useConsole();
+  const { api, tr } = useConsole();
   const s = useCustomerStrings();
   const c = props.detail.customer;
   const name = c.name ?? "…";
   const [typed, setTyped] = useState("");
-  const [busy, setBusy] = useState(false);
+  const { busy, run } = useDialogWrite(props.onDone);
   const fold = (x: string) => x.normalize("NFC").trim().replace(/\s+/g, " ").toLowerCase();
   const confirmed = typed.trim() === "ERASE" || (!!c.name && fold(typed) === fold(c.name));
 
-  const erase = async () => {
-    setBusy(true);
-    try {
-      const r = await api.customers.erase.mutate({ customerId: c.id, confirm: true, version: c.version });
-      toast({ kind: "info", text: s.erasedDone(r.messages, r.bookings) });
-      await props.onDone();
-    } catch (e) {
-      toast({ kind: "error", text: errorMessage(e) });
-      if (errorData(e).code === "CONFLICT") await props.onDone();
-    } finally {
-      setBusy(false);
-    }
-  };
+  const erase = () =>
+    run(
+      () => api.customers.erase.mutate({ customerId: c.id, confirm: true, version: c.version }),
+      (r) => s.erasedDone(r.messages, r.bookings),
+    );
 
   return (
     <div className="modal-backdrop">
