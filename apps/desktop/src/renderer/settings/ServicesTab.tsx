@@ -1,24 +1,14 @@
 // Services: names in both languages, phases (application, processing gap, finishing), buffers, price
 // and deposit; which stylists do each, with their own duration/price. Archive instead of delete.
 import { serviceCreateInput, serviceSetStaffInput, serviceUpdateInput } from "@cita/shared";
-import { useCallback, useMemo, useState } from "react";
+import { useCallback, useMemo } from "react";
 import type { Service } from "../api.ts";
 import { useConsole, useSnapshot } from "../ui/context.tsx";
-import {
-  centsToEuros,
-  check,
-  type Errors,
-  eurosToCents,
-  Field,
-  hasErrors,
-  parseWhole,
-  reportInvalid,
-  reportSaveError,
-  rowErrors,
-  useLoad,
-  withLocal,
-} from "./form.tsx";
-import { useStrings } from "./strings.ts";
+import { centsToEuros, check, type Errors, eurosToCents, Field, parseWhole, SettingsForm, withLocal } from "./form.tsx";
+import { OwnTermsForm } from "./OwnTerms.tsx";
+import { EditList } from "./parts.tsx";
+import { afterEntrySave, changedFields, useFields, useSave } from "./save.ts";
+import { type SettingsKey, useStrings } from "./strings.ts";
 
 type DepositRule = "none" | "fixed" | "percent";
 
@@ -89,6 +79,14 @@ const MINUTE_FIELDS = [
   "sortOrder",
 ] as const;
 
+const PHASES = [
+  ["durationMinutes", "duration"],
+  ["processingMinutes", "processing"],
+  ["finishingMinutes", "finishing"],
+  ["bufferBeforeMinutes", "bufferBefore"],
+  ["bufferAfterMinutes", "bufferAfter"],
+] as const satisfies readonly (readonly [keyof Form, SettingsKey])[];
+
 /** The form as the schema's input (numbers parsed), plus errors for text that is not a number at all. */
 function toFields(f: Form, s: ReturnType<typeof useStrings>["s"]) {
   const local: Errors = {};
@@ -118,164 +116,95 @@ function toFields(f: Form, s: ReturnType<typeof useStrings>["s"]) {
 }
 
 export function ServicesTab() {
-  const { api, toast, tr, fmt } = useConsole();
+  const { api, tr, fmt } = useConsole();
   const { s } = useStrings();
-  const onError = useCallback((e: unknown) => reportSaveError(e, tr.lang, toast), [tr.lang, toast]);
   const load = useCallback(() => api.services.list.query({ includeArchived: true }), [api]);
-  const [services, reload] = useLoad(load, onError);
-  const [selected, setSelected] = useState<string | "new" | null>(null);
-  const [showArchived, setShowArchived] = useState(false);
-  const current = services?.find((x) => x.id === selected) ?? null;
-  const visible = (services ?? []).filter((x) => showArchived || x.active);
-
   return (
-    <div className="settings-split" data-testid="settings-services">
-      <nav className="settings-list">
-        <button type="button" className="primary" data-testid="service-new" onClick={() => setSelected("new")}>
-          {s.newService}
-        </button>
-        <label className="check small">
-          <input type="checkbox" checked={showArchived} onChange={(e) => setShowArchived(e.target.checked)} />{" "}
-          {s.showArchived}
-        </label>
-        <ul className="plain hits-list">
-          {visible.map((x) => (
-            <li key={x.id}>
-              <button
-                type="button"
-                className={x.id === selected ? "hit active" : "hit"}
-                data-testid="service-item"
-                data-slug={x.slug}
-                onClick={() => setSelected(x.id)}
-              >
-                <strong>{tr.lang === "es" ? x.nameEs : x.nameEn}</strong>{" "}
-                <span className="muted small">
-                  {x.durationMinutes + x.processingMinutes + x.finishingMinutes} min ·{" "}
-                  <span data-testid="service-item-price">{fmt.money(x.priceCents)}</span>
-                  {x.active ? "" : ` · ${s.archived}`}
-                </span>
-              </button>
-            </li>
-          ))}
-        </ul>
-      </nav>
-      {selected === "new" ? (
-        <ServiceEditor
-          key="new"
-          service={null}
-          onSaved={(id) => {
-            setSelected(id);
-            reload();
-          }}
-        />
-      ) : current ? (
-        <div className="settings-detail">
-          <ServiceEditor key={`${current.id}:${current.version}`} service={current} onSaved={() => reload()} />
-          <ServiceStaff key={`staff:${current.id}:${current.version}`} service={current} onSaved={() => reload()} />
-        </div>
-      ) : null}
-    </div>
+    <EditList
+      testids={{ list: "settings-services", new: "service-new", item: "service-item" }}
+      load={load}
+      newLabel={s.newService}
+      showLabel={s.showArchived}
+      itemAttrs={(x) => ({ "data-slug": x.slug })}
+      item={(x) => (
+        <>
+          <strong>{tr.lang === "es" ? x.nameEs : x.nameEn}</strong>{" "}
+          <span className="muted small">
+            {x.durationMinutes + x.processingMinutes + x.finishingMinutes} min ·{" "}
+            <span data-testid="service-item-price">{fmt.money(x.priceCents)}</span>
+            {x.active ? "" : ` · ${s.archived}`}
+          </span>
+        </>
+      )}
+      detail={(x, saved) =>
+        x ? (
+          <div className="settings-detail">
+            <ServiceEditor key={`${x.id}:${x.version}`} service={x} onSaved={saved} />
+            <ServiceStaff key={`staff:${x.id}:${x.version}`} service={x} onSaved={() => saved()} />
+          </div>
+        ) : (
+          <ServiceEditor key="new" service={null} onSaved={saved} />
+        )
+      }
+    />
   );
 }
 
 function ServiceEditor(props: { service: Service | null; onSaved(id: string): void }) {
-  const { api, toast, tr, store } = useConsole();
+  const { api, tr } = useConsole();
   const { s } = useStrings();
   const original = useMemo(() => (props.service ? formOf(props.service) : EMPTY), [props.service]);
-  const [form, setForm] = useState<Form>(original);
-  const [errors, setErrors] = useState<Errors>({});
-  const [busy, setBusy] = useState(false);
-  const set = (k: keyof Form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value });
+  const { form, patch, bind } = useFields<Form>(original);
+  const { errors, valid, busy, save } = useSave();
   const x = props.service;
 
-  const save = async () => {
+  const submit = () => {
     const { fields, local } = toFields(form, s);
-    let send: unknown;
-    let result: ReturnType<typeof check>;
-    if (x) {
-      // Only what changed, so the audit says what this edit did.
-      const before = toFields(original, s).fields;
-      const changed = Object.fromEntries(
-        Object.entries(fields).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(before[k])),
-      );
-      send = { serviceId: x.id, version: x.version, ...changed };
-      result = check(serviceUpdateInput, send, tr.lang);
-    } else {
-      send = fields;
-      result = check(serviceCreateInput, send, tr.lang);
-    }
-    const all = withLocal(result, local);
-    setErrors(all);
-    if (hasErrors(all)) {
-      reportInvalid(all, tr.lang, toast);
-      return;
-    }
-    setBusy(true);
-    try {
-      const saved = x
-        ? await api.services.update.mutate(send as Parameters<typeof api.services.update.mutate>[0])
-        : await api.services.create.mutate(send as Parameters<typeof api.services.create.mutate>[0]);
-      toast({ kind: "info", text: s.saved });
-      void store.reloadCatalog().catch(() => {});
-      props.onSaved(saved.id);
-    } catch (e) {
-      if (reportSaveError(e, tr.lang, toast) === "stale") props.onSaved(x?.id ?? "");
-    } finally {
-      setBusy(false);
-    }
+    // An edit sends only what changed, so the audit says what this edit did.
+    const send = x
+      ? { serviceId: x.id, version: x.version, ...changedFields(fields, toFields(original, s).fields) }
+      : fields;
+    if (!valid(withLocal(check<unknown>(x ? serviceUpdateInput : serviceCreateInput, send, tr.lang), local))) return;
+    void save(
+      () =>
+        x
+          ? api.services.update.mutate(send as Parameters<typeof api.services.update.mutate>[0])
+          : api.services.create.mutate(send as Parameters<typeof api.services.create.mutate>[0]),
+      afterEntrySave(x?.id, props.onSaved),
+    );
   };
 
-  const archive = async (archived: boolean) => {
-    if (!x) return;
-    setBusy(true);
-    try {
-      await api.services.archive.mutate({ serviceId: x.id, version: x.version, archived });
-      toast({ kind: "info", text: s.saved });
-      void store.reloadCatalog().catch(() => {});
-      props.onSaved(x.id);
-    } catch (e) {
-      reportSaveError(e, tr.lang, toast);
-      props.onSaved(x.id);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const archive = (service: Service) =>
+    void save(
+      () => api.services.archive.mutate({ serviceId: service.id, version: service.version, archived: service.active }),
+      () => props.onSaved(service.id),
+    );
 
   const total = ["durationMinutes", "processingMinutes", "finishingMinutes"].reduce(
     (sum, k) => sum + (Number(form[k as keyof Form]) || 0),
     0,
   );
-
   return (
-    <form
-      className="settings-form"
-      data-testid="service-form"
-      data-service-id={x?.id ?? ""}
-      noValidate
-      onSubmit={(e) => {
-        e.preventDefault();
-        void save();
-      }}
-    >
+    <SettingsForm data-testid="service-form" data-service-id={x?.id ?? ""} onSubmit={submit}>
       <h3>{x ? (tr.lang === "es" ? x.nameEs : x.nameEn) : s.newService}</h3>
       <div className="settings-grid">
         <Field label={s.nameEs} name="nameEs" errors={errors}>
-          <input data-testid="service-nameEs" value={form.nameEs} onChange={set("nameEs")} />
+          <input data-testid="service-nameEs" {...bind("nameEs")} />
         </Field>
         <Field label={s.nameEn} name="nameEn" errors={errors}>
-          <input data-testid="service-nameEn" value={form.nameEn} onChange={set("nameEn")} />
+          <input data-testid="service-nameEn" {...bind("nameEn")} />
         </Field>
         <Field label={s.category} name="category" errors={errors}>
-          <input data-testid="service-category" value={form.category} onChange={set("category")} />
+          <input data-testid="service-category" {...bind("category")} />
         </Field>
         <Field label={s.sortOrder} name="sortOrder" errors={errors}>
-          <input inputMode="numeric" value={form.sortOrder} onChange={set("sortOrder")} />
+          <input inputMode="numeric" {...bind("sortOrder")} />
         </Field>
         <Field label={s.descriptionEs} name="descriptionEs" errors={errors}>
-          <textarea rows={2} value={form.descriptionEs} onChange={set("descriptionEs")} />
+          <textarea rows={2} {...bind("descriptionEs")} />
         </Field>
         <Field label={s.descriptionEn} name="descriptionEn" errors={errors}>
-          <textarea rows={2} value={form.descriptionEn} onChange={set("descriptionEn")} />
+          <textarea rows={2} {...bind("descriptionEn")} />
         </Field>
       </div>
       <fieldset>
@@ -283,37 +212,26 @@ function ServiceEditor(props: { service: Service | null; onSaved(id: string): vo
           {s.phases} · {s.totalTime}: {total} min
         </legend>
         <div className="settings-grid five">
-          <Field label={s.duration} name="durationMinutes" errors={errors}>
-            <input
-              inputMode="numeric"
-              data-testid="service-duration"
-              value={form.durationMinutes}
-              onChange={set("durationMinutes")}
-            />
-          </Field>
-          <Field label={s.processing} name="processingMinutes" errors={errors}>
-            <input inputMode="numeric" value={form.processingMinutes} onChange={set("processingMinutes")} />
-          </Field>
-          <Field label={s.finishing} name="finishingMinutes" errors={errors}>
-            <input inputMode="numeric" value={form.finishingMinutes} onChange={set("finishingMinutes")} />
-          </Field>
-          <Field label={s.bufferBefore} name="bufferBeforeMinutes" errors={errors}>
-            <input inputMode="numeric" value={form.bufferBeforeMinutes} onChange={set("bufferBeforeMinutes")} />
-          </Field>
-          <Field label={s.bufferAfter} name="bufferAfterMinutes" errors={errors}>
-            <input inputMode="numeric" value={form.bufferAfterMinutes} onChange={set("bufferAfterMinutes")} />
-          </Field>
+          {PHASES.map(([k, label]) => (
+            <Field key={k} label={s[label]} name={k} errors={errors}>
+              <input
+                inputMode="numeric"
+                data-testid={k === "durationMinutes" ? "service-duration" : undefined}
+                {...bind(k)}
+              />
+            </Field>
+          ))}
         </div>
       </fieldset>
       <div className="settings-grid">
         <Field label={s.price} name="priceCents" errors={errors}>
-          <input inputMode="decimal" data-testid="service-price" value={form.price} onChange={set("price")} />
+          <input inputMode="decimal" data-testid="service-price" {...bind("price")} />
         </Field>
         <Field label={s.depositRule} name="depositRule" errors={errors}>
           <select
             data-testid="service-deposit-rule"
             value={form.depositRule}
-            onChange={(e) => setForm({ ...form, depositRule: e.target.value as DepositRule, deposit: "" })}
+            onChange={(e) => patch({ depositRule: e.target.value as DepositRule, deposit: "" })}
           >
             <option value="none">{s.depositNone}</option>
             <option value="fixed">{s.depositFixed}</option>
@@ -326,7 +244,7 @@ function ServiceEditor(props: { service: Service | null; onSaved(id: string): vo
             name="depositValue"
             errors={errors}
           >
-            <input inputMode="decimal" data-testid="service-deposit" value={form.deposit} onChange={set("deposit")} />
+            <input inputMode="decimal" data-testid="service-deposit" {...bind("deposit")} />
           </Field>
         ) : null}
       </div>
@@ -340,135 +258,49 @@ function ServiceEditor(props: { service: Service | null; onSaved(id: string): vo
             className={x.active ? "danger" : ""}
             data-testid="service-archive"
             disabled={busy}
-            onClick={() => void archive(x.active)}
+            onClick={() => archive(x)}
           >
             {x.active ? s.archive : s.restore}
           </button>
         ) : null}
       </div>
-    </form>
+    </SettingsForm>
   );
-}
-
-interface Assignment {
-  on: boolean;
-  duration: string;
-  price: string;
 }
 
 /** Who does the service, each with an optional own duration and price (services.setStaff). */
 function ServiceStaff(props: { service: Service; onSaved(): void }) {
-  const { api, toast, tr, store } = useConsole();
+  const { api } = useConsole();
   const { s } = useStrings();
   const snap = useSnapshot();
-  const stylists = snap.staff.filter((m) => m.bookable || props.service.staff.some((x) => x.staffId === m.id));
-  const [rows, setRows] = useState<Record<string, Assignment>>(() =>
-    Object.fromEntries(
-      stylists.map((m) => {
-        const a = props.service.staff.find((x) => x.staffId === m.id);
-        return [
-          m.id,
-          {
-            on: !!a,
-            duration: a?.durationMinutes != null ? String(a.durationMinutes) : "",
-            price: centsToEuros(a?.priceCents),
-          },
-        ];
-      }),
-    ),
-  );
-  const [errors, setErrors] = useState<Errors>({});
-  const [busy, setBusy] = useState(false);
-
-  const save = async () => {
-    const local: Errors = {};
-    const staff: Record<string, unknown>[] = [];
-    for (const m of stylists) {
-      const r = rows[m.id];
-      if (!r?.on) continue;
-      const i = staff.length;
-      const duration = parseWhole(r.duration);
-      const price = eurosToCents(r.price);
-      if (duration === null) local[`staff.${i}.durationMinutes`] = s.notMinutes;
-      if (price === null) local[`staff.${i}.priceCents`] = s.notEuros;
-      staff.push({
-        staffId: m.id,
-        durationMinutes: duration ?? null,
-        priceCents: price ?? null,
-      });
-    }
-    const input = { serviceId: props.service.id, version: props.service.version, staff };
-    const result = check(serviceSetStaffInput, input, tr.lang);
-    // Errors are keyed by position in the sent list; show them on the stylist's row.
-    const all = rowErrors(
-      withLocal(result, local),
-      "staff",
-      staff.map((x) => x.staffId as string),
-    );
-    setErrors(all);
-    if (hasErrors(all)) {
-      reportInvalid(all, tr.lang, toast);
-      return;
-    }
-    setBusy(true);
-    try {
-      await api.services.setStaff.mutate(input as Parameters<typeof api.services.setStaff.mutate>[0]);
-      toast({ kind: "info", text: s.saved });
-      void store.reloadCatalog().catch(() => {});
-      props.onSaved();
-    } catch (e) {
-      reportSaveError(e, tr.lang, toast);
-      props.onSaved();
-    } finally {
-      setBusy(false);
-    }
-  };
-
+  const x = props.service;
+  const stylists = snap.staff.filter((m) => m.bookable || x.staff.some((a) => a.staffId === m.id));
   return (
-    <form
-      className="settings-form"
-      data-testid="service-staff"
-      noValidate
-      onSubmit={(e) => {
-        e.preventDefault();
-        void save();
-      }}
-    >
-      <h3>{s.whoDoesIt}</h3>
-      <div className="settings-rows">
-        {stylists.map((m) => {
-          const r = rows[m.id] ?? { on: false, duration: "", price: "" };
-          const upd = (p: Partial<Assignment>) => setRows({ ...rows, [m.id]: { ...r, ...p } });
-          return (
-            <div key={m.id} className="settings-row" data-testid="service-staff-row" data-staff-id={m.id}>
-              <label className="check">
-                <input type="checkbox" checked={r.on} onChange={(e) => upd({ on: e.target.checked })} /> {m.displayName}
-              </label>
-              <Field label={s.ownDuration} name={`${m.id}.durationMinutes`} errors={errors}>
-                <input
-                  inputMode="numeric"
-                  placeholder={s.sameAsService}
-                  disabled={!r.on}
-                  value={r.duration}
-                  onChange={(e) => upd({ duration: e.target.value })}
-                />
-              </Field>
-              <Field label={s.ownPrice} name={`${m.id}.priceCents`} errors={errors}>
-                <input
-                  inputMode="decimal"
-                  placeholder={s.sameAsService}
-                  disabled={!r.on}
-                  value={r.price}
-                  onChange={(e) => upd({ price: e.target.value })}
-                />
-              </Field>
-            </div>
-          );
-        })}
-      </div>
-      <button type="submit" className="primary" disabled={busy} data-testid="service-staff-save">
-        {s.saveStylists}
-      </button>
-    </form>
+    <OwnTermsForm
+      rows={stylists.map((m) => {
+        const own = x.staff.find((a) => a.staffId === m.id);
+        return {
+          id: m.id,
+          label: m.displayName,
+          on: !!own,
+          durationMinutes: own?.durationMinutes,
+          priceCents: own?.priceCents,
+          placeholders: { duration: s.sameAsService, price: s.sameAsService },
+        };
+      })}
+      title={s.whoDoesIt}
+      saveLabel={s.saveStylists}
+      testids={{ form: "service-staff", row: "service-staff-row", save: "service-staff-save" }}
+      rowAttr="data-staff-id"
+      list="staff"
+      schema={serviceSetStaffInput}
+      input={(terms) => ({
+        serviceId: x.id,
+        version: x.version,
+        staff: terms.map((t) => ({ staffId: t.id, durationMinutes: t.durationMinutes, priceCents: t.priceCents })),
+      })}
+      write={(input) => api.services.setStaff.mutate(input)}
+      onSaved={props.onSaved}
+    />
   );
 }

@@ -1,129 +1,90 @@
 // A stylist's time: the weekly working hours with breaks, days with other hours (or off), and time
 // off. Times are entered as local wall time in the salon's zone; time off is stored as instants.
 import { staffAddDateOverrideInput, staffAddTimeOffInput, staffSetWeeklyScheduleInput } from "@cita/shared";
-import { useCallback, useState } from "react";
+import { Fragment, useCallback } from "react";
 import type { RouterOutputs, StaffMember } from "../api.ts";
 import { addDays, localToUtc, today } from "../time.ts";
 import { useConsole, useSnapshot } from "../ui/context.tsx";
 import {
+  Check,
   check,
   type Errors,
   Field,
   hasErrors,
   hhmmToMinutes,
   minutesToHhmm,
-  reportInvalid,
-  reportSaveError,
-  rowErrors,
-  useLoad,
+  TimeField,
   withLocal,
 } from "./form.tsx";
+import { DatedList } from "./parts.tsx";
+import { type Outcome, useFields, useSave, useSettingsLoad } from "./save.ts";
 import { useStrings } from "./strings.ts";
-import { parseRows, type RangeRow, rowsFrom, WeekEditor } from "./WeekEditor.tsx";
+import { TimeRange, WeekForm } from "./WeekEditor.tsx";
 
 type Schedule = RouterOutputs["staff"]["getSchedule"];
 
+interface PartProps {
+  staffId: string;
+  schedule: Schedule;
+  /** After a write: reloads when it went through or another edit won (a failure may mean the data moved on). */
+  onSaved(outcome: Outcome<unknown>): void;
+}
+
 export function StaffSchedule(props: { member: StaffMember; onSaved(): void }) {
-  const { api, toast, tr, store } = useConsole();
+  const { api } = useConsole();
+  const { s } = useStrings();
   const tz = useSnapshot().location!.timeZone;
-  const onError = useCallback((e: unknown) => reportSaveError(e, tr.lang, toast), [tr.lang, toast]);
   const load = useCallback(
     () => api.staff.getSchedule.query({ staffId: props.member.id, from: today(tz) }),
     [api, props.member.id, tz],
   );
-  const [schedule, reload] = useLoad(load, onError);
-  const saved = useCallback(() => {
-    reload();
-    props.onSaved();
-    void store.reloadCatalog().catch(() => {});
-  }, [reload, props.onSaved, store]);
+  const [schedule, reload] = useSettingsLoad(load);
+  const saved = useCallback(
+    (o: Outcome<unknown>) => {
+      if (!o.ok && !o.stale) return;
+      reload();
+      props.onSaved();
+    },
+    [reload, props.onSaved],
+  );
   if (!schedule) return null;
+  const part = { staffId: props.member.id, schedule, onSaved: saved };
   return (
     <>
-      <WeeklyHours key={`w${schedule.version}`} staffId={props.member.id} schedule={schedule} onSaved={saved} />
-      <DateOverrides key={`o${schedule.version}`} staffId={props.member.id} schedule={schedule} onSaved={saved} />
-      <TimeOff key={`t${schedule.version}`} staffId={props.member.id} schedule={schedule} tz={tz} onSaved={saved} />
+      <WeekForm
+        key={`w${schedule.version}`}
+        title={s.weekly}
+        ranges={schedule.weekly}
+        kinds={["work", "break"]}
+        emptyLabel={s.dayOff}
+        saveLabel={s.saveWeek}
+        testids={{ form: "staff-weekly", week: "staff-week", save: "weekly-save" }}
+        list="blocks"
+        schema={staffSetWeeklyScheduleInput}
+        input={(ranges) => ({
+          staffId: props.member.id,
+          version: schedule.version,
+          blocks: ranges.map((r) => ({ ...r, kind: r.kind === "break" ? ("break" as const) : ("work" as const) })),
+        })}
+        write={(input) => api.staff.setWeeklySchedule.mutate(input)}
+        then={saved}
+      />
+      <DateOverrides key={`o${schedule.version}`} {...part} />
+      <TimeOff key={`t${schedule.version}`} {...part} tz={tz} />
     </>
   );
 }
 
-/** Runs a write; toasts the outcome; reloads either way (a failure may mean the data moved on). */
-function useWrite(onSaved: () => void) {
-  const { toast, tr } = useConsole();
+function DateOverrides(props: PartProps) {
+  const { api, tr, fmt } = useConsole();
   const { s } = useStrings();
-  const [busy, setBusy] = useState(false);
-  const run = async (fn: () => Promise<unknown>) => {
-    setBusy(true);
-    try {
-      await fn();
-      toast({ kind: "info", text: s.saved });
-      onSaved();
-    } catch (e) {
-      if (reportSaveError(e, tr.lang, toast) === "stale") onSaved();
-    } finally {
-      setBusy(false);
-    }
-  };
-  return { busy, run };
-}
-
-function WeeklyHours(props: { staffId: string; schedule: Schedule; onSaved(): void }) {
-  const { api, toast, tr, fmt } = useConsole();
-  const { s } = useStrings();
-  const [rows, setRows] = useState<RangeRow[]>(() => rowsFrom(props.schedule.weekly));
-  const [errors, setErrors] = useState<Errors>({});
-  const { busy, run } = useWrite(props.onSaved);
-
-  const save = () => {
-    const { ranges, local, keys } = parseRows(rows, s.notTime);
-    const input = {
-      staffId: props.staffId,
-      version: props.schedule.version,
-      blocks: ranges.map((r) => ({ ...r, kind: r.kind === "break" ? ("break" as const) : ("work" as const) })),
-    };
-    const all = rowErrors(withLocal(check(staffSetWeeklyScheduleInput, input, tr.lang), local), "blocks", keys);
-    setErrors(all);
-    if (hasErrors(all)) return reportInvalid(all, tr.lang, toast);
-    void run(() => api.staff.setWeeklySchedule.mutate(input));
-  };
-
-  return (
-    <form
-      className="settings-form"
-      data-testid="staff-weekly"
-      noValidate
-      onSubmit={(e) => {
-        e.preventDefault();
-        save();
-      }}
-    >
-      <h3>
-        {s.weekly}{" "}
-        <span className="muted small">
-          · {s.localTimeNote}: {fmt.zoneName()}
-        </span>
-      </h3>
-      <WeekEditor
-        rows={rows}
-        setRows={setRows}
-        kinds={["work", "break"]}
-        errors={errors}
-        emptyLabel={s.dayOff}
-        testid="staff-week"
-      />
-      <button type="submit" className="primary" disabled={busy} data-testid="weekly-save">
-        {s.saveWeek}
-      </button>
-    </form>
-  );
-}
-
-function DateOverrides(props: { staffId: string; schedule: Schedule; onSaved(): void }) {
-  const { api, toast, tr, fmt } = useConsole();
-  const { s } = useStrings();
-  const [form, setForm] = useState({ date: "", kind: "off" as "off" | "custom_hours", start: "10:00", end: "14:00" });
-  const [errors, setErrors] = useState<Errors>({});
-  const { busy, run } = useWrite(props.onSaved);
+  const { form, patch, bind } = useFields({
+    date: "",
+    kind: "off" as "off" | "custom_hours",
+    start: "10:00",
+    end: "14:00",
+  });
+  const { errors, valid, busy, save } = useSave();
 
   const add = () => {
     const local: Errors = {};
@@ -136,88 +97,56 @@ function DateOverrides(props: { staffId: string; schedule: Schedule; onSaved(): 
       if (end === null) local.endMinute = s.notTime;
       else input.endMinute = end;
     }
-    const all = withLocal(check(staffAddDateOverrideInput, input, tr.lang), local);
-    setErrors(all);
-    if (hasErrors(all)) return reportInvalid(all, tr.lang, toast);
-    void run(() => api.staff.addDateOverride.mutate(input as Parameters<typeof api.staff.addDateOverride.mutate>[0]));
+    if (!valid(withLocal(check(staffAddDateOverrideInput, input, tr.lang), local))) return;
+    const send = input as Parameters<typeof api.staff.addDateOverride.mutate>[0];
+    void save(() => api.staff.addDateOverride.mutate(send), props.onSaved);
   };
 
   return (
-    <section className="settings-form" data-testid="staff-overrides">
-      <h3>{s.overrides}</h3>
-      {props.schedule.dateOverrides.length ? null : <p className="muted">{s.noOverrides}</p>}
-      <ul className="plain settings-rows">
-        {props.schedule.dateOverrides.map((o) => (
-          <li key={o.id} className="settings-row" data-testid="override" data-date={o.date}>
-            <span>{fmt.longDay(o.date)}</span>
-            <span>
-              {o.kind === "off" ? s.dayOff : `${minutesToHhmm(o.startMinute ?? 0)}–${minutesToHhmm(o.endMinute ?? 0)}`}
-            </span>
-            <button
-              type="button"
-              className="link"
-              disabled={busy}
-              onClick={() =>
-                void run(() => api.staff.removeDateOverride.mutate({ staffId: props.staffId, overrideId: o.id }))
-              }
-            >
-              {s.remove}
-            </button>
-          </li>
-        ))}
-      </ul>
-      <form
-        className="row settings-inline"
-        noValidate
-        onSubmit={(e) => {
-          e.preventDefault();
-          add();
-        }}
-      >
-        <Field label={s.date} name="date" errors={errors}>
-          <input type="date" value={form.date} onChange={(e) => setForm({ ...form, date: e.target.value })} />
-        </Field>
-        <Field label={s.state} name="kind" errors={errors}>
-          <select
-            value={form.kind}
-            onChange={(e) => setForm({ ...form, kind: e.target.value as "off" | "custom_hours" })}
-          >
-            <option value="off">{s.dayOff}</option>
-            <option value="custom_hours">{s.customHours}</option>
-          </select>
-        </Field>
-        {form.kind === "custom_hours" ? (
-          <>
-            <Field label={s.from} name="startMinute" errors={errors}>
-              <input
-                className="hhmm"
-                placeholder="HH:MM"
-                value={form.start}
-                onChange={(e) => setForm({ ...form, start: e.target.value })}
-              />
-            </Field>
-            <Field label={s.to} name="endMinute" errors={errors}>
-              <input
-                className="hhmm"
-                placeholder="HH:MM"
-                value={form.end}
-                onChange={(e) => setForm({ ...form, end: e.target.value })}
-              />
-            </Field>
-          </>
-        ) : null}
-        <button type="submit" disabled={busy}>
-          {s.add}
-        </button>
-      </form>
-    </section>
+    <DatedList
+      testids={{ list: "staff-overrides", item: "override" }}
+      title={s.overrides}
+      empty={s.noOverrides}
+      items={props.schedule.dateOverrides}
+      itemAttrs={(o) => ({ "data-date": o.date })}
+      item={(o) => (
+        <>
+          <span>{fmt.longDay(o.date)}</span>
+          <span>
+            {o.kind === "off" ? s.dayOff : `${minutesToHhmm(o.startMinute ?? 0)}–${minutesToHhmm(o.endMinute ?? 0)}`}
+          </span>
+        </>
+      )}
+      remove={(o) =>
+        void save(
+          () => api.staff.removeDateOverride.mutate({ staffId: props.staffId, overrideId: o.id }),
+          props.onSaved,
+        )
+      }
+      add={add}
+      addLabel={s.add}
+      busy={busy}
+    >
+      <Field label={s.date} name="date" errors={errors}>
+        <input type="date" {...bind("date")} />
+      </Field>
+      <Field label={s.state} name="kind" errors={errors}>
+        <select {...bind("kind")}>
+          <option value="off">{s.dayOff}</option>
+          <option value="custom_hours">{s.customHours}</option>
+        </select>
+      </Field>
+      {form.kind === "custom_hours" ? (
+        <TimeRange start={form.start} end={form.end} onChange={patch} errors={errors} />
+      ) : null}
+    </DatedList>
   );
 }
 
-function TimeOff(props: { staffId: string; schedule: Schedule; tz: string; onSaved(): void }) {
-  const { api, toast, tr, fmt } = useConsole();
+function TimeOff(props: PartProps & { tz: string }) {
+  const { api, tr, fmt } = useConsole();
   const { s } = useStrings();
-  const [form, setForm] = useState({
+  const { form, patch, bind } = useFields({
     startDate: "",
     startTime: "10:00",
     endDate: "",
@@ -225,9 +154,7 @@ function TimeOff(props: { staffId: string; schedule: Schedule; tz: string; onSav
     allDay: false,
     reason: "",
   });
-  const [errors, setErrors] = useState<Errors>({});
-  const { busy, run } = useWrite(props.onSaved);
-  const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value });
+  const { errors, valid, busy, save } = useSave();
 
   const add = () => {
     const local: Errors = {};
@@ -249,87 +176,52 @@ function TimeOff(props: { staffId: string; schedule: Schedule; tz: string; onSav
       reason: form.reason.trim() ? form.reason : null,
     };
     if (parsed && input.endsAt <= input.startsAt) local.endsAt = s.endBeforeStart;
-    const all = withLocal(check(staffAddTimeOffInput, input, tr.lang), local);
-    setErrors(all);
-    if (hasErrors(all)) return reportInvalid(all, tr.lang, toast);
-    void run(() => api.staff.addTimeOff.mutate(input));
+    if (!valid(withLocal(check(staffAddTimeOffInput, input, tr.lang), local))) return;
+    void save(() => api.staff.addTimeOff.mutate(input), props.onSaved);
   };
 
   return (
-    <section className="settings-form" data-testid="staff-time-off">
-      <h3>{s.timeOff}</h3>
-      {props.schedule.timeOff.length ? null : <p className="muted">{s.noTimeOff}</p>}
-      <ul className="plain settings-rows">
-        {props.schedule.timeOff.map((t) => (
-          <li key={t.id} className="settings-row" data-testid="time-off" data-starts-at={t.startsAt}>
-            <span>
-              {fmt.dateTime(t.startsAt)} – {fmt.dateTime(t.endsAt)}
-            </span>
-            <span className="muted">{t.reason ?? ""}</span>
-            <button
-              type="button"
-              className="link"
-              disabled={busy}
-              onClick={() =>
-                void run(() => api.staff.removeTimeOff.mutate({ staffId: props.staffId, timeOffId: t.id }))
-              }
-            >
-              {s.remove}
-            </button>
-          </li>
-        ))}
-      </ul>
-      <form
-        className="row settings-inline"
-        noValidate
-        onSubmit={(e) => {
-          e.preventDefault();
-          add();
-        }}
-      >
-        <Field label={s.startDate} name="startsAt" errors={errors}>
-          <input type="date" data-testid="time-off-start-date" value={form.startDate} onChange={set("startDate")} />
-        </Field>
-        {form.allDay ? null : (
-          <Field label={s.startTime} name="startTime" errors={errors}>
-            <input
-              className="hhmm"
-              placeholder="HH:MM"
-              data-testid="time-off-start-time"
-              value={form.startTime}
-              onChange={set("startTime")}
-            />
+    <DatedList
+      testids={{ list: "staff-time-off", item: "time-off", add: "time-off-add" }}
+      title={s.timeOff}
+      empty={s.noTimeOff}
+      items={props.schedule.timeOff}
+      itemAttrs={(t) => ({ "data-starts-at": t.startsAt })}
+      item={(t) => (
+        <>
+          <span>
+            {fmt.dateTime(t.startsAt)} – {fmt.dateTime(t.endsAt)}
+          </span>
+          <span className="muted">{t.reason ?? ""}</span>
+        </>
+      )}
+      remove={(t) =>
+        void save(() => api.staff.removeTimeOff.mutate({ staffId: props.staffId, timeOffId: t.id }), props.onSaved)
+      }
+      add={add}
+      addLabel={s.addTimeOff}
+      busy={busy}
+    >
+      {(["start", "end"] as const).map((k) => (
+        <Fragment key={k}>
+          <Field label={s[`${k}Date`]} name={`${k}sAt`} errors={errors}>
+            <input type="date" data-testid={`time-off-${k}-date`} {...bind(`${k}Date`)} />
           </Field>
-        )}
-        <Field label={s.endDate} name="endsAt" errors={errors}>
-          <input type="date" data-testid="time-off-end-date" value={form.endDate} onChange={set("endDate")} />
-        </Field>
-        {form.allDay ? null : (
-          <Field label={s.endTime} name="endTime" errors={errors}>
-            <input
-              className="hhmm"
-              placeholder="HH:MM"
-              data-testid="time-off-end-time"
-              value={form.endTime}
-              onChange={set("endTime")}
+          {form.allDay ? null : (
+            <TimeField
+              label={s[`${k}Time`]}
+              name={`${k}Time`}
+              errors={errors}
+              data-testid={`time-off-${k}-time`}
+              {...bind(`${k}Time`)}
             />
-          </Field>
-        )}
-        <label className="check">
-          <input
-            type="checkbox"
-            checked={form.allDay}
-            onChange={(e) => setForm({ ...form, allDay: e.target.checked })}
-          />{" "}
-          {s.allDay}
-        </label>
-        <Field label={s.reason} name="reason" errors={errors}>
-          <input data-testid="time-off-reason" value={form.reason} onChange={set("reason")} />
-        </Field>
-        <button type="submit" disabled={busy} data-testid="time-off-add">
-          {s.addTimeOff}
-        </button>
-      </form>
-    </section>
+          )}
+        </Fragment>
+      ))}
+      <Check label={s.allDay} checked={form.allDay} onChange={(allDay) => patch({ allDay })} />
+      <Field label={s.reason} name="reason" errors={errors}>
+        <input data-testid="time-off-reason" {...bind("reason")} />
+      </Field>
+    </DatedList>
   );
 }

@@ -1,7 +1,19 @@
 // A week of time ranges as local HH:MM per ISO weekday (the server stores minutes from midnight in
 // the salon's zone): the salon's opening hours, or a stylist's work blocks with breaks inside them.
-import type { Errors } from "./form.tsx";
-import { Field, hhmmToMinutes, minutesToHhmm } from "./form.tsx";
+import { useState } from "react";
+import { useConsole } from "../ui/context.tsx";
+import {
+  check,
+  type Errors,
+  hhmmToMinutes,
+  minutesToHhmm,
+  rowErrors,
+  type Schema,
+  SettingsForm,
+  TimeField,
+  withLocal,
+} from "./form.tsx";
+import { type Outcome, useSave } from "./save.ts";
 import { useStrings, WEEKDAYS } from "./strings.ts";
 
 export type RangeKind = "work" | "break" | "open";
@@ -29,10 +41,17 @@ export function rowsFrom(
   }));
 }
 
+export interface Range {
+  weekday: number;
+  kind: RangeKind;
+  startMinute: number;
+  endMinute: number;
+}
+
 /** Rows → minute ranges, in row order; text that is not a time is an error on its row. */
 export function parseRows(rows: readonly RangeRow[], notTime: string) {
   const local: Errors = {};
-  const ranges: { weekday: number; kind: RangeKind; startMinute: number; endMinute: number }[] = [];
+  const ranges: Range[] = [];
   for (const r of rows) {
     const start = hhmmToMinutes(r.start);
     const end = hhmmToMinutes(r.end);
@@ -71,24 +90,14 @@ export function WeekEditor(props: {
               {day.map((r) => (
                 <div key={r.key} className={`week-range ${r.kind}`} data-testid="week-range" data-kind={r.kind}>
                   {r.kind !== "open" ? <span className="small muted">{label(r.kind)}</span> : null}
-                  <Field label={s.from} name={`${r.key}.startMinute`} errors={props.errors}>
-                    <input
-                      className="hhmm"
-                      placeholder="HH:MM"
-                      data-testid="range-start"
-                      value={r.start}
-                      onChange={(e) => update(r.key, { start: e.target.value })}
-                    />
-                  </Field>
-                  <Field label={s.to} name={`${r.key}.endMinute`} errors={props.errors}>
-                    <input
-                      className="hhmm"
-                      placeholder="HH:MM"
-                      data-testid="range-end"
-                      value={r.end}
-                      onChange={(e) => update(r.key, { end: e.target.value })}
-                    />
-                  </Field>
+                  <TimeRange
+                    prefix={`${r.key}.`}
+                    start={r.start}
+                    end={r.end}
+                    onChange={(p) => update(r.key, p)}
+                    errors={props.errors}
+                    testids
+                  />
                   <button
                     type="button"
                     className="link"
@@ -128,5 +137,86 @@ export function WeekEditor(props: {
         );
       })}
     </div>
+  );
+}
+
+/** From–to HH:MM fields; their errors are `<prefix>startMinute` and `<prefix>endMinute`. */
+export function TimeRange(props: {
+  prefix?: string;
+  start: string;
+  end: string;
+  onChange(patch: { start?: string; end?: string }): void;
+  errors: Errors;
+  /** Mark the inputs `range-start` / `range-end`. */
+  testids?: boolean;
+}) {
+  const { s } = useStrings();
+  return (
+    <>
+      {(["start", "end"] as const).map((k) => (
+        <TimeField
+          key={k}
+          label={k === "start" ? s.from : s.to}
+          name={`${props.prefix ?? ""}${k}Minute`}
+          errors={props.errors}
+          data-testid={props.testids ? `range-${k}` : undefined}
+          value={props[k]}
+          onChange={(e) => props.onChange({ [k]: e.target.value })}
+        />
+      ))}
+    </>
+  );
+}
+
+/**
+ * A week of ranges as a form of its own (the salon's opening hours, a stylist's weekly hours):
+ * `input` turns the ranges into what `write` sends, checked first against `schema`, whose errors on
+ * `<list>.<n>.<field>` show on the row they came from; `then` reloads after the write.
+ */
+export function WeekForm<I>(props: {
+  title: string;
+  ranges: Parameters<typeof rowsFrom>[0];
+  kinds: readonly RangeKind[];
+  emptyLabel: string;
+  saveLabel: string;
+  testids: { form: string; week: string; save: string };
+  list: string;
+  schema: Schema<unknown>;
+  input(ranges: Range[]): I;
+  write(input: I): Promise<unknown>;
+  then(outcome: Outcome<unknown>): void;
+}) {
+  const { tr, fmt } = useConsole();
+  const { s } = useStrings();
+  const [rows, setRows] = useState<RangeRow[]>(() => rowsFrom(props.ranges));
+  const { errors, valid, busy, save } = useSave();
+
+  const submit = () => {
+    const { ranges, local, keys } = parseRows(rows, s.notTime);
+    const input = props.input(ranges);
+    if (!valid(rowErrors(withLocal(check(props.schema, input, tr.lang), local), props.list, keys))) return;
+    void save(() => props.write(input), props.then);
+  };
+
+  return (
+    <SettingsForm data-testid={props.testids.form} onSubmit={submit}>
+      <h3>
+        {props.title}{" "}
+        <span className="muted small">
+          · {s.localTimeNote}: {fmt.zoneName()}
+        </span>
+      </h3>
+      <WeekEditor
+        rows={rows}
+        setRows={setRows}
+        kinds={props.kinds}
+        errors={errors}
+        emptyLabel={props.emptyLabel}
+        testid={props.testids.week}
+      />
+      <button type="submit" className="primary" disabled={busy} data-testid={props.testids.save}>
+        {props.saveLabel}
+      </button>
+    </SettingsForm>
   );
 }

@@ -1,6 +1,6 @@
 // What every settings form shares: validation with the server's own zod schemas (issues shown next to
 // their field, in the user's language), euros ↔ cents, HH:MM ↔ minutes, and server errors as toasts.
-import { type ReactNode, useCallback, useEffect, useState } from "react";
+import { type ComponentProps, type ReactNode, useCallback, useEffect, useState } from "react";
 import { errorData, errorMessage } from "../api.ts";
 import type { Lang } from "../i18n.ts";
 import type { Toast } from "../ui/context.tsx";
@@ -184,5 +184,59 @@ export function Field(props: { label: string; name: string; errors: Errors; chil
         </span>
       ) : null}
     </div>
+  );
+}
+
+/** A checkbox with its label after it. */
+export function Check(props: {
+  label: ReactNode;
+  checked: boolean;
+  onChange(checked: boolean): void;
+  testid?: string;
+  className?: string;
+}) {
+  return (
+    <label className={props.className ?? "check"}>
+      <input
+        type="checkbox"
+        data-testid={props.testid}
+        checked={props.checked}
+        onChange={(e) => props.onChange(e.target.checked)}
+      />{" "}
+      {props.label}
+    </label>
+  );
+}
+
+/** A settings form: the schemas' messages instead of the browser's validation; submit runs `onSubmit`. */
+export function SettingsForm({
+  onSubmit,
+  className = "settings-form",
+  ...rest
+}: Omit<ComponentProps<"form">, "onSubmit"> & { onSubmit(): void }) {
+  return (
+    <form
+      className={className}
+      noValidate
+      {...rest}
+      onSubmit={(e) => {
+        e.preventDefault();
+        onSubmit();
+      }}
+    />
+  );
+}
+
+/** A local wall time typed as HH:MM. */
+export function TimeField({
+  label,
+  name,
+  errors,
+  ...input
+}: { label: string; name: string; errors: Errors } & ComponentProps<"input">) {
+  return (
+    <Field label={label} name={name} errors={errors}>
+      <input className="hhmm" placeholder="HH:MM" {...input} />
+    </Field>
   );
 }
