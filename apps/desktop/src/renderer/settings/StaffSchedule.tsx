@@ -175,7 +175,6 @@ function TimeOff(props: PartProps & { tz: string }) {
       endsAt: parsed ? instant(form.allDay ? addDays(endDate, 1) : endDate, endMin ?? 0) : "",
       reason: form.reason.trim() ? form.reason : null,
     };
-    if (parsed && input.endsAt <= input.startsAt) local.endsAt = s.endBeforeStart;
     if (!valid(withLocal(check(staffAddTimeOffInput, input, tr.lang), local))) return;
     void save(() => api.staff.addTimeOff.mutate(input), props.onSaved);
   };

@@ -36,6 +36,7 @@ const ES_MESSAGES: Record<string, string> = {
   "A day off has no hours": "Un día libre no tiene horas",
   "Colour must be a hex colour like #6366f1": "El color debe ser hexadecimal, como #6366f1",
   "Enter a valid email address": "Escribe un correo electrónico válido",
+  "Time off must start before it ends": "Debe terminar después de empezar",
 };
 
 /** One issue in the user's language: the schema's message in English, a Spanish rendering of it in Spanish. */

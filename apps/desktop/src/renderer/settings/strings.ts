@@ -24,7 +24,6 @@ const en = {
   notWhole: "Enter a whole number",
   notTime: "Enter a time as HH:MM",
   notDate: "Choose a date",
-  endBeforeStart: "Must end after it starts",
   none: "None",
   // Services
   newService: "New service",
@@ -168,7 +167,6 @@ const es: Dict = {
   notWhole: "Escribe un número entero",
   notTime: "Escribe una hora como HH:MM",
   notDate: "Elige una fecha",
-  endBeforeStart: "Debe terminar después de empezar",
   none: "Ninguno",
   newService: "Nuevo servicio",
   showArchived: "Mostrar archivados",
