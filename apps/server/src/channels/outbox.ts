@@ -137,8 +137,21 @@ interface ClaimedRow {
 /**
  * The outbox job. Claims the row with a conditional UPDATE (so duplicate jobs and a sweep cannot send
  * twice concurrently), sends, then records the outcome. Scheduling uses wall time, like pg-boss.
+ *
+ * A conversation's messages go out in the order they were written (`seq`): a row is not claimed
+ * while an earlier row of its conversation is still unsent (pending, sending or retrying), so a
+ * customer never reads a reply before the message it follows. When a row is settled (sent or
+ * dead-lettered) the next one of its conversation is woken; the sweep catches any wake-up lost.
  */
 export async function sendOutboxMessage(deps: ChannelDeps, outboxId: string): Promise<void> {
+  // Settling a row hands back the next one of its conversation that was waiting: sent here and now,
+  // rather than after the queue's next poll (a reply and its buttons should arrive together).
+  let next: string | null = outboxId;
+  while (next) next = await sendOne(deps, next);
+}
+
+/** Sends one row; returns the conversation's next row to send now, if this one was settled. */
+async function sendOne(deps: ChannelDeps, outboxId: string): Promise<string | null> {
   const tuning = sendTuning(deps.config);
   // The claim holds for timeout + a margin; a crash while sending leaves `sending`, which the sweep retries.
   const leaseSeconds = Math.ceil(tuning.timeoutMs / 1000) + 60;
@@ -150,11 +163,15 @@ export async function sendOutboxMessage(deps: ChannelDeps, outboxId: string): Pr
        AND (status = 'pending'
             OR (status = 'failed' AND next_attempt_at <= now() + interval '1 second')
             OR (status = 'sending' AND next_attempt_at < now()))
+       AND NOT EXISTS (SELECT 1 FROM outbox_message earlier
+                        WHERE earlier.conversation_id = outbox_message.conversation_id
+                          AND earlier.seq < outbox_message.seq
+                          AND earlier.status IN ('pending', 'sending', 'failed'))
      RETURNING id, conversation_id, message_id, channel, payload, idempotency_key, attempts`;
   const row = claimed[0];
-  if (!row) return;
+  if (!row) return null; // already handled, not due, or waiting behind an earlier message (woken later)
   const conversation = await deps.db.conversation.findUnique({ where: { id: row.conversation_id } });
-  if (!conversation) return;
+  if (!conversation) return null;
   const target = { externalId: conversation.externalId, channelAccount: conversation.channelAccount };
   let outcome: SendOutcome;
   try {
@@ -189,7 +206,7 @@ export async function sendOutboxMessage(deps: ChannelDeps, outboxId: string): Pr
       }
     });
     log.info({ externalId }, "outbox message sent");
-    return;
+    return nextWaiting(deps, row.conversation_id);
   }
   if (outcome.kind === "retry" && row.attempts < tuning.maxAttempts) {
     const delay = backoffMs(row.attempts, tuning.baseDelayMs, tuning.maxDelayMs, outcome.retryAfterMs);
@@ -202,12 +219,26 @@ export async function sendOutboxMessage(deps: ChannelDeps, outboxId: string): Pr
       if (deps.jobs) await deps.jobs.send(QUEUES.outbox, { outboxId: row.id }, { tx, startAfter: next });
     });
     log.warn({ reason: outcome.reason, retryInMs: Math.round(delay) }, "outbox send failed; will retry");
-    return;
+    return null;
   }
   const reason =
     outcome.kind === "retry" ? `gave up after ${row.attempts} attempts: ${outcome.reason}` : outcome.reason;
   await deadLetter(deps, row, reason);
   log.error({ reason }, "outbox message dead-lettered");
+  return nextWaiting(deps, row.conversation_id);
+}
+
+/**
+ * The conversation's next unsent row, if it is due now (a row in backoff keeps its own timer). Its
+ * own job, if still queued, then finds it settled and does nothing.
+ */
+async function nextWaiting(deps: ChannelDeps, conversationId: string): Promise<string | null> {
+  const next = await deps.db.outboxMessage.findFirst({
+    where: { conversationId, status: { in: ["pending", "failed"] } },
+    orderBy: { seq: "asc" },
+    select: { id: true, nextAttemptAt: true },
+  });
+  return next && next.nextAttemptAt.getTime() <= Date.now() + 1000 ? next.id : null;
 }
 
 async function deadLetter(deps: ChannelDeps, row: ClaimedRow, reason: string): Promise<void> {
