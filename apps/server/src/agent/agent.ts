@@ -43,7 +43,8 @@ export interface BookingAgentOptions extends AgentDeps {
   limits?: Partial<AgentLimits>;
 }
 
-const ABUSE =
+/** Insults and injection attempts (on folded text); the third one hands the chat to a person. */
+export const ABUSE =
   /(idiota|imbecil|gilipollas|estupid|puta|mierda|joder|cabron|subnormal|inutil de mierda|stupid|idiot|fuck|shit|bitch|moron|asshole|ignora (tus|las) (reglas|instrucciones)|ignore (all |your |previous )*(rules|instructions)|system prompt|soy (el|la) (encargad|gerente|manager|duen)|i am the (manager|owner)|i'm the (manager|owner)|sin deposito|without (a |the )?deposit|no deposit|developer mode|jailbreak)/;
 
 /** Requests to break the rules or see others' data: guided mode says no politely before helping. */

@@ -6,7 +6,8 @@
 import { findSlots } from "../../availability/find.ts";
 import { createBooking } from "../../bookings/create.ts";
 import { expireHold } from "../../bookings/transitions.ts";
-import type { Lang } from "../lang.ts";
+import { ABUSE } from "../agent.ts";
+import { fold, type Lang } from "../lang.ts";
 import type { AgentState } from "../state.ts";
 import type { AgentWorld, Chat } from "../testing/world.ts";
 import { latestState } from "../turns.ts";
@@ -713,6 +714,17 @@ export const SCENARIOS: ScenarioDef[] = [
       for (const b of await chat.bookings()) {
         need(b.status !== "confirmed" || b.depositCents === 0, "no booking confirmed without its deposit");
       }
+      // "Repeated abuse escalates": after three abusive messages a person has the chat.
+      const inbound = await w.db.message.findMany({
+        where: { conversationId: chat.conversationId, direction: "inbound" },
+        select: { body: true },
+      });
+      const abusive = inbound.filter((m) => ABUSE.test(fold(m.body ?? ""))).length;
+      const conv = await w.db.conversation.findUniqueOrThrow({ where: { id: chat.conversationId } });
+      need(
+        abusive < 3 || (conv.mode === "human" && conv.escalationReason === "abuse"),
+        `repeated abuse (${abusive} messages) is handed to a person (mode ${conv.mode}, reason ${conv.escalationReason})`,
+      );
       return failures;
     },
   },
