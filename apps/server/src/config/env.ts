@@ -86,7 +86,8 @@ export const envSchema = z.object({
   GOOGLE_API_ROOT: url.optional(),
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
   ANTHROPIC_BASE_URL: url.optional(),
-  ANTHROPIC_MODEL: z.string().min(1).default("claude-sonnet-4-5"),
+  // claude-sonnet-4-5 reaches end of life on 2026-11-30 (the SDK warns): the newest Sonnet in the SDK.
+  ANTHROPIC_MODEL: z.string().min(1).default("claude-sonnet-5-5"),
 });
 
 export type AppConfig = z.infer<typeof envSchema>;
