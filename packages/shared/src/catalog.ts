@@ -43,6 +43,10 @@ export const locationView = z.object({
   cancellationWindowHours: z.number().int(),
   lateCancelKeepsDeposit: z.boolean(),
   noShowKeepsDeposit: z.boolean(),
+  /** Reminders before a visit, minutes before its start (largest first; empty = none). */
+  reminderOffsetsMinutes: z.array(z.number().int()),
+  /** The follow-up after a visit, minutes after its end; null = none. */
+  followUpMinutes: z.number().int().nullable(),
   version: z.number().int(),
   hours: z.array(openingHours),
   closures: z.array(closureView),
@@ -51,6 +55,26 @@ export type LocationView = z.infer<typeof locationView>;
 
 const nonEmpty = (what: string, max = 200) =>
   z.string().trim().min(1, `${what} cannot be empty`).max(max, `${what} is too long (max ${max} characters)`);
+
+/** Reminders and the follow-up: from 15 minutes to 7 days away from the visit. */
+export const REMINDER_MIN_MINUTES = 15;
+export const REMINDER_MAX_MINUTES = 7 * 24 * 60;
+export const MAX_REMINDERS = 3;
+
+const reminderMinutes = (what: string, side: "before" | "after") =>
+  z
+    .number()
+    .int(`${what} must be whole minutes`)
+    .min(REMINDER_MIN_MINUTES, `${what} must be at least 15 minutes ${side} the visit`)
+    .max(REMINDER_MAX_MINUTES, `${what} can be at most 7 days (168 hours) ${side} the visit`);
+
+/** Minutes before the start, one reminder each: 0–3 of them, each at a different time. */
+export const reminderOffsetsInput = z
+  .array(reminderMinutes("A reminder", "before"))
+  .max(MAX_REMINDERS, "At most 3 reminders before a visit")
+  .refine((a) => new Set(a).size === a.length, "Each reminder must be at a different time");
+/** Minutes after the end; null = no follow-up. */
+export const followUpInput = reminderMinutes("The follow-up", "after").nullable();
 
 export const locationUpdateInput = z.object({
   version: rowVersion,
@@ -84,6 +108,8 @@ export const locationUpdateInput = z.object({
   cancellationWindowHours: z.number().int().min(0).max(720, "Cancellation window can be at most 720 hours").optional(),
   lateCancelKeepsDeposit: z.boolean().optional(),
   noShowKeepsDeposit: z.boolean().optional(),
+  reminderOffsetsMinutes: reminderOffsetsInput.optional(),
+  followUpMinutes: followUpInput.optional(),
 });
 export type LocationUpdateInput = z.infer<typeof locationUpdateInput>;
 

@@ -72,6 +72,74 @@ describe("locations", () => {
     );
   });
 
+  it("reminder settings: 24 h and 2 h with a 2 h follow-up by default; saved largest first, follow-up off; synced", async () => {
+    const before = await f.as("owner").locations.get();
+    expect(before).toMatchObject({ reminderOffsetsMinutes: [1440, 120], followUpMinutes: 120 });
+    const n0 = await f.counts();
+    const updated = await f.as("manager").locations.update({
+      version: before.version,
+      reminderOffsetsMinutes: [120, 2880, 30],
+      followUpMinutes: null,
+    });
+    expect(updated).toMatchObject({
+      reminderOffsetsMinutes: [2880, 120, 30],
+      followUpMinutes: null,
+      version: before.version + 1,
+    });
+    expect(await f.as("front_desk").locations.get()).toMatchObject({
+      reminderOffsetsMinutes: [2880, 120, 30],
+      followUpMinutes: null,
+    });
+    expect(await f.counts()).toEqual({ audit: n0.audit + 1, change: n0.change + 1 });
+    const audit = await f.t.db.auditLog.findFirstOrThrow({ orderBy: { id: "desc" } });
+    expect(audit).toMatchObject({
+      action: "location.update",
+      data: { fields: { reminderOffsetsMinutes: [2880, 120, 30], followUpMinutes: null } },
+    });
+    // The console's replica receives them with the location row.
+    const sync = await f.as("manager").changes.sync({ entities: ["location"] });
+    expect(sync.changes.find((c) => c.entityId === f.locationId)?.row).toMatchObject({
+      reminderOffsetsMinutes: [2880, 120, 30],
+      followUpMinutes: null,
+    });
+    // No reminders at all is a setting too; the follow-up comes back.
+    const none = await f.as("owner").locations.update({
+      version: updated.version,
+      reminderOffsetsMinutes: [],
+      followUpMinutes: 24 * 60,
+    });
+    expect(none).toMatchObject({ reminderOffsetsMinutes: [], followUpMinutes: 1440 });
+  });
+
+  it("refuses bad reminder settings with clear messages and writes nothing", async () => {
+    const { version } = await f.as("owner").locations.get();
+    const n0 = await f.counts();
+    const update = (input: { reminderOffsetsMinutes?: number[]; followUpMinutes?: number | null }) =>
+      f.as("owner").locations.update({ version, ...input });
+    await expect(update({ reminderOffsetsMinutes: [1440, 10] })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: "reminderOffsetsMinutes.1: A reminder must be at least 15 minutes before the visit",
+    });
+    await expect(update({ reminderOffsetsMinutes: [8 * 1440] })).rejects.toThrow(
+      /A reminder can be at most 7 days \(168 hours\) before the visit/,
+    );
+    await expect(update({ reminderOffsetsMinutes: [2880, 1440, 120, 60] })).rejects.toThrow(
+      /At most 3 reminders before a visit/,
+    );
+    await expect(update({ reminderOffsetsMinutes: [120, 1440, 120] })).rejects.toThrow(
+      /Each reminder must be at a different time/,
+    );
+    await expect(update({ reminderOffsetsMinutes: [90.5] })).rejects.toThrow(/A reminder must be whole minutes/);
+    await expect(update({ followUpMinutes: 5 })).rejects.toThrow(
+      /The follow-up must be at least 15 minutes after the visit/,
+    );
+    await expect(update({ followUpMinutes: 10_081 })).rejects.toThrow(
+      /The follow-up can be at most 7 days \(168 hours\) after the visit/,
+    );
+    expect(await f.counts()).toEqual(n0);
+    expect(await f.as("owner").locations.get()).toMatchObject({ version });
+  });
+
   it("only settings.write roles may change settings", async () => {
     const { version } = await f.as("owner").locations.get();
     await expect(f.as("front_desk").locations.update({ version, name: "Nope" })).rejects.toMatchObject({

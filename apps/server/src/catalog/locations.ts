@@ -1,4 +1,6 @@
-// The caller's location: contact details, booking policy, weekly opening hours and closures.
+// The caller's location: contact details, booking policy, reminder settings, weekly opening hours and
+// closures. A change of the reminder settings is picked up by the reminder planner (reminders/planner.ts
+// reads the location's change-log row) and re-plans the location's future visits.
 import type { LocationView, OpeningHours } from "@cita/shared";
 import { bumpVersion, checkDayRanges, dateOnly, recordWrite, type Scope, toDbDate } from "../audit/scope.ts";
 import type { Tx } from "../db/client.ts";
@@ -20,6 +22,10 @@ export interface LocationUpdate {
   cancellationWindowHours?: number;
   lateCancelKeepsDeposit?: boolean;
   noShowKeepsDeposit?: boolean;
+  /** Minutes before the start (stored largest first). */
+  reminderOffsetsMinutes?: number[];
+  /** Minutes after the end; null = no follow-up. */
+  followUpMinutes?: number | null;
 }
 
 async function readLocation(tx: Tx, locationId: string): Promise<LocationView> {
@@ -63,6 +69,9 @@ export async function updateLocation(scope: Scope, input: LocationUpdate): Promi
       "BAD_INPUT",
       `"${fields.timeZone}" is not a known time zone (use an IANA name like Europe/Madrid)`,
     );
+  }
+  if (fields.reminderOffsetsMinutes) {
+    fields.reminderOffsetsMinutes = [...fields.reminderOffsetsMinutes].sort((a, b) => b - a);
   }
   const changed = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
   return scope.db.$transaction(async (tx) => {

@@ -152,6 +152,8 @@ export function viewLocationRow(l: Location): SyncLocationRow {
     cancellationWindowHours: l.cancellationWindowHours,
     lateCancelKeepsDeposit: l.lateCancelKeepsDeposit,
     noShowKeepsDeposit: l.noShowKeepsDeposit,
+    reminderOffsetsMinutes: l.reminderOffsetsMinutes,
+    followUpMinutes: l.followUpMinutes,
     version: l.version,
     createdAt: iso(l.createdAt),
     updatedAt: iso(l.updatedAt),

@@ -1,5 +1,6 @@
 // Timed jobs: hold expiry at the hold's end, reminders and follow-ups, their sweeps (every minute,
-// catching anything a lost job or a restart would have skipped), and the change-log planner.
+// catching anything a lost job or a restart would have skipped), and the change-log planner. Reminders
+// follow each location's settings; `settings` overrides them all (tests).
 import type { JobQueue } from "../jobs/job-queue.ts";
 import type { AppServices } from "../trpc/context.ts";
 import {
@@ -11,7 +12,6 @@ import {
 } from "./holds.ts";
 import { PLAN_QUEUE, planFromChanges } from "./planner.ts";
 import {
-  DEFAULT_REMINDER_SETTINGS,
   REMINDER_QUEUE,
   REMINDER_SWEEP_QUEUE,
   type ReminderJob,
@@ -23,7 +23,7 @@ import {
 export async function registerTimedWorkers(
   jobs: JobQueue,
   services: AppServices,
-  settings: ReminderSettings = DEFAULT_REMINDER_SETTINGS,
+  settings?: ReminderSettings,
 ): Promise<void> {
   await jobs.define({ name: HOLD_EXPIRE_QUEUE, retryLimit: 10, retryDelaySeconds: 5, expireInSeconds: 120 });
   await jobs.define({ name: REMINDER_QUEUE, retryLimit: 10, retryDelaySeconds: 30, expireInSeconds: 120 });

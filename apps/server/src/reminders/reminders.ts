@@ -1,9 +1,12 @@
-// Reminders before a visit (default 24 h and 2 h) and a follow-up after it. Each is a job planned
-// for one booking id and start; the handler re-reads the booking, so a moved or cancelled booking
-// gets nothing stale (a move creates a new booking id, whose reminders are planned afresh).
+// Reminders before a visit and a follow-up after it, as the booking's location sets them (default
+// 24 h and 2 h before, follow-up 2 h after). Each is a job planned for one booking id, start and kind
+// (`reminder_<minutes>m`, `follow_up`); the handler re-reads the booking and the location's current
+// settings, so a moved or cancelled booking gets nothing stale (a move creates a new booking id,
+// whose reminders are planned afresh) and a kind the location no longer sends does nothing.
 // reminder_sent (booking_id, kind), inserted with the notification, makes a restart or a retry
 // unable to send one twice; the sweep sends any that a lost job would have skipped.
 import type { Db } from "../db/client.ts";
+import { JOB_SCHEMA } from "../jobs/job-queue.ts";
 import { notifyOnce } from "../notifications/once.ts";
 import { notifierOf, type PaymentServices } from "../payments/common.ts";
 import { toLocal } from "../time/zoned.ts";
@@ -19,7 +22,18 @@ export interface ReminderSettings {
   followUpMinutes: number | null;
 }
 
+/** A new location's settings (the columns' defaults). */
 export const DEFAULT_REMINDER_SETTINGS: ReminderSettings = { offsetsMinutes: [24 * 60, 120], followUpMinutes: 120 };
+
+/** The location row's columns, as settings. */
+export function reminderSettingsOf(loc: {
+  reminderOffsetsMinutes: number[];
+  followUpMinutes: number | null;
+}): ReminderSettings {
+  return { offsetsMinutes: loc.reminderOffsetsMinutes, followUpMinutes: loc.followUpMinutes };
+}
+
+const SETTINGS_COLUMNS = { reminderOffsetsMinutes: true, followUpMinutes: true } as const;
 
 /** A follow-up older than this is not worth sending any more. */
 const FOLLOW_UP_STALE_MS = 2 * 24 * 3_600_000;
@@ -58,33 +72,63 @@ export function remindersFor(b: { startsAt: Date; endsAt: Date }, s: ReminderSet
   return out;
 }
 
-/** Enqueues the booking's future reminders (each fires at its instant; the handler re-checks). */
+/**
+ * The reminder jobs already waiting (created or to be retried) under these singleton keys, as
+ * "<key>@<dueAt>". pg-boss's standard queues do not make a singleton key unique, so planning looks.
+ */
+async function waitingJobs(services: PaymentServices, keys: string[]): Promise<Set<string>> {
+  if (!keys.length) return new Set();
+  const rows = await services.db.$queryRawUnsafe<{ key: string; due: string }[]>(
+    `SELECT singleton_key AS key, data->>'dueAt' AS due FROM ${JOB_SCHEMA}.job
+      WHERE name = $1 AND state IN ('created', 'retry') AND singleton_key = ANY($2::text[])`,
+    REMINDER_QUEUE,
+    keys,
+  );
+  return new Set(rows.map((r) => `${r.key}@${r.due}`));
+}
+
+/**
+ * Enqueues the booking's future reminders (each fires at its instant; the handler re-checks), as its
+ * location sets them; `settings` overrides them (tests), `opts.kinds` plans only those kinds (the
+ * planner, after a location added some). A job already waiting for the same kind and instant is not
+ * planned again.
+ */
 export async function planReminders(
   services: PaymentServices,
   bookingId: string,
-  settings: ReminderSettings = DEFAULT_REMINDER_SETTINGS,
+  settings?: ReminderSettings,
+  opts: { kinds?: ReadonlySet<string> } = {},
 ): Promise<number> {
   if (!services.jobs) return 0;
   const b = await services.db.booking.findUnique({
     where: { id: bookingId },
-    select: { id: true, status: true, startsAt: true, endsAt: true },
+    select: { id: true, status: true, startsAt: true, endsAt: true, location: { select: SETTINGS_COLUMNS } },
   });
-  if (!b || b.status !== "confirmed") return 0;
+  if (b?.status !== "confirmed") return 0;
   const now = services.clock();
+  const wanted = remindersFor(b, settings ?? reminderSettingsOf(b.location)).filter(
+    (r) => (!opts.kinds || opts.kinds.has(r.kind)) && (r.dueAt > now || r.type !== "reminder"),
+  );
+  const waiting = await waitingJobs(
+    services,
+    wanted.map((r) => `${r.kind}:${b.id}`),
+  );
   let n = 0;
-  for (const r of remindersFor(b, settings)) {
-    if (r.dueAt <= now && r.type === "reminder") continue;
+  for (const r of wanted) {
+    const singletonKey = `${r.kind}:${b.id}`;
+    if (waiting.has(`${singletonKey}@${r.dueAt.toISOString()}`)) continue;
     await services.jobs.send<ReminderJob>(
       REMINDER_QUEUE,
       { bookingId: b.id, kind: r.kind, startsAt: b.startsAt.toISOString(), dueAt: r.dueAt.toISOString() },
-      { startAfter: realStartAfter(services.clock, r.dueAt), singletonKey: `${r.kind}:${b.id}` },
+      { startAfter: realStartAfter(services.clock, r.dueAt), singletonKey },
     );
     n++;
   }
   return n;
 }
 
-export type ReminderOutcome = "sent" | "already_sent" | "stale" | "not_due" | "skipped";
+/** `not_configured`: the location no longer sends this kind (its settings changed after planning). */
+export type ReminderOutcome = "sent" | "already_sent" | "stale" | "not_configured" | "not_due" | "skipped";
 
 const QUICK_REPLIES = [
   { id: "confirm", es: "Confirmo", en: "I'll be there" },
@@ -95,7 +139,7 @@ const QUICK_REPLIES = [
 export async function sendReminder(
   services: PaymentServices,
   job: Pick<ReminderJob, "bookingId" | "kind" | "startsAt">,
-  settings: ReminderSettings = DEFAULT_REMINDER_SETTINGS,
+  settings?: ReminderSettings,
   hooks: { beforeCommit?: () => Promise<void> } = {},
 ): Promise<ReminderOutcome> {
   const now = services.clock();
@@ -106,7 +150,7 @@ export async function sendReminder(
         where: { id: job.bookingId },
         include: {
           customer: { select: { language: true } },
-          location: { select: { name: true, timeZone: true } },
+          location: { select: { name: true, timeZone: true, ...SETTINGS_COLUMNS } },
           items: {
             orderBy: { position: "asc" },
             include: { service: { select: { nameEs: true, nameEn: true } }, staff: { select: { displayName: true } } },
@@ -115,8 +159,9 @@ export async function sendReminder(
       });
       // Planned for another start (moved) or a booking that no longer exists: nothing to do.
       if (!b || b.startsAt.toISOString() !== job.startsAt) return "stale";
-      const plan = remindersFor(b, settings).find((r) => r.kind === job.kind);
-      if (!plan) return "stale";
+      // The location's settings now, not those the job was planned with: a removed kind does nothing.
+      const plan = remindersFor(b, settings ?? reminderSettingsOf(b.location)).find((r) => r.kind === job.kind);
+      if (!plan) return "not_configured";
       dueAt = plan.dueAt;
       if (plan.type === "reminder") {
         if (b.status !== "confirmed") return "stale";
@@ -154,6 +199,12 @@ export async function sendReminder(
     },
     { maxWait: 15_000, timeout: 60_000 },
   );
+  if (outcome === "not_configured") {
+    services.log.debug(
+      { bookingId: job.bookingId, kind: job.kind },
+      "reminder skipped: the location no longer sends this kind",
+    );
+  }
   // A job that woke early (clock skew): plan it again for its instant.
   if (outcome === "not_due" && dueAt && services.jobs) {
     await services.jobs.send<ReminderJob>(
@@ -165,32 +216,46 @@ export async function sendReminder(
   return outcome;
 }
 
-/** Sends every reminder that is due and not yet sent (after a restart, a lost job, a late plan). */
-export async function sweepDueReminders(
-  services: PaymentServices,
-  settings: ReminderSettings = DEFAULT_REMINDER_SETTINGS,
-): Promise<number> {
+/**
+ * Sends every reminder that is due and not yet sent (after a restart, a lost job, a late plan), as
+ * each location sets them now; `settings` overrides every location's (tests).
+ */
+export async function sweepDueReminders(services: PaymentServices, settings?: ReminderSettings): Promise<number> {
   const now = services.clock();
-  const maxOffset = Math.max(0, ...settings.offsetsMinutes) * MIN;
-  const follow = settings.followUpMinutes;
-  const candidates = await (services.db as Db).booking.findMany({
-    where: {
-      OR: [
-        { status: "confirmed", startsAt: { gt: now, lte: new Date(now.getTime() + maxOffset) } },
-        ...(follow !== null
-          ? [
-              {
-                status: { in: ["completed" as const, "checked_in" as const] },
-                endsAt: {
-                  lte: new Date(now.getTime() - follow * MIN),
-                  gt: new Date(now.getTime() - follow * MIN - FOLLOW_UP_STALE_MS),
-                },
+  const db = services.db as Db;
+  const locations = await db.location.findMany({ select: { id: true, ...SETTINGS_COLUMNS } });
+  const settingsOf = new Map(locations.map((l) => [l.id, settings ?? reminderSettingsOf(l)]));
+  const windows = [...settingsOf].flatMap(([locationId, s]) => {
+    const maxOffset = Math.max(0, ...s.offsetsMinutes) * MIN;
+    const follow = s.followUpMinutes;
+    return [
+      ...(maxOffset > 0
+        ? [
+            {
+              locationId,
+              status: "confirmed" as const,
+              startsAt: { gt: now, lte: new Date(now.getTime() + maxOffset) },
+            },
+          ]
+        : []),
+      ...(follow !== null
+        ? [
+            {
+              locationId,
+              status: { in: ["completed" as const, "checked_in" as const] },
+              endsAt: {
+                lte: new Date(now.getTime() - follow * MIN),
+                gt: new Date(now.getTime() - follow * MIN - FOLLOW_UP_STALE_MS),
               },
-            ]
-          : []),
-      ],
-    },
-    select: { id: true, startsAt: true, endsAt: true },
+            },
+          ]
+        : []),
+    ];
+  });
+  if (!windows.length) return 0;
+  const candidates = await db.booking.findMany({
+    where: { OR: windows },
+    select: { id: true, locationId: true, startsAt: true, endsAt: true },
     take: 1000,
   });
   if (!candidates.length) return 0;
@@ -201,7 +266,7 @@ export async function sweepDueReminders(
   const done = new Set(sentRows.map((r) => `${r.bookingId}:${r.kind}`));
   let n = 0;
   for (const b of candidates) {
-    for (const r of remindersFor(b, settings)) {
+    for (const r of remindersFor(b, settingsOf.get(b.locationId) ?? DEFAULT_REMINDER_SETTINGS)) {
       if (r.dueAt > now || done.has(`${b.id}:${r.kind}`)) continue;
       const out = await sendReminder(
         services,
