@@ -351,7 +351,7 @@ function useHashRoute(): [Route, (r: Route) => void] {
 }
 
 function Shell({ staffName, mode }: { staffName: string; mode: Mode }) {
-  const { tr, session, bridge, setLang, store, inbox, replica } = useConsole();
+  const { tr, session, bridge, setLang, store, inbox, replica, toast } = useConsole();
   const offline = mode.kind === "offline";
   // One source per replica: Reports reloads when its source changes.
   const localReports = useMemo(() => (replica ? localReportSource(replica.db) : null), [replica]);
@@ -469,7 +469,10 @@ function Shell({ staffName, mode }: { staffName: string; mode: Mode }) {
             route={{ view: route.view, date: route.date ?? today(loc.timeZone), staffId: route.staffId }}
             navigate={(r) => navigate({ name: "calendar", ...r })}
             openBooking={setOpenId}
-            createAt={(staffId, startsAt) => setCreating({ staffId, startsAt })}
+            createAt={(staffId, startsAt) =>
+              // Booking needs the server (availability, the slot's guard): say so rather than fail.
+              offline ? toast({ kind: "info", text: tr.t("offlineNotHere") }) : setCreating({ staffId, startsAt })
+            }
           />
         ) : route.name === "bookings" ? (
           <BookingsList openBooking={setOpenId} />
