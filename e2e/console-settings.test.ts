@@ -160,6 +160,32 @@ describe.skipIf(!canRun)("console: salon settings", () => {
     expect(await slots(cut.id, null, closeOn)).toEqual([]);
   });
 
+  it("reminders: two at the same time are refused in Spanish; 48 h with no follow-up is saved", async () => {
+    const before = await api.locations.get.query();
+    expect(before).toMatchObject({ reminderOffsetsMinutes: [1440, 120], followUpMinutes: 120 });
+    await page.getByTestId("settings-tab-policies").click();
+    const box = page.getByTestId("policy-reminders-box");
+    await box.waitFor();
+    await expect.poll(() => page.getByTestId("policy-reminders").inputValue()).toBe("24, 2");
+    await page.getByTestId("policy-reminders").fill("48, 2, 2");
+    await page.getByTestId("policies-save").click();
+    const err = box.locator('[data-testid="field-error"][data-field="reminderOffsetsMinutes"]');
+    await err.waitFor();
+    expect(await err.textContent()).toBe("Cada recordatorio debe ser a una hora distinta");
+    expect((await api.locations.get.query()).version).toBe(before.version); // nothing was sent
+
+    await page.getByTestId("policy-reminders").fill("48");
+    await page.getByTestId("policy-followUp").uncheck();
+    await page.getByTestId("policies-save").click();
+    await expect.poll(toastText).toContain("Guardado");
+    expect(await api.locations.get.query()).toMatchObject({
+      reminderOffsetsMinutes: [2880],
+      followUpMinutes: null,
+      version: before.version + 1,
+    });
+    await expect.poll(() => page.getByTestId("policy-followUpHours").isDisabled()).toBe(true);
+  });
+
   it("integrations say plainly what is off and which settings to set", async () => {
     await page.getByTestId("settings-tab-integrations").click();
     const rows = page.getByTestId("integration");

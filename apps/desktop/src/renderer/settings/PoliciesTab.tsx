@@ -1,10 +1,13 @@
-// The salon's details and policies: booking rules (slot step, notice, horizon, unpaid hold) and money
-// (free cancellation window, whether late cancellations and no-shows keep the deposit).
+// The salon's details and policies: booking rules (slot step, notice, horizon, unpaid hold), money
+// (free cancellation window, whether late cancellations and no-shows keep the deposit) and WhatsApp
+// reminders (hours before the visit, the follow-up's hours after it or none), each checked with the
+// server's schema.
 import { locationUpdateInput } from "@cita/shared";
 import { useCallback, useMemo, useState } from "react";
 import type { Location } from "../api.ts";
 import { useConsole } from "../ui/context.tsx";
 import {
+  Check,
   check,
   type Errors,
   Field,
@@ -15,6 +18,7 @@ import {
   useLoad,
   withLocal,
 } from "./form.tsx";
+import { hoursListToMinutes, hoursToMinutes, minutesListToHours, minutesToHours } from "./reminder-hours.ts";
 import { useStrings } from "./strings.ts";
 
 const TEXT = ["name", "addressLine", "city", "postalCode", "phone", "timeZone"] as const;
@@ -27,7 +31,17 @@ const NUMBERS = [
 ] as const;
 const FLAGS = ["lateCancelKeepsDeposit", "noShowKeepsDeposit"] as const;
 
-type Form = Record<(typeof TEXT)[number] | (typeof NUMBERS)[number], string> & Record<(typeof FLAGS)[number], boolean>;
+type Form = Record<(typeof TEXT)[number] | (typeof NUMBERS)[number], string> &
+  Record<(typeof FLAGS)[number], boolean> & {
+    /** Hours before the visit, "24, 2". */
+    reminders: string;
+    followUp: boolean;
+    /** Hours after the visit. */
+    followUpHours: string;
+  };
+
+/** The follow-up's hours shown when it is switched on from off. */
+const FOLLOW_UP_DEFAULT_MINUTES = 120;
 
 function formOf(l: Location): Form {
   return {
@@ -44,7 +58,20 @@ function formOf(l: Location): Form {
     cancellationWindowHours: String(l.cancellationWindowHours),
     lateCancelKeepsDeposit: l.lateCancelKeepsDeposit,
     noShowKeepsDeposit: l.noShowKeepsDeposit,
+    reminders: minutesListToHours(l.reminderOffsetsMinutes),
+    followUp: l.followUpMinutes !== null,
+    followUpHours: minutesToHours(l.followUpMinutes ?? FOLLOW_UP_DEFAULT_MINUTES),
   };
+}
+
+/** A list's issues ("reminderOffsetsMinutes.1") shown on its one field. */
+function onField(errors: Errors, field: string): Errors {
+  const out: Errors = {};
+  for (const [k, v] of Object.entries(errors)) {
+    const key = k.startsWith(`${field}.`) ? field : k;
+    out[key] ??= v;
+  }
+  return out;
 }
 
 export function PoliciesTab() {
@@ -63,7 +90,7 @@ function PolicyForm({ loc, onSaved }: { loc: Location; onSaved(): void }) {
   const [form, setForm] = useState<Form>(original);
   const [errors, setErrors] = useState<Errors>({});
   const [busy, setBusy] = useState(false);
-  const text = (k: (typeof TEXT)[number] | (typeof NUMBERS)[number]) => ({
+  const text = (k: (typeof TEXT)[number] | (typeof NUMBERS)[number] | "reminders" | "followUpHours") => ({
     value: form[k],
     onChange: (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value }),
     "data-testid": `policy-${k}`,
@@ -83,7 +110,19 @@ function PolicyForm({ loc, onSaved }: { loc: Location; onSaved(): void }) {
       else input[k] = n;
     }
     for (const k of FLAGS) if (form[k] !== original[k]) input[k] = form[k];
-    const all = withLocal(check(locationUpdateInput, input, tr.lang), local);
+    if (form.reminders !== original.reminders) {
+      const offsets = hoursListToMinutes(form.reminders);
+      if (offsets === null) local.reminderOffsetsMinutes = s.notHours;
+      else input.reminderOffsetsMinutes = offsets;
+    }
+    if (!form.followUp) {
+      if (original.followUp) input.followUpMinutes = null;
+    } else if (!original.followUp || form.followUpHours !== original.followUpHours) {
+      const minutes = hoursToMinutes(form.followUpHours);
+      if (minutes === null || minutes === undefined) local.followUpMinutes = s.notHours;
+      else input.followUpMinutes = minutes;
+    }
+    const all = onField(withLocal(check(locationUpdateInput, input, tr.lang), local), "reminderOffsetsMinutes");
     setErrors(all);
     if (hasErrors(all)) return reportInvalid(all, tr.lang, toast);
     setBusy(true);
@@ -170,6 +209,24 @@ function PolicyForm({ loc, onSaved }: { loc: Location; onSaved(): void }) {
         <p className="muted small">
           <a href="#/settings/services">{s.depositsPerService}</a>
         </p>
+      </fieldset>
+      <fieldset data-testid="policy-reminders-box">
+        <legend>{s.reminders}</legend>
+        <div className="settings-grid">
+          <Field label={s.reminderHours} name="reminderOffsetsMinutes" errors={errors}>
+            <input {...text("reminders")} placeholder="24, 2" />
+          </Field>
+          <Field label={s.followUpHours} name="followUpMinutes" errors={errors}>
+            <input inputMode="decimal" disabled={!form.followUp} {...text("followUpHours")} />
+          </Field>
+        </div>
+        <Check
+          label={s.followUp}
+          checked={form.followUp}
+          onChange={(followUp) => setForm({ ...form, followUp })}
+          testid="policy-followUp"
+        />
+        <p className="muted small">{s.reminderHint}</p>
       </fieldset>
       <button type="submit" className="primary" disabled={busy} data-testid="policies-save">
         {s.save}

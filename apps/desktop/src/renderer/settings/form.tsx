@@ -37,11 +37,26 @@ const ES_MESSAGES: Record<string, string> = {
   "Colour must be a hex colour like #6366f1": "El color debe ser hexadecimal, como #6366f1",
   "Enter a valid email address": "Escribe un correo electrónico válido",
   "Time off must start before it ends": "Debe terminar después de empezar",
+  "A reminder must be whole minutes": "Cada recordatorio debe ser en minutos enteros",
+  "A reminder must be at least 15 minutes before the visit":
+    "Cada recordatorio debe ser al menos 15 minutos antes de la cita",
+  "A reminder can be at most 7 days (168 hours) before the visit":
+    "Un recordatorio puede ser como mucho 7 días (168 horas) antes de la cita",
+  "At most 3 reminders before a visit": "Como máximo 3 recordatorios antes de la cita",
+  "Each reminder must be at a different time": "Cada recordatorio debe ser a una hora distinta",
+  "The follow-up must be whole minutes": "El seguimiento debe ser en minutos enteros",
+  "The follow-up must be at least 15 minutes after the visit":
+    "El seguimiento debe ser al menos 15 minutos después de la cita",
+  "The follow-up can be at most 7 days (168 hours) after the visit":
+    "El seguimiento puede ser como mucho 7 días (168 horas) después de la cita",
 };
 
 /** One issue in the user's language: the schema's message in English, a Spanish rendering of it in Spanish. */
 export function issueText(issue: Issue, lang: Lang): string {
   if (lang === "en") return issue.message;
+  // A message the schema words itself (a bound with its own words, a refinement) has its own rendering.
+  const own = ES_MESSAGES[issue.message];
+  if (own) return own;
   switch (issue.code) {
     case "too_small": {
       const min = Number(issue.minimum);

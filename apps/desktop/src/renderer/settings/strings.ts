@@ -125,6 +125,13 @@ const en = {
   lateCancelKeeps: "A late cancellation keeps the deposit",
   noShowKeeps: "A no-show keeps the deposit",
   depositsPerService: "Each service's deposit is set on the Services tab.",
+  reminders: "WhatsApp reminders",
+  reminderHours: "Reminders (hours before the visit)",
+  reminderHint:
+    "Up to 3, separated by commas, e.g. 24, 2 (1:30 is an hour and a half); empty: no reminders. Sent in the customer's language, with confirm / reschedule / cancel buttons.",
+  followUp: "Send a follow-up after the visit",
+  followUpHours: "Follow-up (hours after the visit)",
+  notHours: "Enter hours, e.g. 24, 2 or 1:30",
   // Integrations
   integration: "Integration",
   state: "State",
@@ -264,6 +271,13 @@ const es: Dict = {
   lateCancelKeeps: "Una cancelación tardía se queda el depósito",
   noShowKeeps: "Una ausencia sin aviso se queda el depósito",
   depositsPerService: "El depósito de cada servicio se define en la pestaña Servicios.",
+  reminders: "Recordatorios por WhatsApp",
+  reminderHours: "Recordatorios (horas antes de la cita)",
+  reminderHint:
+    "Hasta 3, separados por comas, p. ej. 24, 2 (1:30 es hora y media); vacío: sin recordatorios. Se envían en el idioma del cliente, con botones para confirmar, cambiar la hora o cancelar.",
+  followUp: "Enviar un seguimiento después de la cita",
+  followUpHours: "Seguimiento (horas después de la cita)",
+  notHours: "Escribe horas, p. ej. 24, 2 o 1:30",
   integration: "Integración",
   state: "Estado",
   health: "Salud",
