@@ -31,6 +31,25 @@ const until = async (check: () => boolean, ms = 15_000) => {
 };
 
 describe("job queue (pg-boss on the same PostgreSQL)", () => {
+  it("queues a keyed job once while the same one waits; other data or another key is queued", async () => {
+    const q = await open();
+    await q.define({ name: "later" });
+    const later = new Date(Date.now() + 3_600_000);
+    const data = { bookingId: "b1", at: later.toISOString() };
+    const first = await q.send("later", data, { singletonKey: "hold:b1", startAfter: later });
+    expect(first).toBeTruthy();
+    expect(await q.send("later", data, { singletonKey: "hold:b1", startAfter: later })).toBeNull();
+    await t.db.$transaction(async (tx) => {
+      expect(await q.send("later", data, { singletonKey: "hold:b1", startAfter: later, tx })).toBeNull();
+    });
+    // A moved hold (other data) and another booking are queued.
+    expect(await q.send("later", { ...data, at: "x" }, { singletonKey: "hold:b1", startAfter: later })).toBeTruthy();
+    expect(await q.send("later", data, { singletonKey: "hold:b2", startAfter: later })).toBeTruthy();
+    const rows = await t.db.$queryRaw<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'later' AND state = 'created'`;
+    expect(rows[0]!.n).toBe(3);
+  });
+
   it("enqueues inside a transaction: committed jobs run, rolled-back ones never exist", async () => {
     const q = await open();
     const seen: string[] = [];

@@ -19,7 +19,11 @@ export interface QueueSpec {
 
 export interface SendOptions {
   startAfter?: Date;
-  /** At most one queued job per key (e.g. one hold-expiry per booking). */
+  /**
+   * With a key, a send is skipped while a job of that queue with the same key AND the same data is
+   * still waiting (created or to be retried): planning the same follow-up twice queues it once, and
+   * the second send returns null. pg-boss's standard queue policy itself does not make the key unique.
+   */
   singletonKey?: string;
   /** Enqueue inside this transaction: the job exists only if the transaction commits. */
   tx?: Tx;
@@ -86,7 +90,17 @@ export function createJobQueue(
       if (await boss.getQueue(spec.name)) await boss.updateQueue(spec.name, options);
       else await boss.createQueue(spec.name, options);
     },
-    send(name, data, o = {}) {
+    async send(name, data, o = {}) {
+      if (o.singletonKey) {
+        const db = o.tx ? txExecutor(o.tx) : await boss.getDb();
+        const waiting = await db.executeSql(
+          `SELECT id::text FROM ${JOB_SCHEMA}.job
+            WHERE name = $1 AND singleton_key = $2 AND state IN ('created', 'retry') AND data = $3::jsonb
+            LIMIT 1`,
+          [name, o.singletonKey, JSON.stringify(data)],
+        );
+        if (waiting.rows.length) return null; // as pg-boss answers a send its policy refuses
+      }
       return boss.send(name, data, {
         ...(o.startAfter ? { startAfter: o.startAfter } : {}),
         ...(o.singletonKey ? { singletonKey: o.singletonKey } : {}),

@@ -6,7 +6,6 @@
 // reminder_sent (booking_id, kind), inserted with the notification, makes a restart or a retry
 // unable to send one twice; the sweep sends any that a lost job would have skipped.
 import type { Db } from "../db/client.ts";
-import { JOB_SCHEMA } from "../jobs/job-queue.ts";
 import { notifyOnce } from "../notifications/once.ts";
 import { notifierOf, type PaymentServices } from "../payments/common.ts";
 import { toLocal } from "../time/zoned.ts";
@@ -73,21 +72,6 @@ export function remindersFor(b: { startsAt: Date; endsAt: Date }, s: ReminderSet
 }
 
 /**
- * The reminder jobs already waiting (created or to be retried) under these singleton keys, as
- * "<key>@<dueAt>". pg-boss's standard queues do not make a singleton key unique, so planning looks.
- */
-async function waitingJobs(services: PaymentServices, keys: string[]): Promise<Set<string>> {
-  if (!keys.length) return new Set();
-  const rows = await services.db.$queryRawUnsafe<{ key: string; due: string }[]>(
-    `SELECT singleton_key AS key, data->>'dueAt' AS due FROM ${JOB_SCHEMA}.job
-      WHERE name = $1 AND state IN ('created', 'retry') AND singleton_key = ANY($2::text[])`,
-    REMINDER_QUEUE,
-    keys,
-  );
-  return new Set(rows.map((r) => `${r.key}@${r.due}`));
-}
-
-/**
  * Enqueues the booking's future reminders (each fires at its instant; the handler re-checks), as its
  * location sets them; `settings` overrides them (tests), `opts.kinds` plans only those kinds (the
  * planner, after a location added some). A job already waiting for the same kind and instant is not
@@ -109,20 +93,15 @@ export async function planReminders(
   const wanted = remindersFor(b, settings ?? reminderSettingsOf(b.location)).filter(
     (r) => (!opts.kinds || opts.kinds.has(r.kind)) && (r.dueAt > now || r.type !== "reminder"),
   );
-  const waiting = await waitingJobs(
-    services,
-    wanted.map((r) => `${r.kind}:${b.id}`),
-  );
   let n = 0;
   for (const r of wanted) {
-    const singletonKey = `${r.kind}:${b.id}`;
-    if (waiting.has(`${singletonKey}@${r.dueAt.toISOString()}`)) continue;
-    await services.jobs.send<ReminderJob>(
+    // A job already waiting for the same kind and instant makes this send a no-op (job-queue.ts).
+    const id = await services.jobs.send<ReminderJob>(
       REMINDER_QUEUE,
       { bookingId: b.id, kind: r.kind, startsAt: b.startsAt.toISOString(), dueAt: r.dueAt.toISOString() },
-      { startAfter: realStartAfter(services.clock, r.dueAt), singletonKey },
+      { startAfter: realStartAfter(services.clock, r.dueAt), singletonKey: `${r.kind}:${b.id}` },
     );
-    n++;
+    if (id) n++;
   }
   return n;
 }
