@@ -667,6 +667,10 @@ export const SCENARIOS: ScenarioDef[] = [
         `every inbound message was answered by a turn (nothing lost): ${JSON.stringify(inbound.map((m) => [m.kind, m.body, m.turnId]))}`,
       );
       need(chat.replies.length > 0, "the customer got an answer");
+      // Beyond "nothing lost": the price she asked about was told (from the database, in euros).
+      // That the photo reached the model as an image block is checked on the requests themselves
+      // (scenarios/claude-fixtures.suite.ts), which only the fake Messages API sees.
+      need(/\d\s?€|€\s?\d/.test(told(chat)), "the price asked for was told");
       return failures;
     },
   },
