@@ -37,7 +37,7 @@ export function windowFor(hours: { startMinute: number; endMinute: number }[]): 
 }
 
 export function Calendar({ route, navigate, openBooking, createAt }: CalendarProps) {
-  const { store, tr, fmt, api, toast } = useConsole();
+  const { store, tr, fmt, api, toast, offline } = useConsole();
   const snap = useSnapshot();
   const loc = snap.location!;
   const tz = loc.timeZone;
@@ -132,6 +132,8 @@ export function Calendar({ route, navigate, openBooking, createAt }: CalendarPro
     const e = lookup.get(block.key);
     const col = columns[ci];
     if (!e || !col) return;
+    // Moving needs the server (availability, the slot's guard): the block stays where it was.
+    if (offline) return toast({ kind: "info", text: tr.t("offlineNotHere") });
     const { booking, item } = e;
     const itemStart = Date.parse(item.startsAt);
     const local = zoned(itemStart, tz);
