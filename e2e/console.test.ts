@@ -140,6 +140,9 @@ describe.skipIf(!canRun)("desktop console in Chromium", () => {
     await signIn(page);
     const seeded = await dayBookings();
     expect(seeded.length).toBeGreaterThan(3);
+    // "Live" comes with the stream; the day's bookings may still be on their way (the local replica
+    // fills at the same time): wait for them, then count.
+    for (const b of seeded) await block(page, b.id).first().waitFor({ timeout: 10_000 });
     for (const b of seeded) await expect(block(page, b.id).count()).resolves.toBe(1);
     expect(await page.locator(".block").count()).toBe(seeded.length);
     // Each booking reads at a glance: customer, service, status and source.
