@@ -138,10 +138,11 @@ interface ClaimedRow {
  * The outbox job. Claims the row with a conditional UPDATE (so duplicate jobs and a sweep cannot send
  * twice concurrently), sends, then records the outcome. Scheduling uses wall time, like pg-boss.
  *
- * A conversation's messages go out in the order they were written (`seq`): a row is not claimed
- * while an earlier row of its conversation is still unsent (pending, sending or retrying), so a
- * customer never reads a reply before the message it follows. When a row is settled (sent or
- * dead-lettered) the next one of its conversation is woken; the sweep catches any wake-up lost.
+ * A conversation's messages go out in the order they were written (`seq`): a message is not claimed
+ * while an earlier message of its conversation is still unsent (pending, sending or retrying), so a
+ * customer never reads a reply before the message it follows. Chatwoot side effects (status,
+ * assignment) are not messages and neither wait nor hold messages back. When a message is settled
+ * (sent or dead-lettered) the next one is sent at once; the sweep catches any wake-up lost.
  */
 export async function sendOutboxMessage(deps: ChannelDeps, outboxId: string): Promise<void> {
   // Settling a row hands back the next one of its conversation that was waiting: sent here and now,
@@ -163,10 +164,12 @@ async function sendOne(deps: ChannelDeps, outboxId: string): Promise<string | nu
        AND (status = 'pending'
             OR (status = 'failed' AND next_attempt_at <= now() + interval '1 second')
             OR (status = 'sending' AND next_attempt_at < now()))
-       AND NOT EXISTS (SELECT 1 FROM outbox_message earlier
-                        WHERE earlier.conversation_id = outbox_message.conversation_id
-                          AND earlier.seq < outbox_message.seq
-                          AND earlier.status IN ('pending', 'sending', 'failed'))
+       AND (outbox_message.message_id IS NULL
+            OR NOT EXISTS (SELECT 1 FROM outbox_message earlier
+                            WHERE earlier.conversation_id = outbox_message.conversation_id
+                              AND earlier.message_id IS NOT NULL
+                              AND earlier.seq < outbox_message.seq
+                              AND earlier.status IN ('pending', 'sending', 'failed')))
      RETURNING id, conversation_id, message_id, channel, payload, idempotency_key, attempts`;
   const row = claimed[0];
   if (!row) return null; // already handled, not due, or waiting behind an earlier message (woken later)
@@ -206,7 +209,7 @@ async function sendOne(deps: ChannelDeps, outboxId: string): Promise<string | nu
       }
     });
     log.info({ externalId }, "outbox message sent");
-    return nextWaiting(deps, row.conversation_id);
+    return row.message_id ? nextWaiting(deps, row.conversation_id) : null;
   }
   if (outcome.kind === "retry" && row.attempts < tuning.maxAttempts) {
     const delay = backoffMs(row.attempts, tuning.baseDelayMs, tuning.maxDelayMs, outcome.retryAfterMs);
@@ -225,7 +228,7 @@ async function sendOne(deps: ChannelDeps, outboxId: string): Promise<string | nu
     outcome.kind === "retry" ? `gave up after ${row.attempts} attempts: ${outcome.reason}` : outcome.reason;
   await deadLetter(deps, row, reason);
   log.error({ reason }, "outbox message dead-lettered");
-  return nextWaiting(deps, row.conversation_id);
+  return row.message_id ? nextWaiting(deps, row.conversation_id) : null;
 }
 
 /**
@@ -234,7 +237,7 @@ async function sendOne(deps: ChannelDeps, outboxId: string): Promise<string | nu
  */
 async function nextWaiting(deps: ChannelDeps, conversationId: string): Promise<string | null> {
   const next = await deps.db.outboxMessage.findFirst({
-    where: { conversationId, status: { in: ["pending", "failed"] } },
+    where: { conversationId, messageId: { not: null }, status: { in: ["pending", "failed"] } },
     orderBy: { seq: "asc" },
     select: { id: true, nextAttemptAt: true },
   });
