@@ -82,8 +82,14 @@ async function conversation(w: AgentWorld, chat: Chat) {
   return w.db.conversation.findUniqueOrThrow({ where: { id: chat.conversationId } });
 }
 
-/** A confirmed booking with its deposit paid, made by staff before the conversation. */
-export async function bookedWithDeposit(w: AgentWorld, chat: Chat, localDate: string, minute: number, slug: string) {
+/** A confirmed booking with its deposit paid, made by staff before the conversation: the booking and its slot. */
+export async function placeBookingWithDeposit(
+  w: AgentWorld,
+  chat: Chat,
+  localDate: string,
+  minute: number,
+  slug: string,
+) {
   const s = await svc(w, slug);
   const slots = await findSlots(w.db, {
     locationId: w.locationId,
@@ -110,7 +116,13 @@ export async function bookedWithDeposit(w: AgentWorld, chat: Chat, localDate: st
     data: { bookingId: b.id, amountCents: b.depositCents, currency: "EUR", status: "paid", paidAt: w.clock() },
   });
   await w.db.booking.update({ where: { id: b.id }, data: { status: "confirmed", holdExpiresAt: null } });
-  return { bookingId: b.id, start: slot.start.toISOString(), depositCents: b.depositCents };
+  return { booking: b, slot };
+}
+
+/** placeBookingWithDeposit, as a scenario's ctx. */
+export async function bookedWithDeposit(w: AgentWorld, chat: Chat, localDate: string, minute: number, slug: string) {
+  const { booking, slot } = await placeBookingWithDeposit(w, chat, localDate, minute, slug);
+  return { bookingId: booking.id, start: slot.start.toISOString(), depositCents: booking.depositCents };
 }
 
 /** Women's cuts ask for a €5 deposit in these scenarios (the seeded salon has none on cuts). */

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findSlots } from "../../availability/find.ts";
 import { createBooking } from "../../bookings/create.ts";
 import { expireHold } from "../../bookings/transitions.ts";
+import { placeBookingWithDeposit } from "../eval/scenarios.ts";
 import { type AgentWorld, type Chat, createWorld, type WorldMode } from "../testing/harness.ts";
 
 export function guidedSuite(mode: WorldMode, firstPhone: number) {
@@ -145,7 +146,6 @@ export function guidedSuite(mode: WorldMode, firstPhone: number) {
       });
       const target = slots.find((s) => s.localTime >= "11:00")!;
       await w.db.$transaction(async () => {});
-      const { createBooking } = await import("../../bookings/create.ts");
       await createBooking(
         { db: w.db, fc: w.fc, clock: w.clock },
         {
@@ -295,34 +295,8 @@ export function guidedSuite(mode: WorldMode, firstPhone: number) {
         }
       });
 
-    async function bookedWithDeposit(chat: Chat, localDate: string, minute: number, slug = "tinte-raiz") {
-      const s = await svc(slug);
-      const slots = await findSlots(w.db, {
-        locationId: w.locationId,
-        items: [{ serviceId: s.id, staffId: null }],
-        fromDate: localDate,
-        toDate: localDate,
-        now: w.clock(),
-      });
-      const slot = slots.find((x) => Number(x.localTime.slice(0, 2)) * 60 + Number(x.localTime.slice(3)) >= minute)!;
-      const b = await createBooking(
-        { db: w.db, fc: w.fc, clock: w.clock },
-        {
-          locationId: w.locationId,
-          customerId: chat.customerId,
-          startsAt: slot.start,
-          items: slot.items.map((i) => ({ serviceId: i.serviceId, staffId: i.staffId })),
-          source: "whatsapp",
-          mode: "book",
-        },
-        { type: "staff" },
-      );
-      await w.db.payment.create({
-        data: { bookingId: b.id, amountCents: b.depositCents, currency: "EUR", status: "paid", paidAt: w.clock() },
-      });
-      await w.db.booking.update({ where: { id: b.id }, data: { status: "confirmed", holdExpiresAt: null } });
-      return { booking: b, slot };
-    }
+    const bookedWithDeposit = (chat: Chat, localDate: string, minute: number, slug = "tinte-raiz") =>
+      placeBookingWithDeposit(w, chat, localDate, minute, slug);
 
     it("9: reschedule; old slot freed, new booked, deposit carried over; both times told", async () => {
       const chat = await w.chat(nextPhone());
