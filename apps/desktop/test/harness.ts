@@ -10,8 +10,9 @@ import { type Browser, chromium } from "playwright-core";
 import { build } from "vite";
 import { type RunningApp, startApp } from "../../server/src/app.ts";
 import { loadConfig } from "../../server/src/config/env.ts";
+import { ensureDatabase } from "../../server/src/db/embedded.ts";
 import { createLogger } from "../../server/src/logger.ts";
-import { freePort } from "../../server/src/testing/global-setup.ts";
+import { freePort, startTestPostgres } from "../../server/src/testing/global-setup.ts";
 import type { AppRouter } from "../../server/src/trpc/router.ts";
 import { rendererConfig } from "../vite.config.ts";
 
@@ -97,3 +98,27 @@ export function anonClient(url: string) {
 }
 
 export type { Browser, BrowserContext, Page } from "playwright-core";
+
+/**
+ * For the console benchmarks: the renderer built, embedded PostgreSQL (or TEST_DATABASE_URL) with a
+ * new empty database the server migrates and seeds (the demo salon, as on a first start), and
+ * Chromium. `stop` closes all three.
+ */
+export async function startBenchConsole(): Promise<{ server: ConsoleServer; browser: Browser; stop(): Promise<void> }> {
+  if (!chromiumAvailable()) throw new Error(`Chromium not found at ${CHROMIUM_PATH} (apt-get install chromium)`);
+  await buildRenderer();
+  const pgServer = await startTestPostgres();
+  const server = await startConsoleServer(
+    await ensureDatabase(pgServer.serverUrl, `cita_bench_${randomBytes(4).toString("hex")}`),
+  );
+  const browser = await launchChromium();
+  return {
+    server,
+    browser,
+    async stop() {
+      await browser.close();
+      await server.stop();
+      await pgServer.stop();
+    },
+  };
+}

@@ -5,19 +5,9 @@
 //     grid (the baseline) in the same run;
 //  2. a booking committed on the server by another staff member → drawn in a signed-in console,
 //     next to the same commit → an in-process change-feed subscriber (no HTTP, no browser).
-import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { type Benchmark, type Figure, summarize } from "../../../../bench/lib.ts";
-import { ensureDatabase } from "../../../server/src/db/embedded.ts";
-import { startTestPostgres } from "../../../server/src/testing/global-setup.ts";
-import {
-  buildRenderer,
-  CHROMIUM_PATH,
-  chromiumAvailable,
-  launchChromium,
-  staffClient,
-  startConsoleServer,
-} from "../../test/harness.ts";
+import { staffClient, startBenchConsole } from "../../test/harness.ts";
 
 const WARMUP = 3;
 const RUNS = 15;
@@ -34,15 +24,7 @@ export const benchmarks: Benchmark[] = [
   {
     name: "console calendar",
     async run() {
-      if (!chromiumAvailable()) throw new Error(`Chromium not found at ${CHROMIUM_PATH} (apt-get install chromium)`);
-      await buildRenderer();
-      // Embedded PostgreSQL (or TEST_DATABASE_URL) and a new empty database: the server migrates
-      // and seeds the demo salon into it, as on a first start.
-      const pgServer = await startTestPostgres();
-      const server = await startConsoleServer(
-        await ensureDatabase(pgServer.serverUrl, `cita_bench_${randomBytes(4).toString("hex")}`),
-      );
-      const browser = await launchChromium();
+      const { server, browser, stop } = await startBenchConsole();
       try {
         const figures: Figure[] = [];
 
@@ -164,9 +146,7 @@ export const benchmarks: Benchmark[] = [
         });
         return figures;
       } finally {
-        await browser.close();
-        await server.stop();
-        await pgServer.stop();
+        await stop();
       }
     },
   },

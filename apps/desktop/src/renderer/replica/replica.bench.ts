@@ -2,19 +2,10 @@
 // (with their customers, services, staff) into IndexedDB, next to the same pages fetched without
 // storing them (baseline: what the network and the server cost); then a delta sync of 100 changed
 // bookings, next to a delta sync with nothing to do.
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import type { AuthStaff } from "@cita/shared";
 import { type Benchmark, type Figure, summarize } from "../../../../../bench/lib.ts";
-import { ensureDatabase } from "../../../../server/src/db/embedded.ts";
-import { startTestPostgres } from "../../../../server/src/testing/global-setup.ts";
-import {
-  buildRenderer,
-  CHROMIUM_PATH,
-  chromiumAvailable,
-  launchChromium,
-  staffClient,
-  startConsoleServer,
-} from "../../../test/harness.ts";
+import { staffClient, startBenchConsole } from "../../../test/harness.ts";
 import type { ReplicaBench } from "./bench-entry.ts";
 
 const BOOKINGS = 20_000;
@@ -26,13 +17,7 @@ export const benchmarks: Benchmark[] = [
   {
     name: "console replica sync",
     async run() {
-      if (!chromiumAvailable()) throw new Error(`Chromium not found at ${CHROMIUM_PATH} (apt-get install chromium)`);
-      await buildRenderer();
-      const pgServer = await startTestPostgres();
-      const server = await startConsoleServer(
-        await ensureDatabase(pgServer.serverUrl, `cita_bench_${randomBytes(4).toString("hex")}`),
-      );
-      const browser = await launchChromium();
+      const { server, browser, stop } = await startBenchConsole();
       try {
         const db = server.running.database.db;
         const location = await db.location.findFirstOrThrow();
@@ -156,9 +141,7 @@ export const benchmarks: Benchmark[] = [
         await page.close();
         return figures;
       } finally {
-        await browser.close();
-        await server.stop();
-        await pgServer.stop();
+        await stop();
       }
     },
   },
