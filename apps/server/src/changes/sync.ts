@@ -1,13 +1,14 @@
 // Offline-replica sync: the latest state of every entity changed after a cursor, read from
 // change_log (which entities, in which order) and the entity tables (what they look like now).
-import type {
-  ChangesSyncOutput,
-  SyncBookingRow,
-  SyncChange,
-  SyncEntity,
-  SyncLocationRow,
-  SyncServiceRow,
-  SyncStaffRow,
+import {
+  type ChangesSyncOutput,
+  SYNC_ENTITIES,
+  type SyncBookingRow,
+  type SyncChange,
+  type SyncEntity,
+  type SyncLocationRow,
+  type SyncServiceRow,
+  type SyncStaffRow,
 } from "@cita/shared";
 import type { FieldCrypto } from "../crypto/field-crypto.ts";
 import { viewCustomer } from "../customers/customer-store.ts";
@@ -22,8 +23,6 @@ import type {
   Service,
   StaffMember,
 } from "../generated/prisma/client.ts";
-
-export const SYNC_ENTITY_TYPES: readonly SyncEntity[] = ["booking", "customer", "service", "staff", "location"];
 
 const iso = (d: Date) => d.toISOString();
 const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null);
@@ -252,7 +251,7 @@ export interface SyncQuery {
  */
 export async function syncChanges(db: Db, fc: FieldCrypto, q: SyncQuery): Promise<ChangesSyncOutput> {
   const cursor = q.cursor ?? 0n;
-  const types = q.entities?.length ? [...new Set(q.entities)] : [...SYNC_ENTITY_TYPES];
+  const types = q.entities?.length ? [...new Set(q.entities)] : [...SYNC_ENTITIES];
   const head = (await db.changeLog.aggregate({ _max: { version: true } }))._max.version ?? 0n;
   if (head <= cursor) return { changes: [], nextCursor: cursor.toString(), hasMore: false };
 

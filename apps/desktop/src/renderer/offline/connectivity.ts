@@ -2,6 +2,7 @@
 // replica follows it (sync on every change event, replay of anything queued). Offline (the server
 // cannot be reached at start-up, or the browser says the network is gone): the store reads the
 // replica, and the server is probed until it answers again.
+import { SYNC_ENTITIES } from "@cita/shared";
 import type { Api } from "../api.ts";
 import { isAuthFailure } from "../api.ts";
 import { classifyFailure } from "../replica/connect.ts";
@@ -66,8 +67,7 @@ export class Connectivity {
     };
     // Every change the stream reports may concern the replica: sync soon (one run per burst).
     this.offStore = this.deps.store.onEvent((e) => {
-      if (["booking", "customer", "service", "staff", "location"].includes(e.entityType))
-        this.deps.replica?.scheduleSync();
+      if ((SYNC_ENTITIES as readonly string[]).includes(e.entityType)) this.deps.replica?.scheduleSync();
     });
     if (startOffline || !navigator.onLine) await this.goOffline();
     else await this.tryOnline();
