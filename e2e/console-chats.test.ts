@@ -18,6 +18,7 @@ import {
 } from "../apps/desktop/test/harness.ts";
 import { chatwootMessage, deliverChatwoot } from "../apps/server/src/channels/fakes/fake-chatwoot.ts";
 import { createTestDatabase, type TestDatabase } from "../apps/server/src/testing/test-db.ts";
+import { nowMs } from "../apps/server/src/testing/test-now.ts";
 import {
   type ChatServer,
   CW,
@@ -212,8 +213,10 @@ describe.skipIf(!canRun)("console chats and customers in Chromium", () => {
   });
 
   it("links a booking made in the chat to the booking drawer, and the drawer back to the chat", async () => {
-    const day = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
-    const some = (await desk.bookings.search.query({ fromDate: day, toDate: day, limit: 50 })).items[0];
+    // Any booking of the coming week (whichever days the salon is open).
+    const from = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Madrid" }).format(nowMs());
+    const to = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Madrid" }).format(nowMs() + 7 * 86_400_000);
+    const some = (await desk.bookings.search.query({ fromDate: from, toDate: to, limit: 50 })).items[0];
     expect(some, "the demo salon has bookings in the next days").toBeDefined();
     // As the agent does when it books from a chat: the booking records its conversation.
     await server.running.services.db.booking.update({ where: { id: some!.id }, data: { conversationId } });

@@ -18,6 +18,7 @@ import {
   startConsoleServer,
 } from "../apps/desktop/test/harness.ts";
 import { createTestDatabase, type TestDatabase } from "../apps/server/src/testing/test-db.ts";
+import { nowMs } from "../apps/server/src/testing/test-now.ts";
 import { DEMO, newPage, signIn, until } from "./console-support.ts";
 
 const TZ = "Europe/Madrid";
@@ -58,15 +59,15 @@ describe.skipIf(!canRun)("console offline review", () => {
     await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 15_000 });
 
     // Two confirmed bookings in the next week, with their customers.
-    const today = localDate(Date.now());
-    const week = localDate(Date.now() + 6 * 86_400_000);
+    const today = localDate(nowMs());
+    const week = localDate(nowMs() + 6 * 86_400_000);
     const { items } = await owner.bookings.search.query({
       fromDate: today,
       toDate: week,
       status: ["confirmed"],
       limit: 100,
     });
-    const future = items.filter((b) => Date.parse(b.startsAt) > Date.now() + 3_600_000);
+    const future = items.filter((b) => Date.parse(b.startsAt) > nowMs() + 3_600_000);
     expect(future.length).toBeGreaterThanOrEqual(2);
     const [a, b] = [future[0]!, future[1]!];
     const customerA = (await owner.customers.get.query({ customerId: a.customerId })).customer;

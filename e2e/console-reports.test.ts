@@ -17,6 +17,7 @@ import {
   startConsoleServer,
 } from "../apps/desktop/test/harness.ts";
 import { createTestDatabase, type TestDatabase } from "../apps/server/src/testing/test-db.ts";
+import { nowMs } from "../apps/server/src/testing/test-now.ts";
 import { DEMO, newPage, signIn } from "./console-support.ts";
 
 type ReportOutput = Awaited<ReturnType<StaffClient["reports"]["get"]["query"]>>;
@@ -26,9 +27,7 @@ const shots = join(fileURLToPath(new URL("..", import.meta.url)), "test-results"
 const TZ = "Europe/Madrid";
 
 const localToday = () =>
-  new Intl.DateTimeFormat("en-CA", { timeZone: TZ, year: "numeric", month: "2-digit", day: "2-digit" }).format(
-    new Date(),
-  );
+  new Intl.DateTimeFormat("en-CA", { timeZone: TZ, year: "numeric", month: "2-digit", day: "2-digit" }).format(nowMs());
 const addDays = (d: string, n: number) =>
   new Date(Date.parse(`${d}T12:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 

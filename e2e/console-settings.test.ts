@@ -16,7 +16,9 @@ import {
   staffClient,
   startConsoleServer,
 } from "../apps/desktop/test/harness.ts";
+import { salonDays } from "../apps/server/src/testing/salon-days.ts";
 import { createTestDatabase, type TestDatabase } from "../apps/server/src/testing/test-db.ts";
+import { nowMs } from "../apps/server/src/testing/test-now.ts";
 import { DEMO, newPage, signIn } from "./console-support.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -24,10 +26,9 @@ const shots = join(root, "test-results", "console");
 const TZ = "Europe/Madrid";
 const canRun = chromiumAvailable();
 
-const localToday = () => new Intl.DateTimeFormat("en-CA", { timeZone: TZ }).format(new Date());
+const localToday = () => new Intl.DateTimeFormat("en-CA", { timeZone: TZ }).format(nowMs());
 const addDays = (d: string, n: number) =>
   new Date(Date.parse(`${d}T12:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
-const weekday = (d: string) => new Date(`${d}T12:00:00Z`).getUTCDay(); // 0 = Sunday
 
 describe.skipIf(!canRun)("console: salon settings", () => {
   let t: TestDatabase;
@@ -35,7 +36,7 @@ describe.skipIf(!canRun)("console: salon settings", () => {
   let browser: Browser;
   let page: Page;
   let api: StaffClient;
-  /** A Tuesday after the demo bookings (±14 days) and within the 60-day horizon: a clean day. */
+  /** A day after the demo bookings (±14 days), within the 60-day horizon, asked of the salon. */
   let day: string;
   let lauraId: string;
 
@@ -51,10 +52,23 @@ describe.skipIf(!canRun)("console: salon settings", () => {
     server = await startConsoleServer(t.url);
     api = (await staffClient(server.url, DEMO.manager.email, DEMO.manager.password)).client;
     lauraId = (await api.staff.list.query({ includeInactive: false })).find((s) => s.email === "laura@cita.demo")!.id;
-    // Not a holiday (the demo closes on 8 December, for one), nor the Wednesday after it.
-    const closed = new Set((await api.locations.get.query()).closures.map((c) => c.date));
-    day = addDays(localToday(), 16);
-    while (weekday(day) !== 2 || closed.has(day) || closed.has(addDays(day, 1))) day = addDays(day, 1);
+    // Asked of the salon: clear of the demo bookings, Laura free at 10:00 for a cut, and the next day
+    // open with men's cuts (a later test closes it).
+    const womens = await service("corte-mujer");
+    const mens = await service("corte-hombre");
+    const candidates = await salonDays(
+      (input) => api.availability.search.query(input),
+      addDays(localToday(), 16),
+      [{ serviceId: womens.id, staffIds: [lauraId], minSlots: 8 }],
+      { count: 12, horizonDays: 40 },
+    );
+    const fits = async (d: string) =>
+      (await slots(womens.id, lauraId, d)).some((s) => s.localTime === "10:00") &&
+      (await slots(mens.id, null, addDays(d, 1))).length > 0;
+    const found = [];
+    for (const d of candidates) if (await fits(d)) found.push(d);
+    if (!found.length) throw new Error(`no day among ${candidates.join(", ")} fits the settings suite`);
+    day = found[0]!;
     browser = await launchChromium();
     ({ page } = await newPage(browser));
     await signIn(page, server.url, DEMO.manager, "#/settings/services");

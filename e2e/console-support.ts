@@ -4,12 +4,13 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Browser, BrowserContext, Page } from "../apps/desktop/test/harness.ts";
+import { type Browser, type BrowserContext, newContextAt, type Page } from "../apps/desktop/test/harness.ts";
 import { type RunningApp, startApp } from "../apps/server/src/app.ts";
 import { FakeChatwoot } from "../apps/server/src/channels/fakes/fake-chatwoot.ts";
 import { loadConfig } from "../apps/server/src/config/env.ts";
 import { createLogger } from "../apps/server/src/logger.ts";
 import { freePort } from "../apps/server/src/testing/global-setup.ts";
+import { testNowEnv } from "../apps/server/src/testing/test-now.ts";
 
 export const DEMO = {
   owner: { email: "owner@cita.demo", password: "cita-owner-demo", name: "Ana Beltrán" },
@@ -52,6 +53,7 @@ export async function startChatServer(databaseUrl: string, env: Record<string, s
     CHATWOOT_WEBHOOK_SECRET: CW.secret,
     CHATWOOT_SIGNATURE: "required",
     WHATSAPP_TEMPLATES: "booking_reminder:es,booking_reminder:en",
+    ...testNowEnv(),
     ...env,
   });
   let running: RunningApp;
@@ -79,7 +81,7 @@ export async function newPage(
   browser: Browser,
   opts: { timezoneId?: string; locale?: string } = {},
 ): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({
+  const context = await newContextAt(browser, {
     viewport: { width: 1600, height: 1200 },
     locale: opts.locale ?? "es-ES",
     timezoneId: opts.timezoneId ?? "Europe/Madrid",

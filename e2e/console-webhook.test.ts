@@ -4,8 +4,11 @@
 // appears; that instant is compared with the booking row's creation (same machine clock).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Browser, buildRenderer, chromiumAvailable, launchChromium } from "../apps/desktop/test/harness.ts";
+import { findSlots, slotView } from "../apps/server/src/availability/find.ts";
 import { chatwootMessage, deliverChatwoot } from "../apps/server/src/channels/fakes/fake-chatwoot.ts";
+import { type AvailabilitySearch, salonDays } from "../apps/server/src/testing/salon-days.ts";
 import { createTestDatabase, type TestDatabase } from "../apps/server/src/testing/test-db.ts";
+import { nowMs } from "../apps/server/src/testing/test-now.ts";
 import { type ChatServer, CW, DEMO, newPage, signIn, startChatServer, until } from "./console-support.ts";
 
 const CONVERSATION = 5151;
@@ -13,7 +16,6 @@ const PHONE = "+34600123987"; // a new customer
 
 const TZ = "Europe/Madrid";
 const localDate = (ms: number) => new Intl.DateTimeFormat("en-CA", { timeZone: TZ }).format(ms);
-const weekday = (date: string) => new Date(`${date}T12:00:00Z`).getUTCDay();
 const addDays = (date: string, n: number) =>
   new Date(Date.parse(`${date}T12:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 
@@ -65,9 +67,17 @@ describe.skipIf(!chromiumAvailable())("a WhatsApp booking appears live in the co
   }
 
   it("draws the booking within a second of its commit", async () => {
-    // A Tuesday–Friday at least two days ahead, so guided mode has free afternoons to offer.
-    let day = addDays(localDate(Date.now()), 2);
-    while (![2, 3, 4, 5].includes(weekday(day))) day = addDays(day, 1);
+    // A day at least two days ahead on which the salon has plenty of men's cuts free, asked of the salon.
+    const db = server.running.services.db;
+    const men = await db.service.findFirstOrThrow({ where: { slug: "corte-hombre" } });
+    const barbers = await db.staffService.findMany({ where: { serviceId: men.id }, select: { staffId: true } });
+    const search: AvailabilitySearch = (input) =>
+      findSlots(db, { ...input, locationId: men.locationId, now: server.running.services.clock() }).then((s) =>
+        s.map(slotView),
+      );
+    const [day] = await salonDays(search, addDays(localDate(nowMs()), 2), [
+      { serviceId: men.id, staffIds: barbers.map((b) => b.staffId), minStaff: 2, minSlots: 4 },
+    ]);
 
     const { page } = await newPage(browser);
     // Record, in the page, when each booking block is first drawn.

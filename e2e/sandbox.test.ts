@@ -22,6 +22,8 @@ import {
 } from "../apps/desktop/test/harness.ts";
 import { CONSOLE_ROOT } from "../apps/server/src/http/console.ts";
 import { freePort } from "../apps/server/src/testing/global-setup.ts";
+import { salonDays } from "../apps/server/src/testing/salon-days.ts";
+import { nowMs } from "../apps/server/src/testing/test-now.ts";
 import { root, type Started, startCita, stop, tsx } from "./start-support.ts";
 
 const shots = join(root, "test-results", "sandbox");
@@ -30,7 +32,6 @@ const TZ = "Europe/Madrid";
 const localDate = (ms: number) => new Intl.DateTimeFormat("en-CA", { timeZone: TZ }).format(ms);
 const addDays = (d: string, n: number) =>
   new Date(Date.parse(`${d}T12:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
-const weekday = (d: string) => new Date(`${d}T12:00:00Z`).getUTCDay();
 
 const canRun = chromiumAvailable();
 
@@ -127,7 +128,7 @@ describe.skipIf(!canRun)("sandbox mode: the whole of Cita on one machine, no acc
     if (who.shots) await page.screenshot({ path: join(shots, "01-chat-services.png") });
     await tap("Tinte completo");
     await poll(() => lastFromCita().textContent()).toMatch(/día/);
-    // A working day (Tuesday–Friday) at least two days ahead, written as the customer would.
+    // The day found above, written as the customer would.
     await say(`${day.slice(8, 10)}/${day.slice(5, 7)}`);
     await poll(() => lastFromCita().textContent()).toContain("huecos libres");
     // More than three slots: a WhatsApp list ("Ver opciones") whose rows are tapped.
@@ -159,9 +160,16 @@ describe.skipIf(!canRun)("sandbox mode: the whole of Cita on one machine, no acc
   }
 
   it("books a colour service in Spanish on /sandbox, pays on the sandbox checkout, and the booking is confirmed", async () => {
-    // A working day (Tuesday–Friday) at least two days ahead, written as the customer would.
-    day = addDays(localDate(Date.now()), 2);
-    while (![2, 3, 4, 5].includes(weekday(day))) day = addDays(day, 1);
+    // A day at least two days ahead with several full colours free (two customers book one), asked of the salon.
+    const colour = (await desk.services.list.query({ includeArchived: false })).find(
+      (s) => s.slug === "tinte-completo",
+    )!;
+    const colourists = (await desk.staff.list.query({ includeInactive: false })).filter((s) =>
+      s.serviceIds.includes(colour.id),
+    );
+    [day] = await salonDays((input) => desk.availability.search.query(input), addDays(localDate(nowMs()), 2), [
+      { serviceId: colour.id, staffIds: colourists.map((s) => s.id), minStaff: 2, minSlots: 6 },
+    ]);
     const link = await bookColour({ phone, name: "Lucía Sandbox", slot: 0, shots: true });
 
     const checkout = await page.context().newPage();

@@ -13,6 +13,7 @@ import { loadConfig } from "../../server/src/config/env.ts";
 import { ensureDatabase } from "../../server/src/db/embedded.ts";
 import { createLogger } from "../../server/src/logger.ts";
 import { freePort, startTestPostgres } from "../../server/src/testing/global-setup.ts";
+import { nowMs, TEST_NOW, testNowEnv } from "../../server/src/testing/test-now.ts";
 import type { AppRouter } from "../../server/src/trpc/router.ts";
 import { rendererConfig } from "../vite.config.ts";
 
@@ -69,6 +70,7 @@ export async function startConsoleServer(databaseUrl: string): Promise<ConsoleSe
     CITA_DATA_KEY: randomBytes(32).toString("base64"),
     CITA_AUTH_SECRET: randomBytes(32).toString("base64"),
     CITA_SEED_DEMO: "true",
+    ...testNowEnv(),
   });
   const running = await startApp(config, createLogger("silent"));
   return {
@@ -98,6 +100,19 @@ export function anonClient(url: string) {
 }
 
 export type { Browser, BrowserContext, Page } from "playwright-core";
+
+/**
+ * A browser context whose clock agrees with the test servers': under CITA_TEST_NOW (the hard-dates
+ * run) the page's Date, timers and performance start at that instant and run on naturally.
+ */
+export async function newContextAt(
+  browser: Browser,
+  options: Parameters<Browser["newContext"]>[0] = {},
+): Promise<import("playwright-core").BrowserContext> {
+  const context = await browser.newContext(options);
+  if (TEST_NOW) await context.clock.install({ time: nowMs() });
+  return context;
+}
 
 /**
  * For the console benchmarks: the renderer built, embedded PostgreSQL (or TEST_DATABASE_URL) with a

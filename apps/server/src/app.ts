@@ -20,6 +20,7 @@ import { REFUND_QUEUE, type RefundJob, refundBooking } from "./payments/refunds.
 import { stripeFor, stripeMode } from "./payments/stripe-client.ts";
 import { productionSandboxRefusal } from "./sandbox/mode.ts";
 import { attachSandbox, reportSandbox, type Sandbox, sandboxOf, startSandbox } from "./sandbox/sandbox.ts";
+import { type ClockFn, clockFor } from "./time/clock.ts";
 import type { AppServices } from "./trpc/context.ts";
 
 export interface RunningApp {
@@ -32,11 +33,7 @@ export interface RunningApp {
   stop(): Promise<void>;
 }
 
-export async function startApp(
-  config: AppConfig,
-  log: Logger,
-  clock: () => Date = () => new Date(),
-): Promise<RunningApp> {
+export async function startApp(config: AppConfig, log: Logger, clock: ClockFn = clockFor(config)): Promise<RunningApp> {
   // Sandbox mode is never on silently in production: an unconfigured integration stops start-up.
   const refusal = productionSandboxRefusal(config);
   if (refusal) throw new Error(refusal);
@@ -47,7 +44,7 @@ export async function startApp(
   const fc = createFieldCrypto(secrets.dataKey);
   let database: OpenDatabase;
   try {
-    database = await openDatabase(config, fc, log);
+    database = await openDatabase(config, fc, log, clock);
   } catch (e) {
     await sandbox?.stop();
     throw e;

@@ -7,6 +7,11 @@ export function chatwootSecrets(config: AppConfig): string[] {
     .filter((s): s is string => !!s);
 }
 
+/** The per-install token of /webhooks/chatwoot/<token>, for a Chatwoot that cannot sign (README). */
+export function chatwootUrlToken(config: AppConfig): string | null {
+  return config.CHATWOOT_WEBHOOK_URL_TOKEN ?? null;
+}
+
 /** Staff e-mail (lower-case) → Chatwoot user id. */
 export function chatwootAssignees(config: AppConfig): Map<string, number> {
   const map = new Map<string, number>();

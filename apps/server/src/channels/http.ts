@@ -1,13 +1,18 @@
 // Webhook routes for Chatwoot and the WhatsApp Cloud API, in one encapsulated plugin whose content-type
 // parser keeps the raw bytes: signatures are checked on exactly what was sent (integrations.md §1.3,
 // §2.2), then the delivery is stored and deduplicated before the 200; a job does the rest (§6).
+//
+// Chatwoot deliveries are accepted only from Chatwoot: signed with a configured secret on
+// /webhooks/chatwoot, or — for a Chatwoot that cannot sign (< 4.11.2) — posted to
+// /webhooks/chatwoot/<CHATWOOT_WEBHOOK_URL_TOKEN>, the token compared in constant time. Nothing
+// else is anonymous: with neither configured, every Chatwoot delivery is refused (and logged so).
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { AppServices } from "../trpc/context.ts";
-import { chatwootSecrets } from "./config.ts";
+import { chatwootSecrets, chatwootUrlToken } from "./config.ts";
 import { enqueueProcessing, keptHeaders, storeDelivery, type WebhookSourceName } from "./inbound.ts";
 import { type Classified, classifyChatwoot, classifyMeta } from "./payloads.ts";
-import { verifyChatwoot, verifyMeta } from "./signatures.ts";
+import { hasChatwootSignature, verifyChatwoot, verifyMeta } from "./signatures.ts";
 
 /** Webhook bodies are small (a message and its metadata); this bounds memory per request. */
 export const WEBHOOK_BODY_LIMIT = 256 * 1024;
@@ -48,7 +53,7 @@ export async function registerChannelRoutes(app: FastifyInstance, services: AppS
       const sig = verify(raw);
       if (!sig.ok) {
         // Never log the body: it carries personal data and is not trusted.
-        req.log.warn({ source, reason: sig.reason, bytes: raw.length }, "webhook signature rejected");
+        req.log.warn({ source, reason: sig.reason, bytes: raw.length }, "webhook refused: not authenticated");
         return reply.code(401).send({ error: "invalid signature" });
       }
       let body: unknown;
@@ -59,6 +64,7 @@ export async function registerChannelRoutes(app: FastifyInstance, services: AppS
       }
       const c = classify(body, raw);
       if (!c.ok) return reply.code(c.status).send({ error: c.message });
+      if (!c.process) req.log.debug({ source, reason: c.ignoredReason }, "webhook delivery not used");
       const stored = await storeDelivery(services, {
         source,
         dedupKey: c.dedupKey,
@@ -72,16 +78,58 @@ export async function registerChannelRoutes(app: FastifyInstance, services: AppS
       return reply;
     }
 
+    const classifyCw = (req: FastifyRequest) => (body: unknown, raw: Buffer) =>
+      classifyChatwoot(body, single(req.headers["x-chatwoot-delivery"]), raw);
+
     scope.post("/webhooks/chatwoot", { bodyLimit: WEBHOOK_BODY_LIMIT }, (req, reply) => {
       const secrets = chatwootSecrets(services.config);
       return accept(
         req,
         reply,
         "chatwoot",
-        (raw) => verifyChatwoot(raw, req.headers, secrets, services.config.CHATWOOT_SIGNATURE, Date.now()),
-        (body, raw) => classifyChatwoot(body, single(req.headers["x-chatwoot-delivery"]), raw),
+        (raw) => verifyChatwoot(raw, req.headers, secrets, Date.now()),
+        classifyCw(req),
       );
     });
+
+    // For a Chatwoot that cannot sign: the URL carries the install's secret token.
+    scope.post<{ Params: { token: string } }>(
+      "/webhooks/chatwoot/:token",
+      {
+        bodyLimit: WEBHOOK_BODY_LIMIT,
+        // The request log line (http/server.ts) prints the URL: never the token in it.
+        onRequest: (req, _reply, done) => {
+          req.raw.url = "/webhooks/chatwoot/[token]";
+          done();
+        },
+      },
+      (req, reply) => {
+        const expected = chatwootUrlToken(services.config);
+        const given = req.params.token;
+        return accept(
+          req,
+          reply,
+          "chatwoot",
+          (raw) => {
+            if (!expected) {
+              return {
+                ok: false,
+                reason:
+                  "CHATWOOT_WEBHOOK_URL_TOKEN is not configured: deliveries to /webhooks/chatwoot/<token> are refused",
+              };
+            }
+            if (!given || !sameSecret(given, expected)) return { ok: false, reason: "wrong webhook URL token" };
+            // A signature that is sent is still checked when a secret is configured to check it with.
+            const secrets = chatwootSecrets(services.config);
+            if (secrets.length && hasChatwootSignature(req.headers)) {
+              return verifyChatwoot(raw, req.headers, secrets, Date.now());
+            }
+            return { ok: true };
+          },
+          classifyCw(req),
+        );
+      },
+    );
 
     // Meta's verification handshake (§2.1): echo hub.challenge as plain text when the token matches.
     scope.get("/webhooks/whatsapp", async (req, reply) => {

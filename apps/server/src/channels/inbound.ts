@@ -140,7 +140,7 @@ export async function processWebhookEvent(deps: ChannelDeps, eventId: string): P
 
 async function applyEvent(tx: Tx, deps: ChannelDeps, e: InboundEvent, follow: Followups): Promise<void> {
   if (e.type === "message") return applyMessage(tx, deps, e, follow);
-  if (e.type === "delivery") return applyDelivery(tx, e);
+  if (e.type === "delivery") return applyDelivery(tx, deps, e);
   return applyConversationStatus(tx, e);
 }
 
@@ -236,7 +236,12 @@ async function applyMessage(tx: Tx, deps: ChannelDeps, e: MessageEvent, follow: 
   if (botMayAnswer) follow.turns.add(conversation.id);
 }
 
-async function applyDelivery(tx: Tx, e: Extract<InboundEvent, { type: "delivery" }>): Promise<void> {
+/**
+ * A delivery status (Meta `statuses[]`, Chatwoot message_updated) is about a message *we* sent: it
+ * only ever moves an outbound message, whichever way the message is found. A status naming a
+ * customer's message (the same id space on both channels) changes nothing and is not retried.
+ */
+async function applyDelivery(tx: Tx, deps: ChannelDeps, e: Extract<InboundEvent, { type: "delivery" }>): Promise<void> {
   const conversation = e.externalConversationId
     ? await tx.conversation.findUnique({
         where: {
@@ -249,12 +254,26 @@ async function applyDelivery(tx: Tx, e: Extract<InboundEvent, { type: "delivery"
         select: { id: true },
       })
     : null;
-  const message = conversation
-    ? await tx.message.findUnique({
-        where: { conversationId_externalId: { conversationId: conversation.id, externalId: e.externalMessageId } },
-      })
-    : await tx.message.findFirst({ where: { externalId: e.externalMessageId, direction: "outbound" } });
-  if (!message) throw new NotYetKnown(`no outbound message ${e.externalMessageId} yet`);
+  if (e.externalConversationId && !conversation)
+    throw new NotYetKnown(`no conversation for ${e.externalMessageId} yet`);
+  const where = conversation
+    ? { conversationId: conversation.id, externalId: e.externalMessageId }
+    : {
+        externalId: e.externalMessageId,
+        conversation: { channel: e.channel, channelAccount: e.channelAccount },
+      };
+  const message = await tx.message.findFirst({ where: { ...where, direction: "outbound" } });
+  if (!message) {
+    const theirs = await tx.message.findFirst({ where: { ...where, direction: "inbound" }, select: { id: true } });
+    if (theirs) {
+      deps.log.debug(
+        { channel: e.channel, messageId: theirs.id, status: e.status },
+        "delivery status for a customer's message ignored (statuses apply to our outbound messages only)",
+      );
+      return;
+    }
+    throw new NotYetKnown(`no outbound message ${e.externalMessageId} yet`);
+  }
   // Statuses arrive out of order (§2.3): never move backwards (read stays read when "delivered" comes late).
   if (RANK[e.status] <= RANK[message.deliveryStatus] && !(e.status === "failed" && message.deliveryStatus !== "read")) {
     return;

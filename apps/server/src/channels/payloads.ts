@@ -8,22 +8,12 @@ const str = z.string().max(100_000);
 
 // ───────────────────────────── Chatwoot ─────────────────────────────
 
-/** Events Chatwoot sends to agent bots, account and API-inbox webhooks (§1.1, §1.2). */
-export const CHATWOOT_EVENTS = new Set([
-  "message_created",
-  "message_updated",
-  "conversation_created",
+/** The Chatwoot conversation events that can move a conversation between the bot and a person (§1.1). */
+const CHATWOOT_STATUS_EVENTS = new Set([
   "conversation_status_changed",
   "conversation_updated",
   "conversation_opened",
   "conversation_resolved",
-  "conversation_typing_on",
-  "conversation_typing_off",
-  "webwidget_triggered",
-  "contact_created",
-  "contact_updated",
-  "inbox_created",
-  "inbox_updated",
 ]);
 
 const cwSender = z.looseObject({
@@ -246,15 +236,17 @@ function chatwootNewStatus(p: z.infer<typeof chatwootConversationPayload>): stri
 }
 
 /**
- * Decides at the door: 4xx for what is not a Chatwoot delivery, otherwise the dedup key and whether
- * the stored event needs processing. Deliberately 200 for known events we do not use: a failed
- * agent-bot delivery flips a `pending` conversation to `open` in Chatwoot ≥ 4.7 (§1.1, §1.5).
+ * Decides at the door: 4xx for what is not a Chatwoot delivery (not a JSON object with an event name,
+ * or a message/status event we use whose shape is wrong), otherwise the dedup key and whether the
+ * stored event needs processing. Deliberately 200 for every other event, known or not (typing,
+ * contacts, inboxes, automation rules' `automation_event.*`, macros' `macro.executed`, whatever a
+ * later Chatwoot adds): a failed agent-bot delivery flips a `pending` conversation to `open` in
+ * Chatwoot ≥ 4.7 (§1.1, §1.5), and a delivery we do not use is no error of the sender's.
  */
 export function classifyChatwoot(body: unknown, deliveryId: string | undefined, raw: Buffer): Classified {
   const env = envelope.safeParse(body);
   if (!env.success) return { ok: false, status: 422, message: "not a Chatwoot event (no event name)" };
   const event = env.data.event;
-  if (!CHATWOOT_EVENTS.has(event)) return { ok: false, status: 422, message: `unknown Chatwoot event "${event}"` };
   // X-Chatwoot-Delivery is generated at enqueue time and reused by retries (§1.3).
   const delivery = deliveryId && /^[\w.:-]{1,200}$/.test(deliveryId) ? `delivery:${deliveryId}` : null;
   if (event === "message_created" || event === "message_updated") {
@@ -278,12 +270,13 @@ export function classifyChatwoot(body: unknown, deliveryId: string | undefined, 
     if (!chatwootPhone(p)) return { ok: true, dedupKey, process: false, ignoredReason: "contact has no phone number" };
     return { ok: true, dedupKey, process: true };
   }
-  if (
-    event === "conversation_created" ||
-    !event.startsWith("conversation_") ||
-    event.startsWith("conversation_typing")
-  ) {
-    return { ok: true, dedupKey: delivery ?? `${event}:${sha(raw)}`, process: false, ignoredReason: `event ${event}` };
+  if (!CHATWOOT_STATUS_EVENTS.has(event)) {
+    return {
+      ok: true,
+      dedupKey: delivery ?? `${clean(event)}:${sha(raw)}`,
+      process: false,
+      ignoredReason: `event ${clean(event)} not used`,
+    };
   }
   const c = chatwootConversationPayload.safeParse(body);
   if (!c.success) return { ok: false, status: 422, message: `malformed ${event} payload` };

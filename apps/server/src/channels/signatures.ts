@@ -18,23 +18,29 @@ function header(headers: Record<string, string | string[] | undefined>, name: st
 export const CHATWOOT_MAX_SKEW_SECONDS = 300;
 
 /**
- * Chatwoot ≥ 4.11.2 signs `"<X-Chatwoot-Timestamp>.<raw body>"` with HMAC-SHA256 and sends
- * `X-Chatwoot-Signature: sha256=<hex>`; older versions send nothing (integrations.md §1.3), so the
- * mode decides: `required` refuses unsigned deliveries, `optional` accepts them (but a present,
- * wrong signature is always refused), `off` skips the check. Timestamps outside ±5 minutes are refused.
+ * Chatwoot ≥ 4.11.2 (account webhooks; agent bots and API inboxes from 4.13.0) signs
+ * `"<X-Chatwoot-Timestamp>.<raw body>"` with HMAC-SHA256 and sends `X-Chatwoot-Signature: sha256=<hex>`
+ * (integrations.md §1.3). A delivery on /webhooks/chatwoot must carry a valid signature by one of the
+ * configured secrets: unsigned, wrongly signed, stale (outside ±5 minutes) or unverifiable (no secret
+ * configured) deliveries are refused. A Chatwoot that cannot sign uses the URL-token route instead
+ * (http.ts), never this one unsigned.
  */
 export function verifyChatwoot(
   raw: Buffer,
   headers: Record<string, string | string[] | undefined>,
   secrets: string[],
-  mode: "required" | "optional" | "off",
   nowMs: number,
 ): SignatureResult {
-  if (mode === "off") return { ok: true, signed: false };
+  if (!secrets.length) {
+    return {
+      ok: false,
+      reason:
+        "no CHATWOOT_WEBHOOK_SECRET is configured, so no delivery to /webhooks/chatwoot can be verified (set it, or use /webhooks/chatwoot/<CHATWOOT_WEBHOOK_URL_TOKEN> for a Chatwoot that cannot sign)",
+    };
+  }
   const sig = header(headers, "x-chatwoot-signature");
   const ts = header(headers, "x-chatwoot-timestamp");
-  if (!sig) return mode === "optional" ? { ok: true, signed: false } : { ok: false, reason: "missing signature" };
-  if (!secrets.length) return { ok: false, reason: "signature sent but no CHATWOOT_WEBHOOK_SECRET configured" };
+  if (!sig) return { ok: false, reason: "missing X-Chatwoot-Signature (unsigned deliveries are refused)" };
   if (!ts || !/^\d{1,12}$/.test(ts)) return { ok: false, reason: "missing or malformed X-Chatwoot-Timestamp" };
   if (Math.abs(nowMs / 1000 - Number(ts)) > CHATWOOT_MAX_SKEW_SECONDS) {
     return { ok: false, reason: "timestamp outside the 5-minute window" };
@@ -45,6 +51,11 @@ export function verifyChatwoot(
     if (safeEqualHex(expected, given)) return { ok: true, signed: true };
   }
   return { ok: false, reason: "signature mismatch" };
+}
+
+/** Whether a delivery carries Chatwoot's signature headers at all. */
+export function hasChatwootSignature(headers: Record<string, string | string[] | undefined>): boolean {
+  return header(headers, "x-chatwoot-signature") !== undefined;
 }
 
 /** Meta: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(raw body, app secret)>`; no timestamp (§2.2). */

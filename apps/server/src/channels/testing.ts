@@ -8,6 +8,7 @@ import { loadConfig } from "../config/env.ts";
 import { createJobQueue, type JobQueue } from "../jobs/job-queue.ts";
 import { startTestServer, testServices } from "../testing/test-app.ts";
 import type { TestDatabase } from "../testing/test-db.ts";
+import { nowMs } from "../testing/test-now.ts";
 import type { AppServices } from "../trpc/context.ts";
 import type { AgentTurnInput, AgentTurnResult, ConversationAgent } from "./agent-port.ts";
 import { EchoAgent } from "./agent-port.ts";
@@ -53,7 +54,7 @@ export class RecordingAgent implements ConversationAgent {
   }
 }
 
-/** Wall time plus an offset tests can move (message times come from real webhooks, so a frozen clock would not do). */
+/** Running time plus an offset tests can move (message times come from real webhooks, so a frozen clock would not do). */
 export interface OffsetClock {
   (): Date;
   advance(ms: number): void;
@@ -61,7 +62,8 @@ export interface OffsetClock {
 
 export function wallClock(): OffsetClock {
   let offset = 0;
-  const c = (() => new Date(Date.now() + offset)) as OffsetClock;
+  // The test instant (CITA_TEST_NOW in the hard-dates run) running on: the fakes date messages by it too.
+  const c = (() => new Date(nowMs() + offset)) as OffsetClock;
   c.advance = (ms) => {
     offset += ms;
   };
@@ -100,7 +102,6 @@ export async function startChannelsHarness(
     CHATWOOT_API_TOKEN: CW_TOKEN,
     CHATWOOT_ACCOUNT_ID: "1",
     CHATWOOT_WEBHOOK_SECRET: CW_SECRET,
-    CHATWOOT_SIGNATURE: "optional",
     WHATSAPP_GRAPH_URL: meta.url,
     WHATSAPP_ACCESS_TOKEN: META_TOKEN,
     WHATSAPP_APP_SECRET: META_SECRET,

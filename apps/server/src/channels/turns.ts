@@ -8,13 +8,29 @@
 // turns (EchoAgent, test agents) channels write a completed row themselves, so every answered
 // message points at one. A worker that dies mid-turn leaves its messages unstamped: the next lease
 // holder simply answers them (the agent resumes or replays its own turn for the same messages).
+//
+// Messages too old to answer freely (the 24-hour window had closed by the time they are processed:
+// Meta and Chatwoot redeliver late) never reach the agent: the conversation is handed to staff with
+// the reason, the late-message template goes out if one is configured, and the turn is recorded as
+// what happened (handLateMessages).
 import { randomUUID } from "node:crypto";
 import { appendAudit, appendChange } from "../changes/change-log.ts";
-import type { Message } from "../generated/prisma/client.ts";
+import type { Conversation, Customer, Message } from "../generated/prisma/client.ts";
 import type { AgentChoice, AgentMessage, ConversationAgent } from "./agent-port.ts";
+import { configuredTemplates } from "./config.ts";
 import type { ChannelDeps } from "./deps.ts";
-import { enqueueChatwootAction, enqueueOutbound } from "./outbox.ts";
+import { enqueueChatwootAction, enqueueOutbound, windowClosesAt } from "./outbox.ts";
 import type { AttachmentRef } from "./payloads.ts";
+
+/**
+ * The approved template sent to a customer whose message arrived after the 24-hour window closed
+ * (WHATSAPP_TEMPLATES="late_message:es,late_message:en"); it has no parameters. Without it the
+ * customer is not written to (WhatsApp would refuse anything else) and staff see why.
+ */
+export const LATE_MESSAGE_TEMPLATE = "late_message";
+
+/** agent_turn.mode of a turn channels closed without the agent (late messages). */
+const LATE_TURN_MODE = "channels";
 
 const LEASE_SECONDS = 120;
 const HISTORY = 40;
@@ -117,6 +133,12 @@ async function runOneTurn(
   });
   if (!prepared) return false;
   const { conversation, fresh, history } = prepared;
+  // Too late to answer freely: the agent's reply could not be sent (checkSendable) — staff take it.
+  const closes = windowClosesAt(conversation.lastCustomerMessageAt);
+  if (conversation.channel !== "sandbox" && (!closes || closes.getTime() <= deps.clock().getTime())) {
+    await handLateMessages(deps, conversation, fresh, owner);
+    return true;
+  }
   const c = conversation.customer;
   const lastOffer = history.findLast((m) => m.direction === "outbound" && Array.isArray(m.choices));
   const offered = (lastOffer?.choices as AgentChoice[] | null | undefined) ?? null;
@@ -226,4 +248,121 @@ async function runOneTurn(
     });
   });
   return true;
+}
+
+/** Whole hours between two instants, rounded down. */
+const hoursBetween = (from: Date, to: Date) => Math.floor((to.getTime() - from.getTime()) / 3600_000);
+
+/**
+ * Hands messages that arrived after the 24-hour window closed to staff, in one transaction: the
+ * conversation escalated with a reason staff can read (Spanish, like the console), the late-message
+ * template queued if configured, the messages stamped with a turn recorded as not answered
+ * (`failed`, error = the reason; the agent never ran), Chatwoot's conversation opened, audit and change.
+ */
+async function handLateMessages(
+  deps: ChannelDeps,
+  conversation: Conversation & { customer: Customer },
+  fresh: Message[],
+  owner: string,
+): Promise<void> {
+  const at = deps.clock();
+  const written = conversation.lastCustomerMessageAt ?? fresh.at(-1)?.sentAt ?? at;
+  const delay = hoursBetween(written, at);
+  const lang = conversation.customer.language === "en" ? "en" : "es";
+  const templates = configuredTemplates(deps.config).filter((t) => t.name === LATE_MESSAGE_TEMPLATE);
+  const template = templates.find((t) => t.language === lang) ?? templates[0] ?? null;
+  const reason = `Mensaje recibido con más de 24 h de retraso: llegó ${delay} h después de que el cliente lo escribiera, con la ventana de 24 h de WhatsApp ya cerrada, así que el asistente no puede contestarle. ${
+    template
+      ? `Se le ha enviado la plantilla «${template.name}»; contestadle con una plantilla aprobada o cuando vuelva a escribir.`
+      : `Solo se le puede escribir con una plantilla aprobada (no hay plantilla «${LATE_MESSAGE_TEMPLATE}» en WHATSAPP_TEMPLATES).`
+  }`;
+  const said = fresh.map((m) => (m.body ? `"${m.body}"` : `[${m.kind}]`)).join(" / ");
+  const summary = `El cliente escribió: ${said}`;
+  await deps.db.$transaction(async (tx) => {
+    const held = await tx.$queryRaw<{ mode: string }[]>`
+      SELECT mode::text FROM conversation WHERE id = ${conversation.id}::uuid AND lease_owner = ${owner} FOR UPDATE`;
+    if (!held[0]) throw new Error("lost the conversation lease while handing late messages to staff");
+    const now = await tx.conversation.findUniqueOrThrow({ where: { id: conversation.id } });
+    const escalate = now.mode === "bot";
+    const messageIds: string[] = [];
+    if (escalate && template) {
+      const { messageId } = await enqueueOutbound(tx, deps, {
+        conversation: now,
+        author: "bot",
+        reply: { kind: "template", name: template.name, language: template.language, params: [] },
+      });
+      messageIds.push(messageId);
+    }
+    const updated = await tx.conversation.update({
+      where: { id: conversation.id },
+      data: {
+        ...(escalate
+          ? {
+              mode: "human",
+              assignedStaffId: null,
+              escalatedAt: at,
+              escalationReason: reason.slice(0, 500),
+              escalationSummary: summary.slice(0, 4000),
+            }
+          : {}),
+        version: { increment: 1 },
+      },
+    });
+    // Recorded as what happened: nobody answered (the schema has running/completed/failed).
+    const turn = await tx.agentTurn.create({
+      data: {
+        conversationId: conversation.id,
+        mode: LATE_TURN_MODE,
+        status: "failed",
+        error: reason.slice(0, 500),
+        finishedAt: new Date(),
+        transcript: [
+          {
+            type: "late_handoff",
+            messageIds: fresh.map((m) => m.id),
+            delayHours: delay,
+            template: template?.name ?? null,
+          },
+        ] as never,
+      },
+    });
+    await tx.message.updateMany({
+      where: { id: { in: fresh.map((m) => m.id) }, turnId: null },
+      data: { turnId: turn.id },
+    });
+    if (escalate) await enqueueChatwootAction(tx, deps, now, { type: "chatwoot_status", status: "open" });
+    await appendAudit(
+      tx,
+      { type: "system", id: "channels" },
+      {
+        // Taken over meanwhile: a person already has it; the late messages are recorded, nothing more.
+        action: escalate ? "conversation.escalated" : "conversation.late_message",
+        entityType: "conversation",
+        entityId: conversation.id,
+        data: {
+          turnId: turn.id,
+          answered: 0,
+          late: fresh.length,
+          delayHours: delay,
+          template: escalate ? (template?.name ?? null) : null,
+          reason: "late_message",
+        },
+      },
+    );
+    await appendChange(tx, {
+      entityType: "conversation",
+      entityId: conversation.id,
+      op: "upsert",
+      data: {
+        event: escalate ? "escalated" : "late_message",
+        version: updated.version,
+        mode: updated.mode,
+        messageIds,
+      },
+    });
+  });
+  deps.log.warn(
+    { conversationId: conversation.id, delayHours: delay, template: template?.name ?? null },
+    "customer message arrived after the 24-hour window: handed to staff",
+  );
 }

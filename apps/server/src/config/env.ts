@@ -18,6 +18,7 @@ export const SECRET_KEYS = [
   "CITA_AUTH_SECRET",
   "CHATWOOT_API_TOKEN",
   "CHATWOOT_WEBHOOK_SECRET",
+  "CHATWOOT_WEBHOOK_URL_TOKEN",
   "WHATSAPP_ACCESS_TOKEN",
   "WHATSAPP_APP_SECRET",
   "WHATSAPP_VERIFY_TOKEN",
@@ -38,6 +39,17 @@ export const envSchema = z.object({
   HOST: z.string().min(1).default("127.0.0.1"),
   PORT: port.default(4000),
   CITA_PUBLIC_URL: url.optional(),
+  /**
+   * Reverse proxies to trust for the client's address (X-Forwarded-For): unset = none (the default;
+   * direct connections), a hop count ("1"), or addresses / CIDR ranges ("10.0.0.1,192.168.0.0/16").
+   */
+  TRUST_PROXY: z
+    .string()
+    .regex(
+      /^(\d{1,2}|[0-9a-fA-F:.]+(\/\d{1,3})?(\s*,\s*[0-9a-fA-F:.]+(\/\d{1,3})?)*)$/,
+      'must be a hop count ("1") or addresses/CIDR ranges ("10.0.0.0/8,127.0.0.1")',
+    )
+    .optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   CITA_DATA_DIR: z.string().min(1).default(defaultDataDir()),
   /** Any PostgreSQL ≥ 15. Unset: embedded PostgreSQL under CITA_DATA_DIR/pg. */
@@ -51,14 +63,41 @@ export const envSchema = z.object({
   /** HMAC key for access tokens. Unset: generated into the data dir. */
   CITA_AUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   CITA_SEED_DEMO: bool.default(true),
+  /**
+   * Test-only: the server's clock starts at this ISO instant and runs on from there (the hard-dates
+   * run starts servers on closures, DST changes, 29 February…). Refused when CITA_ENV=production.
+   */
+  CITA_TEST_NOW: z.iso
+    .datetime({ offset: true })
+    .refine((v) => Number.isFinite(Date.parse(v)), "must be an ISO instant")
+    .optional(),
   /** In development, unconfigured integrations run against local stand-ins (sandbox/); false: they stay off. */
   CITA_SANDBOX: bool.default(true),
   // Integrations (each optional; unset means off or sandbox — see README).
   CHATWOOT_BASE_URL: url.optional(),
   CHATWOOT_API_TOKEN: z.string().min(1).optional(),
   CHATWOOT_ACCOUNT_ID: z.coerce.number().int().positive().optional(),
+  /** The secret Chatwoot ≥ 4.11.2 signs deliveries with (X-Chatwoot-Signature): an unsigned delivery is refused. */
   CHATWOOT_WEBHOOK_SECRET: z.string().min(1).optional(),
-  CHATWOOT_SIGNATURE: z.enum(["required", "optional", "off"]).default("optional"),
+  /**
+   * Unsigned Chatwoot deliveries are never accepted: `required` is the only value left (`optional`
+   * and `off` stop start-up, naming the alternative). A Chatwoot that cannot sign posts to
+   * /webhooks/chatwoot/<CHATWOOT_WEBHOOK_URL_TOKEN> instead.
+   */
+  CHATWOOT_SIGNATURE: z
+    .literal("required", {
+      error:
+        'must be "required": unsigned Chatwoot deliveries are no longer accepted (set CHATWOOT_WEBHOOK_SECRET, or CHATWOOT_WEBHOOK_URL_TOKEN for a Chatwoot older than 4.11.2; see README)',
+    })
+    .default("required"),
+  /** For a Chatwoot that cannot sign (< 4.11.2): the per-install secret in the webhook URL /webhooks/chatwoot/<token>. */
+  CHATWOOT_WEBHOOK_URL_TOKEN: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9_-]{32,100}$/,
+      "must be 32–100 URL-safe characters: A–Z, a–z, 0–9, _ or - (openssl rand -hex 24)",
+    )
+    .optional(),
   WHATSAPP_GRAPH_URL: url.default("https://graph.facebook.com/v23.0"),
   WHATSAPP_ACCESS_TOKEN: z.string().min(1).optional(),
   WHATSAPP_APP_SECRET: z.string().min(1).optional(),
@@ -115,6 +154,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       value === undefined || (SECRET_KEYS as readonly string[]).includes(variable) ? "" : ` (got "${value}")`;
     throw new ConfigError(variable, `${issue?.message ?? "is invalid"}${shown}`);
   }
+  const c = result.data;
+  const chatwootInUse = !!(c.CHATWOOT_BASE_URL || c.CHATWOOT_API_TOKEN || c.CHATWOOT_ACCOUNT_ID);
+  const chatwootAuthenticated = !!(
+    c.CHATWOOT_WEBHOOK_SECRET ||
+    c.CHATWOOT_EXTRA_WEBHOOK_SECRETS ||
+    c.CHATWOOT_WEBHOOK_URL_TOKEN
+  );
+  if (c.CITA_ENV === "production" && chatwootInUse && !chatwootAuthenticated) {
+    throw new ConfigError(
+      "CHATWOOT_WEBHOOK_SECRET",
+      "must be set when CITA_ENV=production and Chatwoot is configured: the webhook's or agent bot's secret (Chatwoot ≥ 4.11.2 signs deliveries), or for a Chatwoot that cannot sign, CHATWOOT_WEBHOOK_URL_TOKEN (see README)",
+    );
+  }
+  if (result.data.CITA_ENV === "production" && result.data.CITA_TEST_NOW)
+    throw new ConfigError("CITA_TEST_NOW", "is a test-only setting and is refused when CITA_ENV=production");
   return result.data;
 }
 

@@ -3,6 +3,7 @@
 import type { Logger } from "pino";
 import type { AppConfig } from "../config/env.ts";
 import type { FieldCrypto } from "../crypto/field-crypto.ts";
+import { type ClockFn, systemClock } from "../time/clock.ts";
 import { createDb, type Db } from "./client.ts";
 import { type EmbeddedPg, ensureDatabase, startEmbeddedPostgres } from "./embedded.ts";
 import { applyMigrations } from "./migrate.ts";
@@ -44,7 +45,12 @@ export async function checkDataKey(db: Db, fc: FieldCrypto): Promise<void> {
   }
 }
 
-export async function openDatabase(config: AppConfig, fc: FieldCrypto, log: Logger): Promise<OpenDatabase> {
+export async function openDatabase(
+  config: AppConfig,
+  fc: FieldCrypto,
+  log: Logger,
+  clock: ClockFn = systemClock,
+): Promise<OpenDatabase> {
   const { url, embedded } = await resolveDatabaseUrl(config, log);
   try {
     const applied = await applyMigrations(url);
@@ -53,7 +59,7 @@ export async function openDatabase(config: AppConfig, fc: FieldCrypto, log: Logg
     await checkDataKey(db, fc);
     let seeded = false;
     if (config.CITA_SEED_DEMO && (await db.location.count()) === 0) {
-      const r = await seedDemoSalon(db, fc);
+      const r = await seedDemoSalon(db, fc, { now: clock() });
       seeded = true;
       log.info({ bookings: r.createdBookings }, "demo salon seeded");
     }

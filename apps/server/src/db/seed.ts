@@ -8,6 +8,7 @@ import { upsertCustomerByPhone } from "../customers/customer-store.ts";
 import type { BookingStatus, DepositRule, StaffRole } from "../generated/prisma/enums.ts";
 import { addDays, localToUtc, toLocal, weekdayOf } from "../time/zoned.ts";
 import type { Db } from "./client.ts";
+import { demoHolidays } from "./demo-holidays.ts";
 
 export const DEMO_LOCATION_SLUG = "demo-madrid";
 
@@ -315,15 +316,7 @@ export async function seedDemoSalon(db: Db, fc: FieldCrypto, opts: { now?: Date 
         endMinute,
       })),
     });
-    const holidays: [string, string][] = [
-      ["2026-12-08", "Inmaculada Concepción"],
-      ["2026-12-25", "Navidad"],
-      ["2027-01-01", "Año Nuevo"],
-      ["2027-01-06", "Reyes"],
-      ["2027-04-01", "Jueves Santo"],
-      ["2027-04-02", "Viernes Santo"],
-      ["2027-05-01", "Día del Trabajo"],
-    ];
+    const holidays = demoHolidays(toLocal(now, tz).date);
     await db.locationClosure.createMany({
       data: holidays.map(([d, reason]) => ({ locationId: location.id, date: new Date(`${d}T00:00:00Z`), reason })),
     });
@@ -458,9 +451,16 @@ async function seedBookings(
   }
   const random = rng(20261121);
   const today = toLocal(now, tz).date;
+  // No demo visit on a day the salon is closed (its closures are seeded just before).
+  const closed = new Set(
+    (await db.locationClosure.findMany({ where: { locationId }, select: { date: true } })).map((c) =>
+      c.date.toISOString().slice(0, 10),
+    ),
+  );
   let count = 0;
   for (let offset = -14; offset <= 14; offset++) {
     const date = addDays(today, offset);
+    if (closed.has(date)) continue;
     const weekday = weekdayOf(date);
     for (const { id: staffId, d } of stylists) {
       const day = d.week[weekday];

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../config/env.ts";
 import { createLogger } from "../logger.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/test-db.ts";
-import { buildServer } from "./server.ts";
+import { buildServer, trustProxySetting } from "./server.ts";
 
 let t: TestDatabase;
 let app: FastifyInstance;
@@ -54,5 +54,56 @@ describe("HTTP skeleton", () => {
     const r = await app.inject({ url: "/readyz" });
     expect(r.statusCode).toBe(503);
     expect(r.json().reason).toBe("migrations pending");
+  });
+});
+
+describe("HTTP hardening", () => {
+  const servicesWith = (env: Record<string, string>) => ({
+    config: loadConfig({ CITA_ENV: "test", ...env }),
+    db: t.db,
+    fc: t.fc,
+    log: createLogger("silent"),
+    authSecret: "test-secret-test-secret-test-secret",
+    clock: () => new Date(),
+  });
+
+  it("sends security headers on every response; HSTS only when Cita is public over https", async () => {
+    const r = await app.inject({ url: "/healthz" });
+    expect(r.headers["x-content-type-options"]).toBe("nosniff");
+    expect(r.headers["x-frame-options"]).toBe("SAMEORIGIN");
+    expect(r.headers["referrer-policy"]).toBe("no-referrer");
+    expect(String(r.headers["content-security-policy"])).toContain("frame-ancestors 'none'");
+    expect(String(r.headers["content-security-policy"])).not.toContain("upgrade-insecure-requests");
+    expect(r.headers["strict-transport-security"]).toBeUndefined();
+    const https = await buildServer(servicesWith({ CITA_PUBLIC_URL: "https://salon.example" }));
+    try {
+      const s = await https.inject({ url: "/healthz" });
+      expect(s.headers["strict-transport-security"]).toMatch(/max-age=31536000/);
+      expect(String(s.headers["content-security-policy"])).toContain("upgrade-insecure-requests");
+    } finally {
+      await https.close();
+    }
+  });
+
+  it("TRUST_PROXY: off by default (the peer is the client); a hop count or CIDRs read X-Forwarded-For", async () => {
+    expect(trustProxySetting(undefined)).toBe(false);
+    expect(trustProxySetting("0")).toBe(false);
+    expect(trustProxySetting("1")).toBeTypeOf("function");
+    expect(trustProxySetting("10.0.0.0/8, 127.0.0.1")).toEqual(["10.0.0.0/8", "127.0.0.1"]);
+    expect(() => loadConfig({ TRUST_PROXY: "yes please" })).toThrow(/TRUST_PROXY/);
+    const ipOf = async (server: FastifyInstance) => {
+      server.get("/test-ip", (req) => ({ ip: req.ip }));
+      const r = await server.inject({
+        url: "/test-ip",
+        remoteAddress: "127.0.0.1",
+        headers: { "x-forwarded-for": "203.0.113.7" },
+      });
+      await server.close();
+      return r.json().ip;
+    };
+    expect(await ipOf(await buildServer(servicesWith({})))).toBe("127.0.0.1");
+    expect(await ipOf(await buildServer(servicesWith({ TRUST_PROXY: "1" })))).toBe("203.0.113.7");
+    expect(await ipOf(await buildServer(servicesWith({ TRUST_PROXY: "127.0.0.1/32" })))).toBe("203.0.113.7");
+    expect(await ipOf(await buildServer(servicesWith({ TRUST_PROXY: "10.0.0.0/8" })))).toBe("127.0.0.1");
   });
 });

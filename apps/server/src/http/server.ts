@@ -1,5 +1,6 @@
 // The HTTP surface: health checks, tRPC, and (in later modules) webhooks. Thin by design.
 import { randomUUID } from "node:crypto";
+import helmet from "@fastify/helmet";
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from "@trpc/server/adapters/fastify";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import { verifyAccessToken } from "../auth/access-token.ts";
@@ -21,6 +22,25 @@ function authFromHeader(header: string | undefined, services: AppServices) {
   return authFromToken(header?.startsWith("Bearer ") ? header.slice(7) : undefined, services);
 }
 
+/**
+ * TRUST_PROXY as Fastify takes it: off, a list of addresses and CIDR ranges, or a hop count. Fastify 5
+ * refuses plain hop counts (it cannot check the peer), so a count is given as the rule "the nearest
+ * n addresses are our proxies": set it only when every request really comes through n proxies.
+ */
+export function trustProxySetting(
+  value: string | undefined,
+): false | string[] | ((address: string, hop: number) => boolean) {
+  if (!value) return false;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    return hops > 0 ? (_address, hop) => hop < hops : false;
+  }
+  return value
+    .split(",")
+    .map((v) => v.trim())
+    .filter(Boolean);
+}
+
 export async function buildServer(services: AppServices, opts: BuildServerOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: services.log as FastifyBaseLogger,
@@ -33,6 +53,27 @@ export async function buildServer(services: AppServices, opts: BuildServerOption
     },
     // Finish in-flight requests on close, but stop accepting new ones.
     forceCloseConnections: "idle",
+    // Behind a reverse proxy (TRUST_PROXY: hop count or addresses/CIDRs), req.ip is the client's
+    // address from X-Forwarded-For, so the login limit and the audit see people, not the proxy.
+    trustProxy: trustProxySetting(services.config.TRUST_PROXY),
+  });
+
+  // Security headers on every response (the HTML pages above all: /sandbox, its checkout, and the
+  // console, which keeps its own stricter CSP in http/console.ts). HSTS and upgrading requests only
+  // make sense when Cita is reached over https.
+  const https = services.config.CITA_PUBLIC_URL?.startsWith("https:") ?? false;
+  await app.register(helmet, {
+    global: true,
+    contentSecurityPolicy: {
+      useDefaults: true,
+      directives: {
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "upgrade-insecure-requests": https ? [] : null,
+      },
+    },
+    hsts: https ? { maxAge: 31_536_000, includeSubDomains: false } : false,
+    crossOriginEmbedderPolicy: false,
   });
 
   app.addHook("onResponse", (req, reply, done) => {

@@ -217,7 +217,8 @@ export async function registerSandboxRoutes(app: FastifyInstance, services: AppS
           conversationId: conv.id,
           content: text.trim() ? text : null,
           imageKey,
-          createdAt: Date.now(),
+          // Written "now" by the server's clock: a message older than 24 h by it would go to staff.
+          createdAt: services.clock().getTime(),
           status: "sending",
         };
         cw.incoming.push(msg);

@@ -8,6 +8,8 @@ const configured = {
   CHATWOOT_BASE_URL: "https://chat.example.com",
   CHATWOOT_API_TOKEN: "t",
   CHATWOOT_ACCOUNT_ID: "1",
+  // Production refuses Chatwoot without a way to authenticate its webhooks (config/env.ts).
+  CHATWOOT_WEBHOOK_SECRET: "cw-secret",
   GOOGLE_SERVICE_ACCOUNT_JSON: "{}",
 };
 

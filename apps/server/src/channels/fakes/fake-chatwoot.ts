@@ -2,6 +2,7 @@
 // toggle_status, assignments) requiring api_access_token, ActiveStorage-like media URLs, and helpers
 // that POST signed webhook deliveries the way Chatwoot does (§1.3).
 import { randomUUID } from "node:crypto";
+import { nowMs } from "../../testing/test-now.ts";
 import { chatwootSignatureHeaders } from "../signatures.ts";
 import { HttpFake } from "./http-fake.ts";
 
@@ -147,7 +148,8 @@ export function chatwootMessage(o: {
     message_type: o.messageType ?? "incoming",
     private: o.private ?? false,
     source_id: `wamid.${id}`,
-    created_at: (o.createdAt ?? new Date()).toISOString(),
+    // The message is written "now" by the servers' clock (CITA_TEST_NOW in the hard-dates run).
+    created_at: (o.createdAt ?? new Date(nowMs())).toISOString(),
     sender,
     inbox: { id: o.inboxId ?? 3, name: "WhatsApp Salon" },
     account: { id: 1, name: "Salon" },

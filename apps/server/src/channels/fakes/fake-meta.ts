@@ -1,6 +1,7 @@
 // A fake WhatsApp Cloud API (integrations.md §2): Graph POST /{phone_number_id}/messages with a
 // Bearer token, media lookup (GET /{media-id} → short-lived URL) and download, and helpers that POST
 // signed webhook notifications the way Meta does (§2.2).
+import { nowMs } from "../../testing/test-now.ts";
 import { metaSignatureHeader } from "../signatures.ts";
 import { HttpFake } from "./http-fake.ts";
 
@@ -136,7 +137,7 @@ export function metaMessage(o: {
                   {
                     from: o.from,
                     id,
-                    timestamp: String(Math.floor((o.at ?? new Date()).getTime() / 1000)),
+                    timestamp: String(Math.floor((o.at?.getTime() ?? nowMs()) / 1000)),
                     ...content,
                   },
                 ],
@@ -171,7 +172,7 @@ export function metaStatus(o: {
                 {
                   id: o.wamid,
                   status: o.status,
-                  timestamp: String(Math.floor(Date.now() / 1000)),
+                  timestamp: String(Math.floor(nowMs() / 1000)),
                   recipient_id: o.recipient,
                   ...(o.error
                     ? {

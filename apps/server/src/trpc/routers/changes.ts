@@ -6,9 +6,35 @@
 // do not record yet.
 import { changesStreamInput, changesSyncInput, changesSyncOutput } from "@cita/shared";
 import { TRPCError, tracked } from "@trpc/server";
+import { clearInput } from "../../audit/input.ts";
+import { assertAccessSession } from "../../auth/sessions.ts";
 import { syncChanges } from "../../changes/sync.ts";
+import { isAppError } from "../../errors/app-error.ts";
+import type { AppContext } from "../context.ts";
 import { router } from "../init.ts";
-import { procedureFor } from "../procedures.ts";
+import { procedureFor, TEST_NIL_SESSION_ID } from "../procedures.ts";
+
+/**
+ * How often an open stream re-checks its session. A stream outlives the request that checked it, so
+ * signing out, "end sessions", disabling a staff member or changing their role must also reach the
+ * streams already open: each one looks its session row up (one primary-key query) every few seconds
+ * and ends with UNAUTHORIZED once it is gone — on every instance, with no cross-instance message.
+ */
+export const STREAM_SESSION_CHECK_MS = 2_000;
+
+/** Aborts `revoked` when the caller's session ends; returns the stop function. */
+function watchSession(ctx: AppContext, revoked: AbortController): () => void {
+  const auth = ctx.auth;
+  if (!auth || (ctx.config.CITA_ENV === "test" && auth.sid === TEST_NIL_SESSION_ID)) return () => {};
+  const timer = setInterval(() => {
+    assertAccessSession(ctx.db, auth).catch((e) => {
+      if (isAppError(e) && e.code === "UNAUTHENTICATED") revoked.abort(e);
+      // Anything else (the database restarting): keep the stream; the next check decides.
+    });
+  }, STREAM_SESSION_CHECK_MS);
+  timer.unref?.();
+  return () => clearInterval(timer);
+}
 
 export const changesRouter = router({
   /**
@@ -17,22 +43,27 @@ export const changesRouter = router({
    * none twice.
    */
   stream: procedureFor("calendar.read")
-    .input(changesStreamInput)
+    .input(clearInput(changesStreamInput))
     .subscription(async ({ ctx, input, signal }) => {
       const feed = ctx.changeFeed;
       if (!feed) throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: "Live changes are not running" });
+      const revoked = new AbortController();
       // Subscribe before the stream opens, so whatever commits after the client's "started" is seen.
       const sub = feed.subscribe({
         after: input.lastEventId ? BigInt(input.lastEventId) : null,
         locationId: input.locationId ?? null,
-        signal,
+        signal: signal ? AbortSignal.any([signal, revoked.signal]) : revoked.signal,
       });
+      const stopWatching = watchSession(ctx, revoked);
       return (async function* () {
         try {
           for await (const event of sub) yield tracked(event.version, event);
         } finally {
+          stopWatching();
           sub.close();
         }
+        if (revoked.signal.aborted && !signal?.aborted)
+          throw new TRPCError({ code: "UNAUTHORIZED", message: "Your session has ended; sign in again" });
         // Ended by the server shutting down, not by the client: end the SSE response without tRPC's
         // "return" event, so the EventSource reconnects (with Last-Event-ID) instead of completing.
         if (!signal?.aborted) throw new DOMException("change feed stopped", "AbortError");
@@ -41,7 +72,7 @@ export const changesRouter = router({
 
   /** The offline replica's pull: latest state per entity changed since `cursor`, with tombstones. */
   sync: procedureFor("calendar.read")
-    .input(changesSyncInput)
+    .input(clearInput(changesSyncInput))
     .output(changesSyncOutput)
     .query(({ ctx, input }) =>
       syncChanges(ctx.db, ctx.fc, {
