@@ -50,7 +50,7 @@ export async function startApp(config: AppConfig, log: Logger, clock: ClockFn = 
     throw e;
   }
   const changeFeed = new ChangeFeed({ url: database.url, db: database.db, log });
-  const jobs = createJobQueue(database.url, log);
+  const jobs = createJobQueue(database.url, log, { concurrency: config.JOBS_CONCURRENCY });
   const services: AppServices = {
     config,
     db: database.db,

@@ -84,6 +84,9 @@ const RANK: Record<DeliveryStatus, number> = { received: 0, pending: 0, sent: 1,
 interface Followups {
   turns: Set<string>;
   media: Set<string>;
+  /** When the delivery reached us: the messages it carries are stamped with it (created_at), so the
+   * turn's quiet window (turns.ts) measures the customer's pauses, not our processing lag. */
+  receivedAt?: Date;
 }
 
 export async function processWebhookEvent(deps: ChannelDeps, eventId: string): Promise<void> {
@@ -91,10 +94,11 @@ export async function processWebhookEvent(deps: ChannelDeps, eventId: string): P
   try {
     await deps.db.$transaction(
       async (tx) => {
-        const rows = await tx.$queryRaw<{ source: string; raw_body: string; status: string }[]>`
-          SELECT source::text, raw_body, status::text FROM webhook_event WHERE id = ${eventId}::uuid FOR UPDATE`;
+        const rows = await tx.$queryRaw<{ source: string; raw_body: string; status: string; received_at: Date }[]>`
+          SELECT source::text, raw_body, status::text, received_at FROM webhook_event WHERE id = ${eventId}::uuid FOR UPDATE`;
         const ev = rows[0];
         if (!ev || ev.status === "processed" || ev.status === "ignored") return;
+        follow.receivedAt = ev.received_at;
         const body = JSON.parse(ev.raw_body) as unknown;
         const events = ev.source === "chatwoot" ? chatwootEvents(body) : metaEvents(body);
         for (const e of events) await applyEvent(tx, deps, e, follow);
@@ -203,6 +207,7 @@ async function applyMessage(tx: Tx, deps: ChannelDeps, e: MessageEvent, follow: 
       externalId: e.message.externalId,
       deliveryStatus: "received",
       sentAt,
+      ...(follow.receivedAt ? { createdAt: follow.receivedAt } : {}),
     },
   });
   // Out-of-order deliveries must not move the window backwards.

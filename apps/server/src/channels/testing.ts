@@ -86,7 +86,7 @@ export interface ChannelsHarness {
 
 export async function startChannelsHarness(
   t: TestDatabase,
-  opts: { jobs?: boolean; workers?: boolean; env?: Record<string, string> } = {},
+  opts: { jobs?: boolean; workers?: boolean; env?: Record<string, string>; agent?: ConversationAgent } = {},
 ): Promise<ChannelsHarness> {
   const chatwoot = new FakeChatwoot({ token: CW_TOKEN, accountId: 1 });
   const meta = new FakeMeta(META_TOKEN);
@@ -112,7 +112,7 @@ export async function startChannelsHarness(
     CHANNELS_HTTP_TIMEOUT_MS: "700",
     ...opts.env,
   });
-  const services: AppServices = { ...testServices(t, clock), config, agent };
+  const services: AppServices = { ...testServices(t, clock), config, agent: opts.agent ?? agent };
   let jobs: JobQueue | undefined;
   if (opts.jobs !== false) {
     // pg-boss 10 refuses polling more often than every 0.5 s.

@@ -106,6 +106,31 @@ export async function runTurns(deps: ChannelDeps, agent: ConversationAgent, conv
   }
 }
 
+/** A burst never waits longer than this for the customer to pause. */
+const MAX_BURST_WAIT_MS = 4_000;
+
+/**
+ * Waits until the customer has been quiet for TURN_QUIET_MS (the newest unanswered message is that
+ * old, by the database's clock, which stamped it), so a burst of messages is read as one request.
+ * A lone message waits the window once; a customer who keeps typing is answered after at most
+ * MAX_BURST_WAIT_MS. Messages arriving during the turn go into the next one.
+ */
+async function awaitQuiet(deps: ChannelDeps, conversationId: string): Promise<void> {
+  const quiet = deps.config.TURN_QUIET_MS;
+  if (!quiet) return;
+  const deadline = Date.now() + MAX_BURST_WAIT_MS;
+  for (;;) {
+    const rows = await deps.db.$queryRaw<{ age: number | null }[]>`
+      SELECT (extract(epoch FROM now() - max(created_at)) * 1000)::float8 AS age FROM message
+       WHERE conversation_id = ${conversationId}::uuid AND direction = 'inbound' AND turn_id IS NULL`;
+    const age = rows[0]?.age;
+    if (age === null || age === undefined) return;
+    const wait = Math.min(quiet - age, deadline - Date.now());
+    if (wait <= 0) return;
+    await new Promise((r) => setTimeout(r, wait));
+  }
+}
+
 /** Returns true when a turn ran (there may be more to do). */
 async function runOneTurn(
   deps: ChannelDeps,
@@ -113,6 +138,7 @@ async function runOneTurn(
   conversationId: string,
   owner: string,
 ): Promise<boolean> {
+  await awaitQuiet(deps, conversationId);
   const prepared = await deps.db.$transaction(async (tx) => {
     const conversation = await tx.conversation.findUniqueOrThrow({
       where: { id: conversationId },

@@ -112,6 +112,13 @@ export const envSchema = z.object({
   CHANNELS_SEND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   CHANNELS_SEND_BASE_DELAY_MS: z.coerce.number().int().min(10).default(2000),
   CHANNELS_HTTP_TIMEOUT_MS: z.coerce.number().int().min(50).default(10_000),
+  /**
+   * How long a customer must have been quiet before the agent answers: messages written in a burst
+   * ("hola" / "quiero corte" / "mañana" …) become one turn. 0 = answer each message at once.
+   */
+  TURN_QUIET_MS: z.coerce.number().int().min(0).max(10_000).default(700),
+  /** Workers per job queue in each process (jobs of different conversations run side by side). */
+  JOBS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   STRIPE_SECRET_KEY: z
     .string()
     .regex(/^(sk|rk)_/, "must start with sk_ or rk_")

@@ -75,6 +75,11 @@ export async function upsertCustomerByPhone(
   fc: FieldCrypto,
   input: NewCustomer,
 ): Promise<{ customer: Customer; created: boolean }> {
+  // Two messages from a new number processed at once (jobs run side by side) must not both create
+  // her: the second waits for the first's transaction on a lock keyed by the phone's blind index,
+  // then finds her. Taken before any row lock, like the idempotency claim (see changes/change-log.ts).
+  const hash = phoneIndex(fc, input.phone);
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`customer-phone:${hash}`}, 0))`;
   const existing = await findCustomerByPhone(tx, fc, input.phone);
   if (existing) return { customer: existing, created: false };
   const customer = await tx.customer.create({

@@ -1,5 +1,17 @@
 // Durable jobs on the same PostgreSQL (pg-boss 10). Jobs can be enqueued inside a Prisma
 // transaction, so "write the row and schedule its follow-up" commit or roll back together.
+//
+// Keeping up (pg-boss 10 alone does one job per poll interval per worker):
+// - each queue runs `concurrency` workers per process (JOBS_CONCURRENCY), so jobs of different
+//   conversations, bookings… run side by side; per-conversation order is the lease's job (turns.ts)
+//   and the outbox's (outbox.ts), not the queue's;
+// - a worker that found a job fetches again at once instead of sleeping out its interval;
+// - every send NOTIFYs `cita_jobs` with the queue's name (inside the sender's transaction, so it is
+//   delivered exactly when the job becomes visible, on commit); each process LISTENs and wakes that
+//   queue's workers, so a job is picked up in milliseconds by whichever instance is free. A job
+//   due later (startAfter) wakes its queue at that instant in the process that sent it. Polling
+//   stays as the fallback (a lost notification, another process's delayed job).
+import pg from "pg";
 import PgBoss from "pg-boss";
 import type { Logger } from "pino";
 import type { Tx } from "../db/client.ts";
@@ -30,6 +42,9 @@ export interface SendOptions {
   retryLimit?: number;
 }
 
+/** The LISTEN/NOTIFY channel that says "queue X has a job now". */
+export const JOBS_CHANNEL = "cita_jobs";
+
 export type JobHandler<T> = (data: T, job: { id: string; name: string; retryCount?: number }) => Promise<void>;
 
 export interface JobQueue {
@@ -40,8 +55,10 @@ export interface JobQueue {
   work<T>(
     name: string,
     handler: JobHandler<T>,
-    opts?: { batchSize?: number; pollingIntervalSeconds?: number },
+    opts?: { concurrency?: number; pollingIntervalSeconds?: number },
   ): Promise<void>;
+  /** Wakes this process's workers of a queue (they fetch at once). */
+  wake(name: string): void;
   boss: PgBoss;
 }
 
@@ -58,24 +75,74 @@ function txExecutor(tx: Tx): PgBoss.Db {
 export function createJobQueue(
   databaseUrl: string,
   log: Logger,
-  opts: { pollingIntervalSeconds?: number } = {},
+  opts: { pollingIntervalSeconds?: number; concurrency?: number } = {},
 ): JobQueue {
+  const concurrency = opts.concurrency ?? 4;
   const boss = new PgBoss({
     ...poolConfigFromUrl(databaseUrl),
     schema: JOB_SCHEMA,
-    max: 5,
+    max: Math.max(5, concurrency * 2 + 2),
     application_name: "cita-jobs",
     // Completed jobs are kept a week for support questions, then archived away.
     archiveCompletedAfterSeconds: 7 * 24 * 3600,
   } as PgBoss.ConstructorOptions);
-  boss.on("error", (err) => log.error({ err, component: "jobs" }, "job queue error"));
-  const polling = opts.pollingIntervalSeconds ?? 1;
+  let stopping = false;
+  boss.on("error", (err) => {
+    // Connections ended by a shutdown (ours, or the database's) are not errors worth a dump.
+    if (stopping) return log.debug({ err: (err as Error).message, component: "jobs" }, "job queue stopping");
+    log.error({ err, component: "jobs" }, "job queue error");
+  });
+  const polling = opts.pollingIntervalSeconds ?? 2;
+  const workers = new Map<string, string[]>();
+  const timers = new Set<NodeJS.Timeout>();
+  let listener: pg.Client | null = null;
+
+  const wake = (name: string) => {
+    for (const id of workers.get(name) ?? []) boss.notifyWorker(id);
+  };
+  /** Tells every process (this one included) that `name` has a job: on commit when inside `tx`. */
+  const announce = async (name: string, tx?: Tx) => {
+    if (tx) await tx.$executeRaw`SELECT pg_notify(${JOBS_CHANNEL}, ${name})`;
+    else await (await boss.getDb()).executeSql("SELECT pg_notify($1, $2)", [JOBS_CHANNEL, name]);
+  };
+  const wakeAt = (name: string, at: Date) => {
+    const timer = setTimeout(
+      () => {
+        timers.delete(timer);
+        wake(name);
+      },
+      Math.max(0, at.getTime() - Date.now()) + 5,
+    );
+    timer.unref();
+    timers.add(timer);
+  };
+  const listen = async () => {
+    const client = new pg.Client({ ...poolConfigFromUrl(databaseUrl), application_name: "cita-jobs-listen" });
+    client.on("notification", (n) => n.payload && wake(n.payload));
+    client.on("error", (err) => {
+      if (!stopping) log.warn({ err, component: "jobs" }, "job wake-up connection lost; polling meanwhile");
+      listener = null;
+      if (!stopping) setTimeout(() => listen().catch(() => {}), 1000).unref();
+    });
+    await client.connect();
+    await client.query(`LISTEN ${JOBS_CHANNEL}`);
+    listener = client;
+  };
+
   return {
     boss,
+    wake,
     async start() {
+      stopping = false;
       await boss.start();
+      await listen();
     },
     async stop(o = {}) {
+      stopping = true;
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      await listener?.end().catch(() => {});
+      listener = null;
       await boss.stop({ graceful: o.graceful ?? true, wait: true, timeout: 10_000 });
     },
     async define(spec) {
@@ -101,28 +168,41 @@ export function createJobQueue(
         );
         if (waiting.rows.length) return null; // as pg-boss answers a send its policy refuses
       }
-      return boss.send(name, data, {
+      const id = await boss.send(name, data, {
         ...(o.startAfter ? { startAfter: o.startAfter } : {}),
         ...(o.singletonKey ? { singletonKey: o.singletonKey } : {}),
         ...(o.retryLimit !== undefined ? { retryLimit: o.retryLimit } : {}),
         ...(o.tx ? { db: txExecutor(o.tx) } : {}),
       });
+      if (id) {
+        if (o.startAfter && o.startAfter.getTime() > Date.now()) wakeAt(name, o.startAfter);
+        else await announce(name, o.tx);
+      }
+      return id;
     },
     async work(name, handler, o = {}) {
-      await boss.work(
-        name,
-        { batchSize: o.batchSize ?? 1, pollingIntervalSeconds: o.pollingIntervalSeconds ?? polling },
-        async (jobs) => {
-          for (const job of jobs) {
-            try {
-              await handler(job.data as never, { id: job.id, name: job.name });
-            } catch (err) {
-              log.warn({ err, job: job.id, queue: name }, "job failed; it will be retried");
-              throw err;
+      const ids: string[] = [];
+      workers.set(name, ids);
+      for (let i = 0; i < (o.concurrency ?? concurrency); i++) {
+        let self = "";
+        self = await boss.work(
+          name,
+          { batchSize: 1, pollingIntervalSeconds: o.pollingIntervalSeconds ?? polling },
+          async (jobs) => {
+            // Found one: look for the next at once rather than sleeping out the interval.
+            if (jobs.length) boss.notifyWorker(self);
+            for (const job of jobs) {
+              try {
+                await handler(job.data as never, { id: job.id, name: job.name });
+              } catch (err) {
+                log.warn({ err, job: job.id, queue: name }, "job failed; it will be retried");
+                throw err;
+              }
             }
-          }
-        },
-      );
+          },
+        );
+        ids.push(self);
+      }
     },
   };
 }
