@@ -27,7 +27,7 @@ describe("pnpm start", () => {
     const ping = await fetch(`${first.url}/trpc/system.ping`).then((r) => r.json());
     expect(ping).toEqual({ result: { data: { ok: true } } });
     expect(await stop(first)).toBe(0);
-    expect(first.output()).toContain('"msg":"shutting down"');
+    expect(first.output()).toContain("Cita stopped.");
 
     const second = await startCita(env);
     expect(second.output()).not.toContain("Demo salon seeded");

@@ -2,9 +2,10 @@
 // The README's two commands land here: `npm start` and `npm test` (also `npm run bench`).
 // Needs only Node.js and npm: pnpm comes through corepack (or npx as a fallback), then the
 // workspace is installed from the lockfile, the Prisma client generated, and the task run.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { ensureConsoleBuilt } from "./console-build.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const PNPM = "pnpm@10.34.9";
@@ -50,15 +51,43 @@ function must(status, what) {
   }
 }
 
+/**
+ * The console the server serves at /console/ is a vite build: made when missing or older than its
+ * sources (a few seconds), so a newcomer's first `npm start` opens a working console.
+ */
+async function buildConsoleIfStale() {
+  await ensureConsoleBuilt(() => {
+    console.log("cita: building the console (first start, or its sources changed)…");
+    must(pnpm(["--filter", "@cita/desktop", "--silent", "build:web"]), "console build");
+  });
+}
+
+/**
+ * Runs the server in the foreground. A terminal's Ctrl-C reaches the whole process group: the server
+ * handles it (a clean stop, one line); this wrapper only waits for it and passes its status on, so
+ * nothing else prints a failure for an ordinary stop.
+ */
+function serve(args) {
+  const child = spawn(process.execPath, ["--import", "tsx", "apps/server/src/main.ts", ...args], {
+    cwd: root,
+    env,
+    stdio: "inherit",
+  });
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => child.kill(signal));
+  child.on("exit", (code, signal) => process.exit(code ?? (signal === "SIGINT" ? 130 : 1)));
+  return undefined;
+}
+
 const tasks = {
   install() {
     const frozen = existsSync(`${root}/pnpm-lock.yaml`) ? ["--frozen-lockfile"] : [];
     must(pnpm(["install", ...frozen, "--reporter=append-only"]), "install");
     must(run(process.execPath, ["scripts/prisma-generate.mjs"]), "prisma generate");
   },
-  start() {
+  async start() {
     tasks.install();
-    return pnpm(["run", "server", ...passthrough]);
+    await buildConsoleIfStale();
+    return serve(passthrough);
   },
   test() {
     tasks.install();
@@ -78,4 +107,5 @@ if (!tasks[task]) {
   console.error(`usage: node scripts/cita.mjs <${Object.keys(tasks).join("|")}>`);
   process.exit(2);
 }
-process.exit(tasks[task]() ?? 0);
+const status = await tasks[task]();
+if (status !== undefined) process.exit(status);

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { createTRPCClient, httpLink } from "@trpc/client";
 import { type Browser, chromium } from "playwright-core";
 import { build } from "vite";
+import { ensureConsoleBuilt } from "../../../scripts/console-build.mjs";
 import { type RunningApp, startApp } from "../../server/src/app.ts";
 import { loadConfig } from "../../server/src/config/env.ts";
 import { ensureDatabase } from "../../server/src/db/embedded.ts";
@@ -44,7 +45,8 @@ let built: Promise<void> | null = null;
 
 /** vite build of the renderer into apps/desktop/out/renderer (what /console/ serves), once per process. */
 export function buildRenderer(): Promise<void> {
-  built ??= build({ ...rendererConfig, configFile: false, logLevel: "warn" }).then(() => {});
+  // Built once for all test processes (and `npm start`): skipped while the build is newer than its sources.
+  built ??= ensureConsoleBuilt(() => build({ ...rendererConfig, configFile: false, logLevel: "warn" })).then(() => {});
   return built;
 }
 

@@ -61,6 +61,8 @@ const lines = [
     ? ["  Demo logins:", ...DEMO_LOGINS.map((l) => `    ${l.role.padEnd(11)} ${l.email.padEnd(20)} ${l.password}`)]
     : []),
   "",
+  `  Open ${url}/`,
+  "",
 ];
 process.stdout.write(`${lines.join("\n")}\n`);
 
@@ -69,10 +71,14 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.on(signal, () => {
     if (shuttingDown) return;
     shuttingDown = true;
-    log.info({ signal }, "shutting down");
+    log.debug({ signal }, "shutting down");
+    process.stdout.write("  Stopping Cita…\n");
     running
       .stop()
-      .then(() => process.exit(0))
+      .then(() => {
+        process.stdout.write("  Cita stopped.\n");
+        process.exit(0);
+      })
       .catch((err) => {
         log.error({ err }, "shutdown failed");
         process.exit(1);

@@ -7,11 +7,11 @@
 // directory (mktemp, /root) is unreachable for them, so we copy the binaries once to a shared place.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { chmod, chown, cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { arch, platform, tmpdir, userInfo } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import pg from "pg";
 
 export interface EmbeddedPg {
@@ -132,9 +132,33 @@ process.once("exit", () => {
   for (const child of running) child.kill("SIGINT");
 });
 
+/**
+ * The first folder above `dir` that `user` cannot pass through (no search permission), or null. As
+ * root the cluster runs as `postgres`, which cannot reach a data dir inside a private folder (a
+ * `mktemp -d`, /root): initdb would fail with "Permission denied" deep in its output.
+ */
+export function closedAncestor(dir: string, user: { uid: number; gid: number }): string | null {
+  let current = dirname(resolve(dir));
+  for (;;) {
+    if (existsSync(current)) {
+      const st = statSync(current);
+      const bit = st.uid === user.uid ? 0o100 : st.gid === user.gid ? 0o010 : 0o001;
+      if (!(st.mode & bit)) return current;
+    }
+    const up = dirname(current);
+    if (up === current) return null;
+    current = up;
+  }
+}
+
 export async function startEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<EmbeddedPg> {
   const log = opts.onLog ?? (() => {});
   const user = postgresUser();
+  const closed = user ? closedAncestor(opts.dataDir, user) : null;
+  if (closed)
+    throw new Error(
+      `Invalid configuration: CITA_DATA_DIR ${opts.dataDir} is inside ${closed}, which the postgres user (embedded PostgreSQL runs as postgres when Cita runs as root) cannot enter: use a data dir outside it (the default is /var/lib/cita) or allow it with: chmod o+x ${closed}`,
+    );
   const bin = join(await nativeDir(), "bin");
   await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
   // As root, the postgres user must be able to pass through the data dir (but not list it).
@@ -187,6 +211,9 @@ export async function startEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<Em
     ...(user ?? {}),
     env: { ...process.env, LC_ALL: "C" },
     stdio: ["ignore", "pipe", "pipe"],
+    // Its own process group: a Ctrl-C in the terminal (SIGINT to Cita's group) must not kill the
+    // database under the running server; Cita stops it itself, last, on its way out.
+    detached: true,
   });
   running.add(child);
   const onData = (d: Buffer) => {

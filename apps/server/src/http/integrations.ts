@@ -7,6 +7,7 @@ import { registerPaymentRoutes } from "../payments/http.ts";
 import { registerSandboxRoutes } from "../sandbox/http.ts";
 import type { AppServices } from "../trpc/context.ts";
 import { registerConsole } from "./console.ts";
+import { registerHome } from "./home.ts";
 
 export type RouteRegistrar = (app: FastifyInstance, services: AppServices) => Promise<void>;
 
@@ -16,6 +17,7 @@ const registrars: RouteRegistrar[] = [
   registerChannelRoutes,
   registerConsole,
   registerSandboxRoutes,
+  registerHome,
 ];
 
 export async function registerIntegrationRoutes(app: FastifyInstance, services: AppServices): Promise<void> {
