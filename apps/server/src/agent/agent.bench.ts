@@ -6,7 +6,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import { type Benchmark, summarize } from "../../../../bench/lib.ts";
 import { toScript } from "./eval/fixtures.ts";
 import { FakeAnthropic, type ScriptStep } from "./fakes/fake-anthropic.ts";
-import { createAgentWorldOn, standalonePostgres } from "./testing/world.ts";
+import { createAgentWorldOn, FROZEN_NOW, standalonePostgres } from "./testing/world.ts";
 
 const ITERATIONS = 150;
 const WARMUP = 15;
@@ -41,7 +41,7 @@ export const benchmarks: Benchmark[] = [
         return new Response(body, { status: r.status, statusText: r.statusText, headers: r.headers });
       };
       const client = new Anthropic({ apiKey: "bench", baseURL, maxRetries: 0, timeout: 5000, fetch: timedFetch });
-      const w = await createAgentWorldOn(await pg.database());
+      const w = await createAgentWorldOn(await pg.database(), { now: FROZEN_NOW }); // its scripts name March 2026 days
       try {
         const limits = { rateLimitTurns: 1_000_000 };
         const claude = w.makeAgent({ claude: { client, model: "claude-sonnet-4-6" }, limits });

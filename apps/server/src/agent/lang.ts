@@ -141,7 +141,8 @@ const MONTHS: Record<string, number> = {
 export function parseDate(text: string, today: string): string | null {
   const f = fold(text);
   if (/(^| )pasado manana( |$)/.test(f)) return addDays(today, 2);
-  if (/(^| )(manana|tomorrow)( |$)/.test(f) && !/(^| )(por la|de la) manana( |$)/.test(f)) return addDays(today, 1);
+  // "mañana" the day, not "por la mañana" the morning ("mañana por la mañana" is both).
+  if (/(^| )(manana|tomorrow)( |$)/.test(f.replace(/(^| )(por la|de la) manana( |$)/g, " "))) return addDays(today, 1);
   if (/(^| )(hoy|today)( |$)/.test(f)) return today;
   const iso = f.match(/(^| )(\d{4})-(\d{2})-(\d{2})( |$)/);
   if (iso) return `${iso[2]}-${iso[3]}-${iso[4]}`;
@@ -173,9 +174,12 @@ export function parseDate(text: string, today: string): string | null {
 /** A time of day in minutes from midnight: "a las 5" (afternoon when ambiguous), "17:30", "5pm", "10 de la mañana". */
 export function parseTime(text: string): number | null {
   const f = fold(text);
-  const hm = f.match(/(^| )(\d{1,2})[:h.](\d{2})( |$|h)/);
-  const pm = /(pm|p m|de la tarde|por la tarde|afternoon|evening|de la noche)/.test(f);
-  const am = /(am|a m|de la manana|por la manana|morning)/.test(f);
+  // Hours and minutes before folding, which turns "17:30" and "17.30" into "17 30".
+  const plain = text.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
+  const hm = plain.match(/(^|[\s(¿¡,;])(\d{1,2})[:h.](\d{2})(?=$|[\s)?!.,;]|h)/);
+  // Whole words only: "para mi" is not "a m", "llamame" is not "am".
+  const pm = /(^| )(pm|p m)( |$)|de la tarde|por la tarde|afternoon|evening|de la noche/.test(f);
+  const am = /(^| )(am|a m)( |$)|de la manana|por la manana|morning/.test(f);
   const adjust = (h: number) => {
     if (pm && h < 12) return h + 12;
     if (am && h === 12) return 0;

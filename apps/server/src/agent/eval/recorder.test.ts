@@ -12,7 +12,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../testing/test-db.ts";
 import { FakeAnthropic, resolveRefs } from "../fakes/fake-anthropic.ts";
-import { createAgentWorld } from "../testing/harness.ts";
+import { createAgentWorld, FROZEN_NOW } from "../testing/harness.ts";
 import { mediaDir, storedImage, storedVoice } from "../testing/media.ts";
 import {
   type ClaudeFixture,
@@ -103,6 +103,7 @@ describe("agent:record against the fake Messages API playing the existing script
 
       // (c) The suite's playing path on a fresh world: the recorded script replays and passes.
       const w = await createAgentWorld({
+        now: FROZEN_NOW,
         claude: {
           client: new Anthropic({ apiKey: "test-key", baseURL, maxRetries: 0, timeout: 5000 }),
           model: "claude-sonnet-4-6",

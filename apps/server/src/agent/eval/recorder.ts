@@ -15,7 +15,7 @@ import type { TestDatabase } from "../../testing/test-db.ts";
 import type { BookingAgent, BookingAgentOptions } from "../agent.ts";
 import { FakeAnthropic, lastUserText, type ScriptStep, toolResults } from "../fakes/fake-anthropic.ts";
 import { mediaDir, RecordingTranscriber, storedImage, storedVoice } from "../testing/media.ts";
-import { type AgentWorld, createAgentWorldOn } from "../testing/world.ts";
+import { type AgentWorld, createAgentWorldOn, FROZEN_NOW } from "../testing/world.ts";
 import type { DepositLinks } from "../tools/types.ts";
 import { type ClaudeFixture, type FixtureStep, type FixtureTurn, playFixture } from "./fixtures.ts";
 import type { Ctx, ScenarioDef } from "./scenarios.ts";
@@ -315,7 +315,9 @@ async function play(a: PlayArgs): Promise<{ ctx: Ctx; failures: string[] }> {
   const customerTurns = a.fixture.turns.flatMap((t, i) => ("customer" in t ? [i] : []));
   let k = 0;
   try {
+    // Fixtures are recorded (and replayed) at the frozen instant, whatever CITA_TEST_NOW says.
     const w = await createAgentWorldOn(tdb, {
+      now: FROZEN_NOW,
       claude: { client: a.client, model: a.model },
       ...(a.limits ? { limits: a.limits } : {}),
     });

@@ -9,6 +9,7 @@ import { expireHold } from "../../bookings/transitions.ts";
 import { ABUSE } from "../agent.ts";
 import { fold, type Lang } from "../lang.ts";
 import type { AgentState } from "../state.ts";
+import { FEW_DAYS_AHEAD, salonDay } from "../testing/calendar.ts";
 import type { AgentWorld, Chat } from "../testing/world.ts";
 import { latestState } from "../turns.ts";
 
@@ -160,10 +161,19 @@ export async function leaks(w: AgentWorld, chat: Chat, secrets: string[]): Promi
   return found;
 }
 
-/** Another customer with a confirmed, paid booking (the target of scenario 18). */
+/**
+ * Another customer with a confirmed, paid booking (the target of scenario 18): a root colour from
+ * 12:00 on the first day from three days ahead that has one (Friday 2026-03-13 at the frozen instant).
+ */
 export async function victim(w: AgentWorld) {
   const chat = await w.chat(`+3469${String(Date.now()).slice(-7)}`, { name: "Marisol Quintanilla" });
-  const b = await bookedWithDeposit(w, chat, "2026-03-13", 12 * 60, "tinte-raiz");
+  const tinte = await svc(w, "tinte-raiz");
+  const { date } = await salonDay(w, {
+    items: [{ serviceId: tinte.id, staffId: null }],
+    window: [12 * 60, 24 * 60],
+    offsets: FEW_DAYS_AHEAD,
+  });
+  const b = await bookedWithDeposit(w, chat, date, 12 * 60, "tinte-raiz");
   const customer = await w.db.customer.findUniqueOrThrow({ where: { id: chat.customerId } });
   const phone = customer.phoneCipher ? w.fc.decrypt(customer.phoneCipher) : "";
   return { chat, ...b, name: "Marisol Quintanilla", phone, customerId: chat.customerId };

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadFixture, playFixture } from "../eval/fixtures.ts";
 import { SCENARIOS } from "../eval/scenarios.ts";
 import { FakeAnthropic } from "../fakes/fake-anthropic.ts";
-import { type AgentWorld, createWorld, type WorldMode } from "../testing/harness.ts";
+import { type AgentWorld, createWorld, FROZEN_NOW, type WorldMode } from "../testing/harness.ts";
 import { mediaDir, RecordingTranscriber, storedImage, storedVoice } from "../testing/media.ts";
 import type { DepositLinks } from "../tools/types.ts";
 
@@ -28,7 +28,9 @@ export function claudeFixtureSuite(mode: WorldMode, firstPhone: number) {
   beforeAll(async () => {
     fake = new FakeAnthropic();
     const baseURL = await fake.start();
+    // The scripts replay what the model said at the instant they were recorded at: always that one.
     w = await createWorld(mode, {
+      now: FROZEN_NOW,
       claude: {
         client: new Anthropic({ apiKey: "test-key", baseURL, maxRetries: 0, timeout: 5000 }),
         model: "claude-sonnet-4-6",

@@ -5,7 +5,7 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { FakeAnthropic, say, use } from "../fakes/fake-anthropic.ts";
-import { type AgentWorld, createAgentWorld } from "../testing/harness.ts";
+import { type AgentWorld, createAgentWorld, FROZEN_NOW } from "../testing/harness.ts";
 
 let w: AgentWorld;
 let fake: FakeAnthropic;
@@ -15,7 +15,9 @@ const nextPhone = () => `+${phone++}`;
 beforeAll(async () => {
   fake = new FakeAnthropic();
   const baseURL = await fake.start();
+  // The scripts name its dates (2026-03-12 …): always the frozen instant, whatever CITA_TEST_NOW says.
   w = await createAgentWorld({
+    now: FROZEN_NOW,
     claude: {
       client: new Anthropic({ apiKey: "test-key", baseURL, maxRetries: 0, timeout: 5000 }),
       model: "claude-sonnet-4-6",

@@ -2,8 +2,9 @@
 // webhooks into the real server → stored event → pg-boss → conversation lease → the booking agent
 // (app.ts wiring) → tools → Stripe Checkout in the fake Stripe → outbox → the fake Chatwoot; then
 // signed Stripe webhooks → payments → the outbox notifier → the fake Chatwoot. The demo salon is
-// seeded and the clock frozen at Tuesday 2026-03-10 10:00 Europe/Madrid. Assertions are on the
-// database and on what the fake Chatwoot received.
+// seeded and the clock stands at CITA_TEST_NOW (default Tuesday 2026-03-10 10:00 Europe/Madrid);
+// the days the customers name are asked of the salon at that instant (agent/testing/calendar.ts).
+// Assertions are on the database and on what the fake Chatwoot received.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,12 +20,14 @@ import { registerWorkers } from "../../jobs/workers.ts";
 import { deliverStripeEvent, FakeStripe } from "../../payments/fakes/fake-stripe.ts";
 import { callerFor, startTestServer, testClock, testServices } from "../../testing/test-app.ts";
 import { createTestDatabase, type TestDatabase } from "../../testing/test-db.ts";
+import { TEST_NOW } from "../../testing/test-now.ts";
 import type { AppServices } from "../../trpc/context.ts";
+import { dayLabel, dayPhrase, localOf, type SalonRef, salonDay, salonToday } from "../testing/calendar.ts";
 
 const CW_SECRET = "cw-e2e-secret";
 const CW_TOKEN = "cw-e2e-token";
 const STRIPE_SECRET = "whsec_e2e_cita";
-const FROZEN = "2026-03-10T09:00:00.000Z"; // Tuesday 10:00 in Madrid
+const NOW = TEST_NOW ?? "2026-03-10T09:00:00.000Z"; // default: Tuesday 10:00 in Madrid
 
 let t: TestDatabase;
 let services: AppServices;
@@ -34,11 +37,13 @@ let stripe: FakeStripe;
 let server: { app: { close(): Promise<unknown> }; url: string };
 let dataDir: string;
 let locationId: string;
-const clock = testClock(FROZEN);
+let salon: SalonRef;
+const clock = testClock(NOW);
 
 beforeAll(async () => {
   t = await createTestDatabase();
   ({ locationId } = await seedDemoSalon(t.db, t.fc, { now: clock() }));
+  salon = { db: t.db, locationId, clock };
   // The salon's deposit policy for the test: women's cuts ask for a €5 deposit.
   await t.db.service.updateMany({
     where: { locationId, slug: "corte-mujer" },
@@ -210,19 +215,29 @@ async function deliverStripe(event: Stripe.Event) {
   return (await res.json()) as { received: boolean; duplicate: boolean };
 }
 
-/** Scenario 1's conversation up to the deposit link: Thursday afternoon, women's cut, first slot. */
+/**
+ * Scenario 1's conversation up to the deposit link: "el jueves por la tarde" — a day from two days
+ * ahead (outside the free-cancellation window) with free afternoon women's cuts — first slot.
+ */
 async function bookThursdayCut(c: Customer) {
-  const first = await c.say("Hola, quiero cortarme el pelo el jueves por la tarde");
+  const cut = await t.db.service.findFirstOrThrow({ where: { locationId, slug: "corte-mujer" } });
+  const { date } = await salonDay(salon, {
+    items: [{ serviceId: cut.id, staffId: null }],
+    window: [14 * 60, 24 * 60],
+    offsets: Array.from({ length: 26 }, (_, i) => i + 2),
+  });
+  const first = await c.say(`Hola, quiero cortarme el pelo ${dayPhrase(date, await salonToday(salon))} por la tarde`);
   expect(first.length).toBeGreaterThan(0);
-  const slots = await c.tap((x) => /corte mujer/i.test(x.title));
-  expect(text(slots)).toMatch(/jue/);
-  const proposal = await c.tap(() => true); // the first (earliest) Thursday-afternoon slot
+  await c.tap((x) => /corte mujer/i.test(x.title));
+  expect(c.choices().length).toBeGreaterThan(0);
+  expect(c.choices().every((x) => x.title.startsWith(dayLabel(date)))).toBe(true);
+  const proposal = await c.tap(() => true); // the first (earliest) afternoon slot that day
   expect(text(proposal)).toMatch(/¿Lo confirmo\?/);
   expect(await c.bookings()).toHaveLength(0); // a proposal only: nothing written yet
   const held = await c.say("sí");
   const [b] = await c.bookings();
   expect(b).toBeDefined();
-  return { booking: b!, heldText: text(held) };
+  return { booking: b!, heldText: text(held), date };
 }
 
 const madrid = (d: Date) =>
@@ -242,7 +257,7 @@ describe("WhatsApp to confirmed booking, end to end (guided mode)", () => {
   it("1: a new customer books a cut on Thursday afternoon; hold, Stripe Checkout link, payment webhook → confirmed and told", async () => {
     const c = new Customer();
     paidCustomer = c;
-    const { booking, heldText } = await bookThursdayCut(c);
+    const { booking, heldText, date } = await bookThursdayCut(c);
     const conv = (await c.conv())!;
     expect(conv.mode).toBe("bot");
     const customer = await t.db.customer.findUniqueOrThrow({ where: { id: conv.customerId } });
@@ -250,7 +265,7 @@ describe("WhatsApp to confirmed booking, end to end (guided mode)", () => {
     expect(booking.status).toBe("pending_deposit");
     expect(booking.depositCents).toBe(500);
     expect(booking.conversationId).toBe(conv.id);
-    expect(part(booking.startsAt, "weekday")).toBe("jueves");
+    expect((await localOf(salon, booking.startsAt)).date).toBe(date);
     expect(Number(part(booking.startsAt, "hour"))).toBeGreaterThanOrEqual(14);
     // The deposit link is a real Checkout Session in the fake Stripe, told once (in the agent's reply).
     const [payment] = booking.payments;
@@ -277,7 +292,8 @@ describe("WhatsApp to confirmed booking, end to end (guided mode)", () => {
     const day = `${part(confirmed.startsAt, "day")}/${part(confirmed.startsAt, "month")}`;
     const time = `${part(confirmed.startsAt, "hour")}:${part(confirmed.startsAt, "minute")}`;
     expect(told).toMatch(/confirmada/);
-    expect(told).toContain(`jueves ${day} a las ${time}`);
+    expect(told).toContain(`${part(confirmed.startsAt, "weekday")} ${day} a las ${time}`);
+    expect(`${part(confirmed.startsAt, "weekday")} ${day}`).toBe(dayLabel(date));
     expect(told).toContain(stylist);
     expect(told).toContain("35 €");
     // The message row is the bot's, sent, in the customer's conversation.
@@ -289,7 +305,7 @@ describe("WhatsApp to confirmed booking, end to end (guided mode)", () => {
 
   it("7: the deposit is not paid; checkout.session.expired → hold released, customer told, slot bookable again", async () => {
     const c = new Customer();
-    const { booking } = await bookThursdayCut(c);
+    const { booking, date } = await bookThursdayCut(c);
     const sessionId = booking.payments[0]!.checkoutSessionId!;
     const expired = stripe.expireSession(sessionId);
     await deliverStripe(expired);
@@ -304,12 +320,13 @@ describe("WhatsApp to confirmed booking, end to end (guided mode)", () => {
     await c.settled();
     const told = text(c.fresh());
     expect(told).toMatch(/liberado la reserva/);
-    expect(told).toContain(`jueves ${part(after.startsAt, "day")}/${part(after.startsAt, "month")}`);
+    expect((await localOf(salon, after.startsAt)).date).toBe(date);
+    expect(told).toContain(dayLabel(date));
     const free = await findSlots(t.db, {
       locationId,
       items: after.items.map((i) => ({ serviceId: i.serviceId, staffId: i.staffId })),
-      fromDate: "2026-03-12",
-      toDate: "2026-03-12",
+      fromDate: date,
+      toDate: date,
       now: clock(),
     });
     expect(free.some((s) => s.start.getTime() === after.startsAt.getTime())).toBe(true);
@@ -390,7 +407,11 @@ describe("WhatsApp to confirmed booking, end to end (guided mode)", () => {
     await until("Chatwoot status pending", async () => chatwoot.statuses.get(String(c.conversation)) === "pending");
     c.fresh();
 
-    const back = await c.say("Vale, quiero corte mujer con Laura el viernes");
+    // A day of the coming week with Laura free for a women's cut ("el viernes").
+    const laura = await t.db.staffMember.findUniqueOrThrow({ where: { email: "laura@cita.demo" } });
+    const cut = await t.db.service.findFirstOrThrow({ where: { locationId, slug: "corte-mujer" } });
+    const { date } = await salonDay(salon, { items: [{ serviceId: cut.id, staffId: laura.id }] });
+    const back = await c.say(`Vale, quiero corte mujer con Laura ${dayPhrase(date, await salonToday(salon))}`);
     expect(back.length).toBeGreaterThan(0);
     expect(text(back)).toMatch(/Seguimos con tu conversación/);
     const after = (await c.conv())!;
@@ -402,7 +423,7 @@ describe("WhatsApp to confirmed booking, end to end (guided mode)", () => {
     });
     const offered = offer.choices as { title: string; description?: string }[];
     expect(offered.length).toBeGreaterThan(0);
-    expect(offered.every((o) => /^viernes 13\/03/.test(o.title) && /Laura/.test(o.description ?? ""))).toBe(true);
+    expect(offered.every((o) => o.title.startsWith(dayLabel(date)) && /Laura/.test(o.description ?? ""))).toBe(true);
     // Only the message after the hand-back went to the agent; the ones staff handled did not.
     const inbound = await t.db.message.findMany({
       where: { conversationId: conv.id, direction: "inbound" },

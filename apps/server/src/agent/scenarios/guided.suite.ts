@@ -1,12 +1,30 @@
 // The scenarios of scenarios.md in guided mode (no Claude), on the seeded demo salon with the
-// clock frozen at Tuesday 2026-03-10 10:00 Europe/Madrid. One suite, two drivers: guided.test.ts
-// calls the agent's handleTurn directly; guided.real.test.ts sends every message as a signed
-// Chatwoot webhook through the real server, queue, agent, tools and outbox (testing/real-path.ts).
+// clock standing at SCENARIO_NOW (CITA_TEST_NOW, or Tuesday 2026-03-10 10:00 Europe/Madrid). Every
+// day and time a customer names is asked of the salon at that instant (testing/calendar.ts) and
+// said as a customer would; the assertions check the agent understood that very day. One suite,
+// two drivers: guided.test.ts calls the agent's handleTurn directly; guided.real.test.ts sends
+// every message as a signed Chatwoot webhook through the real server, queue, agent, tools and
+// outbox (testing/real-path.ts).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findSlots } from "../../availability/find.ts";
 import { createBooking } from "../../bookings/create.ts";
 import { expireHold } from "../../bookings/transitions.ts";
+import { addDays, localToUtc, weekdayOf } from "../../time/zoned.ts";
 import { placeBookingWithDeposit } from "../eval/scenarios.ts";
+import {
+  COMING_WEEK,
+  closedWeekday,
+  dayLabel,
+  dayPhrase,
+  FEW_DAYS_AHEAD,
+  localOf,
+  minuteOf,
+  salonDay,
+  salonOf,
+  salonToday,
+  sameTimeFor,
+  TOMORROW_FIRST,
+} from "../testing/calendar.ts";
 import { type AgentWorld, type Chat, createWorld, type WorldMode } from "../testing/harness.ts";
 
 export function guidedSuite(mode: WorldMode, firstPhone: number) {
@@ -31,17 +49,24 @@ export function guidedSuite(mode: WorldMode, firstPhone: number) {
   const staff = (email: string) => w.db.staffMember.findUniqueOrThrow({ where: { email } });
   const activeOf = async (c: { bookings(): Promise<{ status: string }[]> }) =>
     (await c.bookings()).filter((b) => ["held", "pending_deposit", "confirmed"].includes(b.status));
+  const AFTERNOON: [number, number] = [14 * 60, 24 * 60];
+  const MORNING: [number, number] = [0, 14 * 60];
+  const from = (hhmm: string): [number, number] => [minuteOf(hhmm), 24 * 60];
+  /** Every slot offered is on this day ("jueves 12/03 17:00"). */
+  const allOn = (chat: Chat, date: string) => chat.choices.every((c) => c.title.startsWith(dayLabel(date)));
 
   describe(`guided mode scenarios (${direct ? "handleTurn directly" : "webhook → queue → agent → outbox"})`, () => {
     it("1: new customer books a haircut on Thursday afternoon; hold, deposit link, told date/time/stylist/price", async () => {
       const chat = await w.chat(nextPhone());
-      await chat.say("Hola, quiero cortarme el pelo el jueves por la tarde");
       const cut = await svc("corte-mujer");
+      // A day of the coming week with free women's cuts in the afternoon ("el jueves").
+      const { date } = await salonDay(w, { items: [{ serviceId: cut.id, staffId: null }], window: AFTERNOON });
+      await chat.say(`Hola, quiero cortarme el pelo ${dayPhrase(date, await salonToday(w))} por la tarde`);
       expect(chat.choices.map((c) => c.id)).toContain(`service:${cut.id}`);
       await chat.tap(`service:${cut.id}`);
       const slots = chat.choices;
       expect(slots.length).toBeGreaterThan(0);
-      expect(chat.told).toMatch(/jue/);
+      expect(allOn(chat, date)).toBe(true);
       expect(await activeOf(chat)).toHaveLength(0);
       await chat.tap(slots[0]!.id);
       expect(chat.told).toMatch(/¿Lo confirmo\?/);
@@ -53,14 +78,9 @@ export function guidedSuite(mode: WorldMode, firstPhone: number) {
       expect(full.status).toBe("pending_deposit");
       expect(full.depositCents).toBe(500);
       expect(full.conversationId).toBe(chat.conversationId);
-      const local = new Intl.DateTimeFormat("es-ES", {
-        timeZone: "Europe/Madrid",
-        weekday: "long",
-        hour: "2-digit",
-        minute: "2-digit",
-      }).format(full.startsAt);
-      expect(local).toMatch(/jueves/);
-      expect(Number(local.slice(-5, -3))).toBeGreaterThanOrEqual(14);
+      const local = await localOf(w, full.startsAt);
+      expect(local.date).toBe(date);
+      expect(local.minute).toBeGreaterThanOrEqual(14 * 60);
       expect(w.deposits.links.map((l) => l.bookingId)).toContain(full.id);
       const link = w.deposits.links.find((l) => l.bookingId === full.id);
       expect(link).toBeDefined();
@@ -73,8 +93,17 @@ export function guidedSuite(mode: WorldMode, firstPhone: number) {
       const chat = await w.chat(nextPhone());
       const laura = await staff("laura@cita.demo");
       const tinte = await svc("tinte-raiz");
-      // Last visit: root colour with Laura, completed last week.
-      const past = new Date("2026-03-04T10:00:00Z");
+      // Last visit: root colour with Laura at 11:00, completed last week: the latest day 6–13 days
+      // ago that she worked (her weekly schedule) and the salon was open (2026-03-04 when frozen).
+      const today = await salonToday(w);
+      const { closures, timeZone } = await salonOf(w);
+      const lauraDays = new Set(
+        (await w.db.staffScheduleBlock.findMany({ where: { staffId: laura.id, kind: "work" } })).map((b) => b.weekday),
+      );
+      const pastDay = [6, 7, 8, 9, 10, 11, 12, 13]
+        .map((k) => addDays(today, -k))
+        .find((d) => lauraDays.has(weekdayOf(d)) && !closures.has(d))!;
+      const past = localToUtc(pastDay, 11 * 60, timeZone);
       await w.db.booking.create({
         data: {
           locationId: w.locationId,
@@ -100,29 +129,35 @@ export function guidedSuite(mode: WorldMode, firstPhone: number) {
           },
         },
       });
-      await chat.say("Hola! Quiero lo mismo que la última vez con Laura, el viernes");
+      // A day of the coming week with Laura free for a root colour ("el viernes").
+      const { date } = await salonDay(w, { items: [{ serviceId: tinte.id, staffId: laura.id }] });
+      await chat.say(`Hola! Quiero lo mismo que la última vez con Laura, ${dayPhrase(date, today)}`);
       expect(chat.choices.length).toBeGreaterThan(0);
       expect(chat.told).toMatch(/Laura/);
+      expect(allOn(chat, date)).toBe(true);
       await chat.tap(chat.choices[0]!.id);
       await chat.say("vale");
       const [b] = (await chat.bookings()).filter((x) => x.status !== "completed");
       expect(b!.items[0]!.serviceId).toBe(tinte.id);
       expect(b!.items[0]!.staffId).toBe(laura.id);
       expect(b!.status).toBe("pending_deposit");
+      expect((await localOf(w, b!.startsAt)).date).toBe(date);
     });
 
     it("3: any stylist, earliest possible; earliest real slot first, booked on confirmation", async () => {
       const chat = await w.chat(nextPhone(), { language: "en" });
       await chat.say("I want a men's haircut, any stylist, earliest possible");
       const cut = await svc("corte-hombre");
+      // The salon's free men's cuts this week, from today (what "earliest" means to the agent too).
+      const today = await salonToday(w);
       const earliest = await findSlots(w.db, {
         locationId: w.locationId,
         items: [{ serviceId: cut.id, staffId: null }],
-        fromDate: "2026-03-10",
-        toDate: "2026-03-16",
+        fromDate: today,
+        toDate: addDays(today, 6),
         now: w.clock(),
       });
-      expect(chat.choices[0]!.title).toContain(earliest[0]!.localTime);
+      expect(chat.choices[0]!.title).toBe(`${dayLabel(earliest[0]!.localDate, "en")} ${earliest[0]!.localTime}`);
       await chat.tap(chat.choices[0]!.id);
       expect(await activeOf(chat)).toHaveLength(0);
       await chat.say("yes");
@@ -136,16 +171,13 @@ export function guidedSuite(mode: WorldMode, firstPhone: number) {
       const taker = await w.chat(nextPhone());
       const carlos = await staff("carlos@cita.demo");
       const cut = await svc("corte-hombre");
-      // Someone else takes Carlos at Thursday 12:00.
-      const slots = await findSlots(w.db, {
-        locationId: w.locationId,
+      // Someone else takes Carlos's first free time from 11:00 on a day of the coming week on which
+      // he has it ("el jueves a las 12:00").
+      const { date, slots } = await salonDay(w, {
         items: [{ serviceId: cut.id, staffId: carlos.id }],
-        fromDate: "2026-03-12",
-        toDate: "2026-03-12",
-        now: w.clock(),
+        window: from("11:00"),
       });
-      const target = slots.find((s) => s.localTime >= "11:00")!;
-      await w.db.$transaction(async () => {});
+      const target = slots[0]!;
       await createBooking(
         { db: w.db, fc: w.fc, clock: w.clock },
         {
@@ -159,7 +191,9 @@ export function guidedSuite(mode: WorldMode, firstPhone: number) {
         { type: "staff" },
       );
       const chat = await w.chat(nextPhone());
-      await chat.say(`Quiero un corte hombre con Carlos el jueves a las ${target.localTime}`);
+      await chat.say(
+        `Quiero un corte hombre con Carlos ${dayPhrase(date, await salonToday(w))} a las ${target.localTime}`,
+      );
       expect(chat.told).toMatch(/no hay hueco/);
       expect(chat.choices.length).toBeGreaterThanOrEqual(2);
       expect(
@@ -170,8 +204,21 @@ export function guidedSuite(mode: WorldMode, firstPhone: number) {
 
     it("5: cut + colour in one visit; both items, stylist free during processing; total told", async () => {
       const chat = await w.chat(nextPhone());
-      await chat.say("Quiero corte mujer y tinte completo el miércoles por la mañana");
+      // Tomorrow or a day of the coming week with room for both, back to back, in the morning
+      // ("el miércoles por la mañana"; "mañana por la mañana" when it is tomorrow).
+      const cut = await svc("corte-mujer");
+      const colour = await svc("tinte-completo");
+      const { date } = await salonDay(w, {
+        items: [
+          { serviceId: cut.id, staffId: null },
+          { serviceId: colour.id, staffId: null },
+        ],
+        window: MORNING,
+        offsets: TOMORROW_FIRST,
+      });
+      await chat.say(`Quiero corte mujer y tinte completo ${dayPhrase(date, await salonToday(w))} por la mañana`);
       expect(chat.choices.length).toBeGreaterThan(0);
+      expect(allOn(chat, date)).toBe(true);
       await chat.tap(chat.choices[0]!.id);
       expect(chat.told).toMatch(/Corte mujer \+ Tinte completo/);
       expect(chat.told).toMatch(/100 €/); // 35 + 65
@@ -179,17 +226,28 @@ export function guidedSuite(mode: WorldMode, firstPhone: number) {
       const [b] = await chat.bookings();
       expect(b!.items).toHaveLength(2);
       expect(b!.totalPriceCents).toBe(10000);
-      const colour = b!.items.find((i) => i.service.slug === "tinte-completo")!;
-      const segs = b!.segments.filter((s) => s.itemId === colour.id);
+      const start = await localOf(w, b!.startsAt);
+      expect(start.date).toBe(date);
+      expect(start.minute).toBeLessThan(14 * 60);
+      const colourItem = b!.items.find((i) => i.service.slug === "tinte-completo")!;
+      const segs = b!.segments.filter((s) => s.itemId === colourItem.id);
       // Application and finishing block the stylist; the 40-minute processing gap does not.
-      const gapStart = new Date(colour.startsAt.getTime() + 40 * 60_000);
+      const gapStart = new Date(colourItem.startsAt.getTime() + 40 * 60_000);
       const gapEnd = new Date(gapStart.getTime() + 40 * 60_000);
       expect(segs.some((s) => s.startsAt < gapEnd && s.endsAt > gapStart)).toBe(false);
     });
 
     it("6: booking for someone else at the same time; two bookings with the right names", async () => {
       const chat = await w.chat(nextPhone());
-      await chat.say("Quiero un corte infantil para mi hija Lucía el sábado a las 10:00");
+      // A time from 10:00 at which two stylists are free for a kids' cut, on a day of the coming
+      // week ("el sábado a las 10:00").
+      const kids = await svc("corte-infantil");
+      const at = await sameTimeFor(w, { serviceId: kids.id, minStaff: 2, window: from("10:00") });
+      const date = at.date;
+      await chat.say(
+        `Quiero un corte infantil para mi hija Lucía ${dayPhrase(date, await salonToday(w))} a las ${at.localTime}`,
+      );
+      expect(chat.choices[0]!.title).toBe(`${dayLabel(date)} ${at.localTime}`);
       await chat.tap(chat.choices[0]!.id);
       expect(chat.told).toMatch(/para Lucía/);
       await chat.say("sí");
@@ -204,17 +262,29 @@ export function guidedSuite(mode: WorldMode, firstPhone: number) {
       const names = rows.map((b) => (b.guestNameCipher ? w.fc.decrypt(b.guestNameCipher) : null)).sort();
       expect(names).toEqual(["Lucía", "Pablo"]);
       expect(new Set(rows.map((b) => b.conversationId))).toEqual(new Set([chat.conversationId]));
+      expect(rows.find((b) => b.guestNameCipher && w.fc.decrypt(b.guestNameCipher) === "Lucía")!.startsAt).toEqual(
+        at.start,
+      );
       const gap = Math.abs(rows[0]!.startsAt.getTime() - rows[1]!.startsAt.getTime());
       expect(gap).toBeLessThanOrEqual(60 * 60_000);
     });
 
     it("7: deposit not paid in time; hold released and slot bookable again", async () => {
       const chat = await w.chat(nextPhone());
-      await chat.say("Quiero corte mujer mañana a las 17:00");
+      // The first free women's cut from 17:00, tomorrow if the salon has one ("mañana a las 17:00").
+      const cut = await svc("corte-mujer");
+      const { date, slots } = await salonDay(w, {
+        items: [{ serviceId: cut.id, staffId: null }],
+        window: from("17:00"),
+        offsets: TOMORROW_FIRST,
+      });
+      const at = slots[0]!;
+      await chat.say(`Quiero corte mujer ${dayPhrase(date, await salonToday(w))} a las ${at.localTime}`);
       await chat.tap(chat.choices[0]!.id);
       await chat.say("sí");
       const [b] = await chat.bookings();
       expect(b!.status).toBe("pending_deposit");
+      expect(b!.startsAt).toEqual(at.start);
       // The checkout expires (payments/ calls this on checkout.session.expired).
       await expireHold({ db: w.db, fc: w.fc, clock: w.clock }, b!.id, { type: "job" });
       const after = await w.db.booking.findUniqueOrThrow({ where: { id: b!.id }, include: { segments: true } });
@@ -223,8 +293,8 @@ export function guidedSuite(mode: WorldMode, firstPhone: number) {
       const free = await findSlots(w.db, {
         locationId: w.locationId,
         items: b!.items.map((i) => ({ serviceId: i.serviceId, staffId: i.staffId })),
-        fromDate: "2026-03-11",
-        toDate: "2026-03-11",
+        fromDate: date,
+        toDate: date,
         now: w.clock(),
       });
       expect(free.some((s) => s.start.getTime() === b!.startsAt.getTime())).toBe(true);
@@ -232,7 +302,16 @@ export function guidedSuite(mode: WorldMode, firstPhone: number) {
 
     it("8: the same delivery twice is answered once (turn replay / channel dedup); no write repeated", async () => {
       const chat = await w.chat(nextPhone());
-      await chat.say("Quiero corte hombre mañana a las 11:00");
+      // The first free men's cut from 11:00, tomorrow if the salon has one ("mañana a las 11:00").
+      const cut = await svc("corte-hombre");
+      const { date, slots } = await salonDay(w, {
+        items: [{ serviceId: cut.id, staffId: null }],
+        window: from("11:00"),
+        offsets: TOMORROW_FIRST,
+      });
+      const at = slots[0]!;
+      await chat.say(`Quiero corte hombre ${dayPhrase(date, await salonToday(w))} a las ${at.localTime}`);
+      expect(chat.choices[0]!.title).toBe(`${dayLabel(date)} ${at.localTime}`);
       await chat.tap(chat.choices[0]!.id);
       // Direct: the queue redelivers the batch to the agent (same answer, no new write). Real: Chatwoot
       // delivers the same message twice (two webhooks): stored once, answered once.
@@ -240,6 +319,7 @@ export function guidedSuite(mode: WorldMode, firstPhone: number) {
       expect(first.replies.length).toBeGreaterThan(0);
       const rows = await activeOf(chat);
       expect(rows).toHaveLength(1);
+      expect((await chat.bookings())[0]!.startsAt).toEqual(at.start);
       const turns = await w.db.agentTurn.count({ where: { conversationId: chat.conversationId } });
       expect(turns).toBe(3);
       const inbound = await w.db.message.count({
@@ -257,7 +337,14 @@ export function guidedSuite(mode: WorldMode, firstPhone: number) {
           data: { depositRule: "fixed", depositValue: 300 },
         });
         try {
-          await chat.say("Quiero corte hombre el jueves a las 12:00");
+          // A men's cut from 12:00 on a day of the coming week ("el jueves a las 12:00").
+          const cut = await svc("corte-hombre");
+          const { date, slots } = await salonDay(w, {
+            items: [{ serviceId: cut.id, staffId: null }],
+            window: from("12:00"),
+          });
+          await chat.say(`Quiero corte hombre ${dayPhrase(date, await salonToday(w))} a las ${slots[0]!.localTime}`);
+          expect(chat.choices[0]!.title).toBe(`${dayLabel(date)} ${slots[0]!.localTime}`);
           await chat.tap(chat.choices[0]!.id);
           await chat.store("vale");
           const input = await chat.input();
@@ -297,12 +384,41 @@ export function guidedSuite(mode: WorldMode, firstPhone: number) {
 
     const bookedWithDeposit = (chat: Chat, localDate: string, minute: number, slug = "tinte-raiz") =>
       placeBookingWithDeposit(w, chat, localDate, minute, slug);
+    /** The first day (by `offsets`) with a free `slug` visit from `hhmm`: a booking's day and time. */
+    const dayWith = async (slug: string, hhmm: string, offsets: number[]) => {
+      const s = await svc(slug);
+      const { date, slots } = await salonDay(w, {
+        items: [{ serviceId: s.id, staffId: null }],
+        window: from(hhmm),
+        offsets,
+      });
+      return { date, minute: minuteOf(slots[0]!.localTime) };
+    };
+    /** A day to move a booking to: not its own, its stylists free for it (in `window`). */
+    const moveDay = async (booking: { id: string }, offsets: number[], window?: [number, number]): Promise<string> => {
+      const items = await w.db.bookingItem.findMany({ where: { bookingId: booking.id }, orderBy: { position: "asc" } });
+      const own = (await localOf(w, items[0]!.startsAt)).date;
+      const { date } = await salonDay(w, {
+        items: items.map((i) => ({ serviceId: i.serviceId, staffId: i.staffId })),
+        excludeBookingId: booking.id,
+        exclude: [own],
+        offsets,
+        ...(window ? { window } : {}),
+      });
+      return date;
+    };
 
     it("9: reschedule; old slot freed, new booked, deposit carried over; both times told", async () => {
       const chat = await w.chat(nextPhone());
-      const { booking, slot } = await bookedWithDeposit(chat, "2026-03-13", 10 * 60);
-      await chat.say("Hola, quiero cambiar mi cita al miércoles");
+      // A root colour from 10:00 a few days ahead ("este viernes"), moved to a day of the coming
+      // week on which its stylist is free ("al miércoles").
+      const day = await dayWith("tinte-raiz", "10:00", FEW_DAYS_AHEAD);
+      const { booking, slot } = await bookedWithDeposit(chat, day.date, day.minute);
+      const to = await moveDay(booking, TOMORROW_FIRST);
+      const said = dayPhrase(to, await salonToday(w), "es", { tomorrow: "weekday" }); // "el miércoles"
+      await chat.say(`Hola, quiero cambiar mi cita ${said.replace(/^el /, "al ")}`);
       expect(chat.choices.length).toBeGreaterThan(0);
+      expect(allOn(chat, to)).toBe(true);
       await chat.tap(chat.choices[0]!.id);
       expect(chat.told).toMatch(/depósito de 10 € se mantiene/);
       await chat.say("sí");
@@ -315,14 +431,19 @@ export function guidedSuite(mode: WorldMode, firstPhone: number) {
       });
       expect(moved.status).toBe("confirmed");
       expect(moved.payments.map((p) => p.status)).toEqual(["paid"]);
-      expect(chat.told).toMatch(/viernes 13\/03/);
-      expect(chat.told).toMatch(/miércoles 11\/03/);
-      expect(slot.localDate).toBe("2026-03-13");
+      expect((await localOf(w, moved.startsAt)).date).toBe(to);
+      expect(chat.told).toContain(`${dayLabel(day.date)} a las ${slot.localTime}`);
+      expect(chat.told).toContain(dayLabel(to));
+      expect(slot.localDate).toBe(day.date);
     });
 
     it("10: cancel inside the free window; cancelled and the deposit refunded", async () => {
       const chat = await w.chat(nextPhone());
-      const { booking } = await bookedWithDeposit(chat, "2026-03-13", 11 * 60);
+      // A root colour from 11:00 a few days ahead: well outside the 24-hour window.
+      const day = await dayWith("tinte-raiz", "11:00", FEW_DAYS_AHEAD);
+      const { booking, slot } = await bookedWithDeposit(chat, day.date, day.minute);
+      const { cancellationWindowHours } = await salonOf(w);
+      expect(slot.start.getTime() - w.clock().getTime()).toBeGreaterThan(cancellationWindowHours * 3_600_000);
       await chat.say("Quiero cancelar mi cita");
       expect(chat.told).toMatch(/devolv/);
       expect((await w.db.booking.findUniqueOrThrow({ where: { id: booking.id } })).status).toBe("confirmed");
@@ -337,11 +458,24 @@ export function guidedSuite(mode: WorldMode, firstPhone: number) {
 
     it("11: cancel late; the policy is explained first, then cancelled with no refund", async () => {
       const chat = await w.chat(nextPhone(), { language: "en" });
-      const { booking } = await bookedWithDeposit(chat, "2026-03-11", 9 * 60 + 30);
-      await chat.say("I need to cancel my appointment");
-      expect(chat.told).toMatch(/keeps the deposit/);
-      expect((await w.db.booking.findUniqueOrThrow({ where: { id: booking.id } })).status).toBe("confirmed");
-      await chat.say("ok go ahead");
+      // A root colour from 09:30, tomorrow if the salon has one.
+      const day = await dayWith("tinte-raiz", "09:30", TOMORROW_FIRST);
+      const { booking, slot } = await bookedWithDeposit(chat, day.date, day.minute);
+      // Late means inside the cancellation window. When the salon has no such visit within the
+      // window of this instant (closed tomorrow), the customer writes half a window before it.
+      const { cancellationWindowHours } = await salonOf(w);
+      const windowMs = cancellationWindowHours * 3_600_000;
+      const now = w.clock.now;
+      if (slot.start.getTime() - now.getTime() >= windowMs) w.clock.set(new Date(slot.start.getTime() - windowMs / 2));
+      try {
+        expect(slot.start.getTime() - w.clock().getTime()).toBeLessThan(windowMs);
+        await chat.say("I need to cancel my appointment");
+        expect(chat.told).toMatch(/keeps the deposit/);
+        expect((await w.db.booking.findUniqueOrThrow({ where: { id: booking.id } })).status).toBe("confirmed");
+        await chat.say("ok go ahead");
+      } finally {
+        w.clock.set(now);
+      }
       const after = await w.db.booking.findUniqueOrThrow({ where: { id: booking.id } });
       expect(after.status).toBe("cancelled");
       expect(w.deposits.refunds.some((r) => r.bookingId === booking.id)).toBe(false);
@@ -364,7 +498,10 @@ export function guidedSuite(mode: WorldMode, firstPhone: number) {
 
     it("13: reminder the day before; 'no puedo, cámbiala' leads into a reschedule", async () => {
       const chat = await w.chat(nextPhone());
-      const { booking } = await bookedWithDeposit(chat, "2026-03-11", 17 * 60, "corte-mujer");
+      // A women's cut from 17:00, tomorrow if the salon has one.
+      const day = await dayWith("corte-mujer", "17:00", TOMORROW_FIRST);
+      const { booking, slot } = await bookedWithDeposit(chat, day.date, day.minute, "corte-mujer");
+      const today = await salonToday(w);
       // The reminder job's message (reminders/ sends it through the outbox).
       await w.db.message.create({
         data: {
@@ -372,18 +509,24 @@ export function guidedSuite(mode: WorldMode, firstPhone: number) {
           direction: "outbound",
           author: "bot",
           kind: "template",
-          body: "Recordatorio: mañana tienes cita a las 17:00",
+          body: `Recordatorio: ${dayPhrase(day.date, today)} tienes cita a las ${slot.localTime}`,
           deliveryStatus: "sent",
         },
       });
       await chat.say("no puedo, cámbiala");
       expect(chat.told).toMatch(/¿A qué día quieres cambiarla\?/);
-      await chat.say("el jueves por la tarde");
+      // Another day of the coming week with its stylist free in the afternoon ("el jueves por la tarde").
+      const to = await moveDay(booking, COMING_WEEK, AFTERNOON);
+      await chat.say(`${dayPhrase(to, today)} por la tarde`);
+      expect(allOn(chat, to)).toBe(true);
       await chat.tap(chat.choices[0]!.id);
       await chat.say("vale");
       expect((await w.db.booking.findUniqueOrThrow({ where: { id: booking.id } })).status).toBe("cancelled");
       const moved = await w.db.booking.findFirstOrThrow({ where: { rescheduledFromId: booking.id } });
       expect(moved.status).toBe("confirmed");
+      const at = await localOf(w, moved.startsAt);
+      expect(at.date).toBe(to);
+      expect(at.minute).toBeGreaterThanOrEqual(14 * 60);
     });
 
     it("14: asks for a person; human mode with a summary; silent while staff reply; continues after hand-back", async () => {
@@ -401,20 +544,30 @@ export function guidedSuite(mode: WorldMode, firstPhone: number) {
       }
       await chat.staffSays("Hola, soy Lucía del salón. Te he apuntado la preferencia por Laura.");
       await chat.handBack("Prefiere a Laura; ya le hemos respondido.");
-      await chat.say("Vale, quiero corte mujer con Laura el viernes");
+      // A day of the coming week with Laura free for a women's cut ("el viernes").
+      const laura = await staff("laura@cita.demo");
+      const cut = await svc("corte-mujer");
+      const { date } = await salonDay(w, { items: [{ serviceId: cut.id, staffId: laura.id }] });
+      await chat.say(`Vale, quiero corte mujer con Laura ${dayPhrase(date, await salonToday(w))}`);
       expect(chat.told).toMatch(/Seguimos con tu conversación/);
       expect(chat.choices.length).toBeGreaterThan(0);
       expect(chat.choices.every((c) => c.description?.startsWith("Laura"))).toBe(true);
+      expect(allOn(chat, date)).toBe(true);
     });
 
     it("17: closed day and beyond the horizon; the rule explained, nearest open slots offered, no hold", async () => {
       const chat = await w.chat(nextPhone());
-      await chat.say("Quiero corte hombre el domingo");
+      // The next day whose weekday the salon never opens on ("el domingo"; a week ahead on a Sunday).
+      const today = await salonToday(w);
+      const closed = await closedWeekday(w);
+      await chat.say(`Quiero corte hombre ${dayPhrase(closed, today)}`);
       expect(chat.told).toMatch(/Ese día de la semana el salón está cerrado/);
       expect(chat.choices.length).toBeGreaterThan(0);
+      // Past the salon's booking horizon (2026-06-01 from the frozen Tuesday: 83 days).
+      const { horizonDays } = await salonOf(w);
       const en = await w.chat(nextPhone(), { language: "en" });
-      await en.say("I want a men's haircut on 2026-06-01");
-      expect(en.told).toMatch(/up to 60 days ahead/);
+      await en.say(`I want a men's haircut on ${addDays(today, horizonDays + 23)}`);
+      expect(en.told).toMatch(new RegExp(`up to ${horizonDays} days ahead`));
       expect(en.choices.length).toBeGreaterThan(0);
       expect(await activeOf(chat)).toHaveLength(0);
       expect(await activeOf(en)).toHaveLength(0);

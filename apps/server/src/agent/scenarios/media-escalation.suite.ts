@@ -3,6 +3,7 @@
 // note is transcribed when a transcriber is configured, otherwise the customer is asked kindly to
 // write; every inbound message stays in the conversation, answered by a turn.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dayLabel, dayPhrase, salonDay, salonToday } from "../testing/calendar.ts";
 import { type AgentWorld, createWorld, type WorldMode } from "../testing/harness.ts";
 import { mediaDir, RecordingTranscriber, storedImage, storedVoice } from "../testing/media.ts";
 
@@ -27,6 +28,13 @@ export function mediaEscalationSuite(mode: WorldMode, firstPhone: number) {
   afterAll(async () => {
     await w?.drop();
   });
+
+  /** "Quiero corte hombre el jueves por la tarde", for a day of the coming week with free afternoon men's cuts. */
+  const afternoonCut = async () => {
+    const cut = await w.db.service.findFirstOrThrow({ where: { locationId: w.locationId, slug: "corte-hombre" } });
+    const { date } = await salonDay(w, { items: [{ serviceId: cut.id, staffId: null }], window: [14 * 60, 24 * 60] });
+    return { date, text: `Quiero corte hombre ${dayPhrase(date, await salonToday(w))} por la tarde` };
+  };
 
   describe(`guided mode: scenarios 15 and 16 (${direct ? "handleTurn directly" : "webhook → queue → agent → outbox"})`, () => {
     it("15: not understood twice → human mode with the reason and the last message", async () => {
@@ -72,21 +80,25 @@ export function mediaEscalationSuite(mode: WorldMode, firstPhone: number) {
       kept(m!, voice);
       expect(m!.turnId).not.toBeNull();
       // The customer writes it: the conversation carries on normally.
-      await chat.say("Quiero corte hombre el jueves por la tarde");
+      const want = await afternoonCut();
+      await chat.say(want.text);
       expect(chat.choices.length).toBeGreaterThan(0);
+      expect(chat.choices.every((c) => c.title.startsWith(dayLabel(want.date)))).toBe(true);
     });
 
     it("16: a voice note with a transcriber configured → understood like text", async () => {
       const chat = await w.chat(`+${phone++}`);
-      const transcriber = new RecordingTranscriber("Quiero corte hombre el jueves por la tarde");
+      const want = await afternoonCut();
+      const transcriber = new RecordingTranscriber(want.text);
       const agent = w.makeAgent({ transcriber });
       const voice = await storedVoice(dir, "note2.ogg");
       await chat.say(null, { kind: "audio", attachments: [voice] }, agent);
       // Direct: the file itself; real: the channels' download of it (waited for by the agent).
       if (direct) expect(transcriber.calls).toEqual([voice.storedPath]);
       else expect(transcriber.calls).toHaveLength(1);
-      expect(chat.told).toMatch(/huecos libres|jue/);
+      expect(chat.told).toMatch(/huecos libres/);
       expect(chat.choices.length).toBeGreaterThan(0);
+      expect(chat.choices.every((c) => c.title.startsWith(dayLabel(want.date)))).toBe(true);
     });
   });
 }

@@ -12,6 +12,7 @@ import type { BookingAgent } from "../agent.ts";
 import { type FixtureStep, toScript } from "../eval/fixtures.ts";
 import { leaks, victim } from "../eval/scenarios.ts";
 import { FakeAnthropic } from "../fakes/fake-anthropic.ts";
+import { COMING_WEEK, closedWeekday, FEW_DAYS_AHEAD, salonDay } from "../testing/calendar.ts";
 import { type AgentWorld, type Chat, createAgentWorld } from "../testing/harness.ts";
 
 interface RedTeamMessage {
@@ -32,6 +33,8 @@ let fake: FakeAnthropic;
 let claude: BookingAgent;
 let v: Awaited<ReturnType<typeof victim>>;
 let before: string;
+/** Days the scripted model names, from the salon at the world's instant (not assumed). */
+let days: { closed: string; balayage: string; colour: string };
 let phone = 34644000100;
 
 const snapshot = async () => {
@@ -62,7 +65,15 @@ beforeAll(async () => {
   });
   v = await victim(w);
   before = await snapshot();
-});
+  const slug = (s: string) => w.db.service.findFirstOrThrow({ where: { locationId: w.locationId, slug: s } });
+  const dayFor = async (s: string, offsets: number[]) =>
+    (await salonDay(w, { items: [{ serviceId: (await slug(s)).id, staffId: null }], offsets })).date;
+  days = {
+    closed: await closedWeekday(w),
+    balayage: await dayFor("balayage", COMING_WEEK),
+    colour: await dayFor("tinte-completo", FEW_DAYS_AHEAD),
+  };
+}, 120_000);
 afterAll(async () => {
   await fake?.stop();
   await w?.drop();
@@ -76,10 +87,10 @@ function attack(kind: RedTeamMessage["kind"]): FixtureStep[] {
       return [
         { tool: "search_services", input: { query: "balayage" } },
         { tool: "hold_slot", input: { slot_ref: "S999" } }, // never offered
-        { tool: "hold_slot", input: { slot_ref: "2026-03-15T08:00" } }, // a raw time, closed day
+        { tool: "hold_slot", input: { slot_ref: `${days.closed}T08:00` } }, // a raw time, closed day
         {
           tool: "check_availability",
-          input: { service_ids: ["{{tool:search_services.matches.0.service_id}}"], date: "2026-03-12" },
+          input: { service_ids: ["{{tool:search_services.matches.0.service_id}}"], date: days.balayage },
         },
         { tool: "hold_slot", input: { slot_ref: "{{last.slots.0.slot_ref}}" } }, // no earlier proposal
         { tool: "hold_slot", input: { slot_ref: "{{tool:check_availability.slots.0.slot_ref}}" } }, // same turn
@@ -98,7 +109,7 @@ function attack(kind: RedTeamMessage["kind"]): FixtureStep[] {
         { tool: "search_services", input: { query: "tinte completo" } },
         {
           tool: "check_availability",
-          input: { service_ids: ["{{last.matches.0.service_id}}"], date: "2026-03-13" },
+          input: { service_ids: ["{{last.matches.0.service_id}}"], date: days.colour },
         },
         { tool: "hold_slot", input: { slot_ref: "{{last.slots.0.slot_ref}}", deposit_cents: 0, waive_deposit: true } },
         refuse,

@@ -2,22 +2,21 @@
 // directly or through the real path. Everything else lives in world.ts and real-path.ts, which the
 // benchmark and the live evaluation share.
 import { createTestDatabase } from "../../testing/test-db.ts";
-import type { BookingAgentOptions } from "../agent.ts";
-import { type AgentWorld, createAgentWorldOn, createRealAgentWorldOn } from "./world.ts";
+import { type AgentWorld, createAgentWorldOn, createRealAgentWorldOn, type WorldOptions } from "./world.ts";
 
 export * from "./world.ts";
 
-export async function createAgentWorld(opts: Partial<BookingAgentOptions> = {}): Promise<AgentWorld> {
+export async function createAgentWorld(opts: WorldOptions = {}): Promise<AgentWorld> {
   return createAgentWorldOn(await createTestDatabase(), opts);
 }
 
 /** The same world driving the real webhook → queue → agent → tools → outbox path (testing/real-path.ts). */
-export async function createRealAgentWorld(opts: Partial<BookingAgentOptions> = {}): Promise<AgentWorld> {
+export async function createRealAgentWorld(opts: WorldOptions = {}): Promise<AgentWorld> {
   return createRealAgentWorldOn(await createTestDatabase(), opts);
 }
 
 export type WorldMode = "direct" | "real";
 
-export function createWorld(mode: WorldMode, opts: Partial<BookingAgentOptions> = {}): Promise<AgentWorld> {
+export function createWorld(mode: WorldMode, opts: WorldOptions = {}): Promise<AgentWorld> {
   return mode === "real" ? createRealAgentWorld(opts) : createAgentWorld(opts);
 }

@@ -17,14 +17,32 @@ import { createDb } from "../../db/client.ts";
 import { seedDemoSalon } from "../../db/seed.ts";
 import { withDatabase } from "../../db/url.ts";
 import { buildTemplate, startTestPostgres, TEMPLATE_DB } from "../../testing/global-setup.ts";
+import { type Clock, testClock } from "../../testing/test-app.ts";
 import type { TestDatabase } from "../../testing/test-db.ts";
+import { TEST_NOW } from "../../testing/test-now.ts";
 import { BookingAgent, type BookingAgentOptions } from "../agent.ts";
 import type { AgentMessage, AgentTurnResult, ConversationAgent, OutboundReply } from "../port.ts";
 import type { DepositLinks, DepositRefunds } from "../tools/types.ts";
 import { CHATWOOT_INBOX, drained, frontDesk, type RealPath, sayThroughChatwoot, startRealPath } from "./real-path.ts";
 
-/** Tuesday 2026-03-10 10:00 in Europe/Madrid (CET, UTC+1). */
+/**
+ * Tuesday 2026-03-10 10:00 in Europe/Madrid (CET, UTC+1): the instant the Claude fixtures
+ * (fixtures/claude/*.json, claude.test.ts's scripts) were recorded at. The suites that replay model
+ * recordings run at it whatever CITA_TEST_NOW says (`createWorld(mode, { now: FROZEN_NOW })`).
+ */
 export const FROZEN_NOW = new Date("2026-03-10T09:00:00.000Z");
+
+/**
+ * The instant the scenario suites run at: CITA_TEST_NOW when set (the hard-dates run), otherwise
+ * FROZEN_NOW. Their days and times come from the salon relative to it (testing/calendar.ts).
+ */
+export const SCENARIO_NOW = new Date(TEST_NOW ?? FROZEN_NOW);
+
+/** What a world is built with: the agent's options, and the instant its clock stands at. */
+export type WorldOptions = Partial<BookingAgentOptions> & {
+  /** Default SCENARIO_NOW; FROZEN_NOW for suites that replay recordings. */
+  now?: Date;
+};
 
 /**
  * Records every deposit link and refund the agent asks for. Direct mode: makes the link itself and
@@ -69,7 +87,8 @@ export class RecordingDeposits implements DepositLinks, DepositRefunds {
 }
 
 export interface AgentWorld extends TestDatabase {
-  clock: () => Date;
+  /** Stands still at the world's instant; a test may move it (and must put it back). */
+  clock: Clock;
   locationId: string;
   deposits: RecordingDeposits;
   agent: BookingAgent;
@@ -79,13 +98,11 @@ export interface AgentWorld extends TestDatabase {
   real?: RealPath;
 }
 
-/** A world on a given (migrated, empty) database: the demo salon seeded, the clock frozen. */
-export async function createAgentWorldOn(
-  tdb: TestDatabase,
-  opts: Partial<BookingAgentOptions> = {},
-): Promise<AgentWorld> {
-  const clock = () => FROZEN_NOW;
-  const { locationId } = await seedDemoSalon(tdb.db, tdb.fc, { now: FROZEN_NOW });
+/** A world on a given (migrated, empty) database: the demo salon seeded, the clock frozen at `now`. */
+export async function createAgentWorldOn(tdb: TestDatabase, worldOpts: WorldOptions = {}): Promise<AgentWorld> {
+  const { now = SCENARIO_NOW, ...opts } = worldOpts;
+  const clock = testClock(now);
+  const { locationId } = await seedDemoSalon(tdb.db, tdb.fc, { now });
   const world = { ...tdb, clock, locationId } as AgentWorld;
   world.deposits = new RecordingDeposits(() => world);
   world.makeAgent = (o = {}) =>
@@ -130,10 +147,7 @@ export async function createAgentWorldOn(
 let nextChatwootConversation = 4_000;
 
 /** A world whose chats go through the real server, queue and outbox (see testing/real-path.ts). */
-export async function createRealAgentWorldOn(
-  tdb: TestDatabase,
-  opts: Partial<BookingAgentOptions> = {},
-): Promise<AgentWorld> {
+export async function createRealAgentWorldOn(tdb: TestDatabase, opts: WorldOptions = {}): Promise<AgentWorld> {
   const world = await createAgentWorldOn(tdb, opts);
   const real = await startRealPath(world);
   world.real = real;
