@@ -5,12 +5,13 @@
 import { defineConfig } from "vitest/config";
 import { HARD_INSTANTS } from "./apps/server/src/testing/test-now.ts";
 
-/** The suites that depend on the date: the console end to end, the agent's scenarios, the demo seed. */
-export const DATE_SENSITIVE = [
-  "e2e/console.test.ts",
-  "apps/server/src/agent/scenarios/guided.test.ts",
-  "apps/server/src/agent/scenarios/e2e.test.ts",
-];
+/**
+ * The suites that depend on the date most: the console end to end and the agent's scenarios. (The
+ * other scenario files — real path, media, red team, end to end — pass at every instant too; run
+ * one with `CITA_TEST_NOW=<instant> pnpm vitest run <file>`. They are left out here to keep npm test
+ * near 20 minutes on two cores.)
+ */
+export const DATE_SENSITIVE = ["e2e/console.test.ts", "apps/server/src/agent/scenarios/guided.test.ts"];
 
 const only = process.env.CITA_HARD_DATES?.split(",").filter(Boolean);
 
