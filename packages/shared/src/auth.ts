@@ -1,13 +1,16 @@
 // Staff sign-in, token refresh and session management.
 import { z } from "zod";
 import { isoInstant, staffRole, uuid } from "./common.ts";
+import { line } from "./input.ts";
 
 // Login accepts any stored password (the 8–128 policy applies when a password is set); the upper
-// bound only caps the work a request can ask of argon2.
+// bound only caps the work a request can ask of argon2. Passwords are never stored or compared as
+// text in the database (only argon2 sees them), so any character is allowed.
 const loginPassword = z.string().min(1, "Enter your password").max(1024);
 
 export const loginInput = z.object({
-  email: z.string().trim().max(254),
+  // Not z.email(): an account whose address predates a stricter check must still sign in.
+  email: line(254, { trim: true }),
   password: loginPassword,
 });
 export type LoginInput = z.infer<typeof loginInput>;
@@ -35,7 +38,7 @@ export type AuthTokens = z.infer<typeof authTokens>;
 
 export const refreshInput = z.object({
   // 32 random bytes, base64url: 43 characters.
-  refreshToken: z.string().min(1).max(200),
+  refreshToken: line(200, { min: 1 }),
 });
 export type RefreshInput = z.infer<typeof refreshInput>;
 

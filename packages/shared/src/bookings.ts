@@ -1,17 +1,31 @@
 import { z } from "zod";
-import { bookingSource, bookingStatus, isoInstant, localDate, uuid } from "./common.ts";
+import { BOOKING_STATUSES, bookingSource, bookingStatus, localDate, uuid } from "./common.ts";
+import {
+  dateRange,
+  idempotencyKey as idempotencyKeyField,
+  instant,
+  int,
+  line,
+  list,
+  pageCursor,
+  rowVersion,
+  text,
+} from "./input.ts";
 
 export const visitItemInput = z.object({ serviceId: uuid, staffId: uuid });
 export const visitRequestItem = z.object({ serviceId: uuid, staffId: uuid.nullable() });
 
+/** At most this many services in one visit. */
+export const MAX_VISIT_ITEMS = 4;
+
 export const availabilityInput = z
   .object({
-    items: z.array(visitRequestItem).min(1).max(4),
+    items: list(visitRequestItem, MAX_VISIT_ITEMS, 1),
     fromDate: localDate,
     toDate: localDate,
-    limit: z.number().int().min(1).max(2000).optional(),
+    limit: int(1, 2000).optional(),
   })
-  .refine((v) => v.fromDate <= v.toDate, { message: "fromDate must not be after toDate", path: ["toDate"] });
+  .superRefine(dateRange({ from: "fromDate", to: "toDate", order: "fromDate must not be after toDate" }));
 
 export const slotOutput = z.object({
   id: z.string(),
@@ -71,27 +85,30 @@ export const bookingOutput = z.object({
 });
 export type BookingOutput = z.infer<typeof bookingOutput>;
 
-const idempotencyKey = z.string().min(8).max(200).optional();
+const idempotencyKey = idempotencyKeyField.optional();
+const expectedVersion = rowVersion.optional();
 
 export const createBookingInput = z.object({
   customerId: uuid,
-  startsAt: isoInstant,
-  items: z.array(visitItemInput).min(1).max(4),
+  /** Within the location's booking horizon, and at most a few weeks back (bookings/time-window.ts). */
+  startsAt: instant,
+  items: list(visitItemInput, MAX_VISIT_ITEMS, 1),
   mode: z.enum(["book", "hold"]).default("book"),
   waiveDeposit: z.boolean().optional(),
+  /** Relaxes opening and working hours and the notice; never the time window. */
   allowOutsideHours: z.boolean().optional(),
-  guestName: z.string().trim().min(1).max(120).optional(),
-  notes: z.string().max(2000).optional(),
+  guestName: line(120, { trim: true, min: 1 }).optional(),
+  notes: text(2000).optional(),
   idempotencyKey,
 });
 
-export const bookingIdInput = z.object({ id: uuid, expectedVersion: z.number().int().positive().optional() });
+export const bookingIdInput = z.object({ id: uuid, expectedVersion });
 
 export const rescheduleInput = z.object({
   id: uuid,
-  startsAt: isoInstant,
-  items: z.array(visitItemInput).min(1).max(4).optional(),
-  expectedVersion: z.number().int().positive().optional(),
+  startsAt: instant,
+  items: list(visitItemInput, MAX_VISIT_ITEMS, 1).optional(),
+  expectedVersion,
   allowOutsideHours: z.boolean().optional(),
   idempotencyKey,
 });
@@ -99,9 +116,9 @@ export const rescheduleInput = z.object({
 export const cancelInput = z.object({
   id: uuid,
   by: z.enum(["customer", "staff"]),
-  reason: z.string().trim().min(1).max(500),
+  reason: text(500, { trim: true, min: 1 }),
   staffWaiver: z.boolean().optional(),
-  expectedVersion: z.number().int().positive().optional(),
+  expectedVersion,
 });
 
 export const moneyDecisionOutput = z.object({
@@ -113,19 +130,30 @@ export const moneyDecisionOutput = z.object({
 
 export const notesInput = z.object({
   id: uuid,
-  notes: z.string().max(2000),
-  expectedVersion: z.number().int().positive().optional(),
+  notes: text(2000),
+  expectedVersion,
 });
 
-export const bookingSearchInput = z.object({
+/** A booking id alone (get), and with the waiver a cancellation preview may assume. */
+export const bookingGetInput = z.object({ id: uuid });
+export const previewCancelInput = z.object({ id: uuid, staffWaiver: z.boolean().optional() });
+
+const bookingSearchFields = z.object({
   fromDate: localDate.optional(),
   toDate: localDate.optional(),
   staffId: uuid.optional(),
   customerId: uuid.optional(),
-  status: z.array(bookingStatus).optional(),
-  source: z.array(bookingSource).optional(),
-  cursor: z.string().max(200).nullish(),
-  limit: z.number().int().min(1).max(500).default(100),
+  status: list(bookingStatus, BOOKING_STATUSES.length).optional(),
+  source: list(bookingSource, bookingSource.options.length).optional(),
+  cursor: pageCursor.nullish(),
+  limit: int(1, 500).default(100),
 });
+const searchRange = dateRange({ from: "fromDate", to: "toDate" });
+
+export const bookingSearchInput = bookingSearchFields.superRefine(searchRange);
+/** A stylist's own bookings: the same dates and pages, no other filters. */
+export const myBookingsInput = bookingSearchFields
+  .pick({ fromDate: true, toDate: true, cursor: true, limit: true })
+  .superRefine(searchRange);
 
 export const bookingPageOutput = z.object({ items: z.array(bookingOutput), nextCursor: z.string().nullable() });

@@ -1,6 +1,7 @@
 // Locations (opening hours, closures, booking policy) and the service catalogue.
 import { z } from "zod";
-import { localDate, uuid } from "./common.ts";
+import { dateString, localDate, uuid } from "./common.ts";
+import { int, line, list, rowVersion, text } from "./input.ts";
 
 /** Minutes from local midnight; 1440 is allowed as an end ("until midnight"). */
 export const minuteOfDay = z
@@ -14,15 +15,13 @@ export const isoWeekday = z
   .int()
   .min(1, "weekday must be 1 (Monday) to 7 (Sunday)")
   .max(7, "weekday must be 1 (Monday) to 7 (Sunday)");
-/** The version of the row the client based its edit on (optimistic concurrency). */
-export const rowVersion = z.number().int().min(1);
 
 // ───────────────────────────── Locations ─────────────────────────────
 
 export const openingHours = z.object({ weekday: isoWeekday, startMinute: minuteOfDay, endMinute: minuteOfDay });
 export type OpeningHours = z.infer<typeof openingHours>;
 
-export const closureView = z.object({ id: uuid, date: localDate, reason: z.string() });
+export const closureView = z.object({ id: uuid, date: dateString, reason: z.string() });
 
 export const locationView = z.object({
   id: uuid,
@@ -54,7 +53,12 @@ export const locationView = z.object({
 export type LocationView = z.infer<typeof locationView>;
 
 const nonEmpty = (what: string, max = 200) =>
-  z.string().trim().min(1, `${what} cannot be empty`).max(max, `${what} is too long (max ${max} characters)`);
+  line(max, {
+    trim: true,
+    min: 1,
+    empty: `${what} cannot be empty`,
+    tooLong: `${what} is too long (max ${max} characters)`,
+  });
 
 /** Reminders and the follow-up: from 15 minutes to 7 days away from the visit. */
 export const REMINDER_MIN_MINUTES = 15;
@@ -82,9 +86,9 @@ export const locationUpdateInput = z.object({
   addressLine: nonEmpty("Address").optional(),
   city: nonEmpty("City", 100).optional(),
   postalCode: nonEmpty("Postal code", 20).optional(),
-  phone: z.string().trim().max(40).nullable().optional(),
+  phone: line(40, { trim: true }).nullable().optional(),
   /** IANA zone, e.g. Europe/Madrid (checked on the server). */
-  timeZone: z.string().trim().min(1).max(64).optional(),
+  timeZone: line(64, { trim: true, min: 1 }).optional(),
   slotStepMinutes: z
     .number()
     .int()
@@ -115,7 +119,7 @@ export type LocationUpdateInput = z.infer<typeof locationUpdateInput>;
 
 export const locationSetHoursInput = z.object({
   version: rowVersion,
-  hours: z.array(openingHours).max(50),
+  hours: list(openingHours, 50),
 });
 export const locationAddClosureInput = z.object({
   date: localDate,
@@ -133,6 +137,8 @@ const minutes = (what: string) =>
   z.number().int(`${what} must be whole minutes`).min(0, `${what} cannot be negative`).max(1440);
 const cents = (what: string) =>
   z.number().int(`${what} must be in whole cents`).min(0, `${what} cannot be negative`).max(10_000_000);
+const depositValue = z.number().int().min(0, "Deposit cannot be negative").max(10_000_000);
+const sortOrder = z.number().int().min(0).max(100_000);
 
 export const serviceFields = z.object({
   slug: z
@@ -142,8 +148,8 @@ export const serviceFields = z.object({
     .optional(),
   nameEs: nonEmpty("Spanish name", 120),
   nameEn: nonEmpty("English name", 120),
-  descriptionEs: z.string().max(2000).nullable().optional(),
-  descriptionEn: z.string().max(2000).nullable().optional(),
+  descriptionEs: text(2000).nullable().optional(),
+  descriptionEn: text(2000).nullable().optional(),
   category: nonEmpty("Category", 60),
   durationMinutes: minutes("Duration").refine((n) => n > 0, "Duration must be more than 0 minutes"),
   processingMinutes: minutes("Processing time").default(0),
@@ -153,8 +159,8 @@ export const serviceFields = z.object({
   priceCents: cents("Price"),
   depositRule: depositRule.default("none"),
   /** Cents when fixed, percent (0–100) when percent, 0 when none. */
-  depositValue: z.number().int().min(0, "Deposit cannot be negative").default(0),
-  sortOrder: z.number().int().min(0).default(0),
+  depositValue: depositValue.default(0),
+  sortOrder: sortOrder.default(0),
 });
 
 export const serviceCreateInput = serviceFields;
@@ -170,8 +176,8 @@ export const serviceUpdateInput = z.object({
   bufferBeforeMinutes: minutes("Buffer before").optional(),
   bufferAfterMinutes: minutes("Buffer after").optional(),
   depositRule: depositRule.optional(),
-  depositValue: z.number().int().min(0, "Deposit cannot be negative").optional(),
-  sortOrder: z.number().int().min(0).optional(),
+  depositValue: depositValue.optional(),
+  sortOrder: sortOrder.optional(),
 });
 export type ServiceUpdateInput = z.input<typeof serviceUpdateInput>;
 
@@ -194,7 +200,7 @@ export const staffServiceOverride = z.object({
 export const serviceSetStaffInput = z.object({
   serviceId: uuid,
   version: rowVersion,
-  staff: z.array(staffServiceOverride).max(200),
+  staff: list(staffServiceOverride, 200),
 });
 
 export const serviceStaffView = z.object({
@@ -234,8 +240,8 @@ export const serviceListInput = z
   .default({ includeArchived: false });
 
 export const serviceSearchInput = z.object({
-  query: z.string().trim().min(1, "Type something to search for").max(100),
+  query: line(100, { trim: true, min: 1, empty: "Type something to search for" }),
   includeArchived: z.boolean().default(false),
-  limit: z.number().int().min(1).max(50).default(10),
+  limit: int(1, 50).default(10),
 });
 export const serviceSearchHit = z.object({ service: serviceView, score: z.number() });

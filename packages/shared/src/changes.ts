@@ -3,9 +3,13 @@ import { z } from "zod";
 import { locationView } from "./catalog.ts";
 import { bookingSource, bookingStatus, isoInstant, staffRole, uuid } from "./common.ts";
 import { customerView } from "./customers.ts";
+import { INT8_MAX, int, list } from "./input.ts";
 
-/** A change-log version: a positive bigint as a decimal string (SSE event ids, sync cursors). */
-export const changeVersion = z.string().regex(/^\d{1,19}$/, "must be a change-log version");
+/** A change-log version: a bigint (PostgreSQL int8) as a decimal string (SSE event ids, sync cursors). */
+export const changeVersion = z
+  .string()
+  .regex(/^\d{1,19}$/, "must be a change-log version")
+  .refine((v) => !/^\d{1,19}$/.test(v) || BigInt(v) <= INT8_MAX, "must be a change-log version");
 
 export const changeOp = z.enum(["upsert", "delete"]);
 export type ChangeOpName = z.infer<typeof changeOp>;
@@ -37,9 +41,9 @@ export type SyncEntity = z.infer<typeof syncEntity>;
 export const changesSyncInput = z.object({
   /** The previous page's nextCursor; omit for a full sync. */
   cursor: changeVersion.nullish(),
-  limit: z.number().int().min(1).max(1000).default(500),
+  limit: int(1, 1000).default(500),
   /** Default: every synced entity type. */
-  entities: z.array(syncEntity).min(1).max(SYNC_ENTITIES.length).optional(),
+  entities: list(syncEntity, SYNC_ENTITIES.length, 1).optional(),
 });
 export type ChangesSyncInput = z.input<typeof changesSyncInput>;
 

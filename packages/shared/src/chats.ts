@@ -1,6 +1,7 @@
 // WhatsApp chats in the console: the list, a transcript, and staff takeover / reply / hand-back.
 import { z } from "zod";
 import { bookingStatus, isoInstant, uuid } from "./common.ts";
+import { int, line, list, text } from "./input.ts";
 
 export const chatChannel = z.enum(["chatwoot", "whatsapp_cloud", "sandbox"]);
 export const chatMode = z.enum(["bot", "human"]);
@@ -9,7 +10,7 @@ export const deliveryStatus = z.enum(["received", "pending", "sent", "delivered"
 export const chatListInput = z.object({
   /** waiting = a person is needed and nobody has it yet. */
   filter: z.enum(["all", "waiting", "human", "bot"]).default("all"),
-  limit: z.number().int().min(1).max(200).default(50),
+  limit: int(1, 200).default(50),
 });
 
 export const chatListItem = z.object({
@@ -41,10 +42,17 @@ export const chatAttachment = z.object({
   bytes: z.number().int().nullable(),
 });
 
+/** A button or list row as stored and shown (written by staff or the agent). */
 export const chatChoice = z.object({
   id: z.string().min(1).max(200),
   title: z.string().min(1).max(100),
   description: z.string().max(72).optional(),
+});
+/** A choice a staff member sends: the same bounds, one line each. */
+const chatChoiceInput = z.object({
+  id: line(200, { min: 1 }),
+  title: line(100, { min: 1 }),
+  description: line(72).optional(),
 });
 
 export const chatMessage = z.object({
@@ -77,19 +85,25 @@ export const chatDetail = z.object({
 
 export const chatTakeOverInput = chatIdInput.extend({ force: z.boolean().default(false) });
 export const chatReplyInput = chatIdInput.extend({
-  text: z.string().trim().min(1, "Write a message").max(4096, "Message is too long (max 4096 characters)"),
-  choices: z.array(chatChoice).min(1).max(10).optional(),
+  text: text(4096, {
+    trim: true,
+    min: 1,
+    empty: "Write a message",
+    tooLong: "Message is too long (max 4096 characters)",
+  }),
+  choices: list(chatChoiceInput, 10, 1).optional(),
 });
 export const chatTemplateInput = chatIdInput.extend({
-  name: z.string().min(1).max(512),
-  language: z.string().min(2).max(10),
-  params: z.array(z.string().max(1024)).max(20).default([]),
+  name: line(512, { min: 1 }),
+  language: line(10, { min: 2 }),
+  // WhatsApp refuses newlines and tabs in template parameters: one line each.
+  params: list(line(1024), 20).default([]),
 });
 export const chatNoteInput = chatIdInput.extend({
-  text: z.string().trim().min(1, "Write a note").max(5000, "Note is too long (max 5000 characters)"),
+  text: text(5000, { trim: true, min: 1, empty: "Write a note", tooLong: "Note is too long (max 5000 characters)" }),
 });
 export const chatHandBackInput = chatIdInput.extend({
-  note: z.string().trim().max(2000, "Note is too long (max 2000 characters)").optional(),
+  note: text(2000, { trim: true, tooLong: "Note is too long (max 2000 characters)" }).optional(),
 });
 
 export const chatWriteOutput = z.object({

@@ -1,8 +1,12 @@
 import { z } from "zod";
+import { calendarDate, int, pageCursor } from "./input.ts";
 
 export const uuid = z.uuid();
-/** A local calendar date, YYYY-MM-DD. */
-export const localDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date as YYYY-MM-DD");
+/** A local calendar date in an input: a real date, YYYY-MM-DD, inside the input window (input.ts). */
+export const localDate = calendarDate;
+/** A local date as the server sends it (outputs): YYYY-MM-DD. */
+export const dateString = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date as YYYY-MM-DD");
+/** An instant as the server sends it (outputs). Inputs use input.ts's `instant` (bounded). */
 export const isoInstant = z.iso.datetime({ offset: true });
 export const language = z.enum(["es", "en"]);
 export type Language = z.infer<typeof language>;
@@ -28,6 +32,6 @@ export const bookingSource = z.enum(["whatsapp", "console", "sandbox"]);
 
 /** Cursor pagination: opaque cursor in, next cursor out. */
 export const pageInput = z.object({
-  cursor: z.string().max(200).nullish(),
-  limit: z.number().int().min(1).max(200).default(50),
+  cursor: pageCursor.nullish(),
+  limit: int(1, 200).default(50),
 });

@@ -1,6 +1,7 @@
 // Customers: personal data is encrypted at rest on the server; these are the decrypted views.
 import { z } from "zod";
 import { bookingStatus, isoInstant, language, pageInput, uuid } from "./common.ts";
+import { line, rowVersion, text } from "./input.ts";
 
 export const customerView = z.object({
   id: uuid,
@@ -19,7 +20,7 @@ export const customerSummary = customerView.omit({ notes: true });
 
 export const customerSearchInput = pageInput.extend({
   /** A phone number (exact match) or part of a name (accent- and case-insensitive). */
-  query: z.string().trim().min(1, "Type a name or a phone number").max(100),
+  query: line(100, { trim: true, min: 1, empty: "Type a name or a phone number" }),
 });
 export const customerSearchOutput = z.object({
   items: z.array(customerSummary),
@@ -53,12 +54,12 @@ export const customerDetail = z.object({
   noShowCount: z.number().int(),
 });
 
-const name = z.string().trim().min(1, "Name cannot be empty").max(120, "Name is too long");
-const notes = z.string().max(5000, "Notes are too long (max 5000 characters)");
+const name = line(120, { trim: true, min: 1, empty: "Name cannot be empty", tooLong: "Name is too long" });
+const notes = text(5000, { tooLong: "Notes are too long (max 5000 characters)" });
 
 export const customerCreateInput = z.object({
   /** International format; normalised to E.164 on the server. */
-  phone: z.string().trim().min(1, "Phone is required").max(40),
+  phone: line(40, { trim: true, min: 1, empty: "Phone is required" }),
   name,
   language: language.default("es"),
   marketingConsent: z.boolean().default(false),
@@ -66,7 +67,7 @@ export const customerCreateInput = z.object({
 });
 export const customerUpdateInput = z.object({
   customerId: uuid,
-  version: z.number().int().min(1),
+  version: rowVersion,
   name: name.optional(),
   language: language.optional(),
   marketingConsent: z.boolean().optional(),
@@ -82,7 +83,7 @@ export const customerMergeInput = z
     /** The record folded into the survivor; afterwards it only routes its phone to the survivor. */
     duplicateId: uuid,
     /** The versions the caller saw, so a merge never overwrites an edit it did not see. */
-    expectedVersions: z.object({ survivor: z.number().int().min(1), duplicate: z.number().int().min(1) }),
+    expectedVersions: z.object({ survivor: rowVersion, duplicate: rowVersion }),
   })
   .refine((v) => v.survivorId !== v.duplicateId, {
     message: "A customer cannot be merged into itself",
@@ -206,7 +207,7 @@ export const customerEraseInput = z.object({
   /** Must be true: erasing cannot be undone. */
   confirm: z.literal(true, { error: "Confirm the erasure (confirm: true); it cannot be undone" }),
   /** The version the caller saw (optional: refused with CONFLICT when the customer changed since). */
-  version: z.number().int().min(1).optional(),
+  version: rowVersion.optional(),
 });
 export const customerEraseOutput = z.object({
   customerId: uuid,

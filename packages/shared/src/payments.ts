@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { bookingOutput, moneyDecisionOutput } from "./bookings.ts";
 import { uuid } from "./common.ts";
+import { idempotencyKey, int, rowVersion, text } from "./input.ts";
 
 export const resendDepositLinkInput = z.object({ bookingId: uuid });
 
@@ -18,11 +19,13 @@ export const depositLinkOutput = z.object({
 export const refundInput = z.object({
   bookingId: uuid,
   /** Minor units; omitted = everything still refundable. */
-  amountCents: z.number().int().positive().optional(),
-  reason: z.string().trim().min(1).max(300),
+  amountCents: int(1, 10_000_000).optional(),
+  reason: text(300, { trim: true, min: 1 }),
   /** One per refund the person intends (a double click must not refund twice). */
-  idempotencyKey: z.string().min(8).max(200),
+  idempotencyKey,
 });
+
+export const paymentsForBookingInput = z.object({ bookingId: uuid });
 
 export const refundOutput = z.object({
   id: z.string(),
@@ -37,9 +40,9 @@ export const refundOutput = z.object({
 export const cancelWithRefundInput = z.object({
   id: uuid,
   by: z.enum(["customer", "staff"]),
-  reason: z.string().trim().min(1).max(300),
+  reason: text(300, { trim: true, min: 1 }),
   staffWaiver: z.boolean().optional(),
-  expectedVersion: z.number().int().positive().optional(),
+  expectedVersion: rowVersion.optional(),
 });
 
 export const cancelWithRefundOutput = z.object({

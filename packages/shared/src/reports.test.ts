@@ -300,8 +300,16 @@ describe("reportInput", () => {
     const problems = (v: unknown) => reportInput.safeParse(v).error?.issues.map((i) => `${i.path}: ${i.message}`);
     expect(problems({ from: "2026-03-09", to: "2026-03-08" })).toEqual(["to: must not be before from"]);
     expect(problems({ from: "2024-01-01", to: "2025-01-01" })).toEqual(["to: a report covers at most 366 days"]);
-    expect(problems({ from: "2026-02-30", to: "2026-03-01" })).toEqual(['from: "2026-02-30" is not a date']);
-    expect(problems({ from: "March", to: "2026-03-01" })).toEqual(["from: must be a date as YYYY-MM-DD"]);
+    expect(problems({ from: "2026-02-30", to: "2026-03-01" })).toEqual([
+      "from: must be a real date as YYYY-MM-DD, from 2000-01-01 to 2099-12-31",
+    ]);
+    expect(problems({ from: "9999-99-99", to: "9999-99-99" })).toEqual([
+      "from: must be a real date as YYYY-MM-DD, from 2000-01-01 to 2099-12-31",
+      "to: must be a real date as YYYY-MM-DD, from 2000-01-01 to 2099-12-31",
+    ]);
+    expect(problems({ from: "March", to: "2026-03-01" })).toEqual([
+      "from: must be a real date as YYYY-MM-DD, from 2000-01-01 to 2099-12-31",
+    ]);
   });
 
   it("localDateOf reads the date in the zone", () => {

@@ -11,24 +11,23 @@
 // it in `rescheduledFromId`) is not counted: its successor is, in whichever period it falls.
 import { z } from "zod";
 import type { SyncBookingRow, SyncLocationRow, SyncServiceRow, SyncStaffRow } from "./changes.ts";
-import { BOOKING_STATUSES, type BookingStatusName, bookingSource, bookingStatus, localDate, uuid } from "./common.ts";
+import {
+  BOOKING_STATUSES,
+  type BookingStatusName,
+  bookingSource,
+  bookingStatus,
+  dateString,
+  localDate,
+  uuid,
+} from "./common.ts";
+import { dateRange, daysInRange, MAX_RANGE_DAYS } from "./input.ts";
 import { toLocal } from "./time.ts";
 
 /** The longest period one report covers (a leap year, inclusive). */
-export const REPORT_MAX_DAYS = 366;
-
-const DAY_MS = 86_400_000;
-const dateMs = (d: string) => Date.parse(`${d}T00:00:00Z`);
-const isRealDate = (d: string) => {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(d)) return false;
-  const ms = dateMs(d);
-  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === d;
-};
+export const REPORT_MAX_DAYS = MAX_RANGE_DAYS;
 
 /** Days from `from` to `to`, both included. */
-export function periodDays(from: string, to: string): number {
-  return Math.round((dateMs(to) - dateMs(from)) / DAY_MS) + 1;
-}
+export const periodDays = daysInRange;
 
 export const reportInput = z
   .object({
@@ -39,18 +38,14 @@ export const reportInput = z
     /** Last local date of the period, inclusive. */
     to: localDate,
   })
-  .superRefine((v, ctx) => {
-    for (const key of ["from", "to"] as const) {
-      // Not YYYY-MM-DD at all is localDate's message; this catches 2026-02-30.
-      if (localDate.safeParse(v[key]).success && !isRealDate(v[key]))
-        ctx.addIssue({ code: "custom", path: [key], message: `"${v[key]}" is not a date` });
-    }
-    if (!isRealDate(v.from) || !isRealDate(v.to)) return;
-    if (v.to < v.from) ctx.addIssue({ code: "custom", path: ["to"], message: "must not be before from" });
-    else if (periodDays(v.from, v.to) > REPORT_MAX_DAYS) {
-      ctx.addIssue({ code: "custom", path: ["to"], message: `a report covers at most ${REPORT_MAX_DAYS} days` });
-    }
-  });
+  .superRefine(
+    dateRange({
+      from: "from",
+      to: "to",
+      maxDays: REPORT_MAX_DAYS,
+      tooLong: `a report covers at most ${REPORT_MAX_DAYS} days`,
+    }),
+  );
 export type ReportInput = z.infer<typeof reportInput>;
 
 const BOOKING_SOURCES = bookingSource.options;
@@ -69,8 +64,8 @@ export type ReportRate = z.infer<typeof rate>;
 
 export const reportOutput = z.object({
   locationId: uuid,
-  from: localDate,
-  to: localDate,
+  from: dateString,
+  to: dateString,
   days: count,
   timeZone: z.string(),
   currency: z.string(),

@@ -1,7 +1,8 @@
 // Staff members, their weekly schedules, date overrides and time off.
 import { z } from "zod";
-import { isoWeekday, minuteOfDay, rowVersion, staffServiceOverride } from "./catalog.ts";
-import { isoInstant, language, localDate, staffRole, uuid } from "./common.ts";
+import { isoWeekday, minuteOfDay, staffServiceOverride } from "./catalog.ts";
+import { dateString, isoInstant, language, localDate, staffRole, uuid } from "./common.ts";
+import { instant, line, list, rowVersion } from "./input.ts";
 
 export const staffView = z.object({
   id: uuid,
@@ -23,7 +24,12 @@ export const staffListInput = z
   .object({ includeInactive: z.boolean().default(false) })
   .default({ includeInactive: false });
 
-const displayName = z.string().trim().min(1, "Display name cannot be empty").max(120, "Display name is too long");
+const displayName = line(120, {
+  trim: true,
+  min: 1,
+  empty: "Display name cannot be empty",
+  tooLong: "Display name is too long",
+});
 const email = z.email("Enter a valid email address").max(254);
 const color = z.string().regex(/^#[0-9a-fA-F]{6}$/, "Colour must be a hex colour like #6366f1");
 
@@ -49,7 +55,7 @@ export const staffUpdateInput = z.object({
   active: z.boolean().optional(),
   color: color.optional(),
   language: language.optional(),
-  calendarId: z.string().max(300).nullable().optional(),
+  calendarId: line(300).nullable().optional(),
   password: z.string().max(1024).optional(),
 });
 export type StaffUpdateInput = z.infer<typeof staffUpdateInput>;
@@ -66,7 +72,7 @@ export type ScheduleBlock = z.infer<typeof scheduleBlock>;
 export const dateOverrideKind = z.enum(["off", "custom_hours"]);
 export const dateOverrideView = z.object({
   id: uuid,
-  date: localDate,
+  date: dateString,
   kind: dateOverrideKind,
   startMinute: z.number().int().nullable(),
   endMinute: z.number().int().nullable(),
@@ -96,7 +102,7 @@ export const staffGetScheduleInput = z.object({
 export const staffSetWeeklyScheduleInput = z.object({
   staffId: uuid,
   version: rowVersion,
-  blocks: z.array(scheduleBlock).max(200),
+  blocks: list(scheduleBlock, 200),
 });
 
 export const staffAddDateOverrideInput = z
@@ -126,9 +132,9 @@ export const staffAddTimeOffInput = z
   .object({
     staffId: uuid,
     version: rowVersion.optional(),
-    startsAt: isoInstant,
-    endsAt: isoInstant,
-    reason: z.string().trim().max(200).nullable().optional(),
+    startsAt: instant,
+    endsAt: instant,
+    reason: line(200, { trim: true }).nullable().optional(),
   })
   .refine((v) => Date.parse(v.endsAt) > Date.parse(v.startsAt), {
     message: "Time off must start before it ends",
@@ -150,5 +156,5 @@ export type StaffSkill = z.infer<typeof staffSkill>;
 export const staffSetServicesInput = z.object({
   staffId: uuid,
   version: rowVersion,
-  services: z.array(staffSkill).max(500),
+  services: list(staffSkill, 500),
 });

@@ -1,5 +1,6 @@
 // Reading the audit trail of the caller's location, newest first, with keyset pagination on the
 // row id (monotonic), so a page boundary never skips or repeats a row while new rows arrive.
+import { INT8_MAX } from "@cita/shared";
 import type { Prisma } from "../db/client.ts";
 import { AppError } from "../errors/app-error.ts";
 import type { ActorType } from "../generated/prisma/enums.ts";
@@ -29,7 +30,10 @@ export interface AuditEntryView {
 }
 
 function parseCursor(cursor: string): bigint {
-  if (!/^\d{1,19}$/.test(cursor)) throw new AppError("BAD_INPUT", "Invalid cursor; start the listing again");
+  // Audit ids are int8: a larger number was not handed out by us.
+  if (!/^\d{1,19}$/.test(cursor) || BigInt(cursor) > INT8_MAX) {
+    throw new AppError("BAD_INPUT", "Invalid cursor; start the listing again");
+  }
   return BigInt(cursor);
 }
 

@@ -6,18 +6,23 @@
 import type { z } from "zod";
 import { AppError } from "../errors/app-error.ts";
 
+/** "<field>: <message>; …", the first issue of each field (as the console's forms show them). */
 export function formatIssues(issues: readonly { path?: readonly PropertyKey[]; message: string }[]): string {
-  return issues
-    .map((i) => {
-      const path = (i.path ?? []).map(String).join(".");
-      return path ? `${path}: ${i.message}` : i.message;
-    })
-    .join("; ");
+  const byField = new Map<string, string>();
+  for (const i of issues) {
+    const path = (i.path ?? []).map(String).join(".");
+    if (!byField.has(path)) byField.set(path, path ? `${path}: ${i.message}` : i.message);
+  }
+  return [...byField.values()].join("; ");
 }
 
-export function clearInput<S extends z.ZodType>(schema: S): Pick<S, "~standard"> {
+/** The zod schema behind a clearInput wrapper (the router fuzz derives inputs from it). */
+export const INPUT_SCHEMA = Symbol.for("cita.inputSchema");
+
+export function clearInput<S extends z.ZodType>(schema: S): Pick<S, "~standard"> & { readonly [INPUT_SCHEMA]: S } {
   const std = schema["~standard"];
   return {
+    [INPUT_SCHEMA]: schema,
     "~standard": {
       ...std,
       validate(value: unknown) {

@@ -1,13 +1,16 @@
 // createBooking (the agent's "hold a slot" and the console's "book"): writes the booking, its items
 // and the segments that block each stylist, its audit and change-log rows, in one transaction.
 // The exclusion constraint on booking_segment is the guard against double booking; the check
-// against computed availability beforehand only produces a better message.
+// against computed availability beforehand only produces a better message. Locks are taken in the
+// one order of changes/change-log.ts: idempotency claim, then rows and segments, change log last.
 
-import { findSlots, nearestAlternatives, slotView } from "../availability/find.ts";
+import { findSlots, nearestAlternatives, type SlotView, slotView } from "../availability/find.ts";
 import type { Actor } from "../changes/change-log.ts";
 import { appendAudit, appendChange } from "../changes/change-log.ts";
 import type { FieldCrypto } from "../crypto/field-crypto.ts";
 import type { Db, Tx } from "../db/client.ts";
+import { inStoredTimeWindow, STORED_TIME_WINDOW } from "../db/constraints.ts";
+import { ContentionError } from "../db/transaction.ts";
 import { AppError } from "../errors/app-error.ts";
 import type { BookingSource, BookingStatus } from "../generated/prisma/enums.ts";
 import { claim, isDuplicateKey, remember, replayed, requestHash } from "../idempotency/idempotency.ts";
@@ -15,6 +18,7 @@ import { toLocal } from "../time/zoned.ts";
 import { isDoubleBooking } from "./conflict.ts";
 import { depositFor } from "./policy.ts";
 import { itemSpan, planSegments, type ServiceTiming } from "./segments.ts";
+import { assertBookingTime } from "./time-window.ts";
 import { BOOKING_TX } from "./tx-options.ts";
 import { type BookingView, bookingInclude, viewBooking } from "./view.ts";
 
@@ -37,7 +41,10 @@ export interface CreateBookingInput {
    */
   mode: "hold" | "book";
   waiveDeposit?: boolean;
-  /** Console only: book outside opening/working hours, notice or horizon (the overlap guard still applies). */
+  /**
+   * Console only: book outside opening/working hours or the notice (the overlap guard still applies).
+   * The time window (horizon ahead, a few weeks back: time-window.ts) is never relaxed.
+   */
   allowOutsideHours?: boolean;
   guestName?: string | null;
   notes?: string | null;
@@ -108,6 +115,8 @@ export async function expireStaleHoldsOverlapping(
       segments: { some: { staffId: { in: staffIds }, active: true, startsAt: { lt: to }, endsAt: { gt: from } } },
     },
     select: { id: true, locationId: true, status: true },
+    // One order for every writer expiring the same holds, so two of them cannot lock each other's.
+    orderBy: { id: "asc" },
   });
   for (const b of stale) {
     await tx.bookingSegment.updateMany({ where: { bookingId: b.id }, data: { active: false } });
@@ -155,6 +164,13 @@ export async function insertBooking(
   );
   const from = new Date(Math.min(...allSegments.map((s) => s.startsAt.getTime())));
   const to = new Date(Math.max(...allSegments.map((s) => s.endsAt.getTime())));
+  if (!inStoredTimeWindow(startsAt, endsAt) || !inStoredTimeWindow(from, to)) {
+    // The database refuses it too (CHECK constraints); say so clearly instead.
+    throw new AppError(
+      "BAD_INPUT",
+      `Bookings must lie between ${STORED_TIME_WINDOW.from.toISOString().slice(0, 10)} and ${STORED_TIME_WINDOW.to.toISOString().slice(0, 10)}`,
+    );
+  }
   await expireStaleHoldsOverlapping(tx, [...new Set(planned.map((p) => p.staffId))], from, to, now, actor);
 
   const booking = await tx.booking.create({
@@ -218,25 +234,50 @@ export async function insertBooking(
   return booking.id;
 }
 
+/**
+ * Alternatives being computed right now, per client and request: when many requests lose the same
+ * slot at once (a burst on one freed time), they share one computation instead of each repeating
+ * it while the database is at its busiest. Only in-flight work is shared; nothing is kept after.
+ */
+const alternativesInFlight = new WeakMap<object, Map<string, Promise<SlotView[]>>>();
+
+function nearestAlternativeViews(
+  deps: BookingDeps,
+  input: CreateBookingInput,
+  excludeBookingId?: string,
+): Promise<SlotView[]> {
+  const running = alternativesInFlight.get(deps.db) ?? new Map<string, Promise<SlotView[]>>();
+  alternativesInFlight.set(deps.db, running);
+  const key = JSON.stringify([input.locationId, input.items, input.startsAt.getTime(), excludeBookingId ?? null]);
+  const shared = running.get(key);
+  if (shared) return shared;
+  const computed = (async () => {
+    const location = await deps.db.location.findUniqueOrThrow({
+      where: { id: input.locationId },
+      select: { timeZone: true },
+    });
+    const alternatives = await nearestAlternatives(deps.db, {
+      locationId: input.locationId,
+      items: input.items,
+      around: input.startsAt,
+      timeZone: location.timeZone,
+      now: deps.clock(),
+      ...(excludeBookingId ? { excludeBookingId } : {}),
+    });
+    return alternatives.map(slotView);
+  })().finally(() => running.delete(key));
+  running.set(key, computed);
+  return computed;
+}
+
 /** Maps the constraint's refusal to the typed conflict error, with the nearest alternatives. */
 export async function slotTakenError(
   deps: BookingDeps,
   input: CreateBookingInput,
   excludeBookingId?: string,
 ): Promise<AppError> {
-  const location = await deps.db.location.findUniqueOrThrow({
-    where: { id: input.locationId },
-    select: { timeZone: true },
-  });
-  const alternatives = await nearestAlternatives(deps.db, {
-    locationId: input.locationId,
-    items: input.items,
-    around: input.startsAt,
-    timeZone: location.timeZone,
-    now: deps.clock(),
-    ...(excludeBookingId ? { excludeBookingId } : {}),
-  });
-  return new AppError("SLOT_TAKEN", "That time has just been taken", { alternatives: alternatives.map(slotView) });
+  const alternatives = [...(await nearestAlternativeViews(deps, input, excludeBookingId))];
+  return new AppError("SLOT_TAKEN", "That time has just been taken", { alternatives });
 }
 
 /**
@@ -249,6 +290,8 @@ export async function assertBookable(
   input: CreateBookingInput,
   excludeBookingId?: string,
 ): Promise<void> {
+  // Never relaxed, not even by allowOutsideHours: the horizon ahead, a few weeks back.
+  await assertBookingTime(deps.db, input, deps.clock());
   const skills = await deps.db.staffService.count({
     where: { OR: input.items.map((i) => ({ staffId: i.staffId, serviceId: i.serviceId })) },
   });
@@ -320,7 +363,9 @@ export async function createBooking(deps: BookingDeps, input: CreateBookingInput
     }, BOOKING_TX);
     return viewBooking(await deps.db.booking.findUniqueOrThrow({ where: { id }, include: bookingInclude }), deps.fc);
   } catch (e) {
-    if (isDoubleBooking(e)) throw await slotTakenError(deps, input);
+    // Lost the race: refused by the overlap guard, or still colliding after the transaction's
+    // retries (db/transaction.ts). Either way the same answer as any other loser.
+    if (isDoubleBooking(e) || e instanceof ContentionError) throw await slotTakenError(deps, input);
     if (key && isDuplicateKey(e)) {
       // A concurrent twin with the same key won the race: answer with its booking.
       const prior = await replayed<{ bookingId: string }>(deps.db, "booking.create", key, hash);

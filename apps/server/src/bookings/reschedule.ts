@@ -4,6 +4,7 @@
 
 import type { Actor } from "../changes/change-log.ts";
 import { appendAudit, appendChange } from "../changes/change-log.ts";
+import { ContentionError } from "../db/transaction.ts";
 import { AppError } from "../errors/app-error.ts";
 import { claim, isDuplicateKey, remember, replayed, requestHash } from "../idempotency/idempotency.ts";
 import { isDoubleBooking } from "./conflict.ts";
@@ -97,7 +98,7 @@ export async function rescheduleBooking(deps: BookingDeps, input: RescheduleInpu
     }, BOOKING_TX);
     return viewBooking(await loadBooking(deps.db, newId), deps.fc);
   } catch (e) {
-    if (isDoubleBooking(e)) throw await slotTakenError(deps, create, old.id);
+    if (isDoubleBooking(e) || e instanceof ContentionError) throw await slotTakenError(deps, create, old.id);
     if (key && isDuplicateKey(e)) {
       const prior = await replayed<{ bookingId: string }>(deps.db, "booking.reschedule", key, hash);
       if (prior) return viewBooking(await loadBooking(deps.db, prior.bookingId), deps.fc);

@@ -1,4 +1,5 @@
 // Booking lists for the calendar and the bookings table: filters, stable order, cursor pages.
+import { INPUT_WINDOW } from "@cita/shared";
 import type { FieldCrypto } from "../crypto/field-crypto.ts";
 import type { Tx } from "../db/client.ts";
 import { AppError } from "../errors/app-error.ts";
@@ -19,10 +20,18 @@ export interface BookingSearch {
   limit: number;
 }
 
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const WINDOW_FROM_MS = Date.parse(`${INPUT_WINDOW.from}T00:00:00Z`);
+const WINDOW_TO_MS = Date.parse(`${INPUT_WINDOW.to}T00:00:00Z`);
+
+/** A cursor this module encoded, or BAD_INPUT: both parts go into the query, so both are checked. */
 function decodeCursor(cursor: string): { startsAt: Date; id: string } {
-  const [ms, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
-  if (!ms || !id || Number.isNaN(Number(ms))) throw new AppError("BAD_INPUT", "Invalid cursor");
-  return { startsAt: new Date(Number(ms)), id };
+  const [ms, id, ...rest] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
+  const at = /^\d{1,15}$/.test(ms ?? "") ? Number(ms) : Number.NaN;
+  if (rest.length || !id || !UUID_RE.test(id) || !(at >= WINDOW_FROM_MS && at < WINDOW_TO_MS)) {
+    throw new AppError("BAD_INPUT", "Invalid cursor; start the search again");
+  }
+  return { startsAt: new Date(at), id };
 }
 
 const encodeCursor = (b: { startsAt: Date; id: string }) =>

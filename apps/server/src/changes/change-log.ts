@@ -2,12 +2,20 @@
 // and its event together"). Consoles stream it; the desktop replica syncs from it.
 
 import type { Tx } from "../db/client.ts";
+import { beforeCommit } from "../db/transaction.ts";
 import type { ActorType, ChangeOp } from "../generated/prisma/enums.ts";
 
-/** Advisory-lock key serialising change-log appends, so versions become visible in commit order. */
+/**
+ * Advisory-lock key serialising change-log appends, so versions become visible in commit order
+ * (held until commit; a sequence alone would let a reader skip a row whose transaction commits late).
+ */
 export const CHANGE_LOG_LOCK = 0x63697461; // "cita"
 
-/** NOTIFY channel woken on every commit that appended changes; the payload is the version. */
+/**
+ * NOTIFY channel woken on every commit that appended changes (delivered on commit, never on
+ * rollback; only a wake-up — listeners read change_log itself). The payload is the highest version
+ * the transaction appended.
+ */
 export const CHANGE_CHANNEL = "cita_changes";
 
 export interface ChangeInput {
@@ -24,13 +32,47 @@ export interface Actor {
 }
 
 /**
- * Appends a change. Call it last in the transaction: the lock is held until commit, so no later
- * version can become visible before this one (a sequence alone would let a reader skip a row
- * whose transaction commits late). The NOTIFY is delivered on commit (never on rollback) and is
- * only a wake-up for `ChangeFeed`: listeners read change_log itself.
+ * Appends a change to the transaction's change log. In a transaction opened through `db.$transaction`
+ * (db/transaction.ts) the row is written just before commit, after everything else the transaction
+ * does, whatever the call order; outside one (a bare client) it is written now.
+ *
+ * Lock order — why write transactions cannot deadlock on our own locks. Every write path takes
+ *   1. the idempotency claim (idempotency_record primary key), first thing in the transaction;
+ *   2. row locks (FOR UPDATE, updates) and the booking_segment exclusion constraint (an insert
+ *      waits for an uncommitted overlapping segment), in the middle;
+ *   3. the change-log advisory lock, last, with nothing after it but the change_log insert and
+ *      the NOTIFY (neither waits on another transaction).
+ * A transaction holding (3) therefore never waits, so it is never part of a cycle; a twin blocked
+ * on (1) holds nothing yet. Taking (3) earlier — as appending mid-transaction used to — made
+ * "A holds the change-log lock and waits for B's segment, B waits for the change-log lock" possible.
+ * Cycles among (2) remain possible (two concurrent inserts of overlapping segments wait on each
+ * other; PostgreSQL picks a victim): those are the contention db/transaction.ts retries.
  */
-export async function appendChange(tx: Tx, change: ChangeInput): Promise<bigint> {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${CHANGE_LOG_LOCK})`;
+export async function appendChange(tx: Tx, change: ChangeInput): Promise<void> {
+  const queued = pending.get(tx);
+  if (queued) {
+    queued.push(change);
+    return;
+  }
+  if (beforeCommit(tx, () => flush(tx))) {
+    pending.set(tx, [change]);
+    return;
+  }
+  await appendChangeNow(tx, change);
+}
+
+const pending = new WeakMap<object, ChangeInput[]>();
+
+async function flush(tx: Tx): Promise<void> {
+  const changes = pending.get(tx) ?? [];
+  pending.delete(tx);
+  let last: bigint | undefined;
+  for (const change of changes) last = await insertChange(tx, change, last === undefined);
+  if (last !== undefined) await tx.$executeRaw`SELECT pg_notify(${CHANGE_CHANNEL}, ${last.toString()})`;
+}
+
+async function insertChange(tx: Tx, change: ChangeInput, lock: boolean): Promise<bigint> {
+  if (lock) await tx.$executeRaw`SELECT pg_advisory_xact_lock(${CHANGE_LOG_LOCK})`;
   const row = await tx.changeLog.create({
     data: {
       entityType: change.entityType,
@@ -41,8 +83,17 @@ export async function appendChange(tx: Tx, change: ChangeInput): Promise<bigint>
     },
     select: { version: true },
   });
-  await tx.$executeRaw`SELECT pg_notify(${CHANGE_CHANNEL}, ${row.version.toString()})`;
   return row.version;
+}
+
+/**
+ * Appends a change right now and returns its version (tests and benchmarks that need the number).
+ * It takes the change-log lock at once, so it must be the transaction's last statement.
+ */
+export async function appendChangeNow(tx: Tx, change: ChangeInput): Promise<bigint> {
+  const version = await insertChange(tx, change, true);
+  await tx.$executeRaw`SELECT pg_notify(${CHANGE_CHANNEL}, ${version.toString()})`;
+  return version;
 }
 
 export async function appendAudit(

@@ -16,7 +16,7 @@ import { createLogger } from "../logger.ts";
 import { buildTemplate, startTestPostgres, TEMPLATE_DB } from "../testing/global-setup.ts";
 import { startTestServer } from "../testing/test-app.ts";
 import type { AppServices } from "../trpc/context.ts";
-import { appendChange } from "./change-log.ts";
+import { appendChangeNow } from "./change-log.ts";
 import { ChangeFeed } from "./feed.ts";
 
 const SUBSCRIBERS = 100;
@@ -71,7 +71,7 @@ async function measure(n: number, round: (i: number) => Promise<{ t0: number; ti
 async function commitRound(db: Db, arrivals: Arrivals, n: number, i: number) {
   let t0 = 0;
   const version = await db.$transaction(async (tx) => {
-    const v = await appendChange(tx, { entityType: "booking", entityId: randomUUID(), op: "upsert", data: { i } });
+    const v = await appendChangeNow(tx, { entityType: "booking", entityId: randomUUID(), op: "upsert", data: { i } });
     t0 = now();
     return v;
   });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { poolConfigFromUrl } from "../db/url.ts";
 import { createLogger } from "../logger.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/test-db.ts";
-import { appendChange, CHANGE_CHANNEL } from "./change-log.ts";
+import { appendChangeNow, CHANGE_CHANNEL } from "./change-log.ts";
 import { ChangeFeed, type ChangeFeedOptions } from "./feed.ts";
 import { commitChange, take, waitFor } from "./test-support.ts";
 
@@ -54,7 +54,7 @@ describe("ChangeFeed", () => {
     const sub = feed.subscribe();
     await expect(
       t.db.$transaction(async (tx) => {
-        await appendChange(tx, { entityType: "booking", entityId: "rolled-back", op: "upsert" });
+        await appendChangeNow(tx, { entityType: "booking", entityId: "rolled-back", op: "upsert" });
         throw new Error("abort the transaction");
       }),
     ).rejects.toThrow("abort the transaction");
@@ -112,8 +112,8 @@ describe("ChangeFeed", () => {
         t.db.$transaction(async (tx) => {
           // Interleave: some transactions do other work before appending, some after.
           await tx.$executeRawUnsafe(`SELECT pg_sleep(${(i % 5) * 0.01})`);
-          const v1 = await appendChange(tx, { entityType: "booking", entityId: `w${i}`, op: "upsert" });
-          const v2 = await appendChange(tx, { entityType: "customer", entityId: `w${i}`, op: "upsert" });
+          const v1 = await appendChangeNow(tx, { entityType: "booking", entityId: `w${i}`, op: "upsert" });
+          const v2 = await appendChangeNow(tx, { entityType: "customer", entityId: `w${i}`, op: "upsert" });
           return [v1, v2];
         }),
       ),

@@ -7,7 +7,7 @@ import type { Db } from "../db/client.ts";
 import { callerFor, testServices } from "../testing/test-app.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/test-db.ts";
 import type { AppServices } from "../trpc/context.ts";
-import { appendChange, type ChangeInput } from "./change-log.ts";
+import { appendChangeNow, type ChangeInput } from "./change-log.ts";
 import { commitChange } from "./test-support.ts";
 
 let t: TestDatabase;
@@ -32,7 +32,7 @@ async function write<T extends { id: string }>(
 ): Promise<{ row: T; version: bigint }> {
   return db.$transaction(async (tx) => {
     const row = await fn(tx);
-    const version = await appendChange(tx, { ...change, entityId: row.id });
+    const version = await appendChangeNow(tx, { ...change, entityId: row.id });
     return { row, version };
   });
 }

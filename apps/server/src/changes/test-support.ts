@@ -1,12 +1,12 @@
 // Helpers for the change-feed tests and benchmark (not used by production code).
 import { randomUUID } from "node:crypto";
 import type { Db } from "../db/client.ts";
-import { appendChange, type ChangeInput } from "./change-log.ts";
+import { appendChangeNow, type ChangeInput } from "./change-log.ts";
 
 /** Commits one transaction appending one change; returns its version. */
 export async function commitChange(db: Db, change: Partial<ChangeInput> = {}): Promise<bigint> {
   return db.$transaction((tx) =>
-    appendChange(tx, {
+    appendChangeNow(tx, {
       entityType: change.entityType ?? "booking",
       entityId: change.entityId ?? randomUUID(),
       op: change.op ?? "upsert",

@@ -244,7 +244,7 @@ describe("customer messages older than the 24-hour window", () => {
     expect(h.agent.inputs.slice(inputsBefore).some((i) => i.conversation.id === conv.id)).toBe(false);
     const turns = await t.db.agentTurn.findMany({ where: { conversationId: conv.id } });
     expect(turns).toHaveLength(1);
-    expect(turns[0]).toMatchObject({ status: "failed", mode: "channels" });
+    expect(turns[0]).toMatchObject({ status: "handed_off", mode: "channels" });
     expect(turns[0]!.error).toMatch(/^Mensaje recibido con más de 24 h de retraso/);
     const msgs = await messagesOf(conv.id);
     expect(msgs.map((m) => [m.direction, m.kind])).toEqual([

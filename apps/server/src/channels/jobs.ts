@@ -46,7 +46,9 @@ export async function registerChannelWorkers(jobs: JobQueue, services: AppServic
   const agent = services.agent ?? new EchoAgent();
   await defineChannelQueues(jobs);
   await jobs.work<{ eventId: string }>(QUEUES.webhook, (d) => processWebhookEvent(deps, d.eventId));
-  await jobs.work<{ conversationId: string }>(QUEUES.turn, (d) => runTurns(deps, agent, d.conversationId));
+  await jobs.work<{ conversationId: string }>(QUEUES.turn, (d) => runTurns(deps, agent, d.conversationId), {
+    concurrency: services.config.TURN_CONCURRENCY,
+  });
   await jobs.work<{ outboxId: string }>(QUEUES.outbox, (d) => sendOutboxMessage(deps, d.outboxId));
   await jobs.work<{ messageId: string }>(QUEUES.media, (d) => fetchMessageMedia(deps, d.messageId));
   await jobs.work(QUEUES.sweep, async () => {

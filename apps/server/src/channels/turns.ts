@@ -283,7 +283,7 @@ const hoursBetween = (from: Date, to: Date) => Math.floor((to.getTime() - from.g
  * Hands messages that arrived after the 24-hour window closed to staff, in one transaction: the
  * conversation escalated with a reason staff can read (Spanish, like the console), the late-message
  * template queued if configured, the messages stamped with a turn recorded as not answered
- * (`failed`, error = the reason; the agent never ran), Chatwoot's conversation opened, audit and change.
+ * (`handed_off`, error = the reason; the agent never ran), Chatwoot's conversation opened, audit and change.
  */
 async function handLateMessages(
   deps: ChannelDeps,
@@ -334,12 +334,12 @@ async function handLateMessages(
         version: { increment: 1 },
       },
     });
-    // Recorded as what happened: nobody answered (the schema has running/completed/failed).
+    // Recorded as what happened: handed to staff, nobody answered.
     const turn = await tx.agentTurn.create({
       data: {
         conversationId: conversation.id,
         mode: LATE_TURN_MODE,
-        status: "failed",
+        status: "handed_off",
         error: reason.slice(0, 500),
         finishedAt: new Date(),
         transcript: [

@@ -119,6 +119,12 @@ export const envSchema = z.object({
   TURN_QUIET_MS: z.coerce.number().int().min(0).max(10_000).default(700),
   /** Workers per job queue in each process (jobs of different conversations run side by side). */
   JOBS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /**
+   * Agent turns running at once per process. A turn mostly waits (the customer's pause, the model's
+   * answer), so this is larger than JOBS_CONCURRENCY: 50 customers writing at once are all answered
+   * within a model call or two, not one after another.
+   */
+  TURN_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(32),
   STRIPE_SECRET_KEY: z
     .string()
     .regex(/^(sk|rk)_/, "must start with sk_ or rk_")

@@ -135,10 +135,36 @@ function patchQueryable<T extends Queryable>(q: T): T {
   return q;
 }
 
+type ScriptRunner = {
+  client?: { query: (sql: string) => Promise<unknown> };
+  executeScript?: (script: string) => Promise<void>;
+  onError: (error: unknown) => never;
+};
+
+/**
+ * The pg adapter runs a migration script by splitting it on every ";" — which cuts a DO block or a
+ * function body apart, and runs the pieces as separate transactions. The native engine sends the
+ * script as one simple query: PostgreSQL then runs it as one implicit transaction, so a migration
+ * applies entirely or not at all. Do the same.
+ */
+function wholeScripts<T>(adapter: T): T {
+  const a = adapter as unknown as ScriptRunner;
+  if (!a.executeScript || !a.client) return adapter;
+  const client = a.client;
+  a.executeScript = async (script: string) => {
+    try {
+      await client.query(script);
+    } catch (error) {
+      a.onError(error);
+    }
+  };
+  return adapter;
+}
+
 function charAwareFactory(factory: PrismaPg): PrismaPg {
   const connect = factory.connect.bind(factory);
   const connectToShadowDb = factory.connectToShadowDb.bind(factory);
-  factory.connect = async () => patchQueryable((await connect()) as never);
-  factory.connectToShadowDb = async () => patchQueryable((await connectToShadowDb()) as never);
+  factory.connect = async () => wholeScripts(patchQueryable((await connect()) as never));
+  factory.connectToShadowDb = async () => wholeScripts(patchQueryable((await connectToShadowDb()) as never));
   return factory;
 }

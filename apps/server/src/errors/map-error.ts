@@ -1,6 +1,7 @@
 // The one place AppError (and database errors) become tRPC / HTTP errors.
 import { TRPCError } from "@trpc/server";
 import type { TRPC_ERROR_CODE_KEY } from "@trpc/server/rpc";
+import { ContentionError, isContention } from "../db/transaction.ts";
 import { AppError, type AppErrorCode } from "./app-error.ts";
 
 const TO_TRPC: Record<AppErrorCode, TRPC_ERROR_CODE_KEY> = {
@@ -19,8 +20,18 @@ const TO_TRPC: Record<AppErrorCode, TRPC_ERROR_CODE_KEY> = {
   UNAVAILABLE: "SERVICE_UNAVAILABLE",
 };
 
-export function toTrpcError(e: unknown): TRPCError {
-  if (e instanceof TRPCError) return e;
+/**
+ * Contention that escaped the write-transaction retries (db/transaction.ts already turns it into
+ * ContentionError; a lone statement outside a transaction can still deadlock) is a conflict to try
+ * again, not an internal error.
+ */
+function known(e: unknown): unknown {
+  return !(e instanceof AppError) && isContention(e) ? new ContentionError(1, e) : e;
+}
+
+export function toTrpcError(error: unknown): TRPCError {
+  if (error instanceof TRPCError) return error;
+  const e = known(error);
   if (e instanceof AppError) return new TRPCError({ code: TO_TRPC[e.code], message: e.message, cause: e });
   return new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "Internal error", cause: e });
 }
@@ -32,7 +43,8 @@ export function appErrorShape(e: unknown): { appCode: AppErrorCode; details?: Re
   return null;
 }
 
-export function toHttp(e: unknown): { status: number; body: { error: string; message: string } } {
+export function toHttp(error: unknown): { status: number; body: { error: string; message: string } } {
+  const e = known(error);
   if (e instanceof AppError) return { status: e.httpStatus, body: { error: e.code, message: e.message } };
   return { status: 500, body: { error: "INTERNAL", message: "Internal error" } };
 }

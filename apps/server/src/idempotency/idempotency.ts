@@ -23,6 +23,10 @@ export async function replayed<T>(tx: Tx, scope: string, key: string, hash: stri
  * Claims the key at the start of the transaction. A concurrent twin blocks on the primary key
  * until this transaction ends, then fails with a unique violation and replays our answer
  * (isDuplicateKey) — instead of racing us to the booking and losing on the overlap guard.
+ * Claim before any other write: the twin then waits holding no lock of its own, so the wait can
+ * never close a cycle (the lock order is in changes/change-log.ts). If our transaction is rolled
+ * back and re-run (db/transaction.ts), the twin may claim the key in between; our re-run then
+ * blocks on its claim and replays its answer — still one booking per key.
  */
 export async function claim(tx: Tx, scope: string, key: string, hash: string): Promise<void> {
   await tx.idempotencyRecord.create({ data: { key: `${scope}:${key}`, scope, requestHash: hash, response: {} } });

@@ -93,12 +93,23 @@ export function createJobQueue(
     log.error({ err, component: "jobs" }, "job queue error");
   });
   const polling = opts.pollingIntervalSeconds ?? 2;
-  const workers = new Map<string, string[]>();
+  /** Per queue: its workers' ids, which of them are running a job, and a round-robin cursor. */
+  const workers = new Map<string, { ids: string[]; busy: Set<string>; next: number }>();
   const timers = new Set<NodeJS.Timeout>();
   let listener: pg.Client | null = null;
 
+  // One notification wakes one idle worker (not all: each woken worker runs a fetch query); a worker
+  // that finds a job wakes one more, so a backlog fans out over the queue's workers in a few hops.
   const wake = (name: string) => {
-    for (const id of workers.get(name) ?? []) boss.notifyWorker(id);
+    const q = workers.get(name);
+    if (!q?.ids.length) return;
+    for (let i = 0; i < q.ids.length; i++) {
+      const id = q.ids[(q.next + i) % q.ids.length]!;
+      if (q.busy.has(id)) continue;
+      q.next = (q.next + i + 1) % q.ids.length;
+      boss.notifyWorker(id);
+      return;
+    }
   };
   /** Tells every process (this one included) that `name` has a job: on commit when inside `tx`. */
   const announce = async (name: string, tx?: Tx) => {
@@ -181,27 +192,41 @@ export function createJobQueue(
       return id;
     },
     async work(name, handler, o = {}) {
-      const ids: string[] = [];
-      workers.set(name, ids);
+      const q = { ids: [] as string[], busy: new Set<string>(), next: 0 };
+      workers.set(name, q);
+      const first = o.pollingIntervalSeconds ?? polling;
       for (let i = 0; i < (o.concurrency ?? concurrency); i++) {
         let self = "";
         self = await boss.work(
           name,
-          { batchSize: 1, pollingIntervalSeconds: o.pollingIntervalSeconds ?? polling },
+          // The first worker polls (the fallback for a lost notification or another process's delayed
+          // job); the others mostly wait to be woken, so idle queues cost few queries.
+          { batchSize: 1, pollingIntervalSeconds: i === 0 ? first : Math.max(first, 30) },
           async (jobs) => {
-            // Found one: look for the next at once rather than sleeping out the interval.
-            if (jobs.length) boss.notifyWorker(self);
-            for (const job of jobs) {
-              try {
-                await handler(job.data as never, { id: job.id, name: job.name });
-              } catch (err) {
-                log.warn({ err, job: job.id, queue: name }, "job failed; it will be retried");
-                throw err;
-              }
+            if (!jobs.length) return;
+            // Found one: look for the next at once rather than sleeping out the interval, and wake a
+            // sibling in case there are more.
+            boss.notifyWorker(self);
+            q.busy.add(self);
+            wake(name);
+            try {
+              await runJobs(jobs);
+            } finally {
+              q.busy.delete(self);
             }
           },
         );
-        ids.push(self);
+        q.ids.push(self);
+      }
+      async function runJobs(jobs: PgBoss.Job<unknown>[]) {
+        for (const job of jobs) {
+          try {
+            await handler(job.data as never, { id: job.id, name: job.name });
+          } catch (err) {
+            log.warn({ err, job: job.id, queue: name }, "job failed; it will be retried");
+            throw err;
+          }
+        }
       }
     },
   };

@@ -10,6 +10,7 @@ import {
   setStaffDisabledInput,
   setStaffDisabledOutput,
 } from "@cita/shared";
+import { clearInput } from "../../audit/input.ts";
 import { changePassword, login } from "../../auth/login.ts";
 import { logout, logoutOtherDevices, me, refreshSession } from "../../auth/sessions.ts";
 import { endStaffSessions, setStaffDisabled } from "../../auth/staff-access.ts";
@@ -21,12 +22,12 @@ const client = (ctx: AppContext) => ({ ip: ctx.ip, userAgent: ctx.userAgent });
 
 export const authRouter = router({
   login: publicProcedure
-    .input(loginInput)
+    .input(clearInput(loginInput))
     .output(authTokens)
     .mutation(({ ctx, input }) => login(ctx, input, client(ctx))),
 
   refresh: publicProcedure
-    .input(refreshInput)
+    .input(clearInput(refreshInput))
     .output(authTokens)
     .mutation(({ ctx, input }) => refreshSession(ctx, input.refreshToken, client(ctx))),
 
@@ -43,17 +44,17 @@ export const authRouter = router({
     .mutation(({ ctx }) => logoutOtherDevices(ctx, ctx.auth)),
 
   changePassword: procedureFor("sessions.self")
-    .input(changePasswordInput)
+    .input(clearInput(changePasswordInput))
     .output(sessionsEndedOutput)
     .mutation(({ ctx, input }) => changePassword(ctx, ctx.auth, input, client(ctx))),
 
   endSessions: procedureFor("staff.manage")
-    .input(endSessionsInput)
+    .input(clearInput(endSessionsInput))
     .output(sessionsEndedOutput)
     .mutation(({ ctx, input }) => endStaffSessions(ctx, ctx.auth, input.staffId)),
 
   setStaffDisabled: procedureFor("staff.manage")
-    .input(setStaffDisabledInput)
+    .input(clearInput(setStaffDisabledInput))
     .output(setStaffDisabledOutput)
     .mutation(({ ctx, input }) => setStaffDisabled(ctx, ctx.auth, input)),
 });

@@ -1,12 +1,13 @@
 import { availabilityInput, slotOutput } from "@cita/shared";
 import { z } from "zod";
+import { clearInput } from "../../audit/input.ts";
 import { findSlots, slotView } from "../../availability/find.ts";
 import { router } from "../init.ts";
 import { procedureFor } from "../procedures.ts";
 
 export const availabilityRouter = router({
   search: procedureFor("calendar.read")
-    .input(availabilityInput)
+    .input(clearInput(availabilityInput))
     .output(z.array(slotOutput))
     .query(async ({ ctx, input }) => {
       const slots = await findSlots(ctx.db, {

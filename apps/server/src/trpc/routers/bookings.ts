@@ -1,4 +1,5 @@
 import {
+  bookingGetInput,
   bookingIdInput,
   bookingOutput,
   bookingPageOutput,
@@ -6,10 +7,13 @@ import {
   cancelInput,
   createBookingInput,
   moneyDecisionOutput,
+  myBookingsInput,
   notesInput,
+  previewCancelInput,
   rescheduleInput,
 } from "@cita/shared";
 import { z } from "zod";
+import { clearInput } from "../../audit/input.ts";
 import { createBooking } from "../../bookings/create.ts";
 import { rescheduleBooking } from "../../bookings/reschedule.ts";
 import { searchBookings } from "../../bookings/search.ts";
@@ -38,7 +42,7 @@ const withDecision = z.object({ booking: bookingOutput, decision: moneyDecisionO
 
 export const bookingsRouter = router({
   create: procedureFor("bookings.write")
-    .input(createBookingInput)
+    .input(clearInput(createBookingInput))
     .output(bookingOutput)
     .mutation(({ ctx, input }) =>
       createBooking(
@@ -49,25 +53,25 @@ export const bookingsRouter = router({
     ),
 
   get: procedureFor("bookings.read")
-    .input(z.object({ id: z.uuid() }))
+    .input(clearInput(bookingGetInput))
     .output(bookingOutput)
     .query(async ({ ctx, input }) => viewBooking(await loadBooking(ctx.db, input.id, ctx.auth.loc), ctx.fc)),
 
   search: procedureFor("bookings.read")
-    .input(bookingSearchInput)
+    .input(clearInput(bookingSearchInput))
     .output(bookingPageOutput)
     .query(({ ctx, input }) => searchBookings(ctx.db, ctx.fc, { ...input, locationId: ctx.auth.loc })),
 
   /** A stylist's own bookings (stylists cannot read the whole calendar). */
   mine: procedureFor("schedule.own")
-    .input(bookingSearchInput.pick({ fromDate: true, toDate: true, cursor: true, limit: true }))
+    .input(clearInput(myBookingsInput))
     .output(bookingPageOutput)
     .query(({ ctx, input }) =>
       searchBookings(ctx.db, ctx.fc, { ...input, locationId: ctx.auth.loc, staffId: ctx.auth.sub }),
     ),
 
   reschedule: procedureFor("bookings.write")
-    .input(rescheduleInput)
+    .input(clearInput(rescheduleInput))
     .output(bookingOutput)
     .mutation(({ ctx, input }) =>
       rescheduleBooking(
@@ -78,33 +82,33 @@ export const bookingsRouter = router({
     ),
 
   confirm: procedureFor("bookings.write")
-    .input(bookingIdInput)
+    .input(clearInput(bookingIdInput))
     .output(bookingOutput)
     .mutation(({ ctx, input }) =>
       confirmBooking(deps(ctx), input.id, staffActor(ctx), scope(ctx, input.expectedVersion)),
     ),
 
   checkIn: procedureFor("bookings.write")
-    .input(bookingIdInput)
+    .input(clearInput(bookingIdInput))
     .output(bookingOutput)
     .mutation(({ ctx, input }) =>
       checkInBooking(deps(ctx), input.id, staffActor(ctx), scope(ctx, input.expectedVersion)),
     ),
 
   complete: procedureFor("bookings.write")
-    .input(bookingIdInput)
+    .input(clearInput(bookingIdInput))
     .output(bookingOutput)
     .mutation(({ ctx, input }) =>
       completeBooking(deps(ctx), input.id, staffActor(ctx), scope(ctx, input.expectedVersion)),
     ),
 
   noShow: procedureFor("bookings.write")
-    .input(bookingIdInput)
+    .input(clearInput(bookingIdInput))
     .output(withDecision)
     .mutation(({ ctx, input }) => markNoShow(deps(ctx), input.id, staffActor(ctx), scope(ctx, input.expectedVersion))),
 
   previewCancel: procedureFor("bookings.read")
-    .input(z.object({ id: z.uuid(), staffWaiver: z.boolean().optional() }))
+    .input(clearInput(previewCancelInput))
     .output(moneyDecisionOutput)
     .query(({ ctx, input }) =>
       previewCancellation(deps(ctx), input.id, {
@@ -114,14 +118,14 @@ export const bookingsRouter = router({
     ),
 
   cancel: procedureFor("bookings.write")
-    .input(cancelInput)
+    .input(clearInput(cancelInput))
     .output(withDecision)
     .mutation(({ ctx, input }) =>
       cancelBooking(deps(ctx), input.id, staffActor(ctx), { ...scope(ctx, input.expectedVersion), ...input }),
     ),
 
   setNotes: procedureFor("bookings.write")
-    .input(notesInput)
+    .input(clearInput(notesInput))
     .output(bookingOutput)
     .mutation(({ ctx, input }) =>
       updateBookingNotes(deps(ctx), input.id, input.notes, staffActor(ctx), scope(ctx, input.expectedVersion)),

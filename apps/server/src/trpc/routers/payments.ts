@@ -4,11 +4,13 @@ import {
   depositLinkOutput,
   integrationStatusOutput,
   paymentOutput,
+  paymentsForBookingInput,
   refundInput,
   refundOutput,
   resendDepositLinkInput,
 } from "@cita/shared";
 import { z } from "zod";
+import { clearInput } from "../../audit/input.ts";
 import { loadBooking } from "../../bookings/view.ts";
 import { AppError } from "../../errors/app-error.ts";
 import { requestDepositLink } from "../../payments/deposits.ts";
@@ -23,7 +25,7 @@ const staffActor = (ctx: Authed) => ({ type: "staff" as const, id: ctx.auth.sub 
 export const paymentsRouter = router({
   /** Sends the deposit link again (the same open session, or a new one if none is open). */
   resendLink: procedureFor("bookings.write")
-    .input(resendDepositLinkInput)
+    .input(clearInput(resendDepositLinkInput))
     .output(depositLinkOutput)
     .mutation(({ ctx, input }) =>
       requestDepositLink(ctx, input.bookingId, staffActor(ctx), { locationId: ctx.auth.loc }),
@@ -31,7 +33,7 @@ export const paymentsRouter = router({
 
   /** A manual refund from the console (managers and owners). */
   refund: procedureFor("payments.refund")
-    .input(refundInput)
+    .input(clearInput(refundInput))
     .output(z.array(refundOutput))
     .mutation(async ({ ctx, input }) => {
       await loadBooking(ctx.db, input.bookingId, ctx.auth.loc);
@@ -49,7 +51,7 @@ export const paymentsRouter = router({
 
   /** Cancels and refunds what the salon's policy says (the refund itself runs as a job). */
   cancel: procedureFor("bookings.write")
-    .input(cancelWithRefundInput)
+    .input(clearInput(cancelWithRefundInput))
     .output(cancelWithRefundOutput)
     .mutation(({ ctx, input }) =>
       cancelWithRefund(ctx, input.id, staffActor(ctx), {
@@ -62,7 +64,7 @@ export const paymentsRouter = router({
     ),
 
   forBooking: procedureFor("bookings.read")
-    .input(z.object({ bookingId: z.uuid() }))
+    .input(clearInput(paymentsForBookingInput))
     .output(z.array(paymentOutput))
     .query(async ({ ctx, input }) => {
       await loadBooking(ctx.db, input.bookingId, ctx.auth.loc);

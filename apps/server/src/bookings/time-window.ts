@@ -1,0 +1,39 @@
+// When a booking may start, whoever makes it. Opening and working hours, the notice and the slot grid
+// are availability's rules, which console staff may step outside (allowOutsideHours: a walk-in at
+// 19:45, a visit entered after the fact). Time itself is not relaxed: a start lies no further ahead
+// than the location's booking horizon (as availability measures it: now + horizonDays), and at most
+// BOOKING_BACKDATE_DAYS back — far enough to record or correct last month's visits, not 1970 or 9999.
+import type { Tx } from "../db/client.ts";
+import { AppError } from "../errors/app-error.ts";
+
+/** How far back staff may enter or move a booking (corrections after the fact). */
+export const BOOKING_BACKDATE_DAYS = 31;
+
+const DAY_MS = 86_400_000;
+
+/** The instants a booking may start between (inclusive), for a location's horizon at `now`. */
+export function bookingTimeWindow(now: Date, horizonDays: number): { earliest: Date; latest: Date } {
+  return {
+    earliest: new Date(now.getTime() - BOOKING_BACKDATE_DAYS * DAY_MS),
+    latest: new Date(now.getTime() + horizonDays * DAY_MS),
+  };
+}
+
+/** BAD_INPUT when `startsAt` lies outside the location's booking window (the details say which). */
+export async function assertBookingTime(
+  db: Tx,
+  input: { locationId: string; startsAt: Date },
+  now: Date,
+): Promise<void> {
+  const location = await db.location.findUnique({ where: { id: input.locationId }, select: { horizonDays: true } });
+  if (!location) throw new AppError("NOT_FOUND", "Unknown location");
+  const { earliest, latest } = bookingTimeWindow(now, location.horizonDays);
+  const t = input.startsAt.getTime();
+  if (Number.isNaN(t) || t < earliest.getTime() || t > latest.getTime()) {
+    throw new AppError(
+      "BAD_INPUT",
+      `startsAt: a booking must start between ${earliest.toISOString()} (${BOOKING_BACKDATE_DAYS} days back) and ${latest.toISOString()} (the ${location.horizonDays}-day booking horizon)`,
+      { earliest: earliest.toISOString(), latest: latest.toISOString() },
+    );
+  }
+}
