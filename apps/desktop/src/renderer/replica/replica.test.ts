@@ -43,7 +43,9 @@ async function serverBookings(client: StaffClient, fromDate: string) {
   do {
     const page: Awaited<ReturnType<StaffClient["bookings"]["search"]["query"]>> = await client.bookings.search.query({
       fromDate,
-      toDate: "2099-12-31",
+      // A search spans at most 366 days (the input contract); the window start plus a year covers
+      // every booking the demo has (180 days back at most, the 60-day horizon ahead).
+      toDate: new Date(Date.parse(`${fromDate}T12:00:00Z`) + 365 * 86_400_000).toISOString().slice(0, 10),
       limit: 500,
       cursor,
     });
