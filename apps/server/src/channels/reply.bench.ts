@@ -13,7 +13,6 @@
 // - a backlog of 10,000 stored deliveries (written in bulk while no worker ran), then the workers.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import PgBoss from "pg-boss";
 import {
   benchPostgres,
   firstReplies,
@@ -27,8 +26,7 @@ import {
 } from "../../../../bench/helpers/chat-server.ts";
 import { type Benchmark, type Figure, summarize } from "../../../../bench/lib.ts";
 import { createDb } from "../db/client.ts";
-import { poolConfigFromUrl } from "../db/url.ts";
-import { JOB_SCHEMA } from "../jobs/job-queue.ts";
+import { bulkInserter } from "../testing/bulk-jobs.ts";
 import { QUEUES } from "./deps.ts";
 import { chatwootMessage } from "./fakes/fake-chatwoot.ts";
 import { processWebhookEvent } from "./inbound.ts";
@@ -340,20 +338,6 @@ export const benchmarks: Benchmark[] = [
     },
   },
 ];
-
-/** A bare pg-boss on the database (no maintenance, no cron) for its bulk insert(). */
-async function bulkInserter(url: string): Promise<PgBoss> {
-  const boss = new PgBoss({
-    ...poolConfigFromUrl(url),
-    schema: JOB_SCHEMA,
-    max: 2,
-    supervise: false,
-    schedule: false,
-    migrate: false,
-  } as PgBoss.ConstructorOptions);
-  await boss.start();
-  return boss;
-}
 
 const BACKLOG = 10_000;
 /** Each drain stops here if the backlog is not done (the rate is then what was processed). */

@@ -5,7 +5,7 @@
 // has received the last of them. Baseline: one reminder due alone, same server, same path.
 // (Bookings are written without segments: reminders read the booking and its items only.)
 
-import PgBoss from "pg-boss";
+import type PgBoss from "pg-boss";
 import {
   benchPostgres,
   firstReplies,
@@ -16,8 +16,7 @@ import {
 } from "../../../../bench/helpers/chat-server.ts";
 import { type Benchmark, summarize } from "../../../../bench/lib.ts";
 import { createDb, type Db } from "../db/client.ts";
-import { poolConfigFromUrl } from "../db/url.ts";
-import { JOB_SCHEMA } from "../jobs/job-queue.ts";
+import { bulkInserter } from "../testing/bulk-jobs.ts";
 import { REMINDER_QUEUE, type ReminderJob } from "./reminders.ts";
 
 const COUNT = 2_000;
@@ -119,15 +118,7 @@ export const benchmarks: Benchmark[] = [
         const url = await pg.database("cita_bench_reminders");
         const server = await startReplyServer(url);
         const db = createDb(url, { max: 4 });
-        const boss = new PgBoss({
-          ...poolConfigFromUrl(url),
-          schema: JOB_SCHEMA,
-          max: 2,
-          supervise: false,
-          schedule: false,
-          migrate: false,
-        } as PgBoss.ConstructorOptions);
-        await boss.start();
+        const boss = await bulkInserter(url);
         try {
           const salon = await salonOf(db);
           // Baseline: one reminder due alone.
