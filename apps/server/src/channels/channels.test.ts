@@ -275,6 +275,38 @@ describe("WhatsApp Cloud API inbound", () => {
         await t.db.webhookEvent.findFirst({ where: { dedupKey: `wamid:${wamid}:delivered`, status: "processed" } }),
     );
     expect((await t.db.message.findUniqueOrThrow({ where: { id: out[0]!.id } })).deliveryStatus).toBe("read");
+
+    // "delivered" and "read" for the same messages, processed side by side by the queue's workers:
+    // whichever commits last, every message ends read (no lost update of the status).
+    const ours = await Promise.all(
+      Array.from({ length: 16 }, (_, i) =>
+        t.db.message.create({
+          data: {
+            conversationId: conv.id,
+            direction: "outbound",
+            author: "bot",
+            kind: "text",
+            externalId: `wamid.race-${conv.id.slice(0, 8)}-${i}`,
+            deliveryStatus: "sent",
+          },
+        }),
+      ),
+    );
+    const statuses = ours.flatMap((m) =>
+      (["delivered", "read"] as const).map((status) =>
+        metaStatus({ phoneNumberId: PHONE_ID, recipient: from, wamid: m.externalId!, status }),
+      ),
+    );
+    const acks = await Promise.all(statuses.map((b) => deliverMeta(wa, b, { appSecret: META_SECRET })));
+    expect(acks.map((a) => a.status)).toEqual(statuses.map(() => 200));
+    await until(async () => {
+      const done = await t.db.webhookEvent.count({
+        where: { dedupKey: { startsWith: `wamid:wamid.race-${conv.id.slice(0, 8)}-` }, status: "processed" },
+      });
+      return done === statuses.length;
+    });
+    const after = await t.db.message.findMany({ where: { id: { in: ours.map((m) => m.id) } } });
+    expect(after.map((m) => m.deliveryStatus)).toEqual(ours.map(() => "read"));
   });
 
   it("merges double texting into one turn while a turn is running", async () => {

@@ -81,6 +81,16 @@ export class NotYetKnown extends Error {}
 
 const RANK: Record<DeliveryStatus, number> = { received: 0, pending: 0, sent: 1, delivered: 2, read: 3, failed: 4 };
 
+/**
+ * The statuses a message may move from to `next`: only forwards (read stays read when "delivered"
+ * comes late), a failure never after "read" (the phone showed it), and nothing out of "failed".
+ */
+export function statusesBefore(next: DeliveryStatus): DeliveryStatus[] {
+  const all = Object.keys(RANK) as DeliveryStatus[];
+  if (next === "failed") return all.filter((s) => s !== "read" && s !== "failed");
+  return all.filter((s) => s !== "failed" && RANK[s] < RANK[next]);
+}
+
 interface Followups {
   turns: Set<string>;
   media: Set<string>;
@@ -279,15 +289,13 @@ async function applyDelivery(tx: Tx, deps: ChannelDeps, e: Extract<InboundEvent,
     }
     throw new NotYetKnown(`no outbound message ${e.externalMessageId} yet`);
   }
-  // Statuses arrive out of order (§2.3): never move backwards (read stays read when "delivered" comes late).
-  if (RANK[e.status] <= RANK[message.deliveryStatus] && !(e.status === "failed" && message.deliveryStatus !== "read")) {
-    return;
-  }
-  if (message.deliveryStatus === "failed" && e.status !== "failed") return;
-  await tx.message.update({
-    where: { id: message.id },
+  // Statuses arrive out of order (§2.3) and are processed side by side: the move is one conditional
+  // UPDATE, so "delivered" processed at the same moment as "read" can never overwrite it.
+  const moved = await tx.message.updateMany({
+    where: { id: message.id, deliveryStatus: { in: statusesBefore(e.status) } },
     data: { deliveryStatus: e.status, ...(e.status === "failed" ? { failureReason: e.reason ?? "failed" } : {}) },
   });
+  if (moved.count === 0) return;
   if (e.status === "failed") {
     await appendAudit(
       tx,
