@@ -42,7 +42,8 @@ export interface GuidedState {
     | "reschedule_day"
     | "reschedule_slot"
     | "confirm_reschedule"
-    | "guest_name";
+    | "guest_name"
+    | "pick_date";
   intent?: "book" | "reschedule" | "cancel" | null;
   serviceIds?: string[];
   staffId?: string | null;
@@ -54,6 +55,16 @@ export interface GuidedState {
   guestName?: string | null;
   /** Service words still to resolve ("corte y tinte": tinte after corte). */
   pending?: string[];
+  /** Kinds of service said with several candidates, asked one at a time ("corte": which one?). */
+  asks?: { word: string; ids: string[] }[];
+  /** Two days a phrase can mean ("el viernes que viene"), asked before anything is offered. */
+  dateOptions?: [string, string] | null;
+  /** A range of days ("la semana que viene"). */
+  range?: [string, string] | null;
+  /** Bounds on the time of day, in minutes ("después de las 5"). */
+  after?: number | null;
+  before?: number | null;
+  earliest?: boolean;
   /** The last hold, to book another person next to it. */
   lastHold?: { start: string; serviceIds: string[]; localDate: string; localTime: string } | null;
   /** Choices shown last, so a bare number picks one of them. */

@@ -386,7 +386,7 @@ describe("WhatsApp to confirmed booking, end to end (guided mode)", () => {
     expect(text(handover)).toMatch(/persona del salón/);
     const conv = (await c.conv())!;
     expect(conv.mode).toBe("human");
-    expect(conv.escalationSummary).toMatch(/asked for a person/);
+    expect(conv.escalationSummary).toMatch(/^Pide hablar con una persona\. Último mensaje: «.+»$/);
     await until("Chatwoot status open", async () => chatwoot.statuses.get(String(c.conversation)) === "open");
 
     // The customer writes again: the bot stays silent.

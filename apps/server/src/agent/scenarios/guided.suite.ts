@@ -220,7 +220,7 @@ export function guidedSuite(mode: WorldMode, firstPhone: number) {
       expect(chat.choices.length).toBeGreaterThan(0);
       expect(allOn(chat, date)).toBe(true);
       await chat.tap(chat.choices[0]!.id);
-      expect(chat.told).toMatch(/Corte mujer \+ Tinte completo/);
+      expect(chat.told).toMatch(/Corte mujer y Tinte completo/);
       expect(chat.told).toMatch(/100 €/); // 35 + 65
       await chat.say("sí, confirmo");
       const [b] = await chat.bookings();
@@ -534,7 +534,9 @@ export function guidedSuite(mode: WorldMode, firstPhone: number) {
       await chat.say("Quiero hablar con una persona, por favor");
       const conv = await w.db.conversation.findUniqueOrThrow({ where: { id: chat.conversationId } });
       expect(conv.mode).toBe("human");
-      expect(conv.escalationSummary).toMatch(/asked for a person/);
+      // Written for staff, in the salon's language, with what the customer said; no internal names.
+      expect(conv.escalationSummary).toMatch(/^Pide hablar con una persona\. Último mensaje: «.+»$/);
+      expect(conv.escalationSummary).not.toMatch(/Guided|Step|menu/);
       const n = chat.replies.length;
       await chat.say("¿Hola?");
       expect(chat.replies.length).toBe(n); // the bot is silent in human mode

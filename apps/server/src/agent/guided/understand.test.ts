@@ -1,0 +1,111 @@
+// Guided mode's understanding, message(s) → intent and details, on the demo salon's catalog.
+import { describe, expect, it } from "vitest";
+import { type Catalog, understand } from "./understand.ts";
+
+const S = (id: string, nameEs: string, nameEn: string) => ({ id, nameEs, nameEn });
+const catalog: Catalog = {
+  services: [
+    S("corte-mujer", "Corte mujer", "Women's haircut"),
+    S("corte-hombre", "Corte hombre", "Men's haircut"),
+    S("corte-infantil", "Corte infantil", "Kids' haircut"),
+    S("lavado-peinado", "Lavado y peinado", "Wash and blow-dry"),
+    S("arreglo-barba", "Arreglo de barba", "Beard trim"),
+    S("tinte-raiz", "Tinte raíz", "Root colour"),
+    S("tinte-completo", "Tinte completo", "Full colour"),
+    S("mechas", "Mechas", "Highlights"),
+    S("balayage", "Balayage", "Balayage"),
+    S("keratina", "Tratamiento de keratina", "Keratin treatment"),
+    S("manicura", "Manicura", "Manicure"),
+    S("manicura-semipermanente", "Manicura semipermanente", "Gel manicure"),
+    S("pedicura", "Pedicura", "Pedicure"),
+    S("diseno-cejas", "Diseño de cejas", "Brow shaping"),
+    S("tinte-cejas", "Tinte de cejas", "Brow tint"),
+    S("lifting-pestanas", "Lifting de pestañas", "Lash lift"),
+  ],
+  staff: [
+    { id: "laura", displayName: "Laura Martín" },
+    { id: "carlos", displayName: "Carlos Ruiz" },
+    { id: "marta", displayName: "Marta López" },
+    { id: "elena", displayName: "Elena García" },
+  ],
+};
+const MONDAY = "2026-12-07";
+const THURSDAY = "2026-12-10";
+const read = (m: string | string[], today = MONDAY, lang: "es" | "en" = "es") =>
+  understand(Array.isArray(m) ? m : [m], catalog, today, lang);
+
+describe("understand", () => {
+  it("an availability question with a day and a service, after a greeting, is a booking request", async () => {
+    const u = await read("Hola! ¿Tenéis hueco el viernes que viene para un corte?");
+    expect(u.intent).toBe("book");
+    expect(u.greeting).toBe(true);
+    expect(u.serviceAsks[0]?.ids).toEqual(["corte-mujer", "corte-hombre", "corte-infantil"]);
+    // Said on a Monday: this Friday or the next? Both, to ask.
+    expect(u.day?.options).toEqual(["2026-12-11", "2026-12-18"]);
+  });
+
+  it("a burst of five messages is one request", async () => {
+    const u = await read(["hola", "quiero corte", "mañana", "a las 6", "con Laura"]);
+    expect(u.intent).toBe("book");
+    expect(u.serviceAsks.map((a) => a.word)).toEqual(["corte"]);
+    expect(u.day?.date).toBe("2026-12-08");
+    expect(u.time?.minute).toBe(18 * 60);
+    expect(u.staffId).toBe("laura");
+  });
+
+  it("no verb, typos, no accents, emojis, texting", async () => {
+    expect((await read("corte hombre mñn x la tarde")).serviceIds).toEqual(["corte-hombre"]);
+    const typo = await read("kiero un tinet completo el juebes");
+    expect(typo.serviceIds).toEqual(["tinte-completo"]);
+    expect(typo.intent).toBe("book");
+    const emoji = await read("💅 el sabado porfa");
+    expect(emoji.serviceIds).toEqual(["manicura"]); // the word names one service exactly
+    expect((await read("uñas el sabado")).serviceAsks[0]?.ids).toEqual(["manicura", "manicura-semipermanente"]);
+    expect(emoji.day?.date).toBe("2026-12-12");
+    expect((await read("me cogeis para mechas el jueves a las 5 y media?")).time?.minute).toBe(17 * 60 + 30);
+  });
+
+  it("English questions", async () => {
+    const u = await read("Do you have anything for a men's haircut next Friday afternoon?", THURSDAY, "en");
+    expect(u.intent).toBe("book");
+    expect(u.serviceIds).toEqual(["corte-hombre"]);
+    expect(u.day?.options).toEqual(["2026-12-11", "2026-12-18"]);
+    expect(u.time?.dayPart).toBe("afternoon");
+    expect((await read("can I get a haircut tomorrow at 5pm with Carlos", MONDAY, "en")).staffId).toBe("carlos");
+  });
+
+  it("someone else's booking is not the customer's", async () => {
+    const u = await read("Quiero cancelar la cita de mi hermana");
+    expect(u.intent).toBe("cancel");
+    expect(u.othersBooking).toEqual({ relation: "hermana", name: null });
+    const own = await read("quiero cancelar mi cita del viernes");
+    expect(own.othersBooking).toBeNull();
+    expect(own.bookingDay?.date).toBe("2026-12-11");
+  });
+
+  it("a visit for someone else, and stylists' names are not guests", async () => {
+    const u = await read("Quiero un corte infantil para mi hija Lucía el sábado a las 12:00");
+    expect(u.guest).toEqual({ relation: "hija", name: "Lucía" });
+    expect(u.serviceIds).toEqual(["corte-infantil"]);
+    expect(u.time?.minute).toBe(12 * 60);
+    expect((await read("corte para Laura")).guest).toBeNull();
+  });
+
+  it("ordinary words are not services; prices and hours are questions", async () => {
+    const u = await read("quiero pedir cita para hacerme algo");
+    expect(u.serviceIds).toEqual([]);
+    expect(u.serviceAsks).toEqual([]);
+    expect(u.intent).toBe("book");
+    expect((await read("¿Cuánto cuesta el balayage?")).intent).toBe("prices");
+    expect((await read("¿a qué hora abrís el sábado?")).intent).toBe("hours");
+    expect((await read("pásame con alguien por favor")).intent).toBe("human");
+    expect((await read("gracias!!")).intent).toBe("thanks");
+  });
+
+  it("a correction keeps the new wish", async () => {
+    const u = await read("no, mejor el jueves a las 6");
+    expect(u.no).toBe(true);
+    expect(u.day?.date).toBe(THURSDAY);
+    expect(u.time?.minute).toBe(18 * 60);
+  });
+});
