@@ -17,6 +17,7 @@ interface Nlp {
 // nlp.js is CommonJS without type declarations: loaded through require, typed by what we use.
 interface Container {
   use(plugin: unknown): void;
+  registerConfiguration(tag: string, settings: Record<string, unknown>, overwrite: boolean): void;
   get(name: "nlp"): NlpTrainer;
 }
 interface NlpTrainer extends Nlp {
@@ -38,6 +39,20 @@ async function train(): Promise<Nlp> {
   container.use(NlpPlugin);
   container.use(LangEs);
   container.use(LangEn);
+  // nlp.js's neural defaults print every training epoch; its other defaults are kept.
+  container.registerConfiguration(
+    "nlu-??",
+    {
+      keepStopwords: true,
+      nonefeatureValue: 1,
+      nonedeltaMultiplier: 1.2,
+      spellCheck: false,
+      spellCheckDistance: 1,
+      filterZeros: true,
+      log: false,
+    },
+    true,
+  );
   const nlp = container.get("nlp");
   nlp.settings.autoSave = false;
   nlp.settings.log = false;

@@ -130,6 +130,8 @@ const RESCHEDULE_RULE =
   /(^| )(cambi\w* (mi|la|el|de) (cita|reserva|turno|hora|dia)|cambiarla|cambiala|cambiamela|moverla|muevela|mover (mi|la)|pasar(la)? (la cita )?(a|al|para)|pasamela|aplaz\w*|retras\w*|adelant\w*|reprogram\w*|correr (la cita|el turno)|reschedul\w*|move (my|it|the)|change (my|the) (appointment|booking|time)|push (it|my)|bring (it|my))/;
 const PRICES_RULE =
   /(cuanto (cuesta|vale|sale|cobrais|cobran|es)|que (precio|vale|cuesta)|precios?|tarifas?|how much|prices?|costs?)( |$)/;
+/** "¿hacéis mechas?", "do you do nails?": a question about the services, not a booking. */
+const DO_YOU_DO = /(^| )(haceis|hacen|haces|do you (do|offer)|ofreceis|ofrecen)( |$)/;
 const HOURS_RULE =
   /((a que hora|cuando) (abris|abren|abre|cerrais|cierran|cierra)|abris|abren los|horarios?|hasta que hora|donde (estais|esta|queda)|direccion|opening hours|when do you (open|close)|are you open|what time do you (open|close)|where are you|address)( |$)/;
 const MINE_RULE =
@@ -211,7 +213,7 @@ export function ruleIntent(f: string): Intent | null {
   if (CANCEL_RULE.test(f)) return "cancel";
   if (RESCHEDULE_RULE.test(f)) return "reschedule";
   if (MINE_RULE.test(f)) return "mine";
-  if (PRICES_RULE.test(f)) return "prices";
+  if (PRICES_RULE.test(f) || DO_YOU_DO.test(f)) return "prices";
   if (HOURS_RULE.test(f)) return "hours";
   return null;
 }
