@@ -4,7 +4,7 @@ import type { JobQueue } from "../jobs/job-queue.ts";
 import type { AppServices } from "../trpc/context.ts";
 import { EchoAgent } from "./agent-port.ts";
 import { type ChannelDeps, QUEUES } from "./deps.ts";
-import { processWebhookEvent } from "./inbound.ts";
+import { processWebhookEvents, WEBHOOK_BATCH } from "./inbound.ts";
 import { fetchMessageMedia } from "./media.ts";
 import { sendOutboxMessage } from "./outbox.ts";
 import { runTurns } from "./turns.ts";
@@ -45,7 +45,16 @@ export async function registerChannelWorkers(jobs: JobQueue, services: AppServic
   const deps: ChannelDeps = { ...services, jobs };
   const agent = services.agent ?? new EchoAgent();
   await defineChannelQueues(jobs);
-  await jobs.work<{ eventId: string }>(QUEUES.webhook, (d) => processWebhookEvent(deps, d.eventId));
+  // Fetched up to WEBHOOK_BATCH at a time and processed in one transaction (inbound.ts).
+  await jobs.workBatch<{ eventId: string }>(
+    QUEUES.webhook,
+    (batch) =>
+      processWebhookEvents(
+        deps,
+        batch.map((j) => j.data.eventId),
+      ),
+    { batchSize: WEBHOOK_BATCH },
+  );
   await jobs.work<{ conversationId: string }>(QUEUES.turn, (d) => runTurns(deps, agent, d.conversationId), {
     concurrency: services.config.TURN_CONCURRENCY,
   });

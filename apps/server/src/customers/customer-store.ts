@@ -92,3 +92,50 @@ export async function upsertCustomerByPhone(
   });
   return { customer, created: true };
 }
+
+/**
+ * upsertCustomerByPhone for many numbers at once (a batch of inbound messages): the same per-phone
+ * locks (taken in one statement, in a fixed order, so two batches cannot deadlock on them), one
+ * lookup, one insert of the missing ones. Keyed by the normalised phone; the first input of a phone
+ * gives a new customer her name and language.
+ */
+export async function upsertCustomersByPhone(
+  tx: Tx,
+  fc: FieldCrypto,
+  inputs: NewCustomer[],
+): Promise<Map<string, { customer: Customer; created: boolean }>> {
+  const wanted = new Map<string, NewCustomer & { hash: Uint8Array<ArrayBuffer> }>();
+  for (const input of inputs) {
+    const phone = normalisePhone(input.phone);
+    if (!wanted.has(phone)) wanted.set(phone, { ...input, phone, hash: fc.blindIndex(phone) });
+  }
+  const out = new Map<string, { customer: Customer; created: boolean }>();
+  if (!wanted.size) return out;
+  const keys = [...wanted.values()].map((w) => `customer-phone:${w.hash}`).sort();
+  await tx.$executeRaw`
+    SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest(${keys}::text[]) WITH ORDINALITY AS x(k, n) ORDER BY n`;
+  const found = await tx.customer.findMany({ where: { phoneHash: { in: [...wanted.values()].map((w) => w.hash) } } });
+  const byHash = new Map(found.map((c) => [Buffer.from(c.phoneHash!).toString("hex"), c]));
+  const missing: NewCustomer[] = [];
+  for (const [phone, w] of wanted) {
+    const existing = byHash.get(Buffer.from(w.hash).toString("hex"));
+    if (existing) out.set(phone, { customer: await followMerges(tx, existing), created: false });
+    else missing.push(w);
+  }
+  if (missing.length) {
+    const created = await tx.customer.createManyAndReturn({
+      data: missing.map((input) => ({
+        ...encryptCustomerFields(fc, input),
+        language: input.language ?? "es",
+        marketingConsent: input.marketingConsent ?? false,
+        consentAt: input.marketingConsent ? new Date() : null,
+      })),
+    });
+    const byNewHash = new Map(created.map((c) => [Buffer.from(c.phoneHash!).toString("hex"), c]));
+    for (const input of missing) {
+      const customer = byNewHash.get(Buffer.from(wanted.get(input.phone)!.hash).toString("hex"))!;
+      out.set(input.phone, { customer, created: true });
+    }
+  }
+  return out;
+}

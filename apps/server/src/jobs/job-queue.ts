@@ -47,6 +47,13 @@ export const JOBS_CHANNEL = "cita_jobs";
 
 export type JobHandler<T> = (data: T, job: { id: string; name: string; retryCount?: number }) => Promise<void>;
 
+/**
+ * Handles a batch of jobs at once; answers, per job (same order), null when it is done or the error
+ * it failed with. Failed jobs are retried alone (by the queue's retry policy), the others complete.
+ * Throwing fails (and retries) the whole batch.
+ */
+export type BatchJobHandler<T> = (jobs: { id: string; data: T }[]) => Promise<(Error | null)[]>;
+
 export interface JobQueue {
   start(): Promise<void>;
   stop(opts?: { graceful?: boolean }): Promise<void>;
@@ -56,6 +63,17 @@ export interface JobQueue {
     name: string,
     handler: JobHandler<T>,
     opts?: { concurrency?: number; pollingIntervalSeconds?: number },
+  ): Promise<void>;
+  /** Enqueues several jobs of one queue in one statement (inside `tx` when given). */
+  sendMany<T extends object>(name: string, data: T[], opts?: { tx?: Tx }): Promise<void>;
+  /**
+   * Like work(), but each worker fetches up to `batchSize` jobs at a time (whatever is waiting, so a
+   * lone job still runs at once) and hands them to `handler` together.
+   */
+  workBatch<T>(
+    name: string,
+    handler: BatchJobHandler<T>,
+    opts?: { concurrency?: number; pollingIntervalSeconds?: number; batchSize?: number },
   ): Promise<void>;
   /** Wakes this process's workers of a queue (they fetch at once). */
   wake(name: string): void;
@@ -140,6 +158,42 @@ export function createJobQueue(
     listener = client;
   };
 
+  /**
+   * Starts a queue's workers. The first polls (the fallback for a lost notification or another
+   * process's delayed job); the others mostly wait to be woken, so idle queues cost few queries.
+   */
+  const startWorkers = async (
+    name: string,
+    batchSize: number,
+    o: { concurrency?: number; pollingIntervalSeconds?: number },
+    run: (jobs: PgBoss.Job<unknown>[]) => Promise<void>,
+  ) => {
+    const q = { ids: [] as string[], busy: new Set<string>(), next: 0 };
+    workers.set(name, q);
+    const first = o.pollingIntervalSeconds ?? polling;
+    for (let i = 0; i < (o.concurrency ?? concurrency); i++) {
+      let self = "";
+      self = await boss.work(
+        name,
+        { batchSize, pollingIntervalSeconds: i === 0 ? first : Math.max(first, 30) },
+        async (jobs) => {
+          if (!jobs.length) return;
+          // Found some: look for more at once rather than sleeping out the interval, and wake a
+          // sibling in case there are more.
+          boss.notifyWorker(self);
+          q.busy.add(self);
+          wake(name);
+          try {
+            await run(jobs);
+          } finally {
+            q.busy.delete(self);
+          }
+        },
+      );
+      q.ids.push(self);
+    }
+  };
+
   return {
     boss,
     wake,
@@ -191,34 +245,16 @@ export function createJobQueue(
       }
       return id;
     },
+    async sendMany(name, data, o = {}) {
+      if (!data.length) return;
+      await boss.insert(
+        data.map((d) => ({ name, data: d })),
+        o.tx ? { db: txExecutor(o.tx) } : {},
+      );
+      await announce(name, o.tx);
+    },
     async work(name, handler, o = {}) {
-      const q = { ids: [] as string[], busy: new Set<string>(), next: 0 };
-      workers.set(name, q);
-      const first = o.pollingIntervalSeconds ?? polling;
-      for (let i = 0; i < (o.concurrency ?? concurrency); i++) {
-        let self = "";
-        self = await boss.work(
-          name,
-          // The first worker polls (the fallback for a lost notification or another process's delayed
-          // job); the others mostly wait to be woken, so idle queues cost few queries.
-          { batchSize: 1, pollingIntervalSeconds: i === 0 ? first : Math.max(first, 30) },
-          async (jobs) => {
-            if (!jobs.length) return;
-            // Found one: look for the next at once rather than sleeping out the interval, and wake a
-            // sibling in case there are more.
-            boss.notifyWorker(self);
-            q.busy.add(self);
-            wake(name);
-            try {
-              await runJobs(jobs);
-            } finally {
-              q.busy.delete(self);
-            }
-          },
-        );
-        q.ids.push(self);
-      }
-      async function runJobs(jobs: PgBoss.Job<unknown>[]) {
+      await startWorkers(name, 1, o, async (jobs) => {
         for (const job of jobs) {
           try {
             await handler(job.data as never, { id: job.id, name: job.name });
@@ -227,7 +263,19 @@ export function createJobQueue(
             throw err;
           }
         }
-      }
+      });
+    },
+    async workBatch(name, handler, o = {}) {
+      await startWorkers(name, o.batchSize ?? 50, o, async (jobs) => {
+        const errors = await handler(jobs.map((j) => ({ id: j.id, data: j.data as never })));
+        const failed = jobs.filter((_, i) => errors[i]);
+        for (const job of failed) {
+          const err = errors[jobs.indexOf(job)]!;
+          log.warn({ err, job: job.id, queue: name }, "job failed; it will be retried");
+          // Failed here, before pg-boss completes the batch: its completion only touches active jobs.
+          await boss.fail(name, job.id, err);
+        }
+      });
     },
   };
 }
