@@ -396,14 +396,16 @@ describe.skipIf(!canRun)("desktop console in Chromium", () => {
   });
 
   it("signs out: back to the sign-in screen, and the refresh token no longer works", async () => {
-    const refreshToken = await page.evaluate(() => sessionStorage.getItem("cita.secret.refresh-token"));
-    expect(refreshToken).toBeTruthy();
+    // The refresh token is in an httpOnly cookie (the page cannot read it; the browser context can).
+    const cookie = (await context.cookies()).find((c) => c.name === "cita_refresh");
+    expect(cookie?.httpOnly).toBe(true);
+    const refreshToken = cookie!.value.slice(2);
     await page.getByTestId("sign-out").click();
     await page.getByTestId("sign-in").waitFor();
     await expect(page.getByTestId("sign-in-message").textContent()).resolves.toBe("Has cerrado la sesión.");
-    expect(await page.evaluate(() => sessionStorage.getItem("cita.secret.refresh-token"))).toBeNull();
+    expect(await context.cookies()).toEqual([]);
     const anon = anonClient(server.url);
-    await expect(anon.auth.refresh.mutate({ refreshToken: refreshToken! })).rejects.toThrow();
+    await expect(anon.auth.refresh.mutate({ refreshToken })).rejects.toThrow();
     await context.close();
   });
 
@@ -485,7 +487,8 @@ describe.skipIf(!canRun)("desktop console in Chromium", () => {
     await expect(p.getByTestId("sign-in-message").textContent()).resolves.toBe(
       "Tu sesión ha terminado. Vuelve a iniciar sesión.",
     );
-    expect(await p.evaluate(() => sessionStorage.getItem("cita.secret.refresh-token"))).toBeNull();
+    // The ended sign-in's cookie is cleared too: a reload opens the sign-in page without a message.
+    await expect.poll(async () => (await ctx.cookies()).length, { timeout: 10_000 }).toBe(0);
     await ctx.close();
   });
 });

@@ -1,7 +1,7 @@
 import type { AuthTokens } from "@cita/shared";
 import { describe, expect, it } from "vitest";
 import type { CitaBridge } from "../shared/bridge.ts";
-import { REFRESH_KEY, REFRESH_MARGIN_MS, RETRY_MS, Session, type SessionDeps } from "./session.ts";
+import { REFRESH_KEY, REFRESH_MARGIN_MS, RETRY_MS, Session, type SessionDeps, tokenKeeper } from "./session.ts";
 
 class AuthError extends Error {}
 
@@ -40,24 +40,26 @@ function harness() {
     delete: async (k) => void store.delete(k),
     status: async () => ({ backend: "test", encrypted: true, warning: null }),
   };
-  const deps: SessionDeps = {
-    login: async (email, password) => {
+  const api = {
+    login: async (email: string, password: string) => {
       calls.push(`login ${email}`);
       if (password !== "right") throw new AuthError("Wrong email or password");
       return issue();
     },
-    refresh: async (token) => {
+    refresh: async (token: string) => {
       calls.push(`refresh ${token}`);
       if (offline) throw new TypeError("Failed to fetch");
       if (!valid.delete(token)) throw new AuthError("Session ended");
       return issue();
     },
-    logout: async (token) => {
+    logout: async (token: string) => {
       calls.push(`logout ${token}`);
       valid.clear();
     },
+  };
+  const deps: SessionDeps = {
+    keeper: tokenKeeper(api, secrets),
     isAuthFailure: (e) => e instanceof AuthError,
-    secrets,
     now: () => now,
     setTimer: (fn, ms) => {
       const id = Math.random();

@@ -308,3 +308,33 @@ export async function assertAccessSession(db: Db, claims: AccessClaims): Promise
   if (!staffCanSignIn(row.staff)) throw sessionUnauthenticated("This account is disabled");
   if (row.staff.role !== claims.role) throw sessionUnauthenticated("Your role changed; sign in again");
 }
+
+/**
+ * Ends the sign-in a refresh token belongs to (its whole family), for the browser console's sign-out,
+ * where the token travels in an httpOnly cookie and there may be no access token (signed in offline).
+ * An unknown token ends nothing.
+ */
+export async function logoutByRefreshToken(deps: AuthDeps, refreshToken: string): Promise<{ endedSessions: number }> {
+  const now = deps.clock();
+  const row = await deps.db.staffSession.findUnique({
+    where: { refreshTokenHash: hashRefreshToken(refreshToken) },
+    select: { staffId: true, familyId: true, staff: { select: { locationId: true } } },
+  });
+  if (!row) return { endedSessions: 0 };
+  return deps.db.$transaction(async (tx) => {
+    await lockStaffSessions(tx, row.staffId);
+    const ended = await revokeFamilies(tx, { staffId: row.staffId, familyId: row.familyId }, now, "logout");
+    await appendAudit(
+      tx,
+      { type: "staff", id: row.staffId },
+      {
+        action: "auth.logout",
+        entityType: "staff",
+        entityId: row.staffId,
+        locationId: row.staff.locationId,
+        data: { familyId: row.familyId },
+      },
+    );
+    return { endedSessions: ended };
+  });
+}

@@ -8,6 +8,7 @@ import { pendingMigrations } from "../db/migrate.ts";
 import type { AppServices } from "../trpc/context.ts";
 import { type AppRouter, appRouter } from "../trpc/router.ts";
 import { registerIntegrationRoutes } from "./integrations.ts";
+import { registerWebSession } from "./web-session.ts";
 
 export interface BuildServerOptions {
   /** Max request body in bytes (webhooks are small; this guards memory). */
@@ -47,6 +48,9 @@ export async function buildServer(services: AppServices, opts: BuildServerOption
     // One compact line per request from our onResponse hook instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    // tRPC batches name every procedure in the path ("/trpc/bookings.search,staff.getSchedule,…"):
+    // Fastify's default 100 characters refuses a batch of six with 414.
+    routerOptions: { maxParamLength: 5000 },
     genReqId: (req) => {
       const given = req.headers["x-request-id"];
       return typeof given === "string" && /^[\w-]{1,64}$/.test(given) ? given : randomUUID();
@@ -124,6 +128,9 @@ export async function buildServer(services: AppServices, opts: BuildServerOption
       },
     } satisfies FastifyTRPCPluginOptions<AppRouter>["trpcOptions"],
   });
+
+  // The browser console's sign-in, with the refresh token in an httpOnly cookie (http/web-session.ts).
+  await registerWebSession(app, services);
 
   // Webhooks (Chatwoot, WhatsApp Cloud API, Stripe, Google Calendar) and sandbox pages: each area
   // registers its own encapsulated plugin (raw-body parsing stays local to it).

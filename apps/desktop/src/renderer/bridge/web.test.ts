@@ -43,18 +43,22 @@ function bridge(permission = "granted") {
 }
 
 describe("web bridge", () => {
-  it("keeps secrets for the tab by default, or on the device when asked, never both", async () => {
-    const { b, local, session } = bridge();
-    await b.secrets.set("refresh-token", "t1");
-    expect(session.getItem("cita.secret.refresh-token")).toBe("t1");
-    expect(local.length).toBe(0);
-    await b.secrets.set("refresh-token", "t2", { persist: true });
-    expect(local.getItem("cita.secret.refresh-token")).toBe("t2");
-    expect(session.length).toBe(0);
-    expect(await b.secrets.get("refresh-token")).toBe("t2");
+  it("never writes a secret to browser storage, and removes ones earlier versions left", async () => {
+    const local = new MemoryStorage();
+    const session = new MemoryStorage();
+    local.setItem("cita.secret.refresh-token", "old-persisted");
+    session.setItem("cita.secret.refresh-token", "old-tab");
+    local.setItem("cita.lang", "es");
+    const b = createWebBridge({ local, session, version: "1", open: () => {} });
+    expect(local.getItem("cita.secret.refresh-token")).toBeNull();
+    expect(session.getItem("cita.secret.refresh-token")).toBeNull();
+    expect(local.getItem("cita.lang")).toBe("es");
+    await b.secrets.set("refresh-token", "t1", { persist: true });
+    expect(await b.secrets.get("refresh-token")).toBe("t1");
+    expect(local.length + session.length).toBe(1); // only cita.lang
     await b.secrets.delete("refresh-token");
     expect(await b.secrets.get("refresh-token")).toBeNull();
-    expect(await b.secrets.status()).toMatchObject({ backend: "browser", encrypted: false });
+    expect(await b.secrets.status()).toEqual({ backend: "http-only-cookie", encrypted: true, warning: null });
   });
 
   it("notifies only with permission", async () => {

@@ -1,8 +1,11 @@
-// window.cita for a plain browser (a tablet at the desk, and the e2e tests): browser storage for
-// the refresh token — not encrypted, and the console says so — and the Notification API.
+// window.cita for a plain browser (a tablet at the desk, and the e2e tests). No secret is ever
+// written to browser storage: the console's sign-in lives in an httpOnly cookie the page cannot read
+// (bridge/web-session.ts), so `secrets` here is memory only, gone with the page. Also the
+// Notification API.
 import type { CitaBridge, UpdateState } from "../../shared/bridge.ts";
 
-const PREFIX = "cita.secret.";
+/** Where earlier versions kept secrets in browser storage (removed on start). */
+const LEGACY_PREFIX = "cita.secret.";
 
 export interface WebBridgeEnv {
   local: Storage;
@@ -17,27 +20,28 @@ export interface WebBridgeEnv {
 }
 
 export function createWebBridge(env: WebBridgeEnv): CitaBridge {
+  // Earlier versions kept the refresh token in browser storage: never leave one behind.
+  for (const store of [env.local, env.session]) {
+    for (let i = store.length - 1; i >= 0; i--) {
+      const k = store.key(i);
+      if (k?.startsWith(LEGACY_PREFIX)) store.removeItem(k);
+    }
+  }
+  const memory = new Map<string, string>();
   return {
     kind: "web",
     secrets: {
       async get(key) {
-        return env.session.getItem(PREFIX + key) ?? env.local.getItem(PREFIX + key);
+        return memory.get(key) ?? null;
       },
-      async set(key, value, opts) {
-        // One place only: a secret kept "for this tab" must not linger in localStorage.
-        (opts?.persist ? env.session : env.local).removeItem(PREFIX + key);
-        (opts?.persist ? env.local : env.session).setItem(PREFIX + key, value);
+      async set(key, value) {
+        memory.set(key, value);
       },
       async delete(key) {
-        env.local.removeItem(PREFIX + key);
-        env.session.removeItem(PREFIX + key);
+        memory.delete(key);
       },
       async status() {
-        return {
-          backend: "browser",
-          encrypted: false,
-          warning: "In a browser your sign-in is kept in this browser's storage, without encryption.",
-        };
+        return { backend: "http-only-cookie", encrypted: true, warning: null };
       },
     },
     async notify(n) {

@@ -4,6 +4,7 @@ import pkg from "../../../package.json";
 import type { CitaBridge, SecretStoreStatus, UpdateState } from "../../shared/bridge.ts";
 import { type Api, type Booking, createApi, errorMessage, isAuthFailure, procedureExists } from "../api.ts";
 import { installBridge } from "../bridge/web.ts";
+import { cookieKeeper, isWebAuthFailure } from "../bridge/web-session.ts";
 import { Calendar } from "../calendar/Calendar.tsx";
 import { Chats } from "../chats/Chats.tsx";
 import { ChatInbox } from "../chats/inbox.ts";
@@ -23,7 +24,7 @@ import { Replica } from "../replica/replica.ts";
 import { localReportSource } from "../replica/reports.ts";
 import { Reports } from "../reports/Reports.tsx";
 import { formatRoute, parseRoute, type Route } from "../routes.ts";
-import { Session, type SessionState } from "../session.ts";
+import { Session, type SessionState, tokenKeeper } from "../session.ts";
 import { Settings } from "../settings/Settings.tsx";
 import { ConsoleStore } from "../store.ts";
 import { today } from "../time.ts";
@@ -97,14 +98,24 @@ function Connected(props: {
   const { session, api } = useMemo(() => {
     // Sign-in and refresh go through a client without a token: refreshing must not wait on itself.
     const anon = createApi(serverUrl, async () => null);
+    // In a browser the refresh token stays in an httpOnly cookie the page cannot read; Electron keeps
+    // it in the OS store (safeStorage) through the bridge.
+    const web = bridge.kind === "web";
+    const keeper = web
+      ? cookieKeeper(serverUrl, { fetch: (...a) => window.fetch(...a), storage: localStorage })
+      : tokenKeeper(
+          {
+            login: (email, password) => anon.auth.login.mutate({ email, password }),
+            refresh: (refreshToken) => anon.auth.refresh.mutate({ refreshToken }),
+            logout: async (token) => {
+              await createApi(serverUrl, async () => token).auth.logout.mutate();
+            },
+          },
+          bridge.secrets,
+        );
     const session: Session = new Session({
-      login: (email, password) => anon.auth.login.mutate({ email, password }),
-      refresh: (refreshToken) => anon.auth.refresh.mutate({ refreshToken }),
-      logout: async (token) => {
-        await createApi(serverUrl, async () => token).auth.logout.mutate();
-      },
-      isAuthFailure,
-      secrets: bridge.secrets,
+      keeper,
+      isAuthFailure: (e) => isAuthFailure(e) || isWebAuthFailure(e),
       now: Date.now,
       setTimer: (fn, ms) => setTimeout(fn, ms),
       clearTimer: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
@@ -445,13 +456,11 @@ function Shell({ staffName, mode }: { staffName: string; mode: Mode }) {
       {storage?.warning ? (
         <div className="banner warn" data-testid="storage-warning">
           {tr.t("storageWarning")}:{" "}
-          {storage.backend === "browser"
-            ? tr.t("storageBrowser")
-            : storage.backend === "basic_text"
-              ? tr.t("storageBasic")
-              : storage.backend === "none"
-                ? tr.t("storageNone")
-                : storage.warning}
+          {storage.backend === "basic_text"
+            ? tr.t("storageBasic")
+            : storage.backend === "none"
+              ? tr.t("storageNone")
+              : storage.warning}
         </div>
       ) : null}
       {update?.state === "downloaded" ? (
