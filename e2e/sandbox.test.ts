@@ -21,6 +21,7 @@ import {
   staffClient,
 } from "../apps/desktop/test/harness.ts";
 import { CONSOLE_ROOT } from "../apps/server/src/http/console.ts";
+import { WHEN_FORMAT } from "../apps/server/src/sandbox/pages.ts";
 import { freePort } from "../apps/server/src/testing/global-setup.ts";
 import { salonDays } from "../apps/server/src/testing/salon-days.ts";
 import { nowMs } from "../apps/server/src/testing/test-now.ts";
@@ -137,6 +138,11 @@ describe.skipIf(!canRun)("sandbox mode: the whole of Cita on one machine, no acc
     if (await listButton.count()) {
       await listButton.click();
       await page.locator("#list-rows li").first().waitFor();
+      // Each row shows its description under the time, as WhatsApp does (stylist · price).
+      await poll(() => page.locator("#list-rows li .row-desc").count()).toBe(
+        await page.locator("#list-rows li").count(),
+      );
+      expect(await page.locator("#list-rows li .row-desc").first().textContent()).toMatch(/ · \d/);
       if (who.shots) await page.screenshot({ path: join(shots, "02-chat-slots-list.png") });
       await page.locator("#list-rows li").nth(who.slot).click();
     } else {
@@ -152,6 +158,10 @@ describe.skipIf(!canRun)("sandbox mode: the whole of Cita on one machine, no acc
       .textContent();
     const link = /(http:\/\/\S+\/sandbox\/checkout\/cs_test_\w+)/.exec(linkText ?? "")?.[1];
     expect(link, `no checkout link in: ${linkText}`).toBeTruthy();
+    // The link is tappable: an anchor to exactly that address, opening outside the chat.
+    const anchor = page.locator('.msg[data-from="cita"] .text a[href*="/sandbox/checkout/"]').last();
+    expect(await anchor.getAttribute("href")).toBe(link);
+    expect(await anchor.getAttribute("rel")).toBe("noopener noreferrer");
     // Delivery ticks: the customer's own messages show as read once Cita answered.
     await poll(() => page.locator('.msg[data-from="me"] .tick[data-status="read"]').count()).toBeGreaterThan(3);
     if (who.shots) await page.screenshot({ path: join(shots, "03-chat-deposit-link.png") });
@@ -175,13 +185,34 @@ describe.skipIf(!canRun)("sandbox mode: the whole of Cita on one machine, no acc
     const checkout = await page.context().newPage();
     await checkout.goto(link!);
     expect(await checkout.getByTestId("service").textContent()).toBe("Tinte completo");
-    bookingId = (await checkout.getByTestId("booking-id").textContent()) ?? "";
+    // The booking id is for machines only: an attribute, never text on the page.
+    bookingId = (await checkout.getByTestId("checkout").getAttribute("data-booking-id")) ?? "";
     const pending = await desk.bookings.get.query({ id: bookingId });
     expect(pending.status).toBe("pending_deposit");
     expect(pending.depositCents).toBeGreaterThan(0);
     expect(await checkout.getByTestId("amount").textContent()).toContain(
       new Intl.NumberFormat("es-ES", { minimumFractionDigits: 2 }).format(pending.depositCents / 100),
     );
+    // In the customer's language (Spanish), with the salon, stylist and local date; no ids, no
+    // status names, no English.
+    expect(await checkout.locator("html").getAttribute("lang")).toBe("es");
+    const text = ((await checkout.locator("body").textContent()) ?? "").replace(/\s+/g, " ");
+    expect(text).not.toContain(bookingId);
+    expect(text).not.toMatch(/pending_deposit|held|confirmed|no money moves|Sandbox:/);
+    expect(await checkout.getByTestId("stylist").textContent()).toBe(pending.items[0]!.staffName);
+    const when = new Intl.DateTimeFormat("es-ES", { timeZone: TZ, ...WHEN_FORMAT }).format(
+      Date.parse(pending.startsAt),
+    );
+    expect(await checkout.getByTestId("when").textContent()).toBe(when);
+    // The hold's end as the chat writes it ("hasta las HH:MM", local minute): the same instant the
+    // booking is held until.
+    const heldUntil = new Intl.DateTimeFormat("es-ES", {
+      timeZone: TZ,
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    }).format(Date.parse(pending.holdExpiresAt!));
+    expect(await checkout.getByTestId("checkout-state").textContent()).toContain(`hasta las ${heldUntil}.`);
     await checkout.screenshot({ path: join(shots, "04-checkout.png") });
 
     // The console is open on that day before the customer pays: the payment shows up live there.
@@ -355,7 +386,7 @@ describe.skipIf(!canRun)("sandbox mode: the whole of Cita on one machine, no acc
     const link = await bookColour({ phone: other, name: "Pablo Sandbox", slot: 3, shots: false });
     const checkout = await page.context().newPage();
     await checkout.goto(link);
-    const held = (await checkout.getByTestId("booking-id").textContent()) ?? "";
+    const held = (await checkout.getByTestId("checkout").getAttribute("data-booking-id")) ?? "";
     expect((await desk.bookings.get.query({ id: held })).status).toBe("pending_deposit");
     await checkout.getByRole("button", { name: "Dejar que caduque" }).click();
     await poll(() => checkout.getByTestId("checkout-state").textContent()).toContain("caducado");

@@ -9,6 +9,7 @@ export * from "./changes.ts";
 export * from "./chats.ts";
 export * from "./common.ts";
 export * from "./customers.ts";
+export * from "./format.ts";
 export * from "./input.ts";
 export * from "./integrations.ts";
 export * from "./payments.ts";

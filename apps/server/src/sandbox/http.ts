@@ -11,7 +11,7 @@ import { chatwootSignatureHeaders } from "../channels/signatures.ts";
 import { localToUtc } from "../time/zoned.ts";
 import type { AppServices } from "../trpc/context.ts";
 import type { SandboxChatwoot, SandboxConversation, SandboxIncoming } from "./chatwoot.ts";
-import { CHAT_CSS, CHAT_HTML, CHAT_JS, esc, page } from "./pages.ts";
+import { CHAT_CSS, CHAT_HTML, CHAT_JS, checkoutNotFound, checkoutPage, esc, page } from "./pages.ts";
 import { type Sandbox, sandboxOf } from "./sandbox.ts";
 
 const PHONE = /^\+?\d{6,15}$/;
@@ -102,7 +102,35 @@ async function deliverChatwoot(sb: Sandbox, payload: unknown) {
   return postJson(`${sb.selfUrl}/webhooks/chatwoot`, body, headers);
 }
 
-function chatView(cw: SandboxChatwoot, conv: SandboxConversation | null) {
+/**
+ * Descriptions of list rows, by outgoing message and row value. Chatwoot's input_select items carry a
+ * title and a value only, but on WhatsApp a list row also shows a description: Cita keeps it on its
+ * own message row (choices), found through the Chatwoot message id Cita recorded (externalId).
+ */
+type RowDescriptions = Map<number, Map<string, string>>;
+
+async function loadDescriptions(services: AppServices, known: RowDescriptions, ids: number[]): Promise<void> {
+  const missing = ids.filter((id) => !known.has(id));
+  if (!missing.length) return;
+  const rows = await services.db.message.findMany({
+    where: { direction: "outbound", externalId: { in: missing.map(String) } },
+    select: { externalId: true, choices: true },
+  });
+  for (const r of rows) {
+    const map = new Map<string, string>();
+    for (const c of Array.isArray(r.choices) ? (r.choices as { id?: unknown; description?: unknown }[]) : []) {
+      if (typeof c?.id === "string" && typeof c.description === "string" && c.description) map.set(c.id, c.description);
+    }
+    known.set(Number(r.externalId), map);
+  }
+}
+
+async function chatView(
+  services: AppServices,
+  descriptions: RowDescriptions,
+  cw: SandboxChatwoot,
+  conv: SandboxConversation | null,
+) {
   if (!conv) return { conversation: null, messages: [] };
   const mine = cw.incoming
     .filter((m) => m.conversationId === conv.id)
@@ -111,23 +139,30 @@ function chatView(cw: SandboxChatwoot, conv: SandboxConversation | null) {
       from: "me" as const,
       text: m.content,
       image: m.imageKey ? `/sandbox/api/media/${m.imageKey}` : null,
-      items: [],
+      items: [] as { title: string; value: string; description: string | null }[],
       at: m.createdAt,
       status: m.status,
       error: m.error ?? null,
     }));
-  const theirs = cw.outgoing
-    .filter((m) => m.conversationId === conv.id)
-    .map((m) => ({
-      id: `out-${m.id}`,
-      from: "cita" as const,
-      text: m.content,
-      image: null,
-      items: m.contentType === "input_select" ? m.items : [],
-      at: m.createdAt,
-      status: m.status,
-      error: null,
-    }));
+  const outgoing = cw.outgoing.filter((m) => m.conversationId === conv.id);
+  await loadDescriptions(
+    services,
+    descriptions,
+    outgoing.filter((m) => m.contentType === "input_select" && m.items.length > 3).map((m) => m.id),
+  ).catch(() => {}); // descriptions are a nicety: the chat shows without them
+  const theirs = outgoing.map((m) => ({
+    id: `out-${m.id}`,
+    from: "cita" as const,
+    text: m.content,
+    image: null,
+    items:
+      m.contentType === "input_select"
+        ? m.items.map((i) => ({ ...i, description: descriptions.get(m.id)?.get(i.value) ?? null }))
+        : [],
+    at: m.createdAt,
+    status: m.status,
+    error: null,
+  }));
   // A customer message counts as read (blue ticks) once something was answered after it.
   const lastReply = Math.max(0, ...theirs.map((m) => m.at));
   const messages = [...mine, ...theirs]
@@ -175,11 +210,12 @@ export async function registerSandboxRoutes(app: FastifyInstance, services: AppS
     // ── WhatsApp ──
     const cw = sb.chatwoot;
     if (cw) {
+      const descriptions: RowDescriptions = new Map();
       scope.get("/sandbox/api/chat", async (req, reply) => {
         const phone = normalPhone((req.query as Record<string, unknown>).phone);
         if (!phone) return reply.code(400).send({ error: "a phone number, 6–15 digits" });
         const id = Number(phone.replace(/\D/g, "").slice(-15));
-        return chatView(cw, cw.conversations.get(id) ?? null);
+        return chatView(services, descriptions, cw, cw.conversations.get(id) ?? null);
       });
       scope.get("/sandbox/api/media/:key", async (req, reply) => {
         const m = cw.media.get((req.params as { key: string }).key);
@@ -230,7 +266,7 @@ export async function registerSandboxRoutes(app: FastifyInstance, services: AppS
           msg.status = "failed";
           msg.error = (e as Error).message;
         }
-        return chatView(cw, conv);
+        return chatView(services, descriptions, cw, conv);
       });
       // The phone showed (delivered) and the customer looked at (read) Cita's messages: Chatwoot tells
       // Cita through message_updated with the WhatsApp status (§1.4), as it would.
@@ -297,55 +333,37 @@ export async function registerSandboxRoutes(app: FastifyInstance, services: AppS
       scope.get("/sandbox/checkout/:id", async (req, reply) => {
         const id = (req.params as { id: string }).id;
         const s = await sessionFor(id);
-        if (!s)
-          return reply
-            .code(404)
-            .type("text/html")
-            .send(page("Checkout", `<main class="card"><h1>No such checkout</h1></main>`));
+        if (!s) return reply.code(404).type("text/html; charset=utf-8").send(checkoutNotFound());
         const bookingId = s.metadata.booking_id ?? s.client_reference_id ?? "";
         const b = bookingId
           ? await services.db.booking.findUnique({
               where: { id: bookingId },
               include: {
                 location: { select: { name: true, timeZone: true } },
+                customer: { select: { language: true } },
                 items: { orderBy: { position: "asc" }, include: { service: true, staff: true } },
               },
             })
           : null;
-        const tz = b?.location.timeZone ?? "UTC";
-        const when = b
-          ? new Intl.DateTimeFormat("es-ES", { timeZone: tz, dateStyle: "full", timeStyle: "short" }).format(b.startsAt)
-          : "";
-        const amount = new Intl.NumberFormat("es-ES", { style: "currency", currency: s.currency.toUpperCase() }).format(
-          s.amount_total / 100,
-        );
-        const state =
-          s.status === "complete"
-            ? `<p class="ok" data-testid="checkout-state">Pagado ✓ — la cita queda confirmada.</p>`
-            : s.status === "expired"
-              ? `<p class="bad" data-testid="checkout-state">Este enlace ha caducado.</p>`
-              : `<p data-testid="checkout-state">Pendiente de pago · caduca ${esc(new Intl.DateTimeFormat("es-ES", { timeZone: tz, timeStyle: "short", dateStyle: "short" }).format(new Date(s.expires_at * 1000)))}</p>
-                 <form method="post" action="/sandbox/checkout/${esc(id)}/pay"><button class="pay">Pagar ${esc(amount)}</button></form>
-                 <form method="post" action="/sandbox/checkout/${esc(id)}/expire"><button class="secondary">Dejar que caduque</button></form>`;
         return html(
-          page(
-            "Checkout (sandbox)",
-            `<main class="card checkout">
-              <p class="tag">Stripe · sandbox</p>
-              <h1>Depósito <span data-testid="amount">${esc(amount)}</span></h1>
-              ${
-                b
-                  ? `<dl><dt>Salón</dt><dd>${esc(b.location.name)}</dd>
-                     <dt>Servicio</dt><dd data-testid="service">${b.items.map((i) => esc(i.service.nameEs)).join(" + ")}</dd>
-                     <dt>Con</dt><dd>${[...new Set(b.items.map((i) => esc(i.staff.displayName)))].join(", ")}</dd>
-                     <dt>Cuándo</dt><dd>${esc(when)}</dd>
-                     <dt>Reserva</dt><dd><code data-testid="booking-id">${esc(b.id)}</code> (${esc(b.status)})</dd></dl>`
-                  : ""
-              }
-              ${state}
-              <p class="small">Sandbox: no money moves. Each button sends a signed Stripe event to /webhooks/stripe.</p>
-            </main>`,
-          ),
+          checkoutPage({
+            sessionId: id,
+            state: s.status === "complete" ? "paid" : s.status === "expired" ? "expired" : "open",
+            amountCents: s.amount_total,
+            currency: s.currency.toUpperCase(),
+            expiresAt: new Date(s.expires_at * 1000),
+            booking: b
+              ? {
+                  id: b.id,
+                  language: b.customer.language,
+                  salon: b.location.name,
+                  timeZone: b.location.timeZone,
+                  startsAt: b.startsAt,
+                  services: b.items.map((i) => ({ es: i.service.nameEs, en: i.service.nameEn })),
+                  stylists: [...new Set(b.items.map((i) => i.staff.displayName))],
+                }
+              : null,
+          }),
         )(req, reply);
       });
       const act =

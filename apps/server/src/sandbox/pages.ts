@@ -1,12 +1,126 @@
 // The sandbox pages' HTML, CSS and browser script, served as plain strings (no build step).
+import { FORMAT_LOCALES, type FormatLang, formatLang, formatMoney } from "@cita/shared";
+import { hhmm } from "../agent/lang.ts";
+import { toLocal } from "../time/zoned.ts";
 
 export function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 }
 
-export function page(title: string, body: string): string {
-  return `<!doctype html><html lang="es"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+export function page(title: string, body: string, lang: FormatLang = "es"): string {
+  return `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${esc(title)}</title><link rel="stylesheet" href="/sandbox/app.css"></head><body class="plain">${body}</body></html>`;
+}
+
+export interface CheckoutView {
+  sessionId: string;
+  state: "open" | "paid" | "expired";
+  amountCents: number;
+  currency: string;
+  /** When the checkout session (and so the hold) expires. */
+  expiresAt: Date;
+  booking: {
+    id: string;
+    /** The customer's language: the page speaks it (Spanish when unknown). */
+    language: string;
+    salon: string;
+    timeZone: string;
+    startsAt: Date;
+    services: { es: string; en: string }[];
+    stylists: string[];
+  } | null;
+}
+
+const CHECKOUT_TEXT = {
+  es: {
+    title: "Pago del depósito",
+    deposit: "Depósito",
+    salon: "Salón",
+    service: "Servicio",
+    stylist: "Con",
+    when: "Cuándo",
+    open: (until: string) => `Pendiente de pago. Te guardamos la cita hasta las ${until}.`,
+    paid: "Pagado ✓ — la cita queda confirmada.",
+    expired: "Este enlace ha caducado.",
+    pay: (amount: string) => `Pagar ${amount}`,
+    expire: "Dejar que caduque",
+    note: "Modo de prueba: no se cobra nada. Cada botón envía a Cita un evento de Stripe firmado.",
+    notFound: "No encontramos este pago.",
+  },
+  en: {
+    title: "Deposit payment",
+    deposit: "Deposit",
+    salon: "Salon",
+    service: "Service",
+    stylist: "With",
+    when: "When",
+    open: (until: string) => `Awaiting payment. We are holding your booking until ${until}.`,
+    paid: "Paid ✓ — your booking is confirmed.",
+    expired: "This link has expired.",
+    pay: (amount: string) => `Pay ${amount}`,
+    expire: "Let it expire",
+    note: "Test mode: nothing is charged. Each button sends Cita a signed Stripe event.",
+    notFound: "We could not find this payment.",
+  },
+} as const;
+
+/** "miércoles, 16 de diciembre de 2026, 09:30": the time with two digits, as the chat writes it. */
+export const WHEN_FORMAT: Intl.DateTimeFormatOptions = {
+  weekday: "long",
+  day: "numeric",
+  month: "long",
+  year: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
+  hourCycle: "h23",
+};
+
+export function checkoutNotFound(): string {
+  return page(CHECKOUT_TEXT.es.title, `<main class="card checkout"><h1>${esc(CHECKOUT_TEXT.es.notFound)}</h1></main>`);
+}
+
+/**
+ * The sandbox's "Stripe Checkout" page, as the customer sees it: in their language, the salon, the
+ * services, the stylist, the local date and time, the amount, and until when the booking is held —
+ * written as the chat writes it (hhmm of the local minute, agent/lang.ts), so both say the same
+ * time. No ids or status names as text; the booking id is a data- attribute for tests.
+ */
+export function checkoutPage(v: CheckoutView): string {
+  const lang = formatLang(v.booking?.language);
+  const t = CHECKOUT_TEXT[lang];
+  const b = v.booking;
+  const tz = b?.timeZone ?? "Europe/Madrid";
+  const amount = formatMoney(v.amountCents, v.currency, lang);
+  const when = b
+    ? new Intl.DateTimeFormat(FORMAT_LOCALES[lang], { timeZone: tz, ...WHEN_FORMAT }).format(b.startsAt)
+    : "";
+  const until = hhmm(toLocal(v.expiresAt, tz).minute);
+  const id = esc(v.sessionId);
+  const state =
+    v.state === "paid"
+      ? `<p class="ok" data-testid="checkout-state" data-state="paid">${esc(t.paid)}</p>`
+      : v.state === "expired"
+        ? `<p class="bad" data-testid="checkout-state" data-state="expired">${esc(t.expired)}</p>`
+        : `<p data-testid="checkout-state" data-state="open" data-expires-at="${esc(v.expiresAt.toISOString())}">${esc(t.open(until))}</p>
+           <form method="post" action="/sandbox/checkout/${id}/pay"><button class="pay">${esc(t.pay(amount))}</button></form>
+           <form method="post" action="/sandbox/checkout/${id}/expire"><button class="secondary">${esc(t.expire)}</button></form>`;
+  const details = b
+    ? `<dl><dt>${esc(t.salon)}</dt><dd data-testid="salon">${esc(b.salon)}</dd>
+         <dt>${esc(t.service)}</dt><dd data-testid="service">${b.services.map((s) => esc(s[lang])).join(" + ")}</dd>
+         <dt>${esc(t.stylist)}</dt><dd data-testid="stylist">${b.stylists.map(esc).join(", ")}</dd>
+         <dt>${esc(t.when)}</dt><dd data-testid="when">${esc(when)}</dd></dl>`
+    : "";
+  return page(
+    t.title,
+    `<main class="card checkout" data-testid="checkout"${b ? ` data-booking-id="${esc(b.id)}"` : ""} data-lang="${lang}">
+       <p class="tag">Stripe · sandbox</p>
+       <h1>${esc(t.deposit)} <span data-testid="amount">${esc(amount)}</span></h1>
+       ${details}
+       ${state}
+       <p class="small">${esc(t.note)}</p>
+     </main>`,
+    lang,
+  );
 }
 
 export const CHAT_HTML = `<!doctype html><html lang="es"><head><meta charset="utf-8">
@@ -66,6 +180,8 @@ input{font:inherit;padding:7px 9px;border:1px solid #ccd;border-radius:8px}
 .sheet-body{background:#fff;width:100%;border-radius:12px 12px 0 0;padding:12px 16px;max-height:70%;overflow-y:auto}
 #list-rows{list-style:none;padding:0;margin:0 0 10px}#list-rows li{padding:10px 4px;border-bottom:1px solid #e9edef;cursor:pointer}
 #list-rows li:hover{background:#f0f2f5}
+.row-title{color:#111b21}.row-desc{font-size:13px;color:#667781;margin-top:2px}
+.msg a.link{color:#027eb5;text-decoration:underline;word-break:break-all}
 .compose{display:flex;gap:6px;padding:8px;background:#f0f2f5;align-items:center}.compose input{flex:1}
 .attach{cursor:pointer;font-size:20px}
 `;
@@ -91,11 +207,46 @@ export const CHAT_JS = String.raw`
     }));
   }
   const time = (ms) => new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  // Built from elements and text nodes only: message text, errors and titles are never parsed as HTML.
+  function el(tag, cls, text) {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text != null) e.textContent = text;
+    return e;
+  }
   function tick(m) {
-    if (m.from !== "me") return "";
+    if (m.from !== "me") return null;
     const cls = m.status === "read" ? "read" : m.status === "failed" ? "failed" : "";
     const mark = m.status === "sending" ? "🕓" : m.status === "failed" ? "⚠" : m.status === "read" ? "✓✓" : "✓";
-    return '<span class="tick ' + cls + '" data-status="' + m.status + '" title="' + (m.error || m.status) + '">' + mark + "</span>";
+    const t = el("span", "tick " + cls, mark);
+    t.dataset.status = m.status;
+    t.title = m.error || m.status;
+    return t;
+  }
+  // Links as WhatsApp shows them: tappable, the rest of the text as plain text.
+  const URL_RE = /https?:\/\/[^\s<>"']+/g;
+  function linkify(text) {
+    const out = [];
+    let last = 0;
+    for (const m of text.matchAll(URL_RE)) {
+      let url = m[0];
+      const trail = /[.,;:!?)\]]+$/.exec(url);
+      if (trail) url = url.slice(0, -trail[0].length);
+      let ok = false;
+      try {
+        ok = ["http:", "https:"].includes(new URL(url).protocol);
+      } catch {}
+      if (!ok) continue;
+      if (m.index > last) out.push(document.createTextNode(text.slice(last, m.index)));
+      const a = el("a", "link", url);
+      a.href = url;
+      a.target = "_blank";
+      a.rel = "noopener noreferrer";
+      out.push(a);
+      last = m.index + url.length;
+    }
+    if (last < text.length) out.push(document.createTextNode(text.slice(last)));
+    return out;
   }
   function bubble(m) {
     const div = document.createElement("div");
@@ -109,14 +260,13 @@ export const CHAT_JS = String.raw`
       div.append(img);
     }
     if (m.text) {
-      const t = document.createElement("div");
-      t.className = "text";
-      t.textContent = m.text;
+      const t = el("div", "text");
+      t.append(...linkify(m.text));
       div.append(t);
     }
-    const meta = document.createElement("div");
-    meta.className = "meta";
-    meta.innerHTML = time(m.at) + tick(m);
+    const meta = el("div", "meta", time(m.at));
+    const mark = tick(m);
+    if (mark) meta.append(mark);
     div.append(meta);
     if (m.items && m.items.length) {
       const box = document.createElement("div");
@@ -144,9 +294,10 @@ export const CHAT_JS = String.raw`
   function showList(m) {
     $("list-title").textContent = m.text || "Opciones";
     $("list-rows").replaceChildren(...m.items.map((it) => {
-      const li = document.createElement("li");
+      const li = el("li");
       li.setAttribute("role", "option");
-      li.textContent = it.title;
+      li.append(el("div", "row-title", it.title));
+      if (it.description) li.append(el("div", "row-desc", it.description));
       li.onclick = () => { $("list").hidden = true; send(it.title); };
       return li;
     }));
