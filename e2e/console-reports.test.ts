@@ -68,11 +68,18 @@ describe.skipIf(!canRun)("console reports in Chromium", () => {
     await page.getByTestId("period-custom").click();
     await page.getByTestId("period-from").fill(from);
     await page.getByTestId("period-to").fill(to);
-    await expect.poll(() => page.getByTestId("report-period").textContent()).toBe(`${from} → ${to}`);
+    // The period for people ("7 dic 2026 – 13 dic 2026"), and for machines in attributes.
+    await expect.poll(() => page.getByTestId("report-period").getAttribute("data-from")).toBe(from);
+    expect(await page.getByTestId("report-period").getAttribute("data-to")).toBe(to);
+    const day = (d: string) =>
+      new Intl.DateTimeFormat("es-ES", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" }).format(
+        Date.parse(`${d}T12:00:00Z`),
+      );
+    expect(await page.getByTestId("report-period").textContent()).toBe(`${day(from)} – ${day(to)}`);
 
     const figure = (id: string) => page.getByTestId(`figure-${id}`).getByTestId("figure-value");
     await expect.poll(() => figure("bookings").textContent()).toBe(String(expected.bookings.total));
-    const eur = new Intl.NumberFormat("es-ES", { style: "currency", currency: "EUR" });
+    const eur = new Intl.NumberFormat("es-ES", { style: "currency", currency: "EUR", useGrouping: "always" });
     const pct = new Intl.NumberFormat("es-ES", { style: "percent", maximumFractionDigits: 1 });
     const norm = (s: string | null) => (s ?? "").replace(/\s/g, " ");
     expect(norm(await figure("revenue").textContent())).toBe(norm(eur.format(expected.revenue.totalCents / 100)));

@@ -1,6 +1,7 @@
 // The live calendar: day view (a column per stylist) and week view (one stylist), in the
 // location's time zone. Click free time to book, drag to move (also to another stylist); the
 // server decides, and a refusal puts the booking back with the reason and the nearest free times.
+import type { StaffScheduleView } from "@cita/shared";
 import { useEffect, useMemo, useState } from "react";
 import type { Booking } from "../api.ts";
 import { alternativesOf, errorMessage } from "../api.ts";
@@ -63,7 +64,34 @@ export function Calendar({ route, navigate, openBooking, createAt }: CalendarPro
 
   const win = useMemo(() => windowFor(loc.hours), [loc.hours]);
 
+  // Stylists' weekly patterns, days off and time off, to shade what is not working time. Read from
+  // the server when it answers (a stylist may read only their own: the others stay unshaded).
+  const shownStaff = useMemo(
+    () => (route.view === "day" ? stylists.map((s) => s.id) : weekStaff ? [weekStaff] : []),
+    [route.view, stylists, weekStaff],
+  );
+  const [schedules, setSchedules] = useState<ReadonlyMap<string, StaffScheduleView>>(new Map());
+  useEffect(() => {
+    if (offline) return;
+    let live = true;
+    void Promise.all(
+      shownStaff.map((id) =>
+        api.staff.getSchedule
+          .query({ staffId: id, from: addDays(days[0]!, -1) })
+          .then((s) => [id, s] as const)
+          .catch(() => null),
+      ),
+    ).then((rows) => {
+      if (live) setSchedules(new Map(rows.filter((r) => r !== null)));
+    });
+    return () => {
+      live = false;
+    };
+  }, [api, offline, shownStaff, days]);
+
   const columns: (GridColumn & { date: string; staffId: string })[] = useMemo(() => {
+    const offFor = (date: string, staffId: string) =>
+      notWorking({ date, staffId, loc, schedule: schedules.get(staffId) ?? null, win, tz, tr });
     if (route.view === "day")
       return stylists.map((s) => ({
         key: s.id,
@@ -71,9 +99,16 @@ export function Calendar({ route, navigate, openBooking, createAt }: CalendarPro
         color: s.color,
         date: route.date,
         staffId: s.id,
+        ...offFor(route.date, s.id),
       }));
-    return days.map((d) => ({ key: d, title: fmt.day(d), date: d, staffId: weekStaff ?? "" }));
-  }, [route.view, route.date, stylists, days, fmt, weekStaff]);
+    return days.map((d) => ({
+      key: d,
+      title: fmt.day(d),
+      date: d,
+      staffId: weekStaff ?? "",
+      ...offFor(d, weekStaff ?? ""),
+    }));
+  }, [route.view, route.date, stylists, days, fmt, weekStaff, loc, schedules, win, tz, tr]);
 
   const { layout, lookup } = useMemo(() => {
     const items: LayoutItem[] = [];
@@ -256,4 +291,50 @@ export function Calendar({ route, navigate, openBooking, createAt }: CalendarPro
       />
     </section>
   );
+}
+
+/** ISO weekday (1 = Monday … 7 = Sunday) of a local date. */
+function isoWeekday(date: string): number {
+  return new Date(`${date}T12:00:00Z`).getUTCDay() || 7;
+}
+
+/**
+ * What of a column is not working time: the salon closed (a closure, or no opening hours that
+ * weekday), the stylist's day off (an "off" override, or no work in their week on that weekday), or
+ * stretches of time off, in minutes from the column's top.
+ */
+export function notWorking(a: {
+  date: string;
+  staffId: string;
+  loc: { closures: { date: string; reason: string }[]; hours: { weekday: number }[] };
+  schedule: StaffScheduleView | null;
+  win: Window;
+  tz: string;
+  tr: { t(key: "salonClosed" | "dayOff" | "timeOff"): string };
+}): Pick<GridColumn, "off" | "shaded"> {
+  const { date, loc, schedule, win, tz, tr } = a;
+  const weekday = isoWeekday(date);
+  const closure = loc.closures.find((c) => c.date === date);
+  if (closure) return { off: { kind: "closed", label: `${tr.t("salonClosed")} · ${closure.reason}` } };
+  if (loc.hours.length && !loc.hours.some((h) => h.weekday === weekday))
+    return { off: { kind: "closed", label: tr.t("salonClosed") } };
+  if (!schedule) return {};
+  const override = schedule.dateOverrides.find((o) => o.date === date);
+  if (override?.kind === "off") return { off: { kind: "day-off", label: tr.t("dayOff") } };
+  if (!override && !schedule.weekly.some((b) => b.weekday === weekday && b.kind === "work"))
+    return { off: { kind: "day-off", label: tr.t("dayOff") } };
+  const top = localToUtc(date, win.startMinute, tz);
+  const bottom = localToUtc(date, win.endMinute, tz);
+  const shaded = schedule.timeOff
+    .map((t) => [Math.max(Date.parse(t.startsAt), top), Math.min(Date.parse(t.endsAt), bottom), t.reason] as const)
+    .filter(([s, e]) => e > s)
+    .map(([s, e, reason]) => ({
+      top: (s - top) / 60_000,
+      minutes: (e - s) / 60_000,
+      label: reason ? `${tr.t("timeOff")} · ${reason}` : tr.t("timeOff"),
+    }));
+  // Time off over the whole shown day is a day off.
+  if (shaded.length === 1 && shaded[0]!.top === 0 && shaded[0]!.minutes >= (bottom - top) / 60_000)
+    return { off: { kind: "day-off", label: shaded[0]!.label } };
+  return shaded.length ? { shaded } : {};
 }

@@ -10,6 +10,10 @@ export interface GridColumn {
   title: string;
   subtitle?: string;
   color?: string;
+  /** The whole column is not working time: the salon is closed, or the stylist is off. */
+  off?: { kind: "closed" | "day-off"; label: string } | null;
+  /** Parts of the column that are not working time (time off), in minutes from the column's top. */
+  shaded?: { top: number; minutes: number; label: string }[];
 }
 
 export interface BlockView {
@@ -64,15 +68,19 @@ const BlockBox = memo(function BlockBox({
   const width = 100 / block.lanes;
   const height = Math.max(block.height * px, 14);
   // Only work: the block itself is the busy area. With a processing gap or a buffer, the parts are
-  // drawn separately and the gap lets clicks through to the column (free time).
+  // drawn separately; the gap is drawn as free time but still belongs to the booking: a click on it
+  // opens the booking like a click anywhere else on the block.
   const solid = block.segments.length === 1;
   // Too narrow or short to read: a coloured box whose name is in its label and tooltip.
-  const compact = block.lanes > 3 || height < 18;
+  const tiny = block.lanes > 3 || height < 14;
+  // Below three lines of text (short back-to-back bookings): one line, "10:30 Name · Service".
+  const textHeight = (solid ? block.height : (block.segments[0]?.minutes ?? 0)) * px;
+  const compact = !tiny && textHeight < 46;
   const label = `${v.time} ${v.title} — ${v.detail} — ${v.statusLabel} · ${v.sourceLabel}`;
   return (
     // biome-ignore lint/a11y/useSemanticElements: a block lays out nested segments; a <button> cannot hold them
     <div
-      className={`block status-${v.status} source-${v.source}${solid ? " solid" : ""}${compact ? " compact" : ""}${v.pending ? " pending" : ""}`}
+      className={`block status-${v.status} source-${v.source}${solid ? " solid" : ""}${tiny ? " tiny" : ""}${compact ? " compact" : ""}${v.pending ? " pending" : ""}`}
       data-booking-id={block.bookingId}
       data-block-key={block.key}
       data-status={v.status}
@@ -80,7 +88,7 @@ const BlockBox = memo(function BlockBox({
       role="button"
       tabIndex={0}
       aria-label={label}
-      title={compact ? label : undefined}
+      title={tiny || compact ? label : undefined}
       style={{
         top: block.top * px,
         height,
@@ -101,7 +109,15 @@ const BlockBox = memo(function BlockBox({
               style={{ top: s.offset * px, height: s.minutes * px }}
             />
           ))}
-      {compact ? null : (
+      {tiny ? null : compact ? (
+        <div className="block-text one-line" style={{ maxHeight: Math.max(textHeight, 14) }}>
+          <span>
+            <span className={`status-dot ${v.status}`} aria-hidden="true" />
+            {v.time.split("–")[0]} <strong className="block-customer">{v.title}</strong>
+            <span className="block-detail"> · {v.detail}</span>
+          </span>
+        </div>
+      ) : (
         <div className="block-text" style={{ maxHeight: (block.segments[0]?.minutes ?? 0) * px }}>
           <span>
             {v.time} <strong className="block-customer">{v.title}</strong>
@@ -167,7 +183,7 @@ export function CalendarGrid(props: CalendarGridProps) {
   };
 
   const onColumnClick = (e: React.MouseEvent<HTMLDivElement>, index: number) => {
-    if (e.target !== e.currentTarget && !(e.target as HTMLElement).dataset.gap) return;
+    if (e.target !== e.currentTarget || columns[index]?.off) return;
     const rect = e.currentTarget.getBoundingClientRect();
     props.onEmptyClick?.(index, (e.clientY - rect.top) / px);
   };
@@ -186,13 +202,18 @@ export function CalendarGrid(props: CalendarGridProps) {
             {c.color ? <span className="dot" style={{ background: c.color }} /> : null}
             <span className="col-title">{c.title}</span>
             {c.subtitle ? <span className="col-sub">{c.subtitle}</span> : null}
+            {c.off ? (
+              <span className={`col-off-tag ${c.off.kind}`} data-testid="col-off-tag">
+                {c.off.label}
+              </span>
+            ) : null}
           </div>
         ))}
       </div>
       <div className="grid-body" style={{ height }} onPointerMove={onPointerMove} onPointerUp={onPointerUp}>
         <div className="gutter">
           {first?.hours.map((h) => (
-            <div key={`${h.top}`} className="hour-label" style={{ top: h.top * px }}>
+            <div key={`${h.top}`} className={`hour-label${h.top === 0 ? " first" : ""}`} style={{ top: h.top * px }}>
               {props.hourLabel(h.hour)}
             </div>
           ))}
@@ -205,8 +226,9 @@ export function CalendarGrid(props: CalendarGridProps) {
             // biome-ignore lint/a11y/noStaticElementInteractions: the column is a drawing surface
             <div
               key={c.key}
-              className="col"
+              className={`col${c.off ? ` off ${c.off.kind}` : ""}`}
               data-column-key={c.key}
+              data-off={c.off?.kind}
               data-column-index={i}
               data-from={g?.from}
               data-px-per-minute={px}
@@ -218,6 +240,22 @@ export function CalendarGrid(props: CalendarGridProps) {
             >
               {g?.hours.map((h) => (
                 <div key={`${h.top}`} className="hour-line" style={{ top: h.top * px }} />
+              ))}
+              {c.off ? (
+                <div className={`off-area ${c.off.kind}`} data-testid="off-area" data-kind={c.off.kind}>
+                  <span>{c.off.label}</span>
+                </div>
+              ) : null}
+              {(c.shaded ?? []).map((r) => (
+                <div
+                  key={`${r.top}`}
+                  className="off-area part"
+                  data-testid="off-part"
+                  style={{ top: r.top * px, height: r.minutes * px }}
+                  title={r.label}
+                >
+                  <span>{r.label}</span>
+                </div>
               ))}
               {blocksByColumn[i]!.map((b) => (
                 <BlockBox

@@ -1,7 +1,7 @@
 // One WhatsApp conversation: the whole transcript, the bookings it touched, and the staff actions —
 // take over (or take over anyway when someone else has it), reply inside the 24-hour window or send
 // a template outside it, internal notes, and hand back to the assistant with a note.
-import { useCallback, useEffect, useState, useSyncExternalStore } from "react";
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, useSyncExternalStore } from "react";
 import { errorData, errorMessage } from "../api.ts";
 import type { MessageKey } from "../i18n.ts";
 import { useConsole } from "../ui/context.tsx";
@@ -39,6 +39,19 @@ export function Conversation(props: { conversationId: string; openBooking(id: st
     const t = setInterval(() => setNow(Date.now()), 30_000);
     return () => clearInterval(t);
   }, []);
+
+  // A conversation opens at its newest message, and follows new ones while the reader is at the end
+  // (scrolled up to read older ones, it stays where it is).
+  const transcript = useRef<HTMLOListElement | null>(null);
+  const atEnd = useRef(true);
+  const shownFor = useRef<string | null>(null);
+  const count = detail?.messages.length ?? 0;
+  useLayoutEffect(() => {
+    const el = transcript.current;
+    if (!el || !count) return;
+    if (shownFor.current !== id || atEnd.current) el.scrollTop = el.scrollHeight;
+    shownFor.current = id;
+  }, [id, count]);
 
   if (loadError && !detail) return <section className="conversation error">{loadError}</section>;
   if (!detail) return <section className="conversation muted">{tr.t("loading")}</section>;
@@ -108,7 +121,8 @@ export function Conversation(props: { conversationId: string; openBooking(id: st
           <WindowBadge win={win} />
         </div>
       </header>
-      {c.escalationReason || c.escalationSummary ? (
+      {/* Why the assistant handed over: useful while a person has the chat, gone once handed back. */}
+      {c.mode === "human" && (c.escalationReason || c.escalationSummary) ? (
         <div className="escalation-box" data-testid="conv-escalation">
           {c.escalationReason ? (
             <p>
@@ -128,7 +142,15 @@ export function Conversation(props: { conversationId: string; openBooking(id: st
         </p>
       ) : null}
 
-      <ol className="transcript" data-testid="transcript">
+      <ol
+        className="transcript"
+        data-testid="transcript"
+        ref={transcript}
+        onScroll={(e) => {
+          const el = e.currentTarget;
+          atEnd.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+        }}
+      >
         {detail.messages.map((m) => (
           <MessageRow key={m.id} m={m} />
         ))}

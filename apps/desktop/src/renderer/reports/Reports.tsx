@@ -18,7 +18,7 @@ import { type ReportTable, reportTables, type TableId, tableFilename } from "./t
 const LOCALES: Record<Lang, string> = { es: "es-ES", en: "en-GB" };
 
 export function Reports(props: { source?: ReportSource }) {
-  const { api, tr } = useConsole();
+  const { api, tr, fmt } = useConsole();
   const loc = useSnapshot().location;
   const s = REPORT_STRINGS[tr.lang];
   const source = useMemo(() => props.source ?? serverReportSource(api), [props.source, api]);
@@ -98,8 +98,8 @@ export function Reports(props: { source?: ReportSource }) {
             </label>
           </>
         ) : null}
-        <span className="tz" data-testid="report-period">
-          {period.from} → {period.to}
+        <span className="tz" data-testid="report-period" data-from={period.from} data-to={period.to}>
+          {fmt.localDate(period.from)} – {fmt.localDate(period.to)}
         </span>
       </div>
       {problem ? (
@@ -122,10 +122,14 @@ function ReportBody({ report: r, s }: { report: ReportOutput; s: ReportStrings }
   const { tr, fmt } = useConsole();
   const tables = useMemo(() => reportTables(r, s, tr.lang, tr), [r, s, tr]);
   const pct = useMemo(
-    () => new Intl.NumberFormat(LOCALES[tr.lang], { style: "percent", maximumFractionDigits: 1 }),
+    () =>
+      new Intl.NumberFormat(LOCALES[tr.lang], { style: "percent", maximumFractionDigits: 1, useGrouping: "always" }),
     [tr.lang],
   );
-  const num = useMemo(() => new Intl.NumberFormat(LOCALES[tr.lang], { maximumFractionDigits: 1 }), [tr.lang]);
+  const num = useMemo(
+    () => new Intl.NumberFormat(LOCALES[tr.lang], { maximumFractionDigits: 1, useGrouping: "always" }),
+    [tr.lang],
+  );
   const rate = (v: number | null) => (v === null ? "—" : pct.format(v));
   const hours = (minutes: number | null) => (minutes === null ? "—" : s.hours(num.format(minutes / 60)));
   const partial = r.agent.conversations === null || r.utilisation.capacityMinutes === null;
@@ -139,7 +143,7 @@ function ReportBody({ report: r, s }: { report: ReportOutput; s: ReportStrings }
         </p>
       ) : null}
       <div className="report-figures">
-        <Figure id="bookings" label={s.bookings} value={String(r.bookings.total)}>
+        <Figure id="bookings" label={s.bookings} value={fmt.number(r.bookings.total)}>
           {r.bookings.rescheduled ? s.rescheduledNote(r.bookings.rescheduled) : null}
         </Figure>
         <Figure id="revenue" label={s.revenue} value={fmt.money(r.revenue.totalCents)}>

@@ -329,21 +329,27 @@ function SignedIn(props: {
   if (!(ready || mode.kind === "offline") || !loc) return <main className="center muted">{tr.t("loading")}</main>;
   return (
     <Ctx.Provider value={ctx}>
-      <Shell staffName={props.state.staff.displayName} mode={mode} />
-      <div className="toasts" aria-live="polite">
-        {toasts.map((t) => (
-          <div key={t.id} className={`toast ${t.kind}`} data-testid="toast" data-kind={t.kind} role="status">
-            {t.text}
-            {t.detail?.length ? (
-              <ul>
-                {t.detail.map((d) => (
-                  <li key={d}>{d}</li>
-                ))}
-              </ul>
-            ) : null}
+      <Shell
+        staffName={props.state.staff.displayName}
+        mode={mode}
+        toasts={
+          // In the page's flow, between the content and the footer: a message never covers a field.
+          <div className="toasts" aria-live="polite">
+            {toasts.map((t) => (
+              <div key={t.id} className={`toast ${t.kind}`} data-testid="toast" data-kind={t.kind} role="status">
+                {t.text}
+                {t.detail?.length ? (
+                  <ul>
+                    {t.detail.map((d) => (
+                      <li key={d}>{d}</li>
+                    ))}
+                  </ul>
+                ) : null}
+              </div>
+            ))}
           </div>
-        ))}
-      </div>
+        }
+      />
     </Ctx.Provider>
   );
 }
@@ -361,7 +367,7 @@ function useHashRoute(): [Route, (r: Route) => void] {
   return [parseRoute(hash), navigate];
 }
 
-function Shell({ staffName, mode }: { staffName: string; mode: Mode }) {
+function Shell({ staffName, mode, toasts }: { staffName: string; mode: Mode; toasts: React.ReactNode }) {
   const { tr, session, bridge, setLang, store, inbox, replica, toast } = useConsole();
   const offline = mode.kind === "offline";
   // One source per replica: Reports reloads when its source changes.
@@ -523,6 +529,7 @@ function Shell({ staffName, mode }: { staffName: string; mode: Mode }) {
           }}
         />
       ) : null}
+      {toasts}
       <footer className="muted small">
         {tr.t("version")} {version}
       </footer>
