@@ -66,6 +66,8 @@ export const chatMessage = z.object({
   choices: z.array(chatChoice).nullable(),
   deliveryStatus: deliveryStatus,
   failureReason: z.string().nullable(),
+  /** The agent turn that wrote a bot reply (chats.turn explains it to managers and owners). */
+  turnId: uuid.nullable().default(null),
   at: isoInstant,
 });
 
@@ -81,6 +83,21 @@ export const chatDetail = z.object({
   messages: z.array(chatMessage),
   bookings: z.array(z.object({ id: uuid, status: bookingStatus, startsAt: isoInstant })),
   templates: z.array(z.object({ name: z.string(), language: z.string() })),
+});
+
+export const chatTurnInput = chatIdInput.extend({
+  turnId: uuid,
+  language: z.enum(["es", "en"]).default("es"),
+});
+/** One agent turn in plain words: mode, each step with what it asked and got, the proposal it left. */
+export const chatTurnOutput = z.object({
+  mode: z.string(),
+  status: z.string(),
+  startedAt: isoInstant,
+  finishedAt: isoInstant.nullable(),
+  steps: z.array(z.object({ title: z.string(), details: z.array(z.string()), failed: z.boolean() })),
+  proposal: z.string().nullable(),
+  problem: z.string().nullable(),
 });
 
 export const chatTakeOverInput = chatIdInput.extend({ force: z.boolean().default(false) });

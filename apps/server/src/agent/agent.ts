@@ -8,6 +8,7 @@ import { toLocal } from "../time/zoned.ts";
 import { ClaudeUnavailable, cachedSystemPrompt, type MessageParam, runClaudeTurn } from "./claude.ts";
 import { runGuidedTurn } from "./guided.ts";
 import { imageBlock } from "./images.ts";
+import { fitReply } from "./whatsapp.ts";
 import { detectLanguage, fold, isConfirmation, type Lang } from "./lang.ts";
 import type { AgentMessage, AgentTurnInput, AgentTurnResult, ConversationAgent, OutboundReply } from "./port.ts";
 import { dbLedger, type ToolLedger } from "./tools/index.ts";
@@ -410,7 +411,8 @@ export class BookingAgent implements ConversationAgent {
     return {
       mode,
       result: {
-        replies,
+        // Both modes' replies shaped to WhatsApp's limits in one place (whatsapp.ts).
+        replies: replies.map((r) => fitReply(lang, r)),
         ...(escalate ? { escalate } : {}),
         transcript: [{ mode, turnId: turn.id, toolErrors }],
       },

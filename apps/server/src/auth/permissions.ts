@@ -14,6 +14,8 @@ export const PERMISSIONS = {
   /** Erasing a customer's personal data (cannot be undone). */
   "customers.erase": ["owner", "manager"],
   "chats.use": ["owner", "manager", "front_desk"],
+  /** Open an agent turn: the tools it called and what they returned (chats.turn). */
+  "chats.explain": ["owner", "manager"],
   "catalog.read": ["owner", "manager", "front_desk", "stylist"],
   "settings.write": ["owner", "manager"],
   "staff.manage": ["owner", "manager"],

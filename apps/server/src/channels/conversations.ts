@@ -173,6 +173,8 @@ export async function getChat(scope: ChatScope, conversationId: string): Promise
           })) ?? null,
         deliveryStatus: m.deliveryStatus,
         failureReason: m.failureReason,
+        // The bot's replies name the agent turn that wrote them (managers can open it: chats.turn).
+        turnId: m.author === "bot" ? m.turnId : null,
         at: m.sentAt.toISOString(),
       };
     }),

@@ -238,6 +238,9 @@ async function runOneTurn(
           },
         })
       ).id;
+    // The bot's replies point at the turn that wrote them, so staff can see why it said so.
+    if (messageIds.length)
+      await tx.message.updateMany({ where: { id: { in: messageIds }, turnId: null }, data: { turnId } });
     await tx.message.updateMany({
       where: { id: { in: fresh.map((m) => m.id) }, turnId: null },
       data: { turnId },

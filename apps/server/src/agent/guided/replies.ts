@@ -2,10 +2,10 @@
 // and English, written to fit WhatsApp (button titles ≤ 20 characters and ≤ 3 buttons; list rows
 // ≤ 24 title / 72 description, ≤ 10 rows; list button ≤ 20). replies.test.ts walks them all.
 import type { Lang } from "../lang.ts";
-import type { AgentChoice, OutboundReply } from "../port.ts";
+import type { AgentChoice } from "../port.ts";
 import type { BookingSummary } from "../tools/common.ts";
 
-export const LIMITS = { buttons: 3, buttonTitle: 20, rows: 10, rowTitle: 24, rowDescription: 72, listButton: 20 };
+export { choicesReply, fit, LIMITS } from "../whatsapp.ts";
 
 type Dict = Record<string, unknown>;
 const list = (xs: string[], lang: Lang) =>
@@ -23,7 +23,6 @@ export const TEXTS = {
       "Precios y horario",
       "Hablar con persona",
     ],
-    listButton: "Ver opciones",
     notUnderstood: "Perdona, no te he entendido. Elige una opción o escríbemelo de otra forma:",
     whichService: "¿Qué servicio quieres?",
     whichOf: (w: string) => `¿Cuál de estos servicios de «${w}»?`,
@@ -96,7 +95,6 @@ export const TEXTS = {
     hello: "Hi! I'm the salon's assistant.",
     menu: "What would you like to do?",
     menuItems: ["Book", "My bookings", "Reschedule", "Cancel a booking", "Prices and hours", "Talk to a person"],
-    listButton: "See options",
     notUnderstood: "Sorry, I didn't understand. Pick an option or write it another way:",
     whichService: "Which service would you like?",
     whichOf: (w: string) => `Which of these "${w}" services?`,
@@ -167,40 +165,6 @@ export const TEXTS = {
   },
 };
 export type Texts = (typeof TEXTS)["es"];
-
-/** Cuts a title at a word boundary to fit, never mid-word ("Reservar para otra perso"). */
-export function fit(title: string, max: number): string {
-  if (title.length <= max) return title;
-  const cut = title.slice(0, max + 1);
-  const space = cut.lastIndexOf(" ");
-  return (
-    (space > max / 2 ? cut.slice(0, space) : title.slice(0, max - 1)).replace(/[\s,·-]+$/, "") +
-    (space > max / 2 ? "" : "…")
-  );
-}
-
-/**
- * A message with choices, shaped for WhatsApp: up to 3 become buttons (titles ≤ 20), more a list
- * (≤ 10 rows, titles ≤ 24, descriptions ≤ 72) opened by a button in the customer's language.
- */
-export function choicesReply(
-  lang: Lang,
-  text: string,
-  choices: AgentChoice[],
-): Extract<OutboundReply, { kind: "choices" }> {
-  const rows = choices.slice(0, LIMITS.rows);
-  const asButtons = rows.length <= LIMITS.buttons && rows.every((c) => c.title.length <= LIMITS.buttonTitle);
-  return {
-    kind: "choices",
-    text,
-    choices: rows.map((c) => ({
-      id: c.id,
-      title: fit(c.title, asButtons ? LIMITS.buttonTitle : LIMITS.rowTitle),
-      ...(c.description ? { description: fit(c.description, LIMITS.rowDescription) } : {}),
-    })),
-    ...(asButtons ? {} : { buttonLabel: TEXTS[lang].listButton }),
-  };
-}
 
 const MENU_IDS = ["menu:book", "menu:mine", "menu:reschedule", "menu:cancel", "menu:info", "menu:human"] as const;
 export type MenuId = (typeof MENU_IDS)[number];

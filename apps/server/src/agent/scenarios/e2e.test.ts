@@ -433,6 +433,32 @@ describe("WhatsApp to confirmed booking, end to end (guided mode)", () => {
     const turns = await t.db.agentTurn.findMany({ where: { id: { in: inbound.map((m) => m.turnId!) } } });
     const modeOf = (id: string | null) => turns.find((x) => x.id === id)?.mode;
     expect(inbound.map((m) => modeOf(m.turnId))).toEqual(["guided", "staff", "staff", "guided"]);
+
+    // A manager opens the turn behind the offer: mode, the search for free times with Laura and what it
+    // found, in plain words in the console's language; front desk may not open turns.
+    const owner = await t.db.staffMember.findFirstOrThrow({ where: { locationId, role: "owner" } });
+    const manager = callerFor(services, { staffId: owner.id, role: "owner", locationId });
+    const shown = (await manager.chats.get({ conversationId: conv.id })).messages.find((m) => m.id === offer.id)!;
+    expect(shown.turnId).toBeTruthy();
+    for (const language of ["es", "en"] as const) {
+      const why = await manager.chats.turn({ conversationId: conv.id, turnId: shown.turnId!, language });
+      expect(why.mode).toBe(language === "es" ? "Modo guiado (sin IA)" : "Guided mode (no AI)");
+      const search = why.steps.find(
+        (st) => st.title === (language === "es" ? "Buscó huecos libres" : "Looked for free times"),
+      );
+      expect(search, JSON.stringify(why)).toBeTruthy();
+      expect(search!.details.join(" ")).toMatch(/Laura/);
+      expect(search!.details[0]).toMatch(language === "es" ? /Encontró \d+ huecos?|Día/ : /Found \d+ free times?|Day/);
+      // No tool names, ids or codes on screen.
+      expect(JSON.stringify(why)).not.toMatch(/check_availability|slot_ref|[0-9a-f]{8}-[0-9a-f]{4}-|_/);
+    }
+    await expect(console.chats.turn({ conversationId: conv.id, turnId: shown.turnId! })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+    });
+    const elsewhere = await t.db.conversation.findFirstOrThrow({ where: { id: { not: conv.id } } });
+    await expect(manager.chats.turn({ conversationId: elsewhere.id, turnId: shown.turnId! })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
   }, 90_000);
 });
 

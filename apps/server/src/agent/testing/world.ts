@@ -23,6 +23,7 @@ import { TEST_NOW } from "../../testing/test-now.ts";
 import { BookingAgent, type BookingAgentOptions } from "../agent.ts";
 import type { AgentMessage, AgentTurnResult, ConversationAgent, OutboundReply } from "../port.ts";
 import type { DepositLinks, DepositRefunds } from "../tools/types.ts";
+import { limitViolations } from "../whatsapp.ts";
 import { CHATWOOT_INBOX, drained, frontDesk, type RealPath, sayThroughChatwoot, startRealPath } from "./real-path.ts";
 
 /**
@@ -333,6 +334,7 @@ export class Chat {
         data: { turnId },
       });
     }
+    assertFitsWhatsApp(result.replies);
     for (const r of result.replies) {
       this.replies.push(r);
       await db.message.create({
@@ -476,4 +478,15 @@ export async function standalonePostgres() {
       await pg.stop();
     },
   };
+}
+
+/**
+ * Every reply of every scenario run directly, in both modes, is checked against WhatsApp's limits
+ * (whatsapp.ts). (The real path reads replies back from stored messages, which keep no list button.)
+ */
+function assertFitsWhatsApp(replies: OutboundReply[]) {
+  for (const r of replies) {
+    const broken = limitViolations(r);
+    if (broken.length) throw new Error(`reply breaks WhatsApp's limits (${broken.join("; ")}): ${JSON.stringify(r)}`);
+  }
 }

@@ -8,8 +8,11 @@ import {
   chatReplyInput,
   chatTakeOverInput,
   chatTemplateInput,
+  chatTurnInput,
+  chatTurnOutput,
   chatWriteOutput,
 } from "@cita/shared";
+import { explainTurn } from "../../agent/explain.ts";
 import { clearInput } from "../../audit/input.ts";
 import {
   addNote,
@@ -38,6 +41,12 @@ export const chatsRouter = router({
     .input(clearInput(chatIdInput))
     .output(chatDetail)
     .query(({ ctx, input }) => getChat(chatScope(ctx), input.conversationId)),
+  turn: procedureFor("chats.explain")
+    .input(clearInput(chatTurnInput))
+    .output(chatTurnOutput)
+    .query(({ ctx, input }) =>
+      explainTurn(ctx.db, { conversationId: input.conversationId, turnId: input.turnId, lang: input.language }),
+    ),
   takeOver: procedureFor("chats.use")
     .input(clearInput(chatTakeOverInput))
     .output(chatWriteOutput)
