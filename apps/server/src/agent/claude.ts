@@ -5,11 +5,12 @@
 // resumes without repeating a write.
 import Anthropic from "@anthropic-ai/sdk";
 import { toLocal } from "../time/zoned.ts";
+import { type Claim, prepareFacts, ungroundedClaims } from "./grounding.ts";
 import { describeWhen, hhmm, type Lang } from "./lang.ts";
 import type { AgentChoice, OutboundReply } from "./port.ts";
 import type { AgentState } from "./state.ts";
 import { salonFacts } from "./tools/catalog.ts";
-import { offeredView } from "./tools/common.ts";
+import { firstName, offeredView, turnNameMaps } from "./tools/common.ts";
 import { hasSideEffects, runTool, TOOLS, type ToolLedger } from "./tools/index.ts";
 import type { AgentDeps, ToolContext } from "./tools/types.ts";
 import type { OpenTurn } from "./turns.ts";
@@ -45,6 +46,28 @@ export class ClaudeUnavailable extends Error {
   ) {
     super(`Claude unavailable: ${reason}`, options);
   }
+}
+
+/**
+ * The model's reply stated a time, date, price or stylist that no tool returned, again after its
+ * corrective turn (or with no room left for one): guided mode answers this turn instead. The
+ * reason names the kinds of claims only, never their values.
+ */
+export class ClaudeUngrounded extends ClaudeUnavailable {
+  constructor(readonly kinds: string) {
+    super(`ungrounded:${kinds}`);
+  }
+}
+
+/** Marks the corrective message of the grounding guard (a resumed turn knows it was given). */
+const GROUNDING_MARK = "[grounding check]";
+
+function correctionText(bad: Claim[]): string {
+  const list = bad.map((c) => `${c.kind} "${c.text}"`).join(", ");
+  return [
+    `${GROUNDING_MARK} Your reply was NOT sent to the customer. It states ${list}, which no tool result in this conversation returned and the salon facts do not contain.`,
+    "Call the tools to get the real values (check_availability for dates, times and stylists; search_services for prices) or restate only what the tools returned. Never state a time, date, price or stylist a tool did not return. Now write the reply to the customer again.",
+  ].join(" ");
 }
 
 function unavailableReason(e: unknown): string | null {
@@ -260,59 +283,123 @@ export async function runClaudeTurn(a: ClaudeTurnArgs): Promise<ClaudeTurnOutcom
   }
 
   let finalText = "";
-  for (let round = 0; round < a.maxToolCalls + 2; round++) {
-    if (escalate) break;
-    let response: Anthropic.Messages.Message;
-    try {
-      response = await a.client.messages.create(
-        {
-          model: a.model,
-          max_tokens: a.maxTokens,
-          system: [
-            { type: "text", text: system, cache_control: { type: "ephemeral" } },
-            {
-              type: "text",
-              text: dynamicContext({
-                now: a.deps.clock(),
-                timeZone: a.ctxBase.timeZone,
-                lang: a.ctxBase.lang,
-                customerName: a.customerName,
-                state: a.ctxBase.state,
-              }),
-            },
-          ],
-          tools,
-          messages: messages as Anthropic.Messages.MessageParam[],
-          ...(out.limitHit ? { tool_choice: { type: "none" as const } } : {}),
-        },
-        { timeout: Math.max(1000, a.deadline - Date.now()) },
-      );
-    } catch (e) {
-      const reason = unavailableReason(e);
-      if (reason) throw new ClaudeUnavailable(reason, { cause: e });
-      throw e;
+  let rounds = 0;
+  // Model calls until a final answer (or a handover), bounded by the turn's rounds.
+  const talk = async () => {
+    while (rounds++ < a.maxToolCalls + 2) {
+      if (escalate) break;
+      let response: Anthropic.Messages.Message;
+      try {
+        response = await a.client.messages.create(
+          {
+            model: a.model,
+            max_tokens: a.maxTokens,
+            system: [
+              { type: "text", text: system, cache_control: { type: "ephemeral" } },
+              {
+                type: "text",
+                text: dynamicContext({
+                  now: a.deps.clock(),
+                  timeZone: a.ctxBase.timeZone,
+                  lang: a.ctxBase.lang,
+                  customerName: a.customerName,
+                  state: a.ctxBase.state,
+                }),
+              },
+            ],
+            tools,
+            messages: messages as Anthropic.Messages.MessageParam[],
+            ...(out.limitHit ? { tool_choice: { type: "none" as const } } : {}),
+          },
+          { timeout: Math.max(1000, a.deadline - Date.now()) },
+        );
+      } catch (e) {
+        const reason = unavailableReason(e);
+        if (reason) throw new ClaudeUnavailable(reason, { cause: e });
+        throw e;
+      }
+      const assistant: MessageParam = { role: "assistant", content: response.content as ContentBlockParam[] };
+      a.turn.entries.push({ type: "message", message: assistant as never });
+      pushMessage(messages, structuredClone(assistant));
+      const uses = response.content.filter((b): b is Anthropic.Messages.ToolUseBlock => b.type === "tool_use");
+      // Durability where it matters: a message asking for a write (booking, payment link) is saved
+      // before its tools run, so a killed turn resumes with the same tool_use ids and the ledger
+      // replays the write instead of repeating it. Read-only steps are not saved one by one: a
+      // killed turn simply asks again from the last saved point, and the end of the turn saves all.
+      if (response.stop_reason === "tool_use" && uses.some((u) => hasSideEffects(u.name))) await a.persist();
+      finalText = response.content
+        .filter((b): b is Anthropic.Messages.TextBlock => b.type === "text")
+        .map((b) => b.text)
+        .join("\n")
+        .trim();
+      if (response.stop_reason !== "tool_use" || !uses.length) break;
+      const results = await runToolUses(uses);
+      const m: MessageParam = { role: "user", content: results };
+      a.turn.entries.push({ type: "message", message: m as never });
+      pushMessage(messages, m);
+      // Text that came with a handover is the last thing the customer hears from the bot.
+      if (!escalate) finalText = "";
     }
-    const assistant: MessageParam = { role: "assistant", content: response.content as ContentBlockParam[] };
-    a.turn.entries.push({ type: "message", message: assistant as never });
-    pushMessage(messages, structuredClone(assistant));
-    const uses = response.content.filter((b): b is Anthropic.Messages.ToolUseBlock => b.type === "tool_use");
-    // Durability where it matters: a message asking for a write (booking, payment link) is saved
-    // before its tools run, so a killed turn resumes with the same tool_use ids and the ledger
-    // replays the write instead of repeating it. Read-only steps are not saved one by one: a
-    // killed turn simply asks again from the last saved point, and the end of the turn saves all.
-    if (response.stop_reason === "tool_use" && uses.some((u) => hasSideEffects(u.name))) await a.persist();
-    finalText = response.content
-      .filter((b): b is Anthropic.Messages.TextBlock => b.type === "text")
-      .map((b) => b.text)
-      .join("\n")
-      .trim();
-    if (response.stop_reason !== "tool_use" || !uses.length) break;
-    const results = await runToolUses(uses);
-    const m: MessageParam = { role: "user", content: results };
+  };
+  await talk();
+
+  // The grounding guard: what the replies state must come from the tools or the salon facts.
+  // One corrective turn (counted as a tool call of the turn), then guided mode answers.
+  let corrected = done.some(isCorrection);
+  // Built from the messages as they are now (null again after the corrective turn's new results).
+  let facts: Awaited<ReturnType<typeof groundingFacts>> | null = null;
+  let earlier: unknown[] | null = null;
+  const check = async (texts: string[]): Promise<Claim[]> => {
+    facts ??= await groundingFacts(a, system, messages, earlier);
+    let bad = ungroundedClaims({ texts, lang: a.ctxBase.lang, facts });
+    if (bad.length && !earlier) {
+      // Slots, prices and bookings the tools returned in earlier turns count too (read only when needed).
+      earlier = await earlierToolResults(a);
+      facts = await groundingFacts(a, system, messages, earlier);
+      bad = ungroundedClaims({ texts, lang: a.ctxBase.lang, facts });
+    }
+    return bad;
+  };
+  const textsOf = (r: { text: string; choices?: AgentChoice[] }) => [
+    r.text,
+    ...(r.choices ?? []).flatMap((c) => [c.title, c.description ?? ""]),
+  ];
+  for (;;) {
+    if (escalate) {
+      // A handover is not held back for a correction; an unbacked sentence with it is dropped
+      // (the customer is told a person takes over either way).
+      if (finalText && (await check([finalText])).length) finalText = "";
+      break;
+    }
+    const bad = await check([...choicesReplies.flatMap(textsOf), finalText]);
+    if (!bad.length) break;
+    const kinds = [...new Set(bad.map((c) => c.kind))].sort().join(",");
+    a.deps.log?.warn(
+      { conversationId: a.ctxBase.conversationId, turnId: a.turn.id, kinds, claims: bad.length, corrected },
+      corrected ? "Claude reply still not grounded after correction" : "Claude reply not grounded; corrective turn",
+    );
+    const lastMessage = messages.at(-1);
+    const endedWithTools =
+      Array.isArray(lastMessage?.content) &&
+      (lastMessage.content as ContentBlockParam[]).some((b) => b.type === "tool_use");
+    out.toolCalls++;
+    const room =
+      out.toolCalls <= a.maxToolCalls && !out.limitHit && Date.now() < a.deadline && rounds < a.maxToolCalls + 2;
+    if (corrected || !room || endedWithTools || lastMessage?.role !== "assistant") {
+      if (!room) out.limitHit = true;
+      throw new ClaudeUngrounded(kinds);
+    }
+    corrected = true;
+    // Nothing flagged is sent: choices that state an unbacked fact go, and the text is rewritten.
+    const kept: typeof choicesReplies = [];
+    for (const c of choicesReplies) if (!(await check(textsOf(c))).length) kept.push(c);
+    choicesReplies.splice(0, choicesReplies.length, ...kept);
+    finalText = "";
+    const m: MessageParam = { role: "user", content: [{ type: "text", text: correctionText(bad) }] };
     a.turn.entries.push({ type: "message", message: m as never });
     pushMessage(messages, m);
-    // Text that came with a handover is the last thing the customer hears from the bot.
-    if (!escalate) finalText = "";
+    await talk();
+    facts = null;
   }
   for (const c of choicesReplies) {
     out.replies.push(
@@ -325,4 +412,69 @@ export async function runClaudeTurn(a: ClaudeTurnArgs): Promise<ClaudeTurnOutcom
     if (finalText) out.replies.push({ kind: "text", text: finalText });
   }
   return out;
+}
+
+function isCorrection(m: MessageParam): boolean {
+  return (
+    m.role === "user" &&
+    Array.isArray(m.content) &&
+    (m.content as ContentBlockParam[]).some((b) => b.type === "text" && b.text.startsWith(GROUNDING_MARK))
+  );
+}
+
+/** Results of this conversation's tools in earlier turns (the newest 100). */
+async function earlierToolResults(a: ClaudeTurnArgs): Promise<unknown[]> {
+  const rows = await a.deps.db.toolCall.findMany({
+    where: { turn: { conversationId: a.ctxBase.conversationId }, isError: false, turnId: { not: a.turn.id } },
+    orderBy: { createdAt: "desc" },
+    take: 100,
+    select: { result: true },
+  });
+  return rows.map((r) => r.result);
+}
+
+/**
+ * What backs a reply: the salon facts (system prompt) and today's context, every tool result in
+ * the request (this turn's and any earlier ones), the slots and proposals in the conversation's
+ * ledger, earlier messages of the bot and of staff; the customer's words for dates and names;
+ * the salon's staff names as the names to check.
+ */
+async function groundingFacts(a: ClaudeTurnArgs, system: string, messages: MessageParam[], earlier: unknown[] | null) {
+  const sources: unknown[] = [
+    system,
+    dynamicContext({
+      now: a.deps.clock(),
+      timeZone: a.ctxBase.timeZone,
+      lang: a.ctxBase.lang,
+      customerName: a.customerName,
+      state: a.ctxBase.state,
+    }),
+  ];
+  for (const m of messages) {
+    if (!Array.isArray(m.content)) continue;
+    for (const b of m.content as ContentBlockParam[]) {
+      if (b.type === "tool_result") sources.push(b.content);
+    }
+  }
+  for (const m of a.history) {
+    if (m.role !== "assistant") continue;
+    sources.push(typeof m.content === "string" ? m.content : m.content);
+  }
+  for (const o of a.ctxBase.state.offered) sources.push(offeredView(o, "es"), offeredView(o, "en"));
+  for (const p of a.ctxBase.state.proposals) sources.push(p.summary);
+  if (earlier) sources.push(...earlier);
+  const customerTexts: string[] = [];
+  const textOf = (c: MessageParam["content"]) =>
+    typeof c === "string" ? [c] : (c as ContentBlockParam[]).flatMap((b) => (b.type === "text" ? [b.text] : []));
+  for (const m of a.history) if (m.role === "user") customerTexts.push(...textOf(m.content));
+  for (const b of a.userContent) if (b.type === "text") customerTexts.push(b.text);
+  const maps = await turnNameMaps(a.ctxBase);
+  return prepareFacts({
+    timeZone: a.ctxBase.timeZone,
+    today: a.ctxBase.today,
+    sources,
+    customerTexts,
+    staffNames: [...maps.staff.values()].map((s) => firstName(s.displayName)),
+    otherNames: a.customerName ? [a.customerName] : [],
+  });
 }
