@@ -21,7 +21,7 @@ import { stripeFor, stripeMode } from "./payments/stripe-client.ts";
 import { productionSandboxRefusal } from "./sandbox/mode.ts";
 import { attachSandbox, reportSandbox, type Sandbox, sandboxOf, startSandbox } from "./sandbox/sandbox.ts";
 import { type ClockFn, clockFor } from "./time/clock.ts";
-import type { AppServices } from "./trpc/context.ts";
+import type { AppServices } from "./services.ts";
 
 export interface RunningApp {
   app: FastifyInstance;

@@ -3,7 +3,7 @@
 // reference integrations.md §4.1), and GOOGLE_API_ROOT points the client at another origin (§4.7).
 import { type calendar_v3, google } from "googleapis";
 import type { IntegrationMode } from "../payments/integration-status.ts";
-import type { AppServices } from "../trpc/context.ts";
+import type { AppServices } from "../services.ts";
 
 export type CalendarServices = Pick<AppServices, "config"> & Partial<Pick<AppServices, "calendarAuth">>;
 

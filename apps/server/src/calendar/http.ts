@@ -3,7 +3,7 @@
 // notification is stored (dedup on channel + message number) with a sync job in one transaction,
 // and answered 200 at once. "sync" (the channel's first message) needs no work.
 import type { FastifyInstance } from "fastify";
-import type { AppServices } from "../trpc/context.ts";
+import type { AppServices } from "../services.ts";
 import { tokenMatches } from "./channels.ts";
 import { SYNC_QUEUE, syncBusyTime } from "./import-busy.ts";
 

@@ -2,7 +2,7 @@
 // 5 minutes as a poll), renew push channels (hourly, a day before they expire).
 import type { JobQueue } from "../jobs/job-queue.ts";
 import { reportIntegration } from "../payments/integration-status.ts";
-import type { AppServices } from "../trpc/context.ts";
+import type { AppServices } from "../services.ts";
 import { ensureChannel, RENEW_QUEUE } from "./channels.ts";
 import { calendarFor, calendarMode } from "./client.ts";
 import { SYNC_QUEUE, syncBusyTime } from "./import-busy.ts";

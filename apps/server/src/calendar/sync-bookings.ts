@@ -10,7 +10,7 @@ import type { Db } from "../db/client.ts";
 import type { BookingStatus } from "../generated/prisma/enums.ts";
 import type { PaymentServices } from "../payments/common.ts";
 import { changedBookings, writeCursor } from "../reminders/planner.ts";
-import type { AppServices } from "../trpc/context.ts";
+import type { AppServices } from "../services.ts";
 import {
   type CalendarServices,
   calendarFor,

@@ -15,7 +15,7 @@ import { poolConfigFromUrl, withDatabase } from "../db/url.ts";
 import { createLogger } from "../logger.ts";
 import { buildTemplate, startTestPostgres, TEMPLATE_DB } from "../testing/global-setup.ts";
 import { startTestServer } from "../testing/test-app.ts";
-import type { AppServices } from "../trpc/context.ts";
+import type { AppServices } from "../services.ts";
 import { appendChangeNow } from "./change-log.ts";
 import { ChangeFeed } from "./feed.ts";
 

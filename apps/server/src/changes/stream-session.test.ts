@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedDemoSalon } from "../db/seed.ts";
 import { startTestServer, testServices } from "../testing/test-app.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/test-db.ts";
-import type { AppServices } from "../trpc/context.ts";
+import type { AppServices } from "../services.ts";
 import type { AppRouter } from "../trpc/router.ts";
 import { STREAM_SESSION_CHECK_MS } from "../trpc/routers/changes.ts";
 import { ChangeFeed } from "./feed.ts";

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StaffRole } from "../generated/prisma/enums.ts";
 import { accessTokenFor, startTestServer, testServices } from "../testing/test-app.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/test-db.ts";
-import type { AppServices } from "../trpc/context.ts";
+import type { AppServices } from "../services.ts";
 import type { AppRouter } from "../trpc/router.ts";
 import { type ChangeEvent, ChangeFeed } from "./feed.ts";
 import { commitChange, deferred, waitFor } from "./test-support.ts";

@@ -6,7 +6,7 @@ import { encryptCustomerFields } from "../customers/customer-store.ts";
 import type { Db } from "../db/client.ts";
 import { callerFor, testServices } from "../testing/test-app.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/test-db.ts";
-import type { AppServices } from "../trpc/context.ts";
+import type { AppServices } from "../services.ts";
 import { appendChangeNow, type ChangeInput } from "./change-log.ts";
 import { commitChange } from "./test-support.ts";
 

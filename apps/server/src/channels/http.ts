@@ -8,7 +8,7 @@
 // else is anonymous: with neither configured, every Chatwoot delivery is refused (and logged so).
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { AppServices } from "../trpc/context.ts";
+import type { AppServices } from "../services.ts";
 import { chatwootSecrets, chatwootUrlToken } from "./config.ts";
 import { enqueueProcessing, keptHeaders, storeDelivery, type WebhookSourceName } from "./inbound.ts";
 import { type Classified, classifyChatwoot, classifyMeta } from "./payloads.ts";

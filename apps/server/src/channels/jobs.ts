@@ -1,7 +1,7 @@
 // Channels' queues and workers (registered from jobs/workers.ts), plus the start-up sweep that
 // re-enqueues work a crash left behind.
 import type { JobQueue } from "../jobs/job-queue.ts";
-import type { AppServices } from "../trpc/context.ts";
+import type { AppServices } from "../services.ts";
 import { EchoAgent } from "./agent-port.ts";
 import { type ChannelDeps, QUEUES } from "./deps.ts";
 import { processWebhookEvents, WEBHOOK_BATCH } from "./inbound.ts";

@@ -9,7 +9,7 @@ import { createJobQueue, type JobQueue } from "../jobs/job-queue.ts";
 import { startTestServer, testServices } from "../testing/test-app.ts";
 import type { TestDatabase } from "../testing/test-db.ts";
 import { nowMs } from "../testing/test-now.ts";
-import type { AppServices } from "../trpc/context.ts";
+import type { AppServices } from "../services.ts";
 import type { AgentTurnInput, AgentTurnResult, ConversationAgent } from "./agent-port.ts";
 import { EchoAgent } from "./agent-port.ts";
 import { FakeChatwoot } from "./fakes/fake-chatwoot.ts";

@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import fastifyStatic from "@fastify/static";
 import type { FastifyInstance } from "fastify";
-import type { AppServices } from "../trpc/context.ts";
+import type { AppServices } from "../services.ts";
 
 export const CONSOLE_ROOT = fileURLToPath(new URL("../../../desktop/out/renderer/", import.meta.url));
 

@@ -2,7 +2,7 @@
 // sandbox when it runs, health — instead of a JSON 404 for someone who just typed the address.
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { sandboxOf } from "../sandbox/sandbox.ts";
-import type { AppServices } from "../trpc/context.ts";
+import type { AppServices } from "../services.ts";
 
 const TEXT = {
   es: {

@@ -5,7 +5,7 @@ import { registerCalendarRoutes } from "../calendar/http.ts";
 import { registerChannelRoutes } from "../channels/http.ts";
 import { registerPaymentRoutes } from "../payments/http.ts";
 import { registerSandboxRoutes } from "../sandbox/http.ts";
-import type { AppServices } from "../trpc/context.ts";
+import type { AppServices } from "../services.ts";
 import { registerConsole } from "./console.ts";
 import { registerHome } from "./home.ts";
 

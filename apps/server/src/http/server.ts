@@ -5,7 +5,7 @@ import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from "@trpc/server/a
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import { verifyAccessToken } from "../auth/access-token.ts";
 import { pendingMigrations } from "../db/migrate.ts";
-import type { AppServices } from "../trpc/context.ts";
+import type { AppServices } from "../services.ts";
 import { type AppRouter, appRouter } from "../trpc/router.ts";
 import { registerIntegrationRoutes } from "./integrations.ts";
 import { registerWebSession } from "./web-session.ts";

@@ -10,7 +10,7 @@ import type { Channel, WebhookSource } from "../generated/prisma/enums.ts";
 import type { IntegrationMode } from "../payments/integration-status.ts";
 import { stripeMode } from "../payments/stripe-client.ts";
 import type { SandboxPlan } from "../sandbox/mode.ts";
-import type { AppServices } from "../trpc/context.ts";
+import type { AppServices } from "../services.ts";
 
 export interface StatusDeps {
   db: Db;

@@ -4,7 +4,7 @@ import { registerCalendarWorkers } from "../calendar/jobs.ts";
 import { registerChannelWorkers } from "../channels/jobs.ts";
 import { registerPaymentWorkers } from "../payments/jobs.ts";
 import { registerTimedWorkers } from "../reminders/jobs.ts";
-import type { AppServices } from "../trpc/context.ts";
+import type { AppServices } from "../services.ts";
 import type { JobQueue } from "./job-queue.ts";
 
 export type WorkerRegistrar = (jobs: JobQueue, services: AppServices) => Promise<void>;

@@ -1,6 +1,6 @@
 import type { Actor } from "../changes/change-log.ts";
 import { noopNotifier } from "../notifications/notifier.ts";
-import type { AppServices } from "../trpc/context.ts";
+import type { AppServices } from "../services.ts";
 
 /** What payment commands need; AppServices satisfies it. */
 export type PaymentServices = Pick<AppServices, "db" | "fc" | "clock" | "config" | "log"> &

@@ -3,7 +3,7 @@
 // answer 200. Processing happens in the job (payments/jobs.ts), never in the request.
 import type { FastifyInstance } from "fastify";
 import Stripe from "stripe";
-import type { AppServices } from "../trpc/context.ts";
+import type { AppServices } from "../services.ts";
 import { storeStripeEvent } from "./events.ts";
 
 export const STRIPE_TOLERANCE_S = 300;

@@ -1,6 +1,6 @@
 // Queues and workers for payments: event processing, refunds, reconciliation (every 10 minutes).
 import type { JobQueue } from "../jobs/job-queue.ts";
-import type { AppServices } from "../trpc/context.ts";
+import type { AppServices } from "../services.ts";
 import { JOB_ACTOR } from "./common.ts";
 import { processStripeEvent, STRIPE_EVENT_QUEUE, type StripeEventJob } from "./events.ts";
 import { reportIntegration } from "./integration-status.ts";

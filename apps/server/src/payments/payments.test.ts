@@ -15,7 +15,7 @@ import { createSalonFixture, type SalonFixture } from "../testing/fixtures.ts";
 import { callerFor, startTestServer, testClock, testServices } from "../testing/test-app.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/test-db.ts";
 import { localToUtc } from "../time/zoned.ts";
-import type { AppServices } from "../trpc/context.ts";
+import type { AppServices } from "../services.ts";
 import { JOB_ACTOR } from "./common.ts";
 import { requestDepositLink } from "./deposits.ts";
 import { deliverStripeEvent, FakeStripe } from "./fakes/fake-stripe.ts";

@@ -4,7 +4,7 @@
 import Stripe from "stripe";
 import type { AppConfig } from "../config/env.ts";
 import { AppError } from "../errors/app-error.ts";
-import type { AppServices } from "../trpc/context.ts";
+import type { AppServices } from "../services.ts";
 import type { IntegrationMode } from "./integration-status.ts";
 
 export type StripeServices = Pick<AppServices, "config"> & Partial<Pick<AppServices, "stripe">>;

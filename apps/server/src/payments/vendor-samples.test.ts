@@ -21,7 +21,7 @@ import { createSalonFixture, type SalonFixture } from "../testing/fixtures.ts";
 import { startTestServer, testClock, testServices } from "../testing/test-app.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/test-db.ts";
 import { localToUtc } from "../time/zoned.ts";
-import type { AppServices } from "../trpc/context.ts";
+import type { AppServices } from "../services.ts";
 import { deliverStripeEvent, FakeStripe } from "./fakes/fake-stripe.ts";
 import { registerPaymentWorkers } from "./jobs.ts";
 

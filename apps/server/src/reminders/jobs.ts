@@ -2,7 +2,7 @@
 // catching anything a lost job or a restart would have skipped), and the change-log planner. Reminders
 // follow each location's settings; `settings` overrides them all (tests).
 import type { JobQueue } from "../jobs/job-queue.ts";
-import type { AppServices } from "../trpc/context.ts";
+import type { AppServices } from "../services.ts";
 import {
   expireHoldIfDue,
   HOLD_EXPIRE_QUEUE,

@@ -11,7 +11,7 @@ import { createSalonFixture, type SalonFixture } from "../testing/fixtures.ts";
 import { callerFor, testClock, testServices } from "../testing/test-app.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/test-db.ts";
 import { localToUtc } from "../time/zoned.ts";
-import type { AppServices } from "../trpc/context.ts";
+import type { AppServices } from "../services.ts";
 import { planFromChanges } from "./planner.ts";
 import { planReminders, REMINDER_QUEUE, type ReminderJob, sendReminder, sweepDueReminders } from "./reminders.ts";
 

@@ -11,7 +11,7 @@ import { createSalonFixture, type SalonFixture } from "../testing/fixtures.ts";
 import { testClock, testServices } from "../testing/test-app.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/test-db.ts";
 import { localToUtc } from "../time/zoned.ts";
-import type { AppServices } from "../trpc/context.ts";
+import type { AppServices } from "../services.ts";
 import { expireHoldIfDue, HOLD_EXPIRE_QUEUE, scheduleHoldExpiry, sweepExpiredHolds } from "./holds.ts";
 import { registerTimedWorkers } from "./jobs.ts";
 import { planFromChanges } from "./planner.ts";

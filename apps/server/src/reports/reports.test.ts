@@ -19,7 +19,7 @@ import { createSalonFixture, type SalonFixture } from "../testing/fixtures.ts";
 import { type Clock, callerFor, testClock, testServices } from "../testing/test-app.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/test-db.ts";
 import { localToUtc } from "../time/zoned.ts";
-import type { AppServices } from "../trpc/context.ts";
+import type { AppServices } from "../services.ts";
 import { capacityMinutes } from "./capacity.ts";
 
 const TZ = "Europe/Madrid";

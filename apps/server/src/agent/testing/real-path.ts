@@ -16,10 +16,20 @@ import { loadConfig } from "../../config/env.ts";
 import { createJobQueue, type JobQueue } from "../../jobs/job-queue.ts";
 import { registerWorkers } from "../../jobs/workers.ts";
 import { FakeStripe } from "../../payments/fakes/fake-stripe.ts";
+import type { AppServices } from "../../services.ts";
+import type { Clock } from "../../testing/test-app.ts";
 import { callerFor, startTestServer, testServices } from "../../testing/test-app.ts";
-import type { AppServices } from "../../trpc/context.ts";
+import type { TestDatabase } from "../../testing/test-db.ts";
 import type { AgentMessage, AgentTurnInput, ConversationAgent, OutboundReply } from "../port.ts";
-import type { AgentWorld } from "./world.ts";
+import type { DepositLinks, DepositRefunds } from "../tools/types.ts";
+
+/** What the real path needs of the agent's test world (world.ts's AgentWorld is one). */
+export interface RealPathWorld extends TestDatabase {
+  clock: Clock;
+  locationId: string;
+  deposits: { inner: { links: DepositLinks; refunds: DepositRefunds } | null };
+  agent: ConversationAgent;
+}
 
 const CW_SECRET = "cw-agent-world-secret";
 const CW_TOKEN = "cw-agent-world-token";
@@ -39,7 +49,7 @@ export interface RealPath {
 }
 
 /** Starts the server, the queue and the fakes over a world's database; the world's agent answers. */
-export async function startRealPath(world: AgentWorld): Promise<RealPath> {
+export async function startRealPath(world: RealPathWorld): Promise<RealPath> {
   const chatwoot = new FakeChatwoot({ token: CW_TOKEN, accountId: 1 });
   await chatwoot.start();
   const stripe = new FakeStripe({ now: world.clock });
@@ -122,7 +132,7 @@ export interface RealSay {
 
 /** Posts one signed message_created delivery (twice when asked) and waits for its answer to be sent. */
 export async function sayThroughChatwoot(
-  world: AgentWorld,
+  world: RealPathWorld,
   real: RealPath,
   p: RealSay,
   seen: Set<string>,
@@ -173,7 +183,7 @@ export async function sayThroughChatwoot(
 }
 
 /** Waits until every outbox row of the conversation is sent. */
-export async function drained(world: AgentWorld, conversationId: string): Promise<void> {
+export async function drained(world: RealPathWorld, conversationId: string): Promise<void> {
   await until("outbox drained", async () => {
     const open = await world.db.outboxMessage.count({ where: { conversationId, status: { not: "sent" } } });
     return open === 0;
@@ -182,7 +192,7 @@ export async function drained(world: AgentWorld, conversationId: string): Promis
 
 /** The bot's messages not seen yet, each checked against what the fake Chatwoot received. */
 async function newReplies(
-  world: AgentWorld,
+  world: RealPathWorld,
   real: RealPath,
   p: { conversationId: string; externalConversation: number },
   seen: Set<string>,
@@ -223,7 +233,7 @@ async function newReplies(
 }
 
 /** Front desk on the console (tRPC callers through every middleware). */
-export async function frontDesk(world: AgentWorld, real: RealPath) {
+export async function frontDesk(world: RealPathWorld, real: RealPath) {
   const desk = await world.db.staffMember.findFirstOrThrow({
     where: { locationId: world.locationId, role: "front_desk" },
   });

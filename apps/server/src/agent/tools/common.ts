@@ -6,9 +6,11 @@ import { AppError } from "../../errors/app-error.ts";
 import { toLocal } from "../../time/zoned.ts";
 import { describeWhen, euros, hhmm, type Lang } from "../lang.ts";
 import type { OfferedSlot } from "../state.ts";
-import type { AgentDeps, ToolContext } from "./types.ts";
+import type { AgentDeps, NameMaps, ToolContext } from "./types.ts";
 
-export async function nameMaps(deps: AgentDeps) {
+export type { NameMaps };
+
+export async function nameMaps(deps: AgentDeps): Promise<NameMaps> {
   const [services, staff] = await Promise.all([
     deps.db.service.findMany({
       where: { locationId: deps.locationId },
@@ -24,7 +26,6 @@ export async function nameMaps(deps: AgentDeps) {
     staff: new Map(staff.map((s) => [s.id, s])),
   };
 }
-export type NameMaps = Awaited<ReturnType<typeof nameMaps>>;
 
 /** nameMaps once per turn (the tool calls of a turn share ctx.memo). */
 export function turnNameMaps(ctx: Pick<ToolContext, "deps" | "memo">): Promise<NameMaps> {

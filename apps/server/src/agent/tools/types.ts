@@ -7,7 +7,6 @@ import type { Db } from "../../db/client.ts";
 import type { Lang } from "../lang.ts";
 import type { AgentChoice } from "../port.ts";
 import type { AgentState, OfferedSlot, Proposal, ProposalAction } from "../state.ts";
-import type { NameMaps } from "./common.ts";
 
 /** Checkout links for deposits (payments/ builds the Stripe one). Must be idempotent per booking. */
 export interface DepositLinks {
@@ -75,4 +74,10 @@ export interface ToolDefinition {
   /** Books, moves or cancels: needs the customer's explicit yes in a later message. */
   write?: boolean;
   run(ctx: ToolContext, input: Record<string, unknown>): Promise<{ content: unknown; effects?: ToolEffects }>;
+}
+
+/** Names by id for a turn's tool calls (tools/common.ts nameMaps). */
+export interface NameMaps {
+  service: Map<string, { id: string; nameEs: string; nameEn: string }>;
+  staff: Map<string, { id: string; displayName: string; active: boolean }>;
 }
