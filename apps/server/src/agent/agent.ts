@@ -8,12 +8,12 @@ import { toLocal } from "../time/zoned.ts";
 import { ClaudeUnavailable, cachedSystemPrompt, type MessageParam, runClaudeTurn } from "./claude.ts";
 import { runGuidedTurn } from "./guided.ts";
 import { imageBlock } from "./images.ts";
-import { fitReply } from "./whatsapp.ts";
 import { detectLanguage, fold, isConfirmation, type Lang } from "./lang.ts";
 import type { AgentMessage, AgentTurnInput, AgentTurnResult, ConversationAgent, OutboundReply } from "./port.ts";
 import { dbLedger, type ToolLedger } from "./tools/index.ts";
 import type { AgentDeps, ToolContext } from "./tools/types.ts";
 import { beginTurn, completeTurn, failTurn, type OpenTurn, saveTranscript } from "./turns.ts";
+import { fitReply } from "./whatsapp.ts";
 
 /** Speech to text for voice notes; off unless configured. */
 export interface Transcriber {
@@ -166,7 +166,7 @@ export class BookingAgent implements ConversationAgent {
       .map((m) => m.body!.trim())
       .join("\n");
     state.lang = detectLanguage(text, state.lang ?? (input.customer.language === "en" ? "en" : "es"));
-    const lang = state.lang;
+    let lang = state.lang;
     const mode0 = this.opts.claude ? "claude" : "guided";
 
     // Per-customer rate limit (all of this customer's conversations, real time), this turn included.
@@ -193,9 +193,68 @@ export class BookingAgent implements ConversationAgent {
     }
     state.notes = state.notes.filter((n) => n !== "rate_limited");
 
+    // Media: voice notes are transcribed when a transcriber is configured and then count as text (for
+    // the language, the abuse guard and the answer); images go to the model, downscaled. A voice note
+    // that cannot be heard (no transcriber, or the service failing) makes the customer be asked, kindly,
+    // to write: never a failed turn.
+    const extraTexts: string[] = [];
+    const imageBlocks: Anthropic.Messages.ImageBlockParam[] = [];
+    const notes: string[] = [];
+    const messages = await this.withStoredMedia(input.newMessages);
+    for (const m of messages) {
+      for (const a of m.attachments) {
+        if (a.type === "audio" || a.type === "voice" || m.kind === "audio") {
+          if (this.opts.transcriber && a.storedPath) {
+            try {
+              extraTexts.push(
+                await this.opts.transcriber.transcribe({ path: a.storedPath, mimeType: a.mimeType ?? null }),
+              );
+            } catch (e) {
+              // The error names the failure (status, timeout…), never the service's key.
+              this.opts.log?.warn(
+                { err: e instanceof Error ? e.message : String(e), conversationId: input.conversation.id },
+                "voice note not transcribed; the customer is asked to write",
+              );
+              notes.push("voice_transcription_failed");
+            }
+          } else {
+            notes.push("voice_without_transcriber");
+          }
+        } else if (a.type === "image" || m.kind === "image") {
+          const img = a.storedPath
+            ? await imageBlock(a.storedPath, a.mimeType ?? null)
+            : { block: null, reason: "not_stored" };
+          if (img.block) imageBlocks.push(img.block);
+          else notes.push(`image_not_viewable:${img.reason}`);
+        }
+      }
+    }
+    const fullText = [text, ...extraTexts].filter(Boolean).join("\n");
+    if (extraTexts.length) {
+      state.lang = detectLanguage(fullText, lang);
+      lang = state.lang;
+    }
+    const voiceUnheard = notes.some((n) => n === "voice_without_transcriber" || n === "voice_transcription_failed");
+    if (!fullText && voiceUnheard) {
+      return {
+        mode: mode0,
+        result: {
+          replies: [
+            {
+              kind: "text",
+              text:
+                lang === "es"
+                  ? "¡Gracias por tu audio! Ahora mismo no puedo escuchar notas de voz. ¿Me lo escribes, por favor?"
+                  : "Thanks for your voice note! I can't listen to audio right now. Could you type it for me, please?",
+            },
+          ],
+        },
+      };
+    }
+
     // Abuse and injection attempts: counted in code; repeated abuse goes to a person.
-    const abusive = ABUSE.test(fold(text));
-    const ruleBreaking = RULE_BREAK.test(fold(text));
+    const abusive = ABUSE.test(fold(fullText));
+    const ruleBreaking = RULE_BREAK.test(fold(fullText));
     if (abusive) state.abuse++;
     if (state.abuse >= 3) {
       state.abuse = 0;
@@ -213,49 +272,8 @@ export class BookingAgent implements ConversationAgent {
           ],
           escalate: {
             reason: "abuse",
-            summary: `Repeated abusive or rule-breaking messages (prompt injection / insults). Last: "${text.slice(0, 300)}"`,
+            summary: `Repeated abusive or rule-breaking messages (prompt injection / insults). Last: "${fullText.slice(0, 300)}"`,
           },
-        },
-      };
-    }
-
-    // Voice notes: transcribed when a transcriber is configured, otherwise the customer is asked to write.
-    const extraTexts: string[] = [];
-    const imageBlocks: Anthropic.Messages.ImageBlockParam[] = [];
-    const notes: string[] = [];
-    const messages = await this.withStoredMedia(input.newMessages);
-    for (const m of messages) {
-      for (const a of m.attachments) {
-        if (a.type === "audio" || a.type === "voice" || m.kind === "audio") {
-          if (this.opts.transcriber && a.storedPath) {
-            const said = await this.opts.transcriber.transcribe({ path: a.storedPath, mimeType: a.mimeType ?? null });
-            extraTexts.push(said);
-          } else {
-            notes.push("voice_without_transcriber");
-          }
-        } else if (a.type === "image" || m.kind === "image") {
-          const img = a.storedPath
-            ? await imageBlock(a.storedPath, a.mimeType ?? null)
-            : { block: null, reason: "not_stored" };
-          if (img.block) imageBlocks.push(img.block);
-          else notes.push(`image_not_viewable:${img.reason}`);
-        }
-      }
-    }
-    const fullText = [text, ...extraTexts].filter(Boolean).join("\n");
-    if (!fullText && notes.includes("voice_without_transcriber")) {
-      return {
-        mode: mode0,
-        result: {
-          replies: [
-            {
-              kind: "text",
-              text:
-                lang === "es"
-                  ? "¡Gracias por tu audio! Ahora mismo no puedo escuchar notas de voz. ¿Me lo escribes, por favor?"
-                  : "Thanks for your voice note! I can't listen to audio right now. Could you type it for me, please?",
-            },
-          ],
         },
       };
     }
@@ -331,6 +349,15 @@ export class BookingAgent implements ConversationAgent {
         choiceId: lastCustomer?.selectedChoiceId ?? null,
         handBackNote: input.handBackNote,
       });
+      if (voiceUnheard) {
+        out.replies.unshift({
+          kind: "text",
+          text:
+            lang === "es"
+              ? "No he podido escuchar tu audio; te respondo a lo que has escrito."
+              : "I couldn't listen to your voice note; here's an answer to what you wrote.",
+        });
+      }
       if (imageBlocks.length || notes.some((n) => n.startsWith("image_"))) {
         out.replies.unshift({
           kind: "text",

@@ -27,6 +27,7 @@ export const SECRET_KEYS = [
   "STRIPE_WEBHOOK_SECRET",
   "GOOGLE_SERVICE_ACCOUNT_JSON",
   "ANTHROPIC_API_KEY",
+  "TRANSCRIBE_API_KEY",
 ] as const;
 
 /** Root's home is closed to the `postgres` user that embedded PostgreSQL must run as, so root keeps data in /var/lib. */
@@ -140,6 +141,22 @@ export const envSchema = z.object({
   ANTHROPIC_BASE_URL: url.optional(),
   // claude-sonnet-4-5 reaches end of life on 2026-11-30 (the SDK warns): the newest Sonnet in the SDK.
   ANTHROPIC_MODEL: z.string().min(1).default("claude-sonnet-5-5"),
+  /**
+   * Voice notes: an OpenAI-compatible speech-to-text server, POST <url>/v1/audio/transcriptions
+   * (https://api.openai.com, https://api.groq.com/openai, a self-hosted whisper.cpp server…).
+   * Unset: the agent asks the customer to write instead.
+   */
+  TRANSCRIBE_URL: url.optional(),
+  /** Bearer key for TRANSCRIBE_URL; a self-hosted server may need none. */
+  TRANSCRIBE_API_KEY: z.string().min(1).optional(),
+  /** whisper-1 (OpenAI), whisper-large-v3-turbo (Groq); whisper.cpp ignores it. */
+  TRANSCRIBE_MODEL: z.string().min(1).default("whisper-1"),
+  /** ISO-639-1 language hint ("es"); unset, the service detects the language of each note. */
+  TRANSCRIBE_LANGUAGE: z
+    .string()
+    .regex(/^[a-z]{2}$/, 'must be a two-letter ISO-639-1 code such as "es"')
+    .optional(),
+  TRANSCRIBE_TIMEOUT_MS: z.coerce.number().int().min(500).max(120_000).default(20_000),
 });
 
 export type AppConfig = z.infer<typeof envSchema>;
@@ -178,6 +195,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(
       "CHATWOOT_WEBHOOK_SECRET",
       "must be set when CITA_ENV=production and Chatwoot is configured: the webhook's or agent bot's secret (Chatwoot ≥ 4.11.2 signs deliveries), or for a Chatwoot that cannot sign, CHATWOOT_WEBHOOK_URL_TOKEN (see README)",
+    );
+  }
+  if (c.TRANSCRIBE_API_KEY && !c.TRANSCRIBE_URL) {
+    throw new ConfigError(
+      "TRANSCRIBE_URL",
+      "must be set when TRANSCRIBE_API_KEY is: the speech-to-text server (https://api.openai.com for OpenAI, https://api.groq.com/openai for Groq)",
     );
   }
   if (result.data.CITA_ENV === "production" && result.data.CITA_TEST_NOW)
