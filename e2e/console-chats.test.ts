@@ -105,9 +105,13 @@ describe.skipIf(!canRun)("console chats and customers in Chromium", () => {
       .poll(async () => page.getByTestId("inbox-row").first().getAttribute("data-conversation-id"))
       .toBe(conversationId);
     expect(await page.locator('[data-testid="inbox-row"]').count()).toBeGreaterThanOrEqual(2);
+    // In words, not the agent's code ("customer_request").
     await expect
-      .poll(() => waitingRow.getByTestId("inbox-escalation").textContent())
-      .toContain(server_.conversation.escalationReason!);
+      .poll(() => waitingRow.getByTestId("inbox-escalation").getAttribute("data-reason"))
+      .toBe(server_.conversation.escalationReason);
+    const why = (await waitingRow.getByTestId("inbox-escalation").textContent()) ?? "";
+    expect(why).not.toContain(server_.conversation.escalationReason!);
+    expect(why).toMatch(/persona|Queja/);
     await expect(page.getByTestId("nav-waiting").textContent()).resolves.toBe("1");
 
     // The native notification (through window.cita.notify → the Notification API in a browser).
@@ -118,6 +122,7 @@ describe.skipIf(!canRun)("console chats and customers in Chromium", () => {
     expect(shown).toHaveLength(1);
     expect(shown[0]!.title).toBe("Un cliente pide hablar con una persona");
     expect(shown[0]!.body).toContain("Miguel Castro");
+    expect(shown[0]!.body).not.toContain(server_.conversation.escalationReason!);
     expect(shown[0]!.tag).toBe(`chat-${conversationId}`);
   });
 

@@ -184,6 +184,9 @@ describe.skipIf(!chromiumAvailable())("console screens that read right", () => {
       expect(onTop).toBe(true);
       await page.screenshot({ path: join(shots, `day-scrolled-${lang}.png`) });
       await page.setViewportSize({ width: 1600, height: 1200 });
+      await page.locator(".content").evaluate((el) => {
+        el.scrollTop = 0;
+      });
 
       // A closure: every stylist's column shaded and labelled; no booking on it.
       await go(`#/day/${closure.date}`);
@@ -212,6 +215,44 @@ describe.skipIf(!chromiumAvailable())("console screens that read right", () => {
       for (const h of heads) expect(h).toMatch(dayHead);
       await page.screenshot({ path: join(shots, `week-${lang}.png`), fullPage: true });
     }, 90_000);
+
+    it(`shows every other screen in the language (${lang})`, async () => {
+      await page.getByTestId("language").selectOption(lang);
+      // The booking drawer, over the day.
+      await go(`#/day/${shortDay}`);
+      await block(colourId).click();
+      await page.locator(`[data-testid="drawer"][data-booking-id="${colourId}"]`).waitFor();
+      await page.screenshot({ path: join(shots, `drawer-${lang}.png`) });
+      await page.keyboard.press("Escape");
+      await page.locator('[data-testid="drawer"]').waitFor({ state: "detached" });
+      const screens: [string, string, string][] = [
+        ["#/bookings", '[data-testid="list-rows"] [role="option"]', "bookings"],
+        ["#/customers", '[data-testid="customers"]', "customers"],
+        ["#/chats", '[data-testid="chats"]', "chats"],
+        ["#/settings/services", '[data-testid="service-item"]', "settings-services"],
+        ["#/settings/staff", '[data-testid="staff-item"]', "settings-staff"],
+        ["#/settings/hours", '[data-testid="closure"]', "settings-hours"],
+        ["#/settings/policies", '[data-testid="policies-save"]', "settings-policies"],
+        ["#/settings/integrations", '[data-testid="integration"]', "settings-integrations"],
+      ];
+      for (const [hash, ready, name] of screens) {
+        await page.evaluate((h) => {
+          window.location.hash = h;
+        }, hash);
+        await page.locator(ready).first().waitFor();
+        // A list's first entry open beside it, as someone looking at the screen would have it.
+        if (name === "settings-services" || name === "settings-staff") await page.locator(ready).first().click();
+        await page.screenshot({ path: join(shots, `${name}-${lang}.png`) });
+      }
+      // A customer's page: the first one a search finds.
+      await page.evaluate(() => {
+        window.location.hash = "#/customers";
+      });
+      await page.getByTestId("customer-query").fill("a");
+      await page.getByTestId("customer-hit").first().click();
+      await page.getByTestId("customer-profile").waitFor();
+      await page.screenshot({ path: join(shots, `customer-${lang}.png`) });
+    }, 60_000);
 
     it(`writes money and dates for the language (${lang})`, async () => {
       await page.getByTestId("language").selectOption(lang);

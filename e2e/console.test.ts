@@ -355,7 +355,10 @@ describe.skipIf(!canRun)("desktop console in Chromium", () => {
     await expect(drawer.getByTestId("drawer-status").textContent()).resolves.toBe("En el salón");
     await expect.poll(() => block(page, target.id).getAttribute("data-status")).toBe("checked_in");
     // The history (managers see it) records the check-in.
-    await expect.poll(() => drawer.getByTestId("history").textContent()).toContain("booking.");
+    await expect
+      .poll(() => drawer.locator('[data-testid="history"] li[data-action="booking.checked_in"]').textContent())
+      .toContain("Llegó al salón");
+    expect(await drawer.getByTestId("history").textContent()).not.toContain("booking.");
     await page.keyboard.press("Escape");
   });
 

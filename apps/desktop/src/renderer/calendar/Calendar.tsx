@@ -315,7 +315,8 @@ export function notWorking(a: {
   const { date, loc, schedule, win, tz, tr } = a;
   const weekday = isoWeekday(date);
   const closure = loc.closures.find((c) => c.date === date);
-  if (closure) return { off: { kind: "closed", label: `${tr.t("salonClosed")} · ${closure.reason}` } };
+  if (closure)
+    return { off: { kind: "closed", label: `${tr.t("salonClosed")} · ${closure.reason}`, tag: tr.t("salonClosed") } };
   if (loc.hours.length && !loc.hours.some((h) => h.weekday === weekday))
     return { off: { kind: "closed", label: tr.t("salonClosed") } };
   if (!schedule) return {};

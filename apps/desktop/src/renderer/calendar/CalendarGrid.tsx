@@ -11,7 +11,7 @@ export interface GridColumn {
   subtitle?: string;
   color?: string;
   /** The whole column is not working time: the salon is closed, or the stylist is off. */
-  off?: { kind: "closed" | "day-off"; label: string } | null;
+  off?: { kind: "closed" | "day-off"; label: string /** Short, for the header ("Cerrado"). */; tag?: string } | null;
   /** Parts of the column that are not working time (time off), in minutes from the column's top. */
   shaded?: { top: number; minutes: number; label: string }[];
 }
@@ -66,7 +66,8 @@ const BlockBox = memo(function BlockBox({
   onPointerDown(e: ReactPointerEvent<HTMLElement>): void;
 }) {
   const width = 100 / block.lanes;
-  const height = Math.max(block.height * px, 14);
+  // Two pixels short of the booking's end: back-to-back bookings read as two, not one long block.
+  const height = Math.max(block.height * px - 2, 14);
   // Only work: the block itself is the busy area. With a processing gap or a buffer, the parts are
   // drawn separately; the gap is drawn as free time but still belongs to the booking: a click on it
   // opens the booking like a click anywhere else on the block.
@@ -203,8 +204,8 @@ export function CalendarGrid(props: CalendarGridProps) {
             <span className="col-title">{c.title}</span>
             {c.subtitle ? <span className="col-sub">{c.subtitle}</span> : null}
             {c.off ? (
-              <span className={`col-off-tag ${c.off.kind}`} data-testid="col-off-tag">
-                {c.off.label}
+              <span className={`col-off-tag ${c.off.kind}`} data-testid="col-off-tag" title={c.off.label}>
+                {c.off.tag ?? c.off.label}
               </span>
             ) : null}
           </div>
@@ -243,7 +244,7 @@ export function CalendarGrid(props: CalendarGridProps) {
               ))}
               {c.off ? (
                 <div className={`off-area ${c.off.kind}`} data-testid="off-area" data-kind={c.off.kind}>
-                  <span>{c.off.label}</span>
+                  <span className="off-label">{c.off.label}</span>
                 </div>
               ) : null}
               {(c.shaded ?? []).map((r) => (
@@ -254,7 +255,7 @@ export function CalendarGrid(props: CalendarGridProps) {
                   style={{ top: r.top * px, height: r.minutes * px }}
                   title={r.label}
                 >
-                  <span>{r.label}</span>
+                  <span className="off-label">{r.label}</span>
                 </div>
               ))}
               {blocksByColumn[i]!.map((b) => (

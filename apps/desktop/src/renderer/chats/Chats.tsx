@@ -1,6 +1,7 @@
 // The chats page: the inbox (waiting for a person first, then active ones) and the open conversation.
 import { useSyncExternalStore } from "react";
 import { useConsole } from "../ui/context.tsx";
+import { escalationLabel } from "../ui/labels.ts";
 import { Conversation } from "./Conversation.tsx";
 import { type ChatItem, inboxGroup, unreadFor } from "./inbox.ts";
 
@@ -67,8 +68,8 @@ function InboxRow({ c, active, unread }: { c: ChatItem; active: boolean; unread:
         <span className="muted small when">{c.lastMessageAt ? fmt.dateTime(c.lastMessageAt) : ""}</span>
       </span>
       {c.waiting ? (
-        <span className="escalation" data-testid="inbox-escalation">
-          {c.escalationReason ? <span>{c.escalationReason}</span> : null}
+        <span className="escalation" data-testid="inbox-escalation" data-reason={c.escalationReason ?? undefined}>
+          {c.escalationReason ? <span>{escalationLabel(c.escalationReason, tr.lang)}</span> : null}
           {summary ? <span className="muted small"> — {summary}</span> : null}
         </span>
       ) : null}

@@ -5,6 +5,7 @@ import { useCallback, useEffect, useLayoutEffect, useRef, useState, useSyncExter
 import { errorData, errorMessage } from "../api.ts";
 import type { MessageKey } from "../i18n.ts";
 import { useConsole } from "../ui/context.tsx";
+import { channelLabel, escalationLabel, languageLabel } from "../ui/labels.ts";
 import { type ChatDetail, type ChatMessage, formatRemaining, ownerOf, windowState } from "./inbox.ts";
 
 export function Conversation(props: { conversationId: string; openBooking(id: string): void }) {
@@ -102,7 +103,9 @@ export function Conversation(props: { conversationId: string; openBooking(id: st
             </a>
           </h2>
           <p className="muted small">
-            {c.customerPhone} · {c.channel} · {c.customerLanguage}
+            {[c.customerPhone, channelLabel(c.channel, tr.lang), languageLabel(c.customerLanguage, tr.lang)]
+              .filter(Boolean)
+              .join(" · ")}
           </p>
         </div>
         <div className="conv-state">
@@ -123,10 +126,10 @@ export function Conversation(props: { conversationId: string; openBooking(id: st
       </header>
       {/* Why the assistant handed over: useful while a person has the chat, gone once handed back. */}
       {c.mode === "human" && (c.escalationReason || c.escalationSummary) ? (
-        <div className="escalation-box" data-testid="conv-escalation">
+        <div className="escalation-box" data-testid="conv-escalation" data-reason={c.escalationReason ?? undefined}>
           {c.escalationReason ? (
             <p>
-              <strong>{tr.t("escalationReason")}:</strong> {c.escalationReason}
+              <strong>{tr.t("escalationReason")}:</strong> {escalationLabel(c.escalationReason, tr.lang)}
             </p>
           ) : null}
           {c.escalationSummary ? (

@@ -33,6 +33,7 @@ import { CreateDialog } from "./CreateDialog.tsx";
 import { type ConsoleContext, Ctx, type Toast, useConsole, useSnapshot } from "./context.tsx";
 import { Drawer } from "./Drawer.tsx";
 import { serviceNames } from "./describe.ts";
+import { escalationLabel } from "./labels.ts";
 import { ServerSetup, SignIn } from "./SignIn.tsx";
 
 const SERVER_KEY = "cita.serverUrl";
@@ -292,7 +293,7 @@ function SignedIn(props: {
   };
 
   escalatedRef.current = (c) => {
-    const body = [c.name, c.reason, c.summary].filter(Boolean).join(" · ");
+    const body = [c.name, c.reason ? escalationLabel(c.reason, tr.lang) : null, c.summary].filter(Boolean).join(" · ");
     toast({ kind: "info", text: `${tr.t("escalated")}: ${body}` });
     chime();
     void bridge.notify({ title: tr.t("escalated"), body, tag: `chat-${c.id}` });

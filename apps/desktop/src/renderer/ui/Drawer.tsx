@@ -5,6 +5,7 @@ import { errorData, errorMessage } from "../api.ts";
 import { loadNames, toBooking } from "../replica/queries.ts";
 import { useConsole, useSnapshot } from "./context.tsx";
 import { customerName } from "./describe.ts";
+import { actorLabel, auditLabel } from "./labels.ts";
 
 export interface DrawerProps {
   bookingId: string;
@@ -290,9 +291,9 @@ export function Drawer({ bookingId, onClose }: DrawerProps) {
         ) : (
           <ol className="history" data-testid="history">
             {history.items.map((h) => (
-              <li key={h.id}>
-                <span className="muted">{fmt.dateTime(h.at)}</span> {h.action}{" "}
-                <span className="muted">{h.actorName ?? h.actorType}</span>
+              <li key={h.id} data-action={h.action}>
+                <span className="muted">{fmt.dateTime(h.at)}</span> {auditLabel(h.action, tr.lang)}{" "}
+                <span className="muted">{h.actorName ?? actorLabel(h.actorType, tr.lang)}</span>
               </li>
             ))}
           </ol>
