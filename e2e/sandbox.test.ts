@@ -395,6 +395,18 @@ describe.skipIf(!canRun)("sandbox mode: the whole of Cita on one machine, no acc
     await poll(async () => (await desk.bookings.get.query({ id: held })).status).toBe("expired");
     await poll(() => page.locator('.msg[data-from="cita"]', { hasText: "hemos liberado la reserva" }).count()).toBe(1);
     await page.screenshot({ path: join(shots, "12-chat-hold-released.png") });
+    // The same page for a customer who speaks English: all of it in English.
+    const customerId = (await desk.bookings.get.query({ id: held })).customerId;
+    const { customer } = await desk.customers.get.query({ customerId });
+    await desk.customers.update.mutate({ customerId, version: customer.version, language: "en" });
+    const english = await page.context().newPage();
+    await english.goto(link);
+    expect(await english.locator("html").getAttribute("lang")).toBe("en");
+    expect(await english.getByTestId("checkout-state").textContent()).toBe("This link has expired.");
+    expect(await english.getByTestId("service").textContent()).toBe("Full colour");
+    expect((await english.getByTestId("amount").textContent())!).toMatch(/^€\d+\.\d{2}$/);
+    await english.screenshot({ path: join(shots, "11b-checkout-expired-en.png") });
+    await english.close();
   }, 90_000);
 
   it("refuses a production start with an unconfigured integration, naming it in one line", async () => {
