@@ -373,7 +373,7 @@ describe.skipIf(!canRun)("sandbox mode: the whole of Cita on one machine, no acc
     await cal.waitForURL(`${cita.url}/sandbox/calendar`);
     const after = cal.locator(`.stylist[data-staff-id="${stylist.id}"]`);
     expect(await after.locator('[data-testid="event"]').allTextContents()).toEqual([expect.stringContaining("Médico")]);
-    expect(await after.textContent()).toMatch(/Imported into Cita \(blocks availability\): .*10:00 .*13:00/);
+    expect(await after.textContent()).toMatch(/Importado en Cita \(bloquea la disponibilidad\): .*10:00 .*13:00/);
     await cal.screenshot({ path: join(shots, "10-calendar.png"), fullPage: true });
     await cal.close();
 

@@ -444,7 +444,7 @@ export async function registerSandboxRoutes(app: FastifyInstance, services: AppS
             const mine = busy.filter((x) => x.staffId === s.id);
             return `<section class="card stylist" data-staff-id="${esc(s.id)}">
               <h2>${esc(s.displayName)}</h2>
-              <p class="small">${calId ? `Calendar <code>${esc(calId)}</code> · ${cita} booking event(s) written by Cita · last sync ${s.calendar?.lastSyncedAt ? esc(fmt(s.calendar.lastSyncedAt, tz)) : "never"}` : "Not connected yet (adding a busy time connects it)"}</p>
+              <p class="small">${calId ? `Calendario <code>${esc(calId)}</code> · ${cita === 1 ? "1 cita escrita" : `${cita} citas escritas`} por Cita · última sincronización: ${s.calendar?.lastSyncedAt ? esc(fmt(s.calendar.lastSyncedAt, tz)) : "ninguna"}` : "Sin conectar todavía (se conecta al añadir un ocupado)"}</p>
               <ul>${own
                 .map((e) => {
                   const st = (e.start as { dateTime?: string } | undefined)?.dateTime;
@@ -453,7 +453,7 @@ export async function registerSandboxRoutes(app: FastifyInstance, services: AppS
                     <form method="post" action="/sandbox/calendar/remove" class="inline"><input type="hidden" name="staffId" value="${esc(s.id)}"><input type="hidden" name="eventId" value="${esc(e.id)}"><button class="secondary">Quitar</button></form></li>`;
                 })
                 .join("")}</ul>
-              <p class="small">Imported into Cita (blocks availability): ${mine.length ? mine.map((x) => esc(`${fmt(x.startsAt, tz)} – ${fmt(x.endsAt, tz)}`)).join("; ") : "nothing"}</p>
+              <p class="small">Importado en Cita (bloquea la disponibilidad): ${mine.length ? mine.map((x) => esc(`${fmt(x.startsAt, tz)} – ${fmt(x.endsAt, tz)}`)).join("; ") : "nada"}</p>
               <form method="post" action="/sandbox/calendar/add" class="row">
                 <input type="hidden" name="staffId" value="${esc(s.id)}">
                 <input name="title" placeholder="Médico, formación…" value="Ocupado">
@@ -467,9 +467,9 @@ export async function registerSandboxRoutes(app: FastifyInstance, services: AppS
           .join("");
         return html(
           page(
-            "Calendars (sandbox)",
-            `<main><div class="card"><p class="tag">Google Calendar · sandbox</p><h1>Stylists' own calendars</h1>${links(sb)}
-            <p class="small">What a stylist puts on their own calendar blocks those times in Cita, through the same sync code as Google (calendar/import-busy.ts). Cita's bookings are written to these calendars every minute.</p></div>${rows}</main>`,
+            "Calendarios (sandbox)",
+            `<main><div class="card"><p class="tag">Google Calendar · sandbox</p><h1>Los calendarios del equipo</h1>${links(sb)}
+            <p class="small">Lo que cada estilista apunta en su propio calendario bloquea esas horas en Cita, con el mismo código de sincronización que Google (calendar/import-busy.ts). Las citas de Cita se escriben en estos calendarios cada minuto.</p></div>${rows}</main>`,
           ),
         )(req, reply);
       });

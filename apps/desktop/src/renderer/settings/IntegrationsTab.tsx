@@ -66,7 +66,9 @@ export function IntegrationsTab() {
               {health(x)}
             </span>
             <span className="small" data-testid="integration-error">
-              {x.lastError ? (
+              {/* Switched off for want of settings: the state column already says so, in the console's
+                  language; the server's own note ("STRIPE_SECRET_KEY is not set…") would repeat it in English. */}
+              {x.lastError && !(x.mode === "off" && !x.configured) ? (
                 <>
                   <span className="error">{x.lastError}</span>
                   {x.lastErrorAt ? <span className="muted"> · {fmt.dateTime(x.lastErrorAt)}</span> : null}
