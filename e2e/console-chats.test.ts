@@ -193,6 +193,20 @@ describe.skipIf(!canRun)("console chats and customers in Chromium", () => {
       .toContain("prefiere por la tarde");
     await new Promise((r) => setTimeout(r, 1000));
     expect(posted(CW_CONVERSATION).some((c) => c.includes("prefiere por la tarde"))).toBe(false);
+    // The messages this left ("Respuesta en cola", "Nota añadida") sit clear of every field and button.
+    expect(await page.getByTestId("toast").count()).toBeGreaterThan(0);
+    const covered = await page.evaluate(() => {
+      const boxes = (sel: string) =>
+        Array.from(document.querySelectorAll(sel))
+          .map((el) => el.getBoundingClientRect())
+          .filter((r) => r.width > 0 && r.height > 0);
+      const toasts = boxes('[data-testid="toast"]');
+      const fields = boxes("input, textarea, select, button, summary");
+      return toasts.some((t) =>
+        fields.some((f) => t.left < f.right && f.left < t.right && t.top < f.bottom && f.top < t.bottom),
+      );
+    });
+    expect(covered).toBe(false);
     await page.screenshot({ path: join(shots, "chat.png") });
   });
 
@@ -203,6 +217,8 @@ describe.skipIf(!canRun)("console chats and customers in Chromium", () => {
     const back = await desk.chats.get.query({ conversationId });
     expect(back.conversation).toMatchObject({ mode: "bot", assignedStaffId: null });
     expect(back.conversation.handBackNote).toBe("Ya está atendido; si pide cita, ofrécele tarde");
+    // The reason it was handed over is history now: the box goes.
+    await expect.poll(() => conversation().getByTestId("conv-escalation").count()).toBe(0);
     await until(async () => server.chatwoot.statuses.get(String(CW_CONVERSATION)) === "pending");
 
     const botBefore = await messages("bot").count();
@@ -215,6 +231,22 @@ describe.skipIf(!canRun)("console chats and customers in Chromium", () => {
     await expect
       .poll(() => messages("customer").last().textContent())
       .toContain("Hola de nuevo, quiero reservar un corte");
+
+    // Opened again on a short screen, where the transcript scrolls, it shows the newest message.
+    await page.setViewportSize({ width: 1200, height: 520 });
+    await page.evaluate(() => {
+      window.location.hash = "#/chats";
+    });
+    await conversation().waitFor({ state: "detached" });
+    await page.evaluate((id) => {
+      window.location.hash = `#/chats/${id}`;
+    }, conversationId);
+    const transcript = conversation().getByTestId("transcript");
+    await expect.poll(() => messages().count()).toBeGreaterThan(3);
+    const fromEnd = () => transcript.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight);
+    expect(await transcript.evaluate((el) => el.scrollHeight > el.clientHeight)).toBe(true);
+    await expect.poll(fromEnd).toBeLessThan(2);
+    await page.setViewportSize({ width: 1600, height: 1200 });
   });
 
   it("links a booking made in the chat to the booking drawer, and the drawer back to the chat", async () => {
