@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import type Anthropic from "@anthropic-ai/sdk";
 import { toLocal } from "../time/zoned.ts";
 import { ClaudeUnavailable, cachedSystemPrompt, type MessageParam, runClaudeTurn } from "./claude.ts";
+import { escalationSummary } from "./guided/replies.ts";
 import { runGuidedTurn } from "./guided.ts";
 import { imageBlock } from "./images.ts";
 import { detectLanguage, fold, isConfirmation, type Lang } from "./lang.ts";
@@ -53,7 +54,13 @@ const RULE_BREAK =
   /(ignora|ignore|olvida (las|tus) instrucciones|system|sistema:|developer mode|jailbreak|sin (pagar )?(el )?deposito|waive|deposit to zero|without (a |the )?deposit|no deposit|descuento|discount|devuelveme el deposito|saltate|override|admin|gerente|encargad|manager|owner|i ?m the|this is [a-z]+ the|otra clienta|other customer|another customer|every customer|todas las reservas|las citas (que tiene|de)|citas de [a-z]+ [a-z]+|quien tiene cita|phone number of|telefono de|telefonos|booking with id|cancela la cita de|move [a-z]+ [a-z]+ s |ya se que esta cerrad|tu hazlo|no need to check|list of my clients|list every)/;
 
 interface TurnReads {
-  location: Promise<{ timeZone: string; horizonDays: number; version: number; updatedAt: Date }>;
+  location: Promise<{
+    timeZone: string;
+    horizonDays: number;
+    version: number;
+    updatedAt: Date;
+    defaultLanguage: string;
+  }>;
   recentTurns: Promise<number>;
 }
 
@@ -81,7 +88,7 @@ export class BookingAgent implements ConversationAgent {
     const reads: TurnReads = {
       location: db.location.findUniqueOrThrow({
         where: { id: this.opts.locationId },
-        select: { timeZone: true, horizonDays: true, version: true, updatedAt: true },
+        select: { timeZone: true, horizonDays: true, version: true, updatedAt: true, defaultLanguage: true },
       }),
       // This customer's turns in the window (all conversations, real time), a new one not included.
       recentTurns: db.agentTurn.count({
@@ -174,22 +181,11 @@ export class BookingAgent implements ConversationAgent {
     if (recent > this.limits.rateLimitTurns) {
       const told = state.notes.includes("rate_limited");
       if (!told) state.notes.push("rate_limited");
-      return {
-        mode: mode0,
-        result: {
-          replies: told
-            ? []
-            : [
-                {
-                  kind: "text",
-                  text:
-                    lang === "es"
-                      ? "Estás enviando muchos mensajes seguidos. Espera unos minutos y te atendemos."
-                      : "You're sending a lot of messages. Please wait a few minutes and we'll help you.",
-                },
-              ],
-        },
-      };
+      if (told) return { mode: mode0, result: { replies: [] } };
+      return saying(mode0, lang, {
+        es: "Estás enviando muchos mensajes seguidos. Espera unos minutos y te atendemos.",
+        en: "You're sending a lot of messages. Please wait a few minutes and we'll help you.",
+      });
     }
     state.notes = state.notes.filter((n) => n !== "rate_limited");
 
@@ -236,20 +232,10 @@ export class BookingAgent implements ConversationAgent {
     }
     const voiceUnheard = notes.some((n) => n === "voice_without_transcriber" || n === "voice_transcription_failed");
     if (!fullText && voiceUnheard) {
-      return {
-        mode: mode0,
-        result: {
-          replies: [
-            {
-              kind: "text",
-              text:
-                lang === "es"
-                  ? "¡Gracias por tu audio! Ahora mismo no puedo escuchar notas de voz. ¿Me lo escribes, por favor?"
-                  : "Thanks for your voice note! I can't listen to audio right now. Could you type it for me, please?",
-            },
-          ],
-        },
-      };
+      return saying(mode0, lang, {
+        es: "¡Gracias por tu audio! Ahora mismo no puedo escuchar notas de voz. ¿Me lo escribes, por favor?",
+        en: "Thanks for your voice note! I can't listen to audio right now. Could you type it for me, please?",
+      });
     }
 
     // Abuse and injection attempts: counted in code; repeated abuse goes to a person.
@@ -258,24 +244,19 @@ export class BookingAgent implements ConversationAgent {
     if (abusive) state.abuse++;
     if (state.abuse >= 3) {
       state.abuse = 0;
-      return {
-        mode: mode0,
-        result: {
-          replies: [
-            {
-              kind: "text",
-              text:
-                lang === "es"
-                  ? "Voy a pasar la conversación a una persona del salón."
-                  : "I'm passing this conversation to a person at the salon.",
-            },
-          ],
-          escalate: {
-            reason: "abuse",
-            summary: `Repeated abusive or rule-breaking messages (prompt injection / insults). Last: "${fullText.slice(0, 300)}"`,
-          },
+      const staffLang = staffLanguage(await reads.location);
+      return saying(
+        mode0,
+        lang,
+        {
+          es: "Voy a pasar la conversación a una persona del salón.",
+          en: "I'm passing this conversation to a person at the salon.",
         },
-      };
+        {
+          reason: "abuse",
+          summary: escalationSummary(staffLang, "abuse", fullText),
+        },
+      );
     }
 
     const location = await reads.location;
@@ -394,7 +375,7 @@ export class BookingAgent implements ConversationAgent {
     if (!escalate && state.misunderstood >= 2) {
       escalate = {
         reason: "not_understood",
-        summary: `The agent did not understand the customer twice. Last: "${fullText.slice(0, 300)}"`,
+        summary: escalationSummary(staffLanguage(location), "not_understood", fullText),
       };
       replies = [
         {
@@ -406,7 +387,8 @@ export class BookingAgent implements ConversationAgent {
         },
       ];
     } else if (!escalate && failing) {
-      escalate = { reason: "tool_failure", summary: `The tool ${failing[0]} failed ${failing[1]} times.` };
+      escalate = { reason: "tool_failure", summary: escalationSummary(staffLanguage(location), "failed", fullText) };
+      this.opts.log?.warn({ tool: failing[0], failures: failing[1] }, "a tool keeps failing: handed to staff");
       replies.push({
         kind: "text",
         text:
@@ -445,6 +427,18 @@ export class BookingAgent implements ConversationAgent {
       },
     };
   }
+}
+
+/** Staff read escalations in the salon's language. */
+const staffLanguage = (location: { defaultLanguage: string }): Lang =>
+  location.defaultLanguage === "en" ? "en" : "es";
+
+/** A turn that only says one thing (in the customer's language), perhaps handing the chat to staff. */
+function saying(mode: string, lang: Lang, text: Record<Lang, string>, escalate?: { reason: string; summary: string }) {
+  return {
+    mode,
+    result: { replies: [{ kind: "text" as const, text: text[lang] }], ...(escalate ? { escalate } : {}) },
+  };
 }
 
 /** Earlier messages as model messages: the customer as user; bot and staff (labelled) as assistant. */

@@ -13,9 +13,9 @@ import { createFieldCrypto } from "../crypto/field-crypto.ts";
 import { createDb, type Db } from "../db/client.ts";
 import { poolConfigFromUrl, withDatabase } from "../db/url.ts";
 import { createLogger } from "../logger.ts";
+import type { AppServices } from "../services.ts";
 import { buildTemplate, startTestPostgres, TEMPLATE_DB } from "../testing/global-setup.ts";
 import { startTestServer } from "../testing/test-app.ts";
-import type { AppServices } from "../services.ts";
 import { appendChangeNow } from "./change-log.ts";
 import { ChangeFeed } from "./feed.ts";
 

@@ -4,9 +4,9 @@ import { createTRPCClient, httpLink, httpSubscriptionLink, TRPCClientError } fro
 import { EventSource } from "eventsource";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedDemoSalon } from "../db/seed.ts";
+import type { AppServices } from "../services.ts";
 import { startTestServer, testServices } from "../testing/test-app.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/test-db.ts";
-import type { AppServices } from "../services.ts";
 import type { AppRouter } from "../trpc/router.ts";
 import { STREAM_SESSION_CHECK_MS } from "../trpc/routers/changes.ts";
 import { ChangeFeed } from "./feed.ts";

@@ -4,9 +4,9 @@ import { changesSyncOutput, type SyncChange } from "@cita/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encryptCustomerFields } from "../customers/customer-store.ts";
 import type { Db } from "../db/client.ts";
+import type { AppServices } from "../services.ts";
 import { callerFor, testServices } from "../testing/test-app.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/test-db.ts";
-import type { AppServices } from "../services.ts";
 import { appendChangeNow, type ChangeInput } from "./change-log.ts";
 import { commitChange } from "./test-support.ts";
 

@@ -8,7 +8,7 @@ import type { Tx } from "../db/client.ts";
 import { beforeCommit } from "../db/transaction.ts";
 import { isAppError } from "../errors/app-error.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
-import type { DeliveryStatus } from "../generated/prisma/enums.ts";
+import type { Channel, DeliveryStatus } from "../generated/prisma/enums.ts";
 import { type ChannelDeps, QUEUES } from "./deps.ts";
 import { guessLanguage } from "./language.ts";
 import { type AttachmentRef, chatwootEvents, type InboundEvent, type MessageEvent, metaEvents } from "./payloads.ts";
@@ -278,6 +278,23 @@ interface ReceivedMessage {
   receivedAt: Date;
 }
 
+/** A conversation by its channel's ids (Chatwoot conversation id, or the customer's wa_id). */
+function conversationOf(
+  tx: Tx,
+  e: { channel: Channel; channelAccount: string; externalConversationId: string },
+): Promise<{ id: string } | null> {
+  return tx.conversation.findUnique({
+    where: {
+      channel_channelAccount_externalId: {
+        channel: e.channel,
+        channelAccount: e.channelAccount,
+        externalId: e.externalConversationId,
+      },
+    },
+    select: { id: true },
+  });
+}
+
 const conversationKey = (e: { channel: string; channelAccount: string; externalConversationId: string }) =>
   `${e.channel}\u0000${e.channelAccount}\u0000${e.externalConversationId}`;
 
@@ -334,16 +351,8 @@ async function applyMessages(tx: Tx, deps: ChannelDeps, items: ReceivedMessage[]
     // for it): visible to a new statement.
     const missing = firsts.filter((e) => !conversations.has(conversationKey(e)));
     for (const e of missing) {
-      const c = await tx.conversation.findUniqueOrThrow({
-        where: {
-          channel_channelAccount_externalId: {
-            channel: e.channel,
-            channelAccount: e.channelAccount,
-            externalId: e.externalConversationId,
-          },
-        },
-        select: { id: true },
-      });
+      const c = await conversationOf(tx, e);
+      if (!c) throw new Error(`conversation ${e.externalConversationId} vanished during the batch`);
       conversations.set(conversationKey(e), {
         id: c.id,
         channel: e.channel,
@@ -452,16 +461,7 @@ async function applyMessages(tx: Tx, deps: ChannelDeps, items: ReceivedMessage[]
  */
 async function applyDelivery(tx: Tx, deps: ChannelDeps, e: Extract<InboundEvent, { type: "delivery" }>): Promise<void> {
   const conversation = e.externalConversationId
-    ? await tx.conversation.findUnique({
-        where: {
-          channel_channelAccount_externalId: {
-            channel: e.channel,
-            channelAccount: e.channelAccount,
-            externalId: e.externalConversationId,
-          },
-        },
-        select: { id: true },
-      })
+    ? await conversationOf(tx, { ...e, externalConversationId: e.externalConversationId })
     : null;
   if (e.externalConversationId && !conversation)
     throw new NotYetKnown(`no conversation for ${e.externalMessageId} yet`);

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { syncChanges } from "../changes/sync.ts";
 import type { StaffRole } from "../generated/prisma/enums.ts";
+import type { AppServices } from "../services.ts";
 import { createSalonFixture, type SalonFixture } from "../testing/fixtures.ts";
 import { callerFor, testClock, testServices } from "../testing/test-app.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/test-db.ts";
-import type { AppServices } from "../services.ts";
 import { upsertCustomerByPhone } from "./customer-store.ts";
 
 let t: TestDatabase;

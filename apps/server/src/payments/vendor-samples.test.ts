@@ -17,11 +17,11 @@ import { loadConfig } from "../config/env.ts";
 import { createJobQueue, type JobQueue } from "../jobs/job-queue.ts";
 import { createLogger } from "../logger.ts";
 import { RecordingNotifier } from "../notifications/notifier.ts";
+import type { AppServices } from "../services.ts";
 import { createSalonFixture, type SalonFixture } from "../testing/fixtures.ts";
 import { startTestServer, testClock, testServices } from "../testing/test-app.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/test-db.ts";
 import { localToUtc } from "../time/zoned.ts";
-import type { AppServices } from "../services.ts";
 import { deliverStripeEvent, FakeStripe } from "./fakes/fake-stripe.ts";
 import { registerPaymentWorkers } from "./jobs.ts";
 

@@ -7,11 +7,11 @@ import { createBooking } from "../bookings/create.ts";
 import { createJobQueue, type JobQueue } from "../jobs/job-queue.ts";
 import { createLogger } from "../logger.ts";
 import { createNotificationTable, RecordingNotifier } from "../notifications/notifier.ts";
+import type { AppServices } from "../services.ts";
 import { createSalonFixture, type SalonFixture } from "../testing/fixtures.ts";
 import { callerFor, testClock, testServices } from "../testing/test-app.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/test-db.ts";
 import { localToUtc } from "../time/zoned.ts";
-import type { AppServices } from "../services.ts";
 import { planFromChanges } from "./planner.ts";
 import { planReminders, REMINDER_QUEUE, type ReminderJob, sendReminder, sweepDueReminders } from "./reminders.ts";
 

@@ -15,11 +15,11 @@ import {
 } from "../bookings/transitions.ts";
 import type { Actor } from "../changes/change-log.ts";
 import { syncChanges, viewLocationRow, viewServiceRow, viewStaffRow } from "../changes/sync.ts";
+import type { AppServices } from "../services.ts";
 import { createSalonFixture, type SalonFixture } from "../testing/fixtures.ts";
 import { type Clock, callerFor, testClock, testServices } from "../testing/test-app.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/test-db.ts";
 import { localToUtc } from "../time/zoned.ts";
-import type { AppServices } from "../services.ts";
 import { capacityMinutes } from "./capacity.ts";
 
 const TZ = "Europe/Madrid";

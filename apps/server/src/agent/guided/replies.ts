@@ -228,7 +228,7 @@ export function dateChoice(date: string, lang: Lang): AgentChoice {
 /** For staff, in the salon's language: why the chat needs a person, and what the customer said. */
 export function escalationSummary(
   lang: Lang,
-  why: "asked" | "complaint" | "failed" | "none_free",
+  why: "asked" | "complaint" | "failed" | "none_free" | "abuse" | "not_understood",
   last: string,
 ): string {
   const said = last.trim().replace(/\s+/g, " ").slice(0, 300);
@@ -237,12 +237,16 @@ export function escalationSummary(
     complaint: "Quiere poner una queja.",
     failed: "El asistente no pudo completar lo que pedía.",
     none_free: "No hay huecos libres para lo que pide.",
+    abuse: "Mensajes ofensivos o intentos de saltarse las normas, repetidos.",
+    not_understood: "El asistente no ha entendido lo que pide (dos veces seguidas).",
   }[why];
   const en = {
     asked: "Asks to talk to a person.",
     complaint: "Wants to make a complaint.",
     failed: "The assistant could not complete the request.",
     none_free: "No free times for what the customer asks.",
+    abuse: "Repeated abusive messages or attempts to get round the rules.",
+    not_understood: "The assistant did not understand the customer (twice in a row).",
   }[why];
   return lang === "es" ? `${es} Último mensaje: «${said}»` : `${en} Last message: "${said}"`;
 }

@@ -18,10 +18,10 @@ import { seedDemoSalon } from "../../db/seed.ts";
 import { createJobQueue, type JobQueue } from "../../jobs/job-queue.ts";
 import { registerWorkers } from "../../jobs/workers.ts";
 import { deliverStripeEvent, FakeStripe } from "../../payments/fakes/fake-stripe.ts";
+import type { AppServices } from "../../services.ts";
 import { callerFor, startTestServer, testClock, testServices } from "../../testing/test-app.ts";
 import { createTestDatabase, type TestDatabase } from "../../testing/test-db.ts";
 import { TEST_NOW } from "../../testing/test-now.ts";
-import type { AppServices } from "../../services.ts";
 import { dayLabel, dayPhrase, localOf, type SalonRef, salonDay, salonToday } from "../testing/calendar.ts";
 
 const CW_SECRET = "cw-e2e-secret";

@@ -47,7 +47,7 @@ export function mediaEscalationSuite(mode: WorldMode, firstPhone: number) {
       conv = await w.db.conversation.findUniqueOrThrow({ where: { id: chat.conversationId } });
       expect(conv.mode).toBe("human");
       expect(conv.escalationReason).toBe("not_understood");
-      expect(conv.escalationSummary).toMatch(/did not understand the customer twice.*lo del coso/);
+      expect(conv.escalationSummary).toMatch(/no ha entendido lo que pide.*lo del coso/);
       expect(chat.told).toMatch(/Te paso con una persona del salón/);
     });
 

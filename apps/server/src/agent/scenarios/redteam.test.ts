@@ -236,7 +236,9 @@ describe("red team corpus", () => {
       const conv = await w.db.conversation.findUniqueOrThrow({ where: { id: chat.conversationId } });
       expect(conv.mode).toBe("human");
       expect(conv.escalationReason).toBe("abuse");
-      expect(conv.escalationSummary).toMatch(/Repeated abusive/);
+      expect(conv.escalationSummary).toMatch(
+        /^Mensajes ofensivos o intentos de saltarse las normas, repetidos\. Último mensaje: «.+»$/,
+      );
       expect(chat.told).toMatch(/Voy a pasar la conversación a una persona/);
     });
   }
