@@ -137,6 +137,8 @@ describe.skipIf(!canRun)("console chats and customers in Chromium", () => {
       .toBe("sent");
     await expect(conversation().getByTestId("conv-escalation").textContent()).resolves.toBeTruthy();
     await expect(conversation().getAttribute("data-mode")).resolves.toBe("human");
+    // Front desk does not open agent turns (managers and owners do; the server refuses the rest).
+    expect(await conversation().getByTestId("turn-explain").count()).toBe(0);
 
     await conversation().getByTestId("take-over").click();
     await expect.poll(() => conversation().getAttribute("data-mine")).toBe("true");
@@ -166,6 +168,16 @@ describe.skipIf(!canRun)("console chats and customers in Chromium", () => {
       await expect(conv.getByTestId("take-over-anyway").isVisible()).resolves.toBe(true);
       const still = await desk.chats.get.query({ conversationId });
       expect(still.conversation.assignedStaffName).toBe(DEMO.desk.name);
+
+      // A manager opens the turn behind the assistant's reply: who answered and what it did, in words.
+      const bot = conv.locator('[data-testid="message"][data-author="bot"]').last();
+      await bot.getByTestId("turn-explain").getByRole("button").click();
+      const details = bot.getByTestId("turn-details");
+      await expect.poll(() => details.textContent(), { timeout: 10_000 }).toContain("Modo guiado (sin IA)");
+      const said = (await details.textContent()) ?? "";
+      expect(said).toMatch(/Qué hizo/);
+      expect(said).not.toMatch(/handover_to_human|customer_request|guided\b|[0-9a-f]{8}-[0-9a-f]{4}-/);
+      await other.screenshot({ path: join(shots, "chat-turn-manager.png") });
     } finally {
       await context.close();
     }

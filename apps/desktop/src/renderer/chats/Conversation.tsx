@@ -7,6 +7,7 @@ import type { MessageKey } from "../i18n.ts";
 import { useConsole } from "../ui/context.tsx";
 import { channelLabel, escalationLabel, languageLabel } from "../ui/labels.ts";
 import { type ChatDetail, type ChatMessage, formatRemaining, ownerOf, windowState } from "./inbox.ts";
+import { canExplainTurns, TurnExplain } from "./TurnExplain.tsx";
 
 export function Conversation(props: { conversationId: string; openBooking(id: string): void }) {
   const { api, inbox, tr, fmt, toast, session } = useConsole();
@@ -15,7 +16,8 @@ export function Conversation(props: { conversationId: string; openBooking(id: st
   const touched = useSyncExternalStore(inbox.subscribe, () => inbox.getSnapshot().touched.get(id) ?? 0);
   const [detail, setDetail] = useState<ChatDetail | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
-  const [conflict, setConflict] = useState<{ name: string; message: string } | null>(null);
+  // Who has the chat (the server's own message is for developers: the box says it in the console's words).
+  const [conflict, setConflict] = useState<{ name: string } | null>(null);
   const [busy, setBusy] = useState(false);
   const [now, setNow] = useState(() => Date.now());
   const me = session.staff?.id ?? null;
@@ -72,7 +74,7 @@ export function Conversation(props: { conversationId: string; openBooking(id: st
       return true;
     } catch (e) {
       const owner = ownerOf(errorData(e).details);
-      if (owner) setConflict({ name: owner.name, message: errorMessage(e) });
+      if (owner) setConflict({ name: owner.name });
       else toast({ kind: "error", text: errorMessage(e) });
       await load();
       return false;
@@ -155,7 +157,7 @@ export function Conversation(props: { conversationId: string; openBooking(id: st
         }}
       >
         {detail.messages.map((m) => (
-          <MessageRow key={m.id} m={m} />
+          <MessageRow key={m.id} m={m} conversationId={id} explain={canExplainTurns(session.staff?.role)} />
         ))}
       </ol>
 
@@ -185,7 +187,6 @@ export function Conversation(props: { conversationId: string; openBooking(id: st
           <p>
             <strong data-testid="conflict-owner">{conflict.name}</strong> {tr.t("takenBy")}
           </p>
-          <p className="muted small">{conflict.message}</p>
           <div className="actions">
             <button type="button" data-testid="take-over-anyway" disabled={busy} onClick={() => void takeOver(true)}>
               {tr.t("takeOverAnyway")}
@@ -256,7 +257,7 @@ function WindowBadge({ win }: { win: ReturnType<typeof windowState> }) {
   );
 }
 
-function MessageRow({ m }: { m: ChatMessage }) {
+function MessageRow({ m, conversationId, explain }: { m: ChatMessage; conversationId: string; explain: boolean }) {
   const { tr, fmt, bridge } = useConsole();
   const who = m.author === "staff" && m.staffName ? m.staffName : tr.t(`author_${m.author}` as MessageKey);
   const outbound = m.direction === "outbound";
@@ -312,6 +313,9 @@ function MessageRow({ m }: { m: ChatMessage }) {
             <li key={ch.id}>{ch.title}</li>
           ))}
         </ul>
+      ) : null}
+      {explain && m.author === "bot" && m.turnId ? (
+        <TurnExplain conversationId={conversationId} turnId={m.turnId} />
       ) : null}
     </li>
   );
