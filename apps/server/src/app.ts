@@ -1,4 +1,6 @@
 // Composition root: config → secrets → database → HTTP. Used by main.ts, tests and benchmarks.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { DepositLinks, DepositRefunds } from "./agent/tools/types.ts";
@@ -12,6 +14,14 @@ import { createFieldCrypto } from "./crypto/field-crypto.ts";
 import { loadSecrets } from "./crypto/keys.ts";
 import { type OpenDatabase, openDatabase } from "./db/database.ts";
 import { buildServer } from "./http/server.ts";
+import {
+  applyStoredSettings,
+  keysSetIn,
+  loadStoredSettings,
+  refreshSettings,
+  registerConfigLayers,
+  watchSettings,
+} from "./integrations/settings.ts";
 import { createJobQueue } from "./jobs/job-queue.ts";
 import { registerWorkers } from "./jobs/workers.ts";
 import type { CustomerNotifier } from "./notifications/notifier.ts";
@@ -20,8 +30,8 @@ import { REFUND_QUEUE, type RefundJob, refundBooking } from "./payments/refunds.
 import { stripeFor, stripeMode } from "./payments/stripe-client.ts";
 import { productionSandboxRefusal } from "./sandbox/mode.ts";
 import { attachSandbox, reportSandbox, type Sandbox, sandboxOf, startSandbox } from "./sandbox/sandbox.ts";
-import { type ClockFn, clockFor } from "./time/clock.ts";
 import type { AppServices } from "./services.ts";
+import { type ClockFn, clockFor } from "./time/clock.ts";
 
 export interface RunningApp {
   app: FastifyInstance;
@@ -34,21 +44,31 @@ export interface RunningApp {
 }
 
 export async function startApp(config: AppConfig, log: Logger, clock: ClockFn = clockFor(config)): Promise<RunningApp> {
-  // Sandbox mode is never on silently in production: an unconfigured integration stops start-up.
-  const refusal = productionSandboxRefusal(config);
-  if (refusal) throw new Error(refusal);
+  // Sandbox mode is never on silently in production: an integration unconfigured both in the
+  // environment and in Settings → Integrations stops start-up. A fresh install (no database yet)
+  // can hold no stored settings, so it is refused before anything starts.
+  const envRefusal = productionSandboxRefusal(config);
+  if (envRefusal && !config.DATABASE_URL && !existsSync(join(config.CITA_DATA_DIR, "pg"))) throw new Error(envRefusal);
   const secrets = await loadSecrets(config);
-  const started = await startSandbox(config, secrets.authSecret, log);
-  const sandbox = started?.sandbox ?? null;
-  if (started) config = started.config;
   const fc = createFieldCrypto(secrets.dataKey);
-  let database: OpenDatabase;
+  const database = await openDatabase(config, fc, log, clock);
+  // Settings → Integrations: what an owner entered in the console, under the environment (which wins);
+  // the sandbox then stands in only for what is still unconfigured.
+  const envConfig = config;
+  let started: Awaited<ReturnType<typeof startSandbox>>;
   try {
-    database = await openDatabase(config, fc, log, clock);
+    config = applyStoredSettings(envConfig, await loadStoredSettings(database.db, fc), keysSetIn(envConfig));
+    const refusal = productionSandboxRefusal(config);
+    if (refusal) throw new Error(refusal);
+    started = await startSandbox(config, secrets.authSecret, log);
   } catch (e) {
-    await sandbox?.stop();
+    await database.close();
     throw e;
   }
+  const sandbox = started?.sandbox ?? null;
+  const beforeSandbox = config;
+  config = started ? started.config : { ...config };
+  registerConfigLayers(config, envConfig, beforeSandbox, sandbox ? { ...sandbox.plan } : null);
   const changeFeed = new ChangeFeed({ url: database.url, db: database.db, log });
   const jobs = createJobQueue(database.url, log, { concurrency: config.JOBS_CONCURRENCY });
   const services: AppServices = {
@@ -62,6 +82,8 @@ export async function startApp(config: AppConfig, log: Logger, clock: ClockFn = 
     jobs,
   };
   if (sandbox) attachSandbox(services, sandbox);
+  await refreshSettings(services);
+  const stopWatching = watchSettings(services);
   wireCustomerPath(services);
   logIntegrations(services);
   let app: FastifyInstance;
@@ -75,6 +97,7 @@ export async function startApp(config: AppConfig, log: Logger, clock: ClockFn = 
     app.addHook("preClose", () => changeFeed.stop());
     await app.listen({ host: config.HOST, port: config.PORT });
   } catch (e) {
+    stopWatching();
     await jobs.stop().catch(() => {});
     await changeFeed.stop();
     await database.close();
@@ -94,6 +117,7 @@ export async function startApp(config: AppConfig, log: Logger, clock: ClockFn = 
     sandbox,
     stop() {
       stopping ??= (async () => {
+        stopWatching();
         await app.close(); // stops accepting, ends SSE streams (change feed), waits for in-flight requests
         await jobs.stop(); // lets running jobs finish; unfinished ones are retried after restart
         await changeFeed.stop();
@@ -155,7 +179,14 @@ export function agentDepositRefunds(services: AppServices): DepositRefunds {
  */
 export function bookingAgent(services: AppServices): ConversationAgent {
   let built: Promise<ConversationAgent> | null = null;
+  // Rebuilt when the Claude key or model changes (Settings → Integrations takes effect without a restart).
+  let builtFor = "";
   const get = () => {
+    const now = `${services.config.ANTHROPIC_API_KEY ?? ""}\n${services.config.ANTHROPIC_MODEL}`;
+    if (now !== builtFor) {
+      built = null;
+      builtFor = now;
+    }
     built ??= createConversationAgent({
       config: services.config,
       db: services.db,
@@ -171,7 +202,9 @@ export function bookingAgent(services: AppServices): ConversationAgent {
     return built;
   };
   return {
-    name: services.config.ANTHROPIC_API_KEY ? "claude" : "guided",
+    get name() {
+      return services.config.ANTHROPIC_API_KEY ? "claude" : "guided";
+    },
     handleTurn: async (input) => (await get()).handleTurn(input),
   };
 }

@@ -18,6 +18,8 @@ export const PERMISSIONS = {
   "chats.explain": ["owner", "manager"],
   "catalog.read": ["owner", "manager", "front_desk", "stylist"],
   "settings.write": ["owner", "manager"],
+  /** Enter, test and replace integration credentials (Settings → Integrations). */
+  "integrations.manage": ["owner"],
   "staff.manage": ["owner", "manager"],
   "reports.read": ["owner", "manager"],
   "audit.read": ["owner", "manager"],

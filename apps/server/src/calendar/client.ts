@@ -12,12 +12,15 @@ export function calendarMode(s: CalendarServices): IntegrationMode {
   return s.config.GOOGLE_API_ROOT ? "sandbox" : "live";
 }
 
-const built = new WeakMap<object, calendar_v3.Calendar>();
+// Keyed by the auth object or the config, and remembering the settings it was built from: a key
+// entered in Settings → Integrations rewrites the running config in place (rebuilt, no restart).
+const built = new WeakMap<object, { from: string; client: calendar_v3.Calendar }>();
 
 export function calendarFor(s: CalendarServices): calendar_v3.Calendar | null {
   const cacheKey = (s.calendarAuth ?? s.config) as object;
+  const from = `${s.calendarAuth ? "" : (s.config.GOOGLE_SERVICE_ACCOUNT_JSON ?? "")}\n${s.config.GOOGLE_API_ROOT ?? ""}`;
   const cached = built.get(cacheKey);
-  if (cached) return cached;
+  if (cached && cached.from === from) return cached.client;
   let auth = s.calendarAuth;
   if (!auth) {
     const raw = s.config.GOOGLE_SERVICE_ACCOUNT_JSON;
@@ -37,7 +40,7 @@ export function calendarFor(s: CalendarServices): calendar_v3.Calendar | null {
     // never POST/PATCH nor a 403 rate limit (§4.6).
     retry: false,
   });
-  built.set(cacheKey, client);
+  built.set(cacheKey, { from, client });
   return client;
 }
 

@@ -74,6 +74,10 @@ export const envSchema = z.object({
     .optional(),
   /** In development, unconfigured integrations run against local stand-ins (sandbox/); false: they stay off. */
   CITA_SANDBOX: bool.default(true),
+  /** Per integration (also a setting in Settings → Integrations): false keeps that one off instead of on a stand-in. */
+  CITA_SANDBOX_CHANNELS: bool.optional(),
+  CITA_SANDBOX_STRIPE: bool.optional(),
+  CITA_SANDBOX_CALENDAR: bool.optional(),
   // Integrations (each optional; unset means off or sandbox — see README).
   CHATWOOT_BASE_URL: url.optional(),
   CHATWOOT_API_TOKEN: z.string().min(1).optional(),

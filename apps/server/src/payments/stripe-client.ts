@@ -36,19 +36,22 @@ export function createStripe(
   });
 }
 
-const built = new WeakMap<AppConfig, Stripe>();
+// The settings each client was built from: a key entered in Settings → Integrations rewrites the
+// running config in place, and the next call builds a client with it (no restart).
+const built = new WeakMap<AppConfig, { key: string; base: string | undefined; client: Stripe }>();
 
 /** The configured client, or null when Stripe is off. */
 export function stripeFor(services: StripeServices): Stripe | null {
   if (services.stripe) return services.stripe;
   const key = services.config.STRIPE_SECRET_KEY;
   if (!key) return null;
+  const base = services.config.STRIPE_API_BASE;
   let s = built.get(services.config);
-  if (!s) {
-    s = createStripe(key, services.config.STRIPE_API_BASE);
+  if (!s || s.key !== key || s.base !== base) {
+    s = { key, base, client: createStripe(key, base) };
     built.set(services.config, s);
   }
-  return s;
+  return s.client;
 }
 
 export function requireStripe(services: StripeServices): Stripe {

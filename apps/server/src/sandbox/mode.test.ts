@@ -27,6 +27,17 @@ describe("sandbox mode", () => {
       stripe: false,
       calendar: false,
     });
+    // One integration's sandbox off on its own (an environment variable or Settings → Integrations).
+    expect(sandboxPlan(loadConfig({ CITA_SANDBOX_STRIPE: "false" }))).toEqual({
+      channels: true,
+      stripe: false,
+      calendar: true,
+    });
+    expect(sandboxPlan(loadConfig({ CITA_SANDBOX_CHANNELS: "0", CITA_SANDBOX_CALENDAR: "false" }))).toEqual({
+      channels: false,
+      stripe: true,
+      calendar: false,
+    });
   });
 
   it("is refused in production, naming the first unconfigured integration", () => {

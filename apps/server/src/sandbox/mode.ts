@@ -24,7 +24,13 @@ function unconfigured(c: AppConfig): SandboxPlan {
 
 export function sandboxPlan(c: AppConfig): SandboxPlan {
   if (c.CITA_ENV !== "development" || !c.CITA_SANDBOX) return { channels: false, stripe: false, calendar: false };
-  return unconfigured(c);
+  const u = unconfigured(c);
+  // One integration's sandbox can be turned off on its own (CITA_SANDBOX_<X>=false, or the console's setting).
+  return {
+    channels: u.channels && c.CITA_SANDBOX_CHANNELS !== false,
+    stripe: u.stripe && c.CITA_SANDBOX_STRIPE !== false,
+    calendar: u.calendar && c.CITA_SANDBOX_CALENDAR !== false,
+  };
 }
 
 export const anySandbox = (p: SandboxPlan) => p.channels || p.stripe || p.calendar;

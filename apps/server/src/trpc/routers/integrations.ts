@@ -1,9 +1,21 @@
-import { integrationView } from "@cita/shared";
+import {
+  integrationClearInput,
+  integrationSaveInput,
+  integrationSettingsView,
+  integrationTestInput,
+  integrationTestResult,
+  integrationView,
+} from "@cita/shared";
 import { z } from "zod";
+import { clearInput } from "../../audit/input.ts";
+import { clearSettings, saveSettings, settingsView } from "../../integrations/settings.ts";
 import { integrationStatuses } from "../../integrations/status.ts";
+import { testConnection } from "../../integrations/test-connection.ts";
 import { sandboxOf } from "../../sandbox/sandbox.ts";
 import { router } from "../init.ts";
 import { procedureFor } from "../procedures.ts";
+
+const actor = (ctx: { auth: { sub: string } }) => ({ type: "staff" as const, id: ctx.auth.sub });
 
 export const integrationsRouter = router({
   /** Chatwoot, WhatsApp, Stripe, Google Calendar, Claude: configured, mode, health, last error. */
@@ -17,4 +29,29 @@ export const integrationsRouter = router({
         sandbox: sandboxOf(ctx)?.plan ?? null,
       }),
     ),
+  /** Each integration's settings: where each comes from and a hint (never a secret), and the webhook URLs. */
+  settings: procedureFor("settings.write")
+    .output(integrationSettingsView)
+    .query(({ ctx }) => settingsView(ctx)),
+  /** Stores settings (encrypted), audited by name and hint, in force at once; the environment's are refused. */
+  save: procedureFor("integrations.manage")
+    .input(clearInput(integrationSaveInput))
+    .output(integrationSettingsView)
+    .mutation(async ({ ctx, input }) => {
+      await saveSettings(ctx, actor(ctx), input);
+      return settingsView(ctx);
+    }),
+  /** Removes settings entered here (the integration falls back to the environment, the sandbox, or off). */
+  clear: procedureFor("integrations.manage")
+    .input(clearInput(integrationClearInput))
+    .output(integrationSettingsView)
+    .mutation(async ({ ctx, input }) => {
+      await clearSettings(ctx, actor(ctx), input.keys);
+      return settingsView(ctx);
+    }),
+  /** One harmless call to the provider with the settings in force: ok, or why not. */
+  test: procedureFor("integrations.manage")
+    .input(clearInput(integrationTestInput))
+    .output(integrationTestResult)
+    .mutation(({ ctx, input }) => testConnection(input.kind, ctx)),
 });
