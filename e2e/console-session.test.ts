@@ -50,6 +50,16 @@ describe.skipIf(!chromiumAvailable())("the web console's session", () => {
       if (body?.accessToken) tokens.add(body.accessToken);
     });
 
+    // A wrong password is answered in the console's language, not with the server's English.
+    await page.goto(`${server.url}/console/#/day`);
+    await page.getByLabel("Correo electrónico").fill(DEMO.manager.email);
+    await page.getByLabel("Contraseña").fill("not-the-password");
+    await page.getByRole("button", { name: "Entrar" }).click();
+    await expect
+      .poll(() => page.getByTestId("sign-in-error").textContent())
+      .toBe("El correo o la contraseña no son correctos.");
+    expect(await context.cookies()).toEqual([]);
+
     await signIn(page, server.url, DEMO.manager);
     expect(tokens.size).toBe(2); // one access token, one refresh token
     expect(setCookies[0]).toMatch(/HttpOnly/);

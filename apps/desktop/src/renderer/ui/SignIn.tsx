@@ -1,6 +1,18 @@
 import { useState } from "react";
-import { errorMessage } from "../api.ts";
+import { errorData, errorMessage } from "../api.ts";
+import { WebSessionError } from "../bridge/web-session.ts";
 import type { Translator } from "../i18n.ts";
+
+/** Why signing in failed, in the console's language (the server's own messages are English). */
+export function signInError(e: unknown, tr: Pick<Translator, "t">): string {
+  const code = e instanceof WebSessionError ? e.code : (errorData(e).appCode ?? errorData(e).code);
+  if (code === "RATE_LIMITED" || code === "TOO_MANY_REQUESTS") return tr.t("signInThrottled");
+  if (code === "UNAUTHENTICATED" || code === "UNAUTHORIZED" || code === "BAD_INPUT")
+    return /disabled/i.test(errorMessage(e)) ? tr.t("signInDisabled") : tr.t("signInWrong");
+  // fetch's own failure: no answer at all.
+  if (e instanceof TypeError || /fetch|network/i.test(errorMessage(e))) return tr.t("signInUnreachable");
+  return errorMessage(e);
+}
 
 export function ServerSetup({ tr, initial, onSave }: { tr: Translator; initial: string; onSave(url: string): void }) {
   const [url, setUrl] = useState(initial);
@@ -63,7 +75,7 @@ export function SignIn({
     try {
       await onSignIn(email, password, persist);
     } catch (err) {
-      setError(errorMessage(err));
+      setError(signInError(err, tr));
     } finally {
       setBusy(false);
     }
