@@ -317,7 +317,7 @@ describe.skipIf(!canRun)("desktop console in Chromium", () => {
     await toast.waitFor({ timeout: 10_000 });
     const message = await toast.textContent();
     expect(message).toContain("No se pudo mover la cita");
-    expect(message).toContain("That time has just been taken");
+    expect(message).toContain("Esa hora se acaba de ocupar");
     expect(message).toContain("Horas libres más cercanas");
     // Back where it was, and unchanged on the server.
     await expect.poll(async () => (await block(page, movedId).boundingBox())?.y).toBeCloseTo(before!.y, 0);

@@ -94,6 +94,28 @@ export function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/**
+ * The server's refusals a front desk meets every day, in the console's language (the server writes
+ * English for logs and API callers); anything else as the server wrote it.
+ */
+const DAILY_REFUSALS: Record<string, { es: string; en: string }> = {
+  SLOT_TAKEN: { es: "Esa hora se acaba de ocupar", en: "That time has just been taken" },
+  NOT_BOOKABLE: {
+    es: "Esa hora está fuera del horario, es demasiado pronto o demasiado lejos",
+    en: "That time is outside opening or working hours, too soon, or too far ahead",
+  },
+  STALE: { es: "Otra persona cambió esta cita; vuelve a abrirla", en: "Someone else changed this booking; reload it" },
+  RATE_LIMITED: { es: "Demasiados intentos; espera un poco", en: "Too many attempts; wait a moment" },
+  UNAVAILABLE: { es: "El servicio no está disponible ahora mismo", en: "The service is not available right now" },
+};
+
+export function localizedError(e: unknown, lang: "es" | "en"): string {
+  const d = errorData(e);
+  const stale = d.appCode === "CONFLICT" && /changed by someone else/i.test(errorMessage(e));
+  const known = DAILY_REFUSALS[stale ? "STALE" : (d.appCode ?? "")];
+  return known ? known[lang] : errorMessage(e);
+}
+
 /** Alternatives the server suggests when a time is taken or not bookable. */
 export function alternativesOf(e: unknown): Slot[] {
   const alts = errorData(e).details?.alternatives;

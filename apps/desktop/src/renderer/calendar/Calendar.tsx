@@ -4,7 +4,7 @@
 import type { StaffScheduleView } from "@cita/shared";
 import { useEffect, useMemo, useState } from "react";
 import type { Booking } from "../api.ts";
-import { alternativesOf, errorMessage } from "../api.ts";
+import { alternativesOf, errorMessage, localizedError } from "../api.ts";
 import { isShown } from "../store.ts";
 import { addDays, localToUtc, startOfWeek, today, zoned } from "../time.ts";
 import { useConsole, useSnapshot } from "../ui/context.tsx";
@@ -210,7 +210,7 @@ export function Calendar({ route, navigate, openBooking, createAt }: CalendarPro
       const alts = alternativesOf(err).slice(0, 5);
       toast({
         kind: "error",
-        text: `${tr.t("moveRefused")}: ${errorMessage(err)}`,
+        text: `${tr.t("moveRefused")}: ${localizedError(err, tr.lang)}`,
         detail: alts.length ? [tr.t("alternatives"), ...alts.map((a) => fmt.dateTime(a.start))] : [],
       });
     } finally {

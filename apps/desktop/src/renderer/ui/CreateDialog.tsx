@@ -2,7 +2,7 @@
 // server's free-time hints for that stylist and day), deposit or not.
 import { useEffect, useMemo, useState } from "react";
 import type { Slot } from "../api.ts";
-import { alternativesOf, errorMessage } from "../api.ts";
+import { alternativesOf, localizedError } from "../api.ts";
 import { zoned } from "../time.ts";
 import { useConsole, useSnapshot } from "./context.tsx";
 
@@ -101,7 +101,7 @@ export function CreateDialog({ staffId, startsAt, onClose, onCreated }: CreateDi
       store.upsert(b);
       onCreated(b.id);
     } catch (err) {
-      setError({ text: errorMessage(err), alts: alternativesOf(err).slice(0, 6) });
+      setError({ text: localizedError(err, tr.lang), alts: alternativesOf(err).slice(0, 6) });
     } finally {
       setBusy(false);
     }

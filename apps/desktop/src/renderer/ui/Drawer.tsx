@@ -1,7 +1,7 @@
 // A booking's drawer: details, history, notes, and the actions the desk takes on the day.
 import { useEffect, useState } from "react";
 import type { AuditEntry, Booking, MoneyDecision } from "../api.ts";
-import { errorData, errorMessage } from "../api.ts";
+import { errorData, localizedError } from "../api.ts";
 import { loadNames, toBooking } from "../replica/queries.ts";
 import { useConsole, useSnapshot } from "./context.tsx";
 import { customerName } from "./describe.ts";
@@ -70,7 +70,7 @@ export function Drawer({ bookingId, onClose }: DrawerProps) {
       store.upsert(b);
       if (done) toast({ kind: "info", text: done });
     } catch (e) {
-      toast({ kind: "error", text: errorMessage(e) });
+      toast({ kind: "error", text: localizedError(e, tr.lang) });
     } finally {
       setBusy(false);
     }
@@ -88,7 +88,7 @@ export function Drawer({ bookingId, onClose }: DrawerProps) {
       store.upsert(change.kind === "notes" ? { ...booking, notes: change.notes } : { ...booking, status: "no_show" });
       toast({ kind: "info", text: tr.t("offlineSaved") });
     } catch (e) {
-      toast({ kind: "error", text: errorMessage(e) });
+      toast({ kind: "error", text: localizedError(e, tr.lang) });
     } finally {
       setBusy(false);
     }
@@ -99,7 +99,7 @@ export function Drawer({ bookingId, onClose }: DrawerProps) {
       const decision = await api.bookings.previewCancel.query({ id });
       setCancel({ decision, reason: "" });
     } catch (e) {
-      toast({ kind: "error", text: errorMessage(e) });
+      toast({ kind: "error", text: localizedError(e, tr.lang) });
     }
   };
 
@@ -109,7 +109,7 @@ export function Drawer({ bookingId, onClose }: DrawerProps) {
       await api.payments.resendLink.mutate({ bookingId: id });
       toast({ kind: "info", text: tr.t("linkSent") });
     } catch (e) {
-      toast({ kind: "error", text: errorMessage(e) });
+      toast({ kind: "error", text: localizedError(e, tr.lang) });
     }
   };
 
