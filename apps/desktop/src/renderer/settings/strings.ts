@@ -1,5 +1,5 @@
 // The settings view's words, Spanish and English: a key missing in either language fails typecheck.
-import type { IntegrationKind } from "@cita/shared";
+import type { IntegrationKind, IntegrationSettingKey } from "@cita/shared";
 import type { Lang } from "../i18n.ts";
 import { useConsole } from "../ui/context.tsx";
 
@@ -148,7 +148,33 @@ const en = {
   unknown: "no activity yet",
   noErrors: "no errors",
   whenOff: "While off",
-  secretsNote: "Settings are read from the server's environment; their values are never shown here.",
+  secretsNote:
+    "Settings come from the server's environment or from the credentials entered below; a secret's value is never shown here.",
+  setupTitle: "Credentials",
+  setupNote:
+    "Enter or replace credentials here: they are stored encrypted and take effect at once. A secret is never shown again, only its last characters. Settings in the server's environment win.",
+  setByServer: "Set by the server",
+  storedHint: "Stored",
+  notSet: "Not set",
+  newValue: "New value",
+  keepValue: "leave empty to keep",
+  saveSettings: "Save",
+  removeSetting: "Remove",
+  testConnection: "Test connection",
+  testing: "Testing…",
+  testOk: "Connection works",
+  testFailed: "Connection failed",
+  webhooksTitle: "Webhook URLs to paste in the provider",
+  copy: "Copy",
+  copied: "Copied",
+  copyFailed: "Could not copy; select the URL and copy it",
+  savedSettings: "Saved; in force now",
+  removedSetting: "Removed",
+  nothingToSave: "Enter a value first",
+  sandboxDefault: "default (on while not configured)",
+  sandboxOn: "on",
+  sandboxOffChoice: "off",
+  ownerOnly: "Only an owner can change credentials.",
 };
 
 type Dict = typeof en;
@@ -293,7 +319,33 @@ const es: Dict = {
   unknown: "sin actividad aún",
   noErrors: "sin errores",
   whenOff: "Mientras está apagada",
-  secretsNote: "Los ajustes se leen del entorno del servidor; sus valores nunca se muestran aquí.",
+  secretsNote:
+    "Los ajustes vienen del entorno del servidor o de las credenciales introducidas abajo; el valor de un secreto nunca se muestra aquí.",
+  setupTitle: "Credenciales",
+  setupNote:
+    "Introduce o sustituye aquí las credenciales: se guardan cifradas y se aplican al momento. Un secreto no se vuelve a mostrar, solo sus últimos caracteres. Lo que fija el entorno del servidor tiene prioridad.",
+  setByServer: "Fijado por el servidor",
+  storedHint: "Guardado",
+  notSet: "Sin configurar",
+  newValue: "Valor nuevo",
+  keepValue: "déjalo vacío para conservarlo",
+  saveSettings: "Guardar",
+  removeSetting: "Quitar",
+  testConnection: "Probar conexión",
+  testing: "Probando…",
+  testOk: "La conexión funciona",
+  testFailed: "La conexión falla",
+  webhooksTitle: "URL de webhook para pegar en el proveedor",
+  copy: "Copiar",
+  copied: "Copiado",
+  copyFailed: "No se pudo copiar; selecciona la URL y cópiala",
+  savedSettings: "Guardado; ya está en vigor",
+  removedSetting: "Quitado",
+  nothingToSave: "Introduce antes un valor",
+  sandboxDefault: "por defecto (activo mientras no esté configurada)",
+  sandboxOn: "activo",
+  sandboxOffChoice: "apagado",
+  ownerOnly: "Solo un propietario puede cambiar las credenciales.",
 };
 
 export type SettingsKey = keyof Dict;
@@ -324,3 +376,29 @@ export function useStrings(): { s: Dict; lang: Lang } {
   const { tr } = useConsole();
   return { s: SETTINGS_STRINGS[tr.lang], lang: tr.lang };
 }
+
+/** What each integration setting is, in the console's languages (the variable name is shown too). */
+export const SETTING_LABELS: Record<IntegrationSettingKey, { en: string; es: string }> = {
+  CHATWOOT_BASE_URL: { en: "Chatwoot URL", es: "URL de Chatwoot" },
+  CHATWOOT_ACCOUNT_ID: { en: "Account id", es: "Id de la cuenta" },
+  CHATWOOT_API_TOKEN: { en: "API access token", es: "Token de acceso a la API" },
+  CHATWOOT_WEBHOOK_SECRET: { en: "Webhook secret", es: "Secreto del webhook" },
+  CITA_SANDBOX_CHANNELS: { en: "WhatsApp sandbox", es: "Sandbox de WhatsApp" },
+  WHATSAPP_ACCESS_TOKEN: { en: "Access token", es: "Token de acceso" },
+  WHATSAPP_APP_SECRET: { en: "App secret", es: "Secreto de la app" },
+  WHATSAPP_VERIFY_TOKEN: { en: "Verify token", es: "Token de verificación" },
+  STRIPE_SECRET_KEY: { en: "Secret key", es: "Clave secreta" },
+  STRIPE_WEBHOOK_SECRET: { en: "Webhook signing secret", es: "Secreto de firma del webhook" },
+  CITA_SANDBOX_STRIPE: { en: "Stripe sandbox", es: "Sandbox de Stripe" },
+  GOOGLE_SERVICE_ACCOUNT_JSON: { en: "Service account JSON key", es: "Clave JSON de la cuenta de servicio" },
+  CITA_SANDBOX_CALENDAR: { en: "Google Calendar sandbox", es: "Sandbox de Google Calendar" },
+  ANTHROPIC_API_KEY: { en: "API key", es: "Clave de la API" },
+  ANTHROPIC_MODEL: { en: "Model", es: "Modelo" },
+};
+
+/** The webhook URLs' labels by integration (the server's label is the fallback). */
+export const WEBHOOK_LABELS: Partial<Record<IntegrationKind, { en: string; es: string }>> = {
+  chatwoot: { en: "Chatwoot webhook / agent bot URL", es: "URL del webhook / agent bot de Chatwoot" },
+  whatsapp: { en: "Meta callback URL", es: "URL de devolución de llamada de Meta" },
+  stripe: { en: "Stripe webhook endpoint", es: "Endpoint del webhook de Stripe" },
+};
