@@ -16,6 +16,7 @@ import {
   type StaffClient,
   staffClient,
 } from "../apps/desktop/test/harness.ts";
+import { photoJpeg } from "../apps/server/src/agent/testing/photos.ts";
 import { chatwootMessage, deliverChatwoot } from "../apps/server/src/channels/fakes/fake-chatwoot.ts";
 import { createTestDatabase, type TestDatabase } from "../apps/server/src/testing/test-db.ts";
 import { nowMs } from "../apps/server/src/testing/test-now.ts";
@@ -412,7 +413,7 @@ describe.skipIf(!canRun)("console chats and customers in Chromium", () => {
   });
 
   it("shows a customer's image and voice note in the transcript, stored by the server", async () => {
-    const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, ...Array.from({ length: 2048 }, (_, i) => i % 256), 0xff, 0xd9]);
+    const jpeg = await photoJpeg(3000, 2000);
     const ogg = Buffer.from(`OggS${"x".repeat(3000)}`);
     const r = await deliverChatwoot(
       webhook(),
@@ -447,5 +448,19 @@ describe.skipIf(!canRun)("console chats and customers in Chromium", () => {
     await expect.poll(() => image.textContent(), { timeout: 20_000 }).toContain("guardado en el servidor");
     await expect.poll(() => voice.textContent(), { timeout: 20_000 }).toContain("guardado en el servidor");
     expect(await image.textContent()).toContain("image/jpeg");
+    // The photo itself, scaled down by the server (3000×2000 → 1024×683), without its GPS EXIF.
+    const shown = image.getByTestId("chat-image");
+    await shown.waitFor({ timeout: 10_000 });
+    await expect.poll(() => shown.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(1024);
+    expect(await shown.evaluate((img: HTMLImageElement) => img.naturalHeight)).toBe(683);
+    const preview = await desk.chats.media.query({
+      conversationId: other.id,
+      messageId: (await withMedia.getAttribute("data-message-id"))!,
+      index: 0,
+    });
+    // The phone's EXIF (with its GPS position) was in the photo sent, and is not in what staff see.
+    expect(jpeg.includes(Buffer.from("Exif\0\0"))).toBe(true);
+    expect(Buffer.from(preview.dataUrl.split(",")[1]!, "base64").includes(Buffer.from("Exif\0\0"))).toBe(false);
+    await page.screenshot({ path: join(shots, "chat-image.png") });
   });
 });

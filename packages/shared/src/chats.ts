@@ -85,6 +85,18 @@ export const chatDetail = z.object({
   templates: z.array(z.object({ name: z.string(), language: z.string() })),
 });
 
+export const chatMediaInput = chatIdInput.extend({
+  messageId: uuid,
+  index: z.number().int().min(0).max(20),
+});
+/** A customer's image, scaled down for the screen (≤ 1024 px a side, JPEG, no metadata). */
+export const chatMediaOutput = z.object({
+  mimeType: z.string(),
+  dataUrl: z.string(),
+  width: z.number().int(),
+  height: z.number().int(),
+});
+
 export const chatTurnInput = chatIdInput.extend({
   turnId: uuid,
   language: z.enum(["es", "en"]).default("es"),

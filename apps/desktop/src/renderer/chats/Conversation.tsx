@@ -6,6 +6,7 @@ import { errorData, errorMessage } from "../api.ts";
 import type { MessageKey } from "../i18n.ts";
 import { useConsole } from "../ui/context.tsx";
 import { channelLabel, escalationLabel, languageLabel } from "../ui/labels.ts";
+import { ChatImage } from "./ChatImage.tsx";
 import { type ChatDetail, type ChatMessage, formatRemaining, ownerOf, windowState } from "./inbox.ts";
 import { canExplainTurns, TurnExplain } from "./TurnExplain.tsx";
 
@@ -295,6 +296,9 @@ function MessageRow({ m, conversationId, explain }: { m: ChatMessage; conversati
           {a.mimeType ? <span className="muted small"> {a.mimeType}</span> : null}
           {a.bytes ? <span className="muted small"> · {Math.max(1, Math.round(a.bytes / 1024))} KB</span> : null}
           {a.storedPath ? <span className="muted small"> · {tr.t("storedOnServer")}</span> : null}
+          {a.type === "image" && a.storedPath ? (
+            <ChatImage conversationId={conversationId} messageId={m.id} index={i} alt={tr.t("image")} />
+          ) : null}
           {a.sourceUrl?.startsWith("https:") ? (
             <button type="button" className="link small" onClick={() => void bridge.openExternal(a.sourceUrl!)}>
               {tr.t("openSource")}

@@ -4,6 +4,8 @@ import {
   chatIdInput,
   chatListInput,
   chatListOutput,
+  chatMediaInput,
+  chatMediaOutput,
   chatNoteInput,
   chatReplyInput,
   chatTakeOverInput,
@@ -24,6 +26,7 @@ import {
   staffTemplate,
   takeOver,
 } from "../../channels/conversations.ts";
+import { mediaPreview } from "../../channels/media-preview.ts";
 import type { AppContext } from "../context.ts";
 import { router } from "../init.ts";
 import { procedureFor } from "../procedures.ts";
@@ -41,6 +44,10 @@ export const chatsRouter = router({
     .input(clearInput(chatIdInput))
     .output(chatDetail)
     .query(({ ctx, input }) => getChat(chatScope(ctx), input.conversationId)),
+  media: procedureFor("chats.use")
+    .input(clearInput(chatMediaInput))
+    .output(chatMediaOutput)
+    .query(({ ctx, input }) => mediaPreview({ db: ctx.db, dataDir: ctx.config.CITA_DATA_DIR }, input)),
   turn: procedureFor("chats.explain")
     .input(clearInput(chatTurnInput))
     .output(chatTurnOutput)
