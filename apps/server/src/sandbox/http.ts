@@ -130,8 +130,10 @@ async function chatView(
   descriptions: RowDescriptions,
   cw: SandboxChatwoot,
   conv: SandboxConversation | null,
+  /** The salon's zone: the phone shows times as the salon's messages write them ("hasta las 12:56"). */
+  timeZone: string | null,
 ) {
-  if (!conv) return { conversation: null, messages: [] };
+  if (!conv) return { conversation: null, messages: [], timeZone };
   const mine = cw.incoming
     .filter((m) => m.conversationId === conv.id)
     .map((m) => ({
@@ -168,7 +170,11 @@ async function chatView(
   const messages = [...mine, ...theirs]
     .sort((a, b) => a.at - b.at)
     .map((m) => (m.from === "me" && m.status === "sent" && m.at <= lastReply ? { ...m, status: "read" } : m));
-  return { conversation: { id: conv.id, phone: conv.phone, name: conv.name, status: conv.status }, messages };
+  return {
+    conversation: { id: conv.id, phone: conv.phone, name: conv.name, status: conv.status },
+    messages,
+    timeZone,
+  };
 }
 
 export async function registerSandboxRoutes(app: FastifyInstance, services: AppServices): Promise<void> {
@@ -211,11 +217,19 @@ export async function registerSandboxRoutes(app: FastifyInstance, services: AppS
     const cw = sb.chatwoot;
     if (cw) {
       const descriptions: RowDescriptions = new Map();
+      let salonZone: string | null = null;
+      const zone = async () =>
+        (salonZone ??=
+          (
+            await services.db.location
+              .findFirst({ select: { timeZone: true }, orderBy: { createdAt: "asc" } })
+              .catch(() => null)
+          )?.timeZone ?? null);
       scope.get("/sandbox/api/chat", async (req, reply) => {
         const phone = normalPhone((req.query as Record<string, unknown>).phone);
         if (!phone) return reply.code(400).send({ error: "a phone number, 6–15 digits" });
         const id = Number(phone.replace(/\D/g, "").slice(-15));
-        return chatView(services, descriptions, cw, cw.conversations.get(id) ?? null);
+        return chatView(services, descriptions, cw, cw.conversations.get(id) ?? null, await zone());
       });
       scope.get("/sandbox/api/media/:key", async (req, reply) => {
         const m = cw.media.get((req.params as { key: string }).key);
@@ -266,7 +280,7 @@ export async function registerSandboxRoutes(app: FastifyInstance, services: AppS
           msg.status = "failed";
           msg.error = (e as Error).message;
         }
-        return chatView(services, descriptions, cw, conv);
+        return chatView(services, descriptions, cw, conv, await zone());
       });
       // The phone showed (delivered) and the customer looked at (read) Cita's messages: Chatwoot tells
       // Cita through message_updated with the WhatsApp status (§1.4), as it would.

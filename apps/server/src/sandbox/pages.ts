@@ -206,7 +206,10 @@ export const CHAT_JS = String.raw`
       return li;
     }));
   }
-  const time = (ms) => new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  // In the salon's zone (from the chat view), as the salon's own messages write times.
+  let zone = null;
+  const time = (ms) =>
+    new Date(ms).toLocaleTimeString("es-ES", { hour: "2-digit", minute: "2-digit", hourCycle: "h23", ...(zone ? { timeZone: zone } : {}) });
   // Built from elements and text nodes only: message text, errors and titles are never parsed as HTML.
   function el(tag, cls, text) {
     const e = document.createElement(tag);
@@ -305,6 +308,7 @@ export const CHAT_JS = String.raw`
   }
   $("list-close").onclick = () => ($("list").hidden = true);
   function draw(view) {
+    zone = view.timeZone || zone;
     const key = JSON.stringify(view);
     if (key === state.shown) return;
     state.shown = key;
