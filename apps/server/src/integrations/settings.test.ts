@@ -5,7 +5,9 @@
 import { Writable } from "node:stream";
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FakeAnthropic } from "../agent/fakes/fake-anthropic.ts";
 import { createBooking } from "../bookings/create.ts";
+import { FakeMeta } from "../channels/fakes/fake-meta.ts";
 import { loadConfig } from "../config/env.ts";
 import { createLogger } from "../logger.ts";
 import { RecordingNotifier } from "../notifications/notifier.ts";
@@ -16,7 +18,7 @@ import { createSalonFixture, type SalonFixture } from "../testing/fixtures.ts";
 import { callerFor, testClock, testServices } from "../testing/test-app.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/test-db.ts";
 import { localToUtc } from "../time/zoned.ts";
-import { loadStoredSettings, refreshSettings } from "./settings.ts";
+import { loadStoredSettings, refreshSettings, watchSettings } from "./settings.ts";
 
 const SECRET_KEY = "sk_test_entered_in_the_console_4242";
 const WEBHOOK_SECRET = "whsec_entered_in_the_console_9876";
@@ -53,9 +55,9 @@ afterAll(async () => {
   await t?.drop();
 });
 
-const as = (role: "owner" | "manager" | "front_desk") => {
+const as = (role: "owner" | "manager" | "front_desk", on: AppServices = services) => {
   const staffId = role === "owner" ? f.ownerId : role === "manager" ? f.managerId : f.deskId;
-  const caller = callerFor(services, { staffId, role, locationId: f.locationId });
+  const caller = callerFor(on, { staffId, role, locationId: f.locationId });
   // Every answer is kept, to scan for the secret afterwards.
   return new Proxy(caller, {
     get(target, ns: string) {
@@ -238,6 +240,71 @@ describe("Settings → Integrations", () => {
     expect(await t.db.integrationSetting.count({ where: { key: { startsWith: "STRIPE" } } })).toBe(0);
   });
 
+  it("another running instance picks a change up on its next re-read", async () => {
+    const other = { ...services, config: loadConfig({ CITA_ENV: "test", STRIPE_API_BASE: fake.url }) };
+    await refreshSettings(other);
+    const stop = watchSettings(other, 50);
+    try {
+      expect(other.config.ANTHROPIC_MODEL).toBe("claude-sonnet-5-5");
+      await as("owner").integrations.save({ ANTHROPIC_MODEL: "claude-test-model" });
+      await expect.poll(() => other.config.ANTHROPIC_MODEL, { timeout: 5_000 }).toBe("claude-test-model");
+    } finally {
+      stop();
+      await as("owner").integrations.clear({ keys: ["ANTHROPIC_MODEL"] });
+    }
+  });
+
+  it("test connection calls the provider: Claude through the fake Messages API; a refused token is a message, not a 5xx", async () => {
+    const anthropic = new FakeAnthropic();
+    const meta = new FakeMeta("meta-right-token-000000000");
+    const baseURL = await anthropic.start();
+    await meta.start();
+    const env = {
+      ...services,
+      config: loadConfig({ CITA_ENV: "test", ANTHROPIC_BASE_URL: baseURL, WHATSAPP_GRAPH_URL: meta.url }),
+    };
+    const ownerThere = as("owner", env);
+    try {
+      expect(await ownerThere.integrations.test({ kind: "claude" })).toMatchObject({ ok: false });
+      await ownerThere.integrations.save({ ANTHROPIC_API_KEY: "sk-ant-entered-in-the-console-1111" });
+      anthropic.load([{ content: [{ type: "text", text: "ok" }], stop_reason: "max_tokens" }]);
+      const r = await ownerThere.integrations.test({ kind: "claude" });
+      responses.push(r);
+      expect(r).toEqual({ ok: true, message: "Claude answered (claude-sonnet-5-5)" });
+      expect(anthropic.requests).toHaveLength(1);
+      expect(anthropic.requests[0]!.body).toMatchObject({ max_tokens: 1, model: "claude-sonnet-5-5" });
+
+      await ownerThere.integrations.save({ WHATSAPP_ACCESS_TOKEN: "meta-wrong-token-entered-2222" });
+      const refused = await ownerThere.integrations.test({ kind: "whatsapp" });
+      responses.push(refused);
+      expect(refused).toEqual({ ok: false, message: "Meta refused the access token" });
+      expect(meta.requests.at(-1)?.headers.authorization).toBe("Bearer meta-wrong-token-entered-2222");
+
+      // Nothing listening: a message, never an error.
+      await ownerThere.integrations.save({
+        CHATWOOT_BASE_URL: "http://127.0.0.1:9",
+        CHATWOOT_ACCOUNT_ID: "3",
+        CHATWOOT_API_TOKEN: "chatwoot-token-entered-3333",
+      });
+      const down = await ownerThere.integrations.test({ kind: "chatwoot" });
+      responses.push(down);
+      expect(down.ok).toBe(false);
+      expect(down.message.length).toBeGreaterThan(0);
+    } finally {
+      await ownerThere.integrations.clear({
+        keys: [
+          "ANTHROPIC_API_KEY",
+          "WHATSAPP_ACCESS_TOKEN",
+          "CHATWOOT_BASE_URL",
+          "CHATWOOT_ACCOUNT_ID",
+          "CHATWOOT_API_TOKEN",
+        ],
+      });
+      await anthropic.stop();
+      await meta.stop();
+    }
+  });
+
   it("the secrets are in no tRPC response, log line, audit or change-log row", async () => {
     expect(responses.length).toBeGreaterThan(20);
     expect(logLines.length).toBeGreaterThan(0); // the logger did write (trace level)
@@ -251,7 +318,14 @@ describe("Settings → Integrations", () => {
       changes: changes.map((c) => c.row).join("\n"),
     };
     for (const [where, text] of Object.entries(haystacks)) {
-      for (const secret of [SECRET_KEY, WEBHOOK_SECRET, "sk_test_replaced_in_the_console_7777"]) {
+      for (const secret of [
+        SECRET_KEY,
+        WEBHOOK_SECRET,
+        "sk_test_replaced_in_the_console_7777",
+        "sk-ant-entered-in-the-console-1111",
+        "meta-wrong-token-entered-2222",
+        "chatwoot-token-entered-3333",
+      ]) {
         expect(text.includes(secret), `${secret} in ${where}`).toBe(false);
       }
     }

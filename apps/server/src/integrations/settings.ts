@@ -90,8 +90,12 @@ interface Layers {
 
 const layersOf = new WeakMap<AppConfig, Layers>();
 
+/** What each setting is with nothing in the environment (ANTHROPIC_MODEL has a default). */
+const DEFAULTS = envSchema.parse({}) as AppConfig;
+
+/** Settings the environment sets (a value equal to the built-in default counts as not set). */
 export const keysSetIn = (c: AppConfig): Set<IntegrationSettingKey> =>
-  new Set(INTEGRATION_SETTING_KEYS.filter((k) => c[k] !== undefined && c[k] !== ""));
+  new Set(INTEGRATION_SETTING_KEYS.filter((k) => c[k] !== undefined && c[k] !== "" && c[k] !== DEFAULTS[k]));
 
 /**
  * Records the layers of a running configuration: `env` as parsed from the environment, `beforeSandbox`
