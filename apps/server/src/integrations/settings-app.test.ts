@@ -89,3 +89,65 @@ describe("settings through startApp", () => {
     expect(services.config.GOOGLE_API_ROOT).toBe(sandbox?.calendar?.url);
   });
 });
+
+describe("production", () => {
+  it("starts on integrations entered in the console, and refuses while one is missing", async () => {
+    const prod = await createTestDatabase();
+    const key = randomBytes(32).toString("base64");
+    const fc = createFieldCrypto(Buffer.from(key, "base64"));
+    const dir = mkdtempSync(join(tmpdir(), "cita-settings-prod-"));
+    const env = async () =>
+      loadConfig({
+        CITA_ENV: "production",
+        DATABASE_URL: prod.url,
+        CITA_DATA_KEY: key,
+        CITA_AUTH_SECRET: randomBytes(32).toString("base64url"),
+        CITA_DATA_DIR: dir,
+        CITA_SEED_DEMO: "false",
+        HOST: "127.0.0.1",
+        PORT: String(await freePort()),
+        LOG_LEVEL: "silent",
+      });
+    const log = createLogger("silent");
+    const owner = { type: "system" as const };
+    let app: RunningApp | null = null;
+    try {
+      const cfg = await env();
+      const direct = { config: { ...cfg }, db: prod.db, fc, log };
+      await saveSettings(direct, owner, {
+        STRIPE_SECRET_KEY: "sk_live_entered_in_console_0001",
+        STRIPE_WEBHOOK_SECRET: "whsec_live_0001",
+      });
+      // Chatwoot without its webhook secret is refused in production, as loadConfig refuses it.
+      await expect(
+        saveSettings(direct, owner, {
+          CHATWOOT_BASE_URL: "https://chat.salon.example",
+          CHATWOOT_ACCOUNT_ID: "1",
+          CHATWOOT_API_TOKEN: "chatwoot-live-token-0001",
+        }),
+      ).rejects.toThrow(/CHATWOOT_WEBHOOK_SECRET/);
+      await expect(startApp(await env(), log)).rejects.toThrow(
+        /CHATWOOT_BASE_URL, CHATWOOT_API_TOKEN and CHATWOOT_ACCOUNT_ID .* must be set when CITA_ENV=production/,
+      );
+      await saveSettings(direct, owner, {
+        CHATWOOT_BASE_URL: "https://chat.salon.example",
+        CHATWOOT_ACCOUNT_ID: "1",
+        CHATWOOT_API_TOKEN: "chatwoot-live-token-0001",
+        CHATWOOT_WEBHOOK_SECRET: "chatwoot-webhook-secret-0001",
+        GOOGLE_SERVICE_ACCOUNT_JSON: JSON.stringify({
+          type: "service_account",
+          client_email: "cita@salon.iam.gserviceaccount.com",
+          private_key: "-----BEGIN PRIVATE KEY-----\nMIIfake\n-----END PRIVATE KEY-----\n",
+        }),
+      });
+      app = await startApp(await env(), log);
+      expect(app.sandbox).toBeNull();
+      expect(app.services.config.STRIPE_SECRET_KEY).toBe("sk_live_entered_in_console_0001");
+      expect(app.services.config.CHATWOOT_ACCOUNT_ID).toBe(1);
+    } finally {
+      await app?.stop();
+      await prod.drop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
+});

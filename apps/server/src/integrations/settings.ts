@@ -329,6 +329,26 @@ export async function saveSettings(
     else rows.push({ key, value: raw.trim(), hint: hintFor(key, raw.trim()) });
   }
   if (issues.length > 0) refuse(issues);
+  // The rule loadConfig applies to the environment, applied to what the settings would become.
+  const next: Record<string, unknown> = {
+    ...services.config,
+    ...Object.fromEntries(rows.map((r) => [r.key, r.value])),
+  };
+  const has = (k: keyof AppConfig) => next[k] !== undefined && next[k] !== "";
+  if (
+    services.config.CITA_ENV === "production" &&
+    (has("CHATWOOT_BASE_URL") || has("CHATWOOT_API_TOKEN") || has("CHATWOOT_ACCOUNT_ID")) &&
+    !has("CHATWOOT_WEBHOOK_SECRET") &&
+    !has("CHATWOOT_EXTRA_WEBHOOK_SECRETS") &&
+    !has("CHATWOOT_WEBHOOK_URL_TOKEN")
+  ) {
+    refuse([
+      {
+        key: "CHATWOOT_WEBHOOK_SECRET",
+        message: "must be set with the rest of Chatwoot: the secret Chatwoot signs its webhook deliveries with",
+      },
+    ]);
+  }
   await services.db.$transaction(async (tx) => {
     for (const r of rows) {
       const cipher = services.fc.encrypt(r.value);
