@@ -7,8 +7,23 @@ import type { AppServices } from "../services.ts";
 
 export type CalendarServices = Pick<AppServices, "config"> & Partial<Pick<AppServices, "calendarAuth">>;
 
+/** The sandbox's static-token auth: only valid while GOOGLE_API_ROOT points at a stand-in. */
+const sandboxAuths = new WeakSet<object>();
+export function markSandboxAuth(auth: object): void {
+  sandboxAuths.add(auth);
+}
+
+/**
+ * The injected auth in force: the sandbox's stops counting once the sandbox is switched off or a
+ * service account is entered in Settings → Integrations (GOOGLE_API_ROOT then no longer points at it).
+ */
+function authOf(s: CalendarServices): CalendarServices["calendarAuth"] {
+  const a = s.calendarAuth;
+  return a && sandboxAuths.has(a) && !s.config.GOOGLE_API_ROOT ? undefined : a;
+}
+
 export function calendarMode(s: CalendarServices): IntegrationMode {
-  if (!s.calendarAuth && !s.config.GOOGLE_SERVICE_ACCOUNT_JSON) return "off";
+  if (!authOf(s) && !s.config.GOOGLE_SERVICE_ACCOUNT_JSON) return "off";
   return s.config.GOOGLE_API_ROOT ? "sandbox" : "live";
 }
 
@@ -17,11 +32,12 @@ export function calendarMode(s: CalendarServices): IntegrationMode {
 const built = new WeakMap<object, { from: string; client: calendar_v3.Calendar }>();
 
 export function calendarFor(s: CalendarServices): calendar_v3.Calendar | null {
-  const cacheKey = (s.calendarAuth ?? s.config) as object;
-  const from = `${s.calendarAuth ? "" : (s.config.GOOGLE_SERVICE_ACCOUNT_JSON ?? "")}\n${s.config.GOOGLE_API_ROOT ?? ""}`;
+  const injected = authOf(s);
+  const cacheKey = (injected ?? s.config) as object;
+  const from = `${injected ? "" : (s.config.GOOGLE_SERVICE_ACCOUNT_JSON ?? "")}\n${s.config.GOOGLE_API_ROOT ?? ""}`;
   const cached = built.get(cacheKey);
   if (cached && cached.from === from) return cached.client;
-  let auth = s.calendarAuth;
+  let auth = injected;
   if (!auth) {
     const raw = s.config.GOOGLE_SERVICE_ACCOUNT_JSON;
     if (!raw) return null;

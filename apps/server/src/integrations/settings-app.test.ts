@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningApp, startApp } from "../app.ts";
+import { calendarMode } from "../calendar/client.ts";
 import { loadConfig } from "../config/env.ts";
 import { createFieldCrypto } from "../crypto/field-crypto.ts";
 import { createLogger } from "../logger.ts";
@@ -76,6 +77,8 @@ describe("settings through startApp", () => {
     expect(sandbox?.plan.calendar).toBe(false);
     expect(services.config.GOOGLE_API_ROOT).toBeUndefined();
     expect(services.config.CITA_SANDBOX_CALENDAR).toBe(false);
+    // The stand-in's static token no longer counts: Google Calendar is off, not "live" on a fake token.
+    expect(calendarMode(services)).toBe("off");
     // The channels' stand-in is untouched.
     expect(services.config.CHATWOOT_BASE_URL).toBe(sandbox?.chatwoot?.url);
 
@@ -87,6 +90,7 @@ describe("settings through startApp", () => {
     await clearSettings(services, owner, ["CITA_SANDBOX_CALENDAR"]);
     expect(sandbox?.plan.calendar).toBe(true);
     expect(services.config.GOOGLE_API_ROOT).toBe(sandbox?.calendar?.url);
+    expect(calendarMode(services)).toBe("sandbox");
   });
 });
 

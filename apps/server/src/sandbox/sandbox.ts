@@ -6,6 +6,7 @@
 import { createHmac } from "node:crypto";
 import { google } from "googleapis";
 import type { Logger } from "pino";
+import { markSandboxAuth } from "../calendar/client.ts";
 import { FakeCalendar } from "../calendar/fakes/fake-calendar.ts";
 import type { AppConfig } from "../config/env.ts";
 import { FakeStripe } from "../payments/fakes/fake-stripe.ts";
@@ -109,6 +110,7 @@ export function attachSandbox(services: AppServices, sandbox: Sandbox): void {
   if (sandbox.calendar && !services.calendarAuth) {
     const auth = new google.auth.OAuth2();
     auth.setCredentials({ access_token: "sandbox", expiry_date: Date.now() + 365 * 86_400_000 });
+    markSandboxAuth(auth);
     services.calendarAuth = auth;
   }
 }
