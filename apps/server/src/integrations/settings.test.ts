@@ -15,7 +15,7 @@ import { FakeStripe } from "../payments/fakes/fake-stripe.ts";
 import { stripeFor } from "../payments/stripe-client.ts";
 import type { AppServices } from "../services.ts";
 import { createSalonFixture, type SalonFixture } from "../testing/fixtures.ts";
-import { callerFor, testClock, testServices } from "../testing/test-app.ts";
+import { accessTokenFor, callerFor, startTestServer, testClock, testServices } from "../testing/test-app.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/test-db.ts";
 import { localToUtc } from "../time/zoned.ts";
 import { loadStoredSettings, refreshSettings, watchSettings } from "./settings.ts";
@@ -302,6 +302,35 @@ describe("Settings → Integrations", () => {
       });
       await anthropic.stop();
       await meta.stop();
+    }
+  });
+
+  it("over HTTP too: the save and settings answers carry the hint only", async () => {
+    const server = await startTestServer(services);
+    try {
+      const token = accessTokenFor({ staffId: f.ownerId, role: "owner", locationId: f.locationId }, services);
+      const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+      const saved = await fetch(`${server.url}/trpc/integrations.save`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ STRIPE_SECRET_KEY: SECRET_KEY, STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET }),
+      });
+      const savedText = await saved.text();
+      expect(saved.status, savedText).toBe(200);
+      const bad = await fetch(`${server.url}/trpc/integrations.save`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ STRIPE_SECRET_KEY: `${SECRET_KEY}\u0000`, STRIPE_WEBHOOK_SECRET: `x${WEBHOOK_SECRET}` }),
+      });
+      const badText = await bad.text();
+      expect(bad.status).toBe(400);
+      const read = await fetch(`${server.url}/trpc/integrations.settings`, { headers });
+      const readText = await read.text();
+      expect(readText).toContain("…4242");
+      responses.push(savedText, badText, readText);
+      expect(services.config.STRIPE_SECRET_KEY).toBe(SECRET_KEY);
+    } finally {
+      await server.app.close();
     }
   });
 
