@@ -47,6 +47,8 @@ export async function startChatServer(databaseUrl: string, env: Record<string, s
     CITA_DATA_KEY: randomBytes(32).toString("base64"),
     CITA_AUTH_SECRET: randomBytes(32).toString("base64"),
     CITA_SEED_DEMO: "true",
+    // The chat tests count the chats they start themselves.
+    CITA_SEED_DEMO_CHATS: "false",
     CHATWOOT_BASE_URL: chatwoot.url,
     CHATWOOT_API_TOKEN: CW.token,
     CHATWOOT_ACCOUNT_ID: String(CW.accountId),

@@ -83,6 +83,12 @@ describe.skipIf(!canRun)("npm start, the first hour", () => {
         await page.locator('[data-testid="calendar"][data-view="day"]').waitFor({ timeout: 20_000 });
         await page.locator('[data-testid="connection"][data-state="live"]').waitFor({ timeout: 20_000 });
         await page.screenshot({ path: join(shots, "console-today.png") });
+        // The demo's WhatsApp chats: two customers waiting for a person, first in the inbox.
+        await page.goto(`${url}/console/#/chats`);
+        await expect.poll(() => page.getByTestId("nav-waiting").textContent(), { timeout: 15_000 }).toBe("2");
+        await page.locator('[data-testid="inbox-row"][data-waiting="true"]').first().click();
+        await page.getByTestId("conv-escalation").waitFor({ timeout: 15_000 });
+        await page.screenshot({ path: join(shots, "console-chats.png") });
       }
       expect(failures).toEqual([]);
       await context.close();

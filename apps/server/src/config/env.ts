@@ -64,6 +64,8 @@ export const envSchema = z.object({
   /** HMAC key for access tokens. Unset: generated into the data dir. */
   CITA_AUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   CITA_SEED_DEMO: bool.default(true),
+  /** With the demo seed: a few WhatsApp chats, two of them waiting for a person (db/seed-chats.ts). */
+  CITA_SEED_DEMO_CHATS: bool.default(true),
   /**
    * Test-only: the server's clock starts at this ISO instant and runs on from there (the hard-dates
    * run starts servers on closures, DST changes, 29 February…). Refused when CITA_ENV=production.

@@ -8,6 +8,7 @@ import { createDb, type Db } from "./client.ts";
 import { type EmbeddedPg, ensureDatabase, startEmbeddedPostgres } from "./embedded.ts";
 import { applyMigrations } from "./migrate.ts";
 import { seedDemoSalon } from "./seed.ts";
+import { seedDemoChats } from "./seed-chats.ts";
 
 export interface OpenDatabase {
   db: Db;
@@ -60,8 +61,9 @@ export async function openDatabase(
     let seeded = false;
     if (config.CITA_SEED_DEMO && (await db.location.count()) === 0) {
       const r = await seedDemoSalon(db, fc, { now: clock() });
+      const chats = config.CITA_SEED_DEMO_CHATS ? await seedDemoChats(db, fc, clock()) : 0;
       seeded = true;
-      log.info({ bookings: r.createdBookings }, "demo salon seeded");
+      log.info({ bookings: r.createdBookings, chats }, "demo salon seeded");
     }
     return {
       db,
