@@ -202,8 +202,10 @@ class GuidedTurn {
         const link = await this.call("request_deposit_link", { booking_id: c.booking.booking_id });
         if (link.isError) this.say(t.heldNoLink(c.booking));
         else {
-          const l = link.content as { url: string; amount: string };
-          this.say(t.held(c.booking, l.url, l.amount));
+          const l = link.content as { url: string; amount: string; hold_expires_at_local_time: string | null };
+          // The hold's end as the link left it (the checkout page shows the same time).
+          const booking = { ...c.booking, hold_expires_at: l.hold_expires_at_local_time ?? c.booking.hold_expires_at };
+          this.say(t.held(booking, l.url, l.amount));
         }
       }
       this.resetBooking();

@@ -86,6 +86,8 @@ export function guidedSuite(mode: WorldMode, firstPhone: number) {
       expect(link).toBeDefined();
       expect(chat.told).toContain(link!.url);
       expect(chat.told).toMatch(/35 €/);
+      // One expiry time everywhere: the hold's end as it is after the link (the checkout shows the same).
+      expect(chat.told).toContain(`hasta las ${(await localOf(w, full.holdExpiresAt!)).time}`);
       expect(chat.told).toContain(full.items[0]!.staff.displayName.split(" ")[0]!);
     });
 

@@ -126,13 +126,16 @@ export const requestDepositLinkTool: ToolDefinition = {
       throw new AppError("UNAVAILABLE", "Online deposit payments are not available right now; hand over to a person");
     }
     const link = await ctx.deps.deposits.requestLink(b.id);
+    // The link may lengthen the hold (Stripe's 30-minute minimum): the time told is the hold's new end,
+    // the same the checkout page shows.
+    const after = await ownBooking(ctx, b.id);
     return {
       content: {
         booking_id: b.id,
         url: link.url,
         amount: euros(b.depositCents, ctx.lang),
         amount_cents: b.depositCents,
-        hold_expires_at_local_time: bookingSummary(b, ctx.lang, ctx.timeZone).hold_expires_at,
+        hold_expires_at_local_time: bookingSummary(after, ctx.lang, ctx.timeZone).hold_expires_at,
       },
     };
   },
