@@ -1,8 +1,7 @@
 // `pnpm start`: boots Cita, prints where to find it, and shuts down cleanly on SIGTERM/SIGINT.
 import "dotenv/config";
-import { startApp } from "./app.ts";
 import { ConfigError, loadConfig } from "./config/env.ts";
-import { DEMO_LOGINS } from "./db/seed.ts";
+import { prestartEmbeddedPostgres } from "./db/embedded.ts";
 import { createLogger } from "./logger.ts";
 
 function fail(message: string): never {
@@ -20,6 +19,10 @@ try {
 
 const log = createLogger(config.LOG_LEVEL);
 const started = Date.now();
+// Embedded PostgreSQL starts (in its own process) while Node loads the rest of Cita; openDatabase
+// takes it over. Loading the server is most of a restart, so the database's start costs nothing.
+if (!config.DATABASE_URL) prestartEmbeddedPostgres({ dataDir: config.CITA_DATA_DIR, port: config.EMBEDDED_PG_PORT });
+const [{ startApp }, { DEMO_LOGINS }] = await Promise.all([import("./app.ts"), import("./db/seed.ts")]);
 let running: Awaited<ReturnType<typeof startApp>>;
 try {
   running = await startApp(config, log);

@@ -151,7 +151,45 @@ export function closedAncestor(dir: string, user: { uid: number; gid: number }):
   }
 }
 
+/** A start begun by prestartEmbeddedPostgres, waiting for startEmbeddedPostgres to take it over. */
+let prestarted: { key: string; started: Promise<EmbeddedPg>; attach(log: (line: string) => void): void } | null = null;
+const keyOf = (opts: EmbeddedPgOptions) => `${resolve(opts.dataDir)}\n${opts.port}\n${opts.ephemeral ?? false}`;
+
+/**
+ * Begins starting embedded PostgreSQL ahead of time (main.ts does, before loading the rest of Cita),
+ * so the database's own start-up, in its own process, overlaps Node loading the server. The next
+ * startEmbeddedPostgres with the same data dir, port and mode takes it over (its output included),
+ * failure and all; a start never taken over is stopped with the process, like any other.
+ */
+export function prestartEmbeddedPostgres(opts: Omit<EmbeddedPgOptions, "onLog">): void {
+  const early: string[] = [];
+  let sink: ((line: string) => void) | null = null;
+  const started = launchEmbeddedPostgres({
+    ...opts,
+    onLog: (line) => (sink ? sink(line) : early.length < 500 && early.push(line)),
+  });
+  started.catch(() => {}); // reported by the startEmbeddedPostgres that takes it over
+  prestarted = {
+    key: keyOf(opts),
+    started,
+    attach(log) {
+      sink = log;
+      for (const line of early.splice(0)) log(line);
+    },
+  };
+}
+
 export async function startEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<EmbeddedPg> {
+  if (prestarted?.key === keyOf(opts)) {
+    const { started, attach } = prestarted;
+    prestarted = null;
+    if (opts.onLog) attach(opts.onLog);
+    return started;
+  }
+  return launchEmbeddedPostgres(opts);
+}
+
+async function launchEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<EmbeddedPg> {
   const log = opts.onLog ?? (() => {});
   const user = postgresUser();
   const closed = user ? closedAncestor(opts.dataDir, user) : null;

@@ -2,7 +2,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../testing/test-db.ts";
 import { diffToSchema } from "./diff.ts";
-import { applyMigrations, listMigrations } from "./migrate.ts";
+import { applyMigrations, listMigrations, migrationsUpToDate } from "./migrate.ts";
 
 // Built by hand from an empty database (not from the template), to exercise the real path.
 let t: TestDatabase;
@@ -43,6 +43,37 @@ describe("offline migrations (WASM schema engine)", () => {
 
   it("is a no-op when re-run", async () => {
     expect(await applyMigrations(t.url)).toEqual([]);
+  });
+
+  it("skips the engine only when the recorded migrations are exactly the files on disk", async () => {
+    const list = await listMigrations();
+    expect(await migrationsUpToDate(t.url, list)).toBe(true);
+    const [first, ...rest] = list.migrationDirectories;
+    const edited = { tag: "ok" as const, value: `${first!.migrationFile.content.value}\n-- edited` };
+    const added = { path: "29991231000000_new", migrationFile: { path: "migration.sql", content: edited } };
+    // An edited file, a new migration, or a recorded one missing on disk: the engine decides.
+    expect(
+      await migrationsUpToDate(t.url, {
+        ...list,
+        migrationDirectories: [{ ...first!, migrationFile: { ...first!.migrationFile, content: edited } }, ...rest],
+      }),
+    ).toBe(false);
+    expect(
+      await migrationsUpToDate(t.url, { ...list, migrationDirectories: [...list.migrationDirectories, added] }),
+    ).toBe(false);
+    expect(await migrationsUpToDate(t.url, { ...list, migrationDirectories: rest })).toBe(false);
+    // A failed attempt recorded in the table is the engine's to report.
+    await query(
+      "INSERT INTO _prisma_migrations (id, checksum, migration_name, started_at, applied_steps_count) VALUES ('failed-1', 'x', 'zz_failed', now(), 0)",
+    );
+    try {
+      expect(await migrationsUpToDate(t.url, list)).toBe(false);
+    } finally {
+      await query("DELETE FROM _prisma_migrations WHERE id = 'failed-1'");
+    }
+    expect(await migrationsUpToDate(t.url, list)).toBe(true);
+    // No table at all (an empty database): false, never an error.
+    expect(await migrationsUpToDate(t.url.replace(/\/[^/?]+(\?|$)/, "/postgres$1"), list)).toBe(false);
   });
 
   it("yields exactly what schema.prisma describes (no drift)", async () => {

@@ -1,9 +1,10 @@
 // Applies prisma/migrations with the WASM schema engine, recording them in _prisma_migrations
 // exactly as `prisma migrate deploy` does, so either tool can manage the same database.
+import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { openSchemaEngine } from "./schema-engine.ts";
+import pg from "pg";
 import { poolConfigFromUrl } from "./url.ts";
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL("../../../../prisma/migrations", import.meta.url));
@@ -33,12 +34,52 @@ export async function listMigrations(dir = MIGRATIONS_DIR) {
   };
 }
 
+type MigrationsList = Awaited<ReturnType<typeof listMigrations>>;
+
+/**
+ * True when the schema engine would have nothing to do: every migration on disk is recorded in
+ * _prisma_migrations as finished (not rolled back) with the checksum the engine records (sha256 of
+ * migration.sql), and nothing else is recorded but rolled-back attempts. Anything else (a new,
+ * edited, failed or unknown migration, no table yet, an unreadable file) is left to the engine,
+ * which applies, reports or refuses it as before. Spares every restart the WASM engine (~0.2–0.6 s).
+ */
+export async function migrationsUpToDate(databaseUrl: string, list: MigrationsList): Promise<boolean> {
+  const onDisk = new Map<string, string>();
+  for (const m of list.migrationDirectories) {
+    if (m.migrationFile.content.tag !== "ok") return false;
+    onDisk.set(m.path, createHash("sha256").update(m.migrationFile.content.value).digest("hex"));
+  }
+  const client = new pg.Client({ ...poolConfigFromUrl(databaseUrl), application_name: "cita-migrate-check" });
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ name: string; checksum: string; finished: boolean; rolled_back: boolean }>(
+      `SELECT migration_name AS name, checksum, finished_at IS NOT NULL AS finished, rolled_back_at IS NOT NULL AS rolled_back
+       FROM _prisma_migrations`,
+    );
+    const applied = new Set<string>();
+    for (const r of rows) {
+      if (r.rolled_back) continue;
+      if (!r.finished || onDisk.get(r.name) !== r.checksum) return false;
+      applied.add(r.name);
+    }
+    return applied.size === onDisk.size;
+  } catch {
+    return false; // no _prisma_migrations yet, or unreachable: the engine says what is wrong
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
 /** Applies every pending migration; returns the names applied (empty when up to date). */
 export async function applyMigrations(databaseUrl: string, dir = MIGRATIONS_DIR): Promise<string[]> {
+  const migrationsList = await listMigrations(dir);
+  if (await migrationsUpToDate(databaseUrl, migrationsList)) return [];
+  // Loaded only when there is work: the engine's bindings and WASM are most of a restart's migrate cost.
+  const { openSchemaEngine } = await import("./schema-engine.ts");
   const { engine, logs, close } = await openSchemaEngine(poolConfigFromUrl(databaseUrl));
   try {
     const out = await engine.applyMigrations({
-      migrationsList: await listMigrations(dir),
+      migrationsList,
       filters: { externalTables: [], externalEnums: [] },
     });
     return out.appliedMigrationNames;

@@ -31,6 +31,33 @@ const until = async (check: () => boolean, ms = 15_000) => {
 };
 
 describe("job queue (pg-boss on the same PostgreSQL)", () => {
+  it("holds workers registered after deferWorkers() until they are started", async () => {
+    const q = await open();
+    const start = q.deferWorkers();
+    await q.define({ name: "held" });
+    const seen: string[] = [];
+    await q.work<{ v: string }>("held", async (d) => {
+      seen.push(d.v);
+    });
+    await q.send("held", { v: "a" });
+    await new Promise((r) => setTimeout(r, 700));
+    expect(seen).toEqual([]);
+    await start();
+    await until(() => seen.length === 1);
+    expect(seen).toEqual(["a"]);
+  });
+
+  it("defines a queue once: the same settings again write nothing, changed ones are updated", async () => {
+    const q = await open();
+    await q.define({ name: "settings", retryLimit: 3 });
+    const before = await q.boss.getQueue("settings");
+    await q.define({ name: "settings", retryLimit: 3 });
+    expect((await q.boss.getQueue("settings"))?.updatedOn).toEqual(before?.updatedOn);
+    await q.define({ name: "settings", retryLimit: 4, expireInSeconds: 60 });
+    const after = await q.boss.getQueue("settings");
+    expect([after?.retryLimit, after?.expireInSeconds]).toEqual([4, 60]);
+  });
+
   it("queues a keyed job once while the same one waits; other data or another key is queued", async () => {
     const q = await open();
     await q.define({ name: "later" });

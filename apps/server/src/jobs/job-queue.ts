@@ -77,6 +77,12 @@ export interface JobQueue {
   ): Promise<void>;
   /** Wakes this process's workers of a queue (they fetch at once). */
   wake(name: string): void;
+  /**
+   * From now on work()/workBatch() register their workers without starting them; the returned
+   * function starts them all. Start-up uses it so every queue is defined before the first workers'
+   * fetches take the pool's connections (dozens of them, each fetching at once).
+   */
+  deferWorkers(): () => Promise<void>;
   boss: PgBoss;
 }
 
@@ -115,6 +121,8 @@ export function createJobQueue(
   const workers = new Map<string, { ids: string[]; busy: Set<string>; next: number }>();
   const timers = new Set<NodeJS.Timeout>();
   let listener: pg.Client | null = null;
+  /** Worker starts held back by deferWorkers(), or null. */
+  let deferred: (() => Promise<void>)[] | null = null;
 
   // One notification wakes one idle worker (not all: each woken worker runs a fetch query); a worker
   // that finds a job wakes one more, so a backlog fans out over the queue's workers in a few hops.
@@ -167,7 +175,11 @@ export function createJobQueue(
     batchSize: number,
     o: { concurrency?: number; pollingIntervalSeconds?: number },
     run: (jobs: PgBoss.Job<unknown>[]) => Promise<void>,
-  ) => {
+  ): Promise<void> => {
+    if (deferred) {
+      deferred.push(() => startWorkers(name, batchSize, o, run));
+      return;
+    }
     const q = { ids: [] as string[], busy: new Set<string>(), next: 0 };
     workers.set(name, q);
     const first = o.pollingIntervalSeconds ?? polling;
@@ -197,6 +209,14 @@ export function createJobQueue(
   return {
     boss,
     wake,
+    deferWorkers() {
+      const held: (() => Promise<void>)[] = [];
+      deferred = held;
+      return async () => {
+        if (deferred === held) deferred = null;
+        for (const start of held.splice(0)) await start();
+      };
+    },
     async start() {
       stopping = false;
       await boss.start();
@@ -219,8 +239,18 @@ export function createJobQueue(
         expireInSeconds: spec.expireInSeconds ?? 300,
         ...(spec.deadLetter ? { deadLetter: spec.deadLetter } : {}),
       };
-      if (await boss.getQueue(spec.name)) await boss.updateQueue(spec.name, options);
-      else await boss.createQueue(spec.name, options);
+      const stored = await boss.getQueue(spec.name);
+      if (!stored) await boss.createQueue(spec.name, options);
+      // Unchanged settings (every restart): no update, so start-up writes (and fsyncs) nothing here.
+      else if (
+        stored.policy !== "standard" ||
+        stored.retryLimit !== options.retryLimit ||
+        stored.retryDelay !== options.retryDelay ||
+        stored.retryBackoff !== options.retryBackoff ||
+        stored.expireInSeconds !== options.expireInSeconds ||
+        (options.deadLetter !== undefined && stored.deadLetter !== options.deadLetter)
+      )
+        await boss.updateQueue(spec.name, options);
     },
     async send(name, data, o = {}) {
       if (o.singletonKey) {

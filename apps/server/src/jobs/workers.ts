@@ -17,5 +17,12 @@ const registrars: WorkerRegistrar[] = [
 ];
 
 export async function registerWorkers(jobs: JobQueue, services: AppServices): Promise<void> {
-  for (const register of registrars) await register(jobs, services);
+  // Every queue is defined first, then the workers start: started at once, their first fetches
+  // (one per worker) held the pool's connections and made start-up wait ~0.5–1 s for the defines.
+  const startWorkers = jobs.deferWorkers();
+  try {
+    for (const register of registrars) await register(jobs, services);
+  } finally {
+    await startWorkers();
+  }
 }
