@@ -11,7 +11,11 @@ import { HARD_INSTANTS } from "./apps/server/src/testing/test-now.ts";
  * one with `CITA_TEST_NOW=<instant> pnpm vitest run <file>`. They are left out here to keep npm test
  * near 20 minutes on two cores.)
  */
-export const DATE_SENSITIVE = ["e2e/console.test.ts", "apps/server/src/agent/scenarios/guided.test.ts"];
+export const DATE_SENSITIVE = [
+  "e2e/console.test.ts",
+  "apps/server/src/agent/scenarios/guided.test.ts",
+  "apps/server/src/agent/scenarios/conversations.test.ts",
+];
 
 const only = process.env.CITA_HARD_DATES?.split(",").filter(Boolean);
 

@@ -160,12 +160,21 @@ const VOCABULARY = [
   "morning",
   "appointment",
 ];
+const KNOWN = new Set(VOCABULARY);
 /** Real words one letter away from a vocabulary word, left alone ("vienes" is not "viernes"). */
 const REAL = new Set(["vienes", "mantas", "tardes", "semanas", "quieto", "cambia", "cambio", "martas"]);
 
+/**
+ * A misspelt vocabulary word, corrected to the nearest one: a word that is itself in the vocabulary
+ * stays ("tuesday" is two edits from "thursday"), and a typo as near to two words is left alone.
+ */
 function corrected(w: string): string {
-  if (w.length < 5 || REAL.has(w) || /\d/.test(w)) return w;
-  return VOCABULARY.find((v) => v !== w && closeTo(w, v)) ?? w;
+  if (w.length < 5 || REAL.has(w) || KNOWN.has(w) || /\d/.test(w)) return w;
+  const near = VOCABULARY.filter((v) => closeTo(w, v))
+    .map((v) => ({ v, d: distance(w, v) }))
+    .sort((a, b) => a.d - b.d);
+  if (!near.length || (near.length > 1 && near[1]!.d === near[0]!.d)) return w;
+  return near[0]!.v;
 }
 
 /** Edit distance between two short words (Levenshtein), capped: stops counting past `max`. */

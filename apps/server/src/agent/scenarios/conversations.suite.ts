@@ -65,6 +65,12 @@ export class ConvWorld {
       ...(o.minSlots ? { minSlots: o.minSlots } : {}),
     });
   }
+  /** Offsets of the `n` days after `date` (days the salon may be asked about after a booking). */
+  async daysAfter(date: string, n = 6): Promise<number[]> {
+    const today = await this.today();
+    const from = Math.round((Date.parse(`${date}T12:00:00Z`) - Date.parse(`${today}T12:00:00Z`)) / 86_400_000);
+    return Array.from({ length: n }, (_, i) => from + 1 + i);
+  }
   phrase(date: string, today: string, lang: "es" | "en" = "es") {
     return dayPhrase(date, today, lang);
   }
@@ -90,9 +96,11 @@ export class ConvWorld {
     const { createBooking } = await import("../../bookings/create.ts");
     const s = await this.svc(slug);
     const st = o.staff ? await this.staff(o.staff) : null;
+    // The days asked for first; any of the next weeks if the salon is closed on all of them (New Year…).
+    const offsets = [...(o.offsets ?? []), ...FEW_DAYS_AHEAD.filter((d) => !o.offsets?.includes(d))];
     const { slots } = await this.day(slug, {
       ...(o.staff ? { staff: o.staff } : {}),
-      offsets: o.offsets ?? FEW_DAYS_AHEAD,
+      offsets,
     });
     const slot = slots[0]!;
     const b = await createBooking(
@@ -108,7 +116,15 @@ export class ConvWorld {
       },
       { type: "staff" },
     );
-    return { id: (b as { id: string }).id, date: slot.localDate, time: slot.localTime };
+    const staffId = st?.id ?? slot.items[0]!.staffId;
+    const stylist = await this.w.db.staffMember.findUniqueOrThrow({ where: { id: staffId } });
+    // Moving a booking keeps its stylist: days to move it to are asked with her.
+    return {
+      id: (b as { id: string }).id,
+      date: slot.localDate,
+      time: slot.localTime,
+      staff: stylist.displayName.split(" ")[0]!,
+    };
   }
 }
 
@@ -573,7 +589,7 @@ export const CONVERSATIONS: Conversation[] = [
     async run(x) {
       const chat = await x.chat();
       const a = await x.existing(chat, "corte-hombre", { offsets: [3, 4] });
-      const b = await x.existing(chat, "arreglo-barba", { offsets: [5, 6, 7, 8, 9, 10].filter((o) => o > 4) });
+      const b = await x.existing(chat, "arreglo-barba", { offsets: await x.daysAfter(a.date) });
       const today = await x.today();
       await chat.say(`cancela mi cita ${x.phrase(b.date, today).replace(/^el /, "del ")}`);
       check(/Vas a cancelar Arreglo de barba/.test(lastTold(chat)), lastTold(chat));
@@ -605,7 +621,7 @@ export const CONVERSATIONS: Conversation[] = [
       const chat = await x.chat("en");
       const a = await x.existing(chat, "corte-hombre", { offsets: [3] });
       const today = await x.today();
-      const { date } = await x.day("corte-hombre", { offsets: [4, 5, 6, 7, 8] });
+      const { date } = await x.day("corte-hombre", { staff: a.staff, offsets: await x.daysAfter(a.date, 6) });
       await chat.say(`Can I move my appointment to ${x.phrase(date, today, "en").replace(/^on /, "")}?`);
       await finish(chat, { date, lang: "en", said: ["day"] });
       // A move is a new booking replacing the old one (bookings/reschedule.ts): one active, on the day asked.
@@ -620,9 +636,9 @@ export const CONVERSATIONS: Conversation[] = [
     title: "'no puedo ir, ¿me la cambias al …?'",
     async run(x) {
       const chat = await x.chat();
-      await x.existing(chat, "manicura", { offsets: [3] });
+      const a = await x.existing(chat, "manicura", { offsets: [3] });
       const today = await x.today();
-      const { date } = await x.day("manicura", { offsets: [5, 6, 7, 8, 9] });
+      const { date } = await x.day("manicura", { staff: a.staff, offsets: (await x.daysAfter(a.date, 7)).slice(1) });
       await chat.say(`no voy a poder ir, me la puedes pasar a ${x.phrase(date, today)}?`);
       await finish(chat, { date, said: ["day"] });
       const [b] = await x.active(chat);
