@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../config/env.ts";
 import { createLogger } from "../logger.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/test-db.ts";
-import { buildServer, trustProxySetting } from "./server.ts";
+import { buildServer, staticHelmetHeaders, trustProxySetting } from "./server.ts";
 
 let t: TestDatabase;
 let app: FastifyInstance;
@@ -83,6 +83,24 @@ describe("HTTP hardening", () => {
     } finally {
       await https.close();
     }
+  });
+
+  it("sets helmet's full header set, computed once; a CSP directive computed per request is refused", async () => {
+    const r = await app.inject({ url: "/trpc/system.ping" });
+    for (const name of [
+      "cross-origin-opener-policy",
+      "cross-origin-resource-policy",
+      "origin-agent-cluster",
+      "x-dns-prefetch-control",
+      "x-download-options",
+      "x-permitted-cross-domain-policies",
+      "x-xss-protection",
+    ])
+      expect(r.headers[name], name).toBeDefined();
+    expect(r.headers["x-powered-by"]).toBeUndefined();
+    expect(() =>
+      staticHelmetHeaders({ contentSecurityPolicy: { directives: { "script-src": ["'self'", () => "'nonce-x'"] } } }),
+    ).toThrow(/per request/);
   });
 
   it("TRUST_PROXY: off by default (the peer is the client); a hop count or CIDRs read X-Forwarded-For", async () => {

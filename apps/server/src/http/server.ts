@@ -44,6 +44,29 @@ export function trustProxySetting(
     .filter(Boolean);
 }
 
+/**
+ * The headers helmet's middleware sets for these options, computed once. They do not depend on the
+ * request as long as no CSP directive is a function (none is here; helmet calls those per request),
+ * which this refuses. Helmet's other change, removing X-Powered-By, has nothing to remove: neither
+ * Node nor Fastify sets it.
+ */
+export function staticHelmetHeaders(options: Parameters<typeof helmet>[0]): [string, string][] {
+  const directives = Object.values(
+    (typeof options?.contentSecurityPolicy === "object" && options.contentSecurityPolicy.directives) || {},
+  );
+  if (directives.some((d) => typeof d === "function" || (Array.isArray(d) && d.some((v) => typeof v === "function"))))
+    throw new Error("staticHelmetHeaders: a CSP directive computed per request needs helmet's middleware");
+  const headers: [string, string][] = [];
+  const res = {
+    setHeader: (name: string, value: string | number | readonly string[]) => headers.push([name, String(value)]),
+    removeHeader: () => {},
+  };
+  helmet(options)({} as never, res as never, (err?: unknown) => {
+    if (err) throw err;
+  });
+  return headers;
+}
+
 /** How tRPC serves the app router: the per-request context and the logging of failures. */
 export function trpcOptionsFor(services: AppServices) {
   return {
@@ -90,9 +113,10 @@ export async function buildServer(services: AppServices, opts: BuildServerOption
   // console, which keeps its own stricter CSP in http/console.ts). HSTS and upgrading requests only
   // make sense when Cita is reached over https.
   const https = services.config.CITA_PUBLIC_URL?.startsWith("https:") ?? false;
-  // Helmet's middleware is built once here: @fastify/helmet rebuilt it (parsing every CSP directive)
-  // on each request, a tenth of a no-op request's CPU. Same headers, set on the raw response as it did.
-  const securityHeaders = helmet({
+  // Helmet's headers are computed once here: @fastify/helmet rebuilt helmet's middleware (parsing
+  // every CSP directive) on each request, a tenth of a no-op request's CPU. Same headers, set on the
+  // raw response as it did.
+  const securityHeaders = staticHelmetHeaders({
     contentSecurityPolicy: {
       useDefaults: true,
       directives: {
@@ -107,8 +131,10 @@ export async function buildServer(services: AppServices, opts: BuildServerOption
   // The request id goes back with every answer: set with the security headers (on the raw response,
   // so also on hijacked and static-file replies), sparing every response an onSend hook.
   app.addHook("onRequest", (req, reply, done) => {
-    reply.raw.setHeader("x-request-id", req.id);
-    securityHeaders(req.raw, reply.raw, done as (err?: unknown) => void);
+    const raw = reply.raw;
+    raw.setHeader("x-request-id", req.id);
+    for (const [name, value] of securityHeaders) raw.setHeader(name, value);
+    done();
   });
 
   app.addHook("onResponse", (req, reply, done) => {
