@@ -89,6 +89,12 @@ describe.skipIf(!canRun)("npm start, the first hour", () => {
         await page.locator('[data-testid="inbox-row"][data-waiting="true"]').first().click();
         await page.getByTestId("conv-escalation").waitFor({ timeout: 15_000 });
         await page.screenshot({ path: join(shots, "console-chats.png") });
+        // The sandbox calendar: Laura's own appointment, imported by Cita as busy time.
+        await page.goto(`${url}/sandbox/calendar`);
+        const laura = page.locator("section.stylist", { hasText: "Laura" });
+        await expect.poll(() => laura.textContent(), { timeout: 15_000 }).toContain("Dentista");
+        expect(await laura.textContent()).not.toContain("Importado en Cita (bloquea la disponibilidad): nada");
+        await page.screenshot({ path: join(shots, "sandbox-calendar.png"), fullPage: true });
       }
       expect(failures).toEqual([]);
       await context.close();

@@ -28,6 +28,7 @@ import type { CustomerNotifier } from "./notifications/notifier.ts";
 import { requestDepositLink } from "./payments/deposits.ts";
 import { REFUND_QUEUE, type RefundJob, refundBooking } from "./payments/refunds.ts";
 import { stripeFor, stripeMode } from "./payments/stripe-client.ts";
+import { seedDemoCalendar } from "./sandbox/demo-calendar.ts";
 import { productionSandboxRefusal } from "./sandbox/mode.ts";
 import { attachSandbox, reportSandbox, type Sandbox, sandboxOf, startSandbox } from "./sandbox/sandbox.ts";
 import type { AppServices } from "./services.ts";
@@ -92,6 +93,7 @@ export async function startApp(config: AppConfig, log: Logger, clock: ClockFn = 
     await jobs.start();
     await registerWorkers(jobs, services);
     if (sandbox) await reportSandbox(services, sandbox);
+    if (sandbox) await seedDemoCalendar(services, sandbox);
     app = await buildServer(services);
     // Ends the live SSE streams first, so close() is not held up by them (clients reconnect).
     app.addHook("preClose", () => changeFeed.stop());
