@@ -520,15 +520,7 @@ class GuidedTurn {
       return undefined;
     }
     g.intent = "reschedule";
-    Object.assign(g, {
-      date: null,
-      dateOptions: null,
-      range: null,
-      time: null,
-      dayPart: null,
-      after: null,
-      before: null,
-    });
+    Object.assign(g, noWhen());
     await this.merge({ ...u, serviceIds: [], serviceAsks: [], guest: null, sameAsLast: false });
     if (g.dateOptions) return this.askDate(g.dateOptions);
     if (g.date || g.range || g.time != null || g.dayPart) return this.offerMove(g.bookingId!);
@@ -628,13 +620,7 @@ class GuidedTurn {
       pending: [],
       asks: [],
       staffId: null,
-      date: null,
-      dateOptions: null,
-      range: null,
-      time: null,
-      dayPart: null,
-      after: null,
-      before: null,
+      ...noWhen(),
       earliest: false,
       guestName: null,
       slotRef: null,
@@ -712,4 +698,9 @@ function matchesPerson(forPerson: string | null, who: { name: string | null; rel
   if (!forPerson) return false;
   const f = forPerson.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
   return (!!who.name && f.includes(who.name.toLowerCase())) || (!!who.relation && f.includes(who.relation));
+}
+
+/** The day and time a customer asked for, forgotten (a new request, or a booking being moved). */
+function noWhen() {
+  return { date: null, dateOptions: null, range: null, time: null, dayPart: null, after: null, before: null };
 }
