@@ -4,7 +4,7 @@
 // outbox and sync code; only the far end is local. Secrets are derived from the auth secret (kept in
 // the data dir), so they are stable across restarts and never written anywhere else.
 import { createHmac } from "node:crypto";
-import { google } from "googleapis";
+import { auth as googleAuth } from "googleapis/build/src/apis/calendar/index.js";
 import type { Logger } from "pino";
 import { markSandboxAuth } from "../calendar/client.ts";
 import { FakeCalendar } from "../calendar/fakes/fake-calendar.ts";
@@ -108,7 +108,7 @@ export function attachSandbox(services: AppServices, sandbox: Sandbox): void {
   // Request contexts are copies of the services that share their config object.
   attached.set(services.config, sandbox);
   if (sandbox.calendar && !services.calendarAuth) {
-    const auth = new google.auth.OAuth2();
+    const auth = new googleAuth.OAuth2();
     auth.setCredentials({ access_token: "sandbox", expiry_date: Date.now() + 365 * 86_400_000 });
     markSandboxAuth(auth);
     services.calendarAuth = auth;
