@@ -419,6 +419,8 @@ describe.skipIf(!canRun)("sandbox mode: the whole of Cita on one machine, no acc
         CITA_DATA_KEY: randomBytes(32).toString("base64"),
         CITA_AUTH_SECRET: randomBytes(32).toString("base64"),
         CITA_DATA_DIR: join(dataDir, "production"),
+        // Its own port: the default one may be taken by another Cita on this machine.
+        EMBEDDED_PG_PORT: String(await freePort()),
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
