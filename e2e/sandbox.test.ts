@@ -76,20 +76,20 @@ describe.skipIf(!canRun)("sandbox mode: the whole of Cita on one machine, no acc
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
-  /** The last message Cita sent on the /sandbox page. */
-  const lastFromCita = () => page.locator('.msg[data-from="cita"]').last();
+  /** The last message Cita sent on a /sandbox page. */
+  const lastFromCita = (pg: Page = page) => pg.locator('.msg[data-from="cita"]').last();
 
-  async function say(text: string) {
-    const before = await page.locator('.msg[data-from="cita"]').count();
-    await page.locator("#text").fill(text);
-    await page.locator("#send").click();
-    await poll(() => page.locator('.msg[data-from="cita"]').count(), { timeout: 20_000 }).toBeGreaterThan(before);
+  async function say(text: string, pg: Page = page) {
+    const before = await pg.locator('.msg[data-from="cita"]').count();
+    await pg.locator("#text").fill(text);
+    await pg.locator("#send").click();
+    await poll(() => pg.locator('.msg[data-from="cita"]').count(), { timeout: 20_000 }).toBeGreaterThan(before);
   }
 
-  async function tap(title: string | RegExp) {
-    const before = await page.locator('.msg[data-from="cita"]').count();
-    await lastFromCita().locator(".buttons button", { hasText: title }).first().click();
-    await poll(() => page.locator('.msg[data-from="cita"]').count(), { timeout: 20_000 }).toBeGreaterThan(before);
+  async function tap(title: string | RegExp, pg: Page = page) {
+    const before = await pg.locator('.msg[data-from="cita"]').count();
+    await lastFromCita(pg).locator(".buttons button", { hasText: title }).first().click();
+    await poll(() => pg.locator('.msg[data-from="cita"]').count(), { timeout: 20_000 }).toBeGreaterThan(before);
   }
 
   it("says so at start-up: banner with the console and sandbox pages, a log line, integration_status", async () => {
@@ -117,54 +117,88 @@ describe.skipIf(!canRun)("sandbox mode: the whole of Cita on one machine, no acc
     expect(forged.status).toBe(401);
   });
 
-  /** A new customer books "Tinte completo" on /sandbox, following guided mode's buttons; returns the deposit link. */
-  async function bookColour(who: { phone: string; name: string; slot: number; shots: boolean }): Promise<string> {
-    await page.goto(`${cita.url}/sandbox`);
-    await page.locator("#phone").fill(who.phone);
-    await page.locator("#name").fill(who.name);
-    await page.getByRole("button", { name: "Open chat" }).click();
-    await say("Hola, quiero reservar un tinte");
+  /** What a customer writes and taps, and what the page and Cita say, in each language. */
+  const SPEAKS = {
+    es: {
+      open: "Abrir chat",
+      hello: "Hola, quiero reservar un tinte",
+      service: "Tinte completo",
+      askDay: /día/,
+      slots: "huecos libres",
+      proposal: /Tinte completo.*depósito/s,
+      yes: "Sí, confirmo",
+      shot: "",
+    },
+    en: {
+      open: "Open chat",
+      hello: "Hi, I'd like to book a colour",
+      service: "Full colour",
+      askDay: /day/,
+      slots: "free times",
+      proposal: /Full colour.*deposit/s,
+      yes: "Yes, confirm",
+      shot: "-en",
+    },
+  } as const;
+
+  /**
+   * A new customer books the full colour on /sandbox, following guided mode's buttons; returns the
+   * deposit link. Screenshots (when asked) are named with the language.
+   */
+  async function bookColour(who: {
+    phone: string;
+    name: string;
+    slot: number;
+    shots: boolean;
+    pg?: Page;
+    lang?: keyof typeof SPEAKS;
+  }): Promise<string> {
+    const pg = who.pg ?? page;
+    const t = SPEAKS[who.lang ?? "es"];
+    await pg.goto(`${cita.url}/sandbox`);
+    await pg.locator("#phone").fill(who.phone);
+    await pg.locator("#name").fill(who.name);
+    await pg.getByRole("button", { name: t.open }).click();
+    await say(t.hello, pg);
     // Guided mode offers the colour services as WhatsApp buttons.
-    await poll(() => lastFromCita().locator(".buttons button").allTextContents()).toContain("Tinte completo");
-    if (who.shots) await page.screenshot({ path: join(shots, "01-chat-services.png") });
-    await tap("Tinte completo");
-    await poll(() => lastFromCita().textContent()).toMatch(/día/);
+    await poll(() => lastFromCita(pg).locator(".buttons button").allTextContents()).toContain(t.service);
+    if (who.shots) await pg.screenshot({ path: join(shots, `01-chat-services${t.shot}.png`) });
+    await tap(t.service, pg);
+    await poll(() => lastFromCita(pg).textContent()).toMatch(t.askDay);
     // The day found above, written as the customer would.
-    await say(`${day.slice(8, 10)}/${day.slice(5, 7)}`);
-    await poll(() => lastFromCita().textContent()).toContain("huecos libres");
-    // More than three slots: a WhatsApp list ("Ver opciones") whose rows are tapped.
-    const listButton = lastFromCita().locator(".listbtn");
-    const before = await page.locator('.msg[data-from="cita"]').count();
+    await say(`${day.slice(8, 10)}/${day.slice(5, 7)}`, pg);
+    await poll(() => lastFromCita(pg).textContent()).toContain(t.slots);
+    // More than three slots: a WhatsApp list whose rows are tapped.
+    const listButton = lastFromCita(pg).locator(".listbtn");
+    const before = await pg.locator('.msg[data-from="cita"]').count();
     if (await listButton.count()) {
       await listButton.click();
-      await page.locator("#list-rows li").first().waitFor();
+      await pg.locator("#list-rows li").first().waitFor();
       // Each row shows its description under the time, as WhatsApp does (stylist · price).
-      await poll(() => page.locator("#list-rows li .row-desc").count()).toBe(
-        await page.locator("#list-rows li").count(),
-      );
-      expect(await page.locator("#list-rows li .row-desc").first().textContent()).toMatch(/ · \d/);
-      if (who.shots) await page.screenshot({ path: join(shots, "02-chat-slots-list.png") });
-      await page.locator("#list-rows li").nth(who.slot).click();
+      await poll(() => pg.locator("#list-rows li .row-desc").count()).toBe(await pg.locator("#list-rows li").count());
+      expect(await pg.locator("#list-rows li .row-desc").first().textContent()).toMatch(/ · (€)?\d/);
+      if (who.shots) await pg.screenshot({ path: join(shots, `02-chat-slots-list${t.shot}.png`) });
+      await pg.locator("#list-rows li").nth(who.slot).click();
     } else {
-      await lastFromCita().locator(".buttons button").first().click();
+      await lastFromCita(pg).locator(".buttons button").first().click();
     }
-    await poll(() => page.locator('.msg[data-from="cita"]').count(), { timeout: 20_000 }).toBeGreaterThan(before);
-    await poll(() => lastFromCita().textContent()).toMatch(/Tinte completo.*depósito/s);
-    await tap("Sí, confirmo");
-    await poll(() => page.locator('.msg[data-from="cita"] .text', { hasText: "/sandbox/checkout/" }).count()).toBe(1);
-    const linkText = await page
+    await poll(() => pg.locator('.msg[data-from="cita"]').count(), { timeout: 20_000 }).toBeGreaterThan(before);
+    await poll(() => lastFromCita(pg).textContent()).toMatch(t.proposal);
+    await tap(t.yes, pg);
+    await poll(() => pg.locator('.msg[data-from="cita"] .text', { hasText: "/sandbox/checkout/" }).count()).toBe(1);
+    const linkText = await pg
       .locator('.msg[data-from="cita"] .text', { hasText: "/sandbox/checkout/" })
       .last()
       .textContent();
     const link = /(http:\/\/\S+\/sandbox\/checkout\/cs_test_\w+)/.exec(linkText ?? "")?.[1];
     expect(link, `no checkout link in: ${linkText}`).toBeTruthy();
     // The link is tappable: an anchor to exactly that address, opening outside the chat.
-    const anchor = page.locator('.msg[data-from="cita"] .text a[href*="/sandbox/checkout/"]').last();
+    const anchor = pg.locator('.msg[data-from="cita"] .text a[href*="/sandbox/checkout/"]').last();
     expect(await anchor.getAttribute("href")).toBe(link);
     expect(await anchor.getAttribute("rel")).toBe("noopener noreferrer");
     // Delivery ticks: the customer's own messages show as read once Cita answered.
-    await poll(() => page.locator('.msg[data-from="me"] .tick[data-status="read"]').count()).toBeGreaterThan(3);
-    if (who.shots) await page.screenshot({ path: join(shots, "03-chat-deposit-link.png") });
+    await poll(() => pg.locator('.msg[data-from="me"] .tick[data-status="read"]').count()).toBeGreaterThan(3);
+    if (who.shots) await pg.screenshot({ path: join(shots, `03-chat-deposit-link${t.shot}.png`) });
 
     return link!;
   }
@@ -370,7 +404,7 @@ describe.skipIf(!canRun)("sandbox mode: the whole of Cita on one machine, no acc
     await card.locator('input[name="start"]').fill("10:00");
     await card.locator('input[name="end"]').fill("13:00");
     await card.getByRole("button", { name: "Añadir ocupado" }).click();
-    await cal.waitForURL(`${cita.url}/sandbox/calendar`);
+    await cal.waitForURL(`${cita.url}/sandbox/calendar?lang=es`);
     const after = cal.locator(`.stylist[data-staff-id="${stylist.id}"]`);
     expect(await after.locator('[data-testid="event"]').allTextContents()).toEqual([expect.stringContaining("Médico")]);
     expect(await after.textContent()).toMatch(/Importado en Cita \(bloquea la disponibilidad\): .*10:00 .*13:00/);
@@ -408,6 +442,63 @@ describe.skipIf(!canRun)("sandbox mode: the whole of Cita on one machine, no acc
     await english.screenshot({ path: join(shots, "11b-checkout-expired-en.png") });
     await english.close();
   }, 90_000);
+
+  it("speaks the visitor's language: an English customer books and pays in English, and the calendars page reads in English", async () => {
+    const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, locale: "en-GB" });
+    const en = await context.newPage();
+    en.on("pageerror", (e) => console.error("page error:", e));
+    const englishPhone = `+34677${String(randomInt(0, 1_000_000)).padStart(6, "0")}`;
+    const link = await bookColour({
+      phone: englishPhone,
+      name: "Lucy Sandbox",
+      slot: 1,
+      shots: true,
+      pg: en,
+      lang: "en",
+    });
+    // The page around the chat is English too: its labels, placeholders and status line.
+    expect(await en.locator("html").getAttribute("lang")).toBe("en");
+    const chrome = [
+      await en.locator(".side").textContent(),
+      await en.locator("#status").textContent(),
+      await en.locator("#text").getAttribute("placeholder"),
+      await en.locator("#send").getAttribute("aria-label"),
+    ].join(" | ");
+    expect(chrome).toContain("assistant");
+    expect(chrome).not.toMatch(/Teléfono|Nombre|Abrir chat|Escribe|Enviar|asistente|chat nuevo|Calendarios|Consola/);
+
+    // The checkout speaks the customer's language, taken from the chat.
+    const checkout = await context.newPage();
+    await checkout.goto(link);
+    expect(await checkout.locator("html").getAttribute("lang")).toBe("en");
+    expect(await checkout.getByTestId("service").textContent()).toBe("Full colour");
+    expect((await checkout.getByTestId("amount").textContent())!).toMatch(/^€\d+\.\d{2}$/);
+    expect(await checkout.getByTestId("checkout-state").textContent()).toMatch(
+      /^Awaiting payment\. We are holding your booking until \d\d:\d\d\.$/,
+    );
+    await checkout.screenshot({ path: join(shots, "04-checkout-en.png") });
+    const held = (await checkout.getByTestId("checkout").getAttribute("data-booking-id")) ?? "";
+    await checkout.getByRole("button", { name: /^Pay/ }).click();
+    await poll(() => checkout.getByTestId("checkout-state").textContent()).toContain("Paid");
+    await checkout.screenshot({ path: join(shots, "05-checkout-paid-en.png") });
+    await checkout.close();
+    await poll(async () => (await desk.bookings.get.query({ id: held })).status, { timeout: 20_000 }).toBe("confirmed");
+    await poll(() => en.locator('.msg[data-from="cita"]', { hasText: /confirmed/ }).count(), {
+      timeout: 20_000,
+    }).toBeGreaterThan(0);
+    expect(await lastFromCita(en).textContent()).not.toMatch(/confirmada|Tinte|depósito/);
+    await en.screenshot({ path: join(shots, "06-chat-confirmed-en.png") });
+
+    // The calendars page, and the switch back to Spanish.
+    await en.goto(`${cita.url}/sandbox/calendar`);
+    expect(await en.locator("h1").textContent()).toBe("The team's calendars");
+    expect(await en.locator("body").textContent()).toMatch(/Imported into Cita \(blocks availability\)/);
+    expect(await en.locator("body").textContent()).not.toMatch(/@sandbox\.cita|import-busy/);
+    await en.screenshot({ path: join(shots, "10-calendar-en.png"), fullPage: true });
+    await en.getByRole("link", { name: "Español" }).click();
+    expect(await en.locator("h1").textContent()).toBe("Los calendarios del equipo");
+    await context.close();
+  }, 120_000);
 
   it("refuses a production start with an unconfigured integration, naming it in one line", async () => {
     const proc = spawn(tsx, ["apps/server/src/main.ts"], {

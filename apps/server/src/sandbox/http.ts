@@ -11,8 +11,9 @@ import { chatwootSignatureHeaders } from "../channels/signatures.ts";
 import { localToUtc } from "../time/zoned.ts";
 import type { AppServices } from "../trpc/context.ts";
 import type { SandboxChatwoot, SandboxConversation, SandboxIncoming } from "./chatwoot.ts";
-import { CHAT_CSS, CHAT_HTML, CHAT_JS, checkoutNotFound, checkoutPage, esc, page } from "./pages.ts";
+import { CHAT_CSS, CHAT_JS, chatHtml, checkoutNotFound, checkoutPage, esc, page } from "./pages.ts";
 import { type Sandbox, sandboxOf } from "./sandbox.ts";
+import { SANDBOX_TEXT, type SandboxLang, sandboxLanguage } from "./text.ts";
 
 const PHONE = /^\+?\d{6,15}$/;
 const MAX_IMAGE = 5 * 1024 * 1024;
@@ -196,15 +197,19 @@ export async function registerSandboxRoutes(app: FastifyInstance, services: AppS
       reply.type("text/html; charset=utf-8").header("cache-control", "no-store").send(body);
 
     scope.get("/sandbox", (req, reply) => {
+      const lang = sandboxLanguage(req);
+      reply.header("vary", "accept-language");
       if (!sb.chatwoot) {
+        const t = SANDBOX_TEXT[lang];
         return html(
           page(
-            "Cita sandbox",
-            `<main class="card"><h1>Cita sandbox</h1>${links(sb)}<p>WhatsApp is configured: chat on a real phone.</p></main>`,
+            t.heading,
+            `<main class="card"><h1>${esc(t.heading)}</h1>${links(sb, lang)}<p>${esc(t.configured)}</p></main>`,
+            lang,
           ),
         )(req, reply);
       }
-      return html(CHAT_HTML)(req, reply);
+      return html(chatHtml(lang))(req, reply);
     });
     scope.get("/sandbox/app.js", (_req, reply) =>
       reply.type("text/javascript; charset=utf-8").header("cache-control", "no-cache").send(CHAT_JS),
@@ -436,6 +441,9 @@ export async function registerSandboxRoutes(app: FastifyInstance, services: AppS
         }
       };
       scope.get("/sandbox/calendar", async (req, reply) => {
+        const lang = sandboxLanguage(req);
+        const t = SANDBOX_TEXT[lang];
+        reply.header("vary", "accept-language");
         const list = await stylists();
         const now = services.clock();
         const busy = await services.db.externalBusy.findMany({
@@ -443,7 +451,7 @@ export async function registerSandboxRoutes(app: FastifyInstance, services: AppS
           orderBy: { startsAt: "asc" },
         });
         const fmt = (d: Date, tz: string) =>
-          new Intl.DateTimeFormat("es-ES", { timeZone: tz, dateStyle: "medium", timeStyle: "short" }).format(d);
+          new Intl.DateTimeFormat(t.locale, { timeZone: tz, dateStyle: "medium", timeStyle: "short" }).format(d);
         const today = new Intl.DateTimeFormat("en-CA", { timeZone: list[0]?.location.timeZone ?? "UTC" }).format(now);
         const rows = list
           .map((s) => {
@@ -458,32 +466,33 @@ export async function registerSandboxRoutes(app: FastifyInstance, services: AppS
             const mine = busy.filter((x) => x.staffId === s.id);
             return `<section class="card stylist" data-staff-id="${esc(s.id)}">
               <h2>${esc(s.displayName)}</h2>
-              <p class="small">${calId ? `Calendario <code>${esc(calId)}</code> · ${cita === 1 ? "1 cita escrita" : `${cita} citas escritas`} por Cita · última sincronización: ${s.calendar?.lastSyncedAt ? esc(fmt(s.calendar.lastSyncedAt, tz)) : "ninguna"}` : "Sin conectar todavía (se conecta al añadir un ocupado)"}</p>
+              <p class="small">${calId ? `${esc(t.connected)} · ${esc(t.written(cita))} · ${esc(t.lastSync)}: ${s.calendar?.lastSyncedAt ? esc(fmt(s.calendar.lastSyncedAt, tz)) : esc(t.never)}` : esc(t.notConnected)}</p>
               <ul>${own
                 .map((e) => {
                   const st = (e.start as { dateTime?: string } | undefined)?.dateTime;
                   const en = (e.end as { dateTime?: string } | undefined)?.dateTime;
-                  return `<li data-testid="event">${esc(String(e.summary ?? "Ocupado"))} · ${st ? esc(fmt(new Date(st), tz)) : ""} – ${en ? esc(fmt(new Date(en), tz)) : ""}
-                    <form method="post" action="/sandbox/calendar/remove" class="inline"><input type="hidden" name="staffId" value="${esc(s.id)}"><input type="hidden" name="eventId" value="${esc(e.id)}"><button class="secondary">Quitar</button></form></li>`;
+                  return `<li data-testid="event">${esc(String(e.summary ?? t.busy))} · ${st ? esc(fmt(new Date(st), tz)) : ""} – ${en ? esc(fmt(new Date(en), tz)) : ""}
+                    <form method="post" action="/sandbox/calendar/remove?lang=${lang}" class="inline"><input type="hidden" name="staffId" value="${esc(s.id)}"><input type="hidden" name="eventId" value="${esc(e.id)}"><button class="secondary">${esc(t.remove)}</button></form></li>`;
                 })
                 .join("")}</ul>
-              <p class="small">Importado en Cita (bloquea la disponibilidad): ${mine.length ? mine.map((x) => esc(`${fmt(x.startsAt, tz)} – ${fmt(x.endsAt, tz)}`)).join("; ") : "nada"}</p>
-              <form method="post" action="/sandbox/calendar/add" class="row">
+              <p class="small">${esc(t.imported)}: ${mine.length ? mine.map((x) => esc(`${fmt(x.startsAt, tz)} – ${fmt(x.endsAt, tz)}`)).join("; ") : esc(t.nothing)}</p>
+              <form method="post" action="/sandbox/calendar/add?lang=${lang}" class="row">
                 <input type="hidden" name="staffId" value="${esc(s.id)}">
-                <input name="title" placeholder="Médico, formación…" value="Ocupado">
+                <input name="title" placeholder="${esc(t.titlePlaceholder)}" value="${esc(t.busy)}">
                 <input type="date" name="date" value="${esc(today)}" required>
                 <input type="time" name="start" value="10:00" required>
                 <input type="time" name="end" value="11:00" required>
-                <button>Añadir ocupado</button>
+                <button>${esc(t.addBusy)}</button>
               </form>
             </section>`;
           })
           .join("");
         return html(
           page(
-            "Calendarios (sandbox)",
-            `<main><div class="card"><p class="tag">Google Calendar · sandbox</p><h1>Los calendarios del equipo</h1>${links(sb)}
-            <p class="small">Lo que cada estilista apunta en su propio calendario bloquea esas horas en Cita, con el mismo código de sincronización que Google (calendar/import-busy.ts). Las citas de Cita se escriben en estos calendarios cada minuto.</p></div>${rows}</main>`,
+            t.calTitle,
+            `<main><div class="card"><p class="tag">Google Calendar · sandbox</p><h1>${esc(t.calHeading)}</h1>${links(sb, lang)}
+            <p class="small">${esc(t.calIntro)}</p></div>${rows}</main>`,
+            lang,
           ),
         )(req, reply);
       });
@@ -510,7 +519,7 @@ export async function registerSandboxRoutes(app: FastifyInstance, services: AppS
           transparency: "opaque",
         });
         await resync(staff.id);
-        return reply.redirect("/sandbox/calendar", 303);
+        return reply.redirect(`/sandbox/calendar?lang=${sandboxLanguage(req)}`, 303);
       });
       scope.post("/sandbox/calendar/remove", async (req, reply) => {
         const b = (req.body ?? {}) as Record<string, string>;
@@ -518,7 +527,7 @@ export async function registerSandboxRoutes(app: FastifyInstance, services: AppS
         if (!calendarId || !b.eventId) return reply.code(400).type("text/plain").send("staffId and eventId are needed");
         calendar.removeExternal(calendarId, b.eventId);
         await resync(b.staffId!);
-        return reply.redirect("/sandbox/calendar", 303);
+        return reply.redirect(`/sandbox/calendar?lang=${sandboxLanguage(req)}`, 303);
       });
     }
   });
@@ -528,10 +537,14 @@ function req_log(services: AppServices, err: unknown, staffId: string) {
   services.log.warn({ err, staffId }, "sandbox calendar sync failed; queued a retry");
 }
 
-function links(sb: Sandbox): string {
+function links(sb: Sandbox, lang: SandboxLang): string {
+  const t = SANDBOX_TEXT[lang];
   return `<nav class="links">${[
-    sb.chatwoot ? `<a href="/sandbox">WhatsApp</a>` : "",
-    sb.calendar ? `<a href="/sandbox/calendar">Calendars</a>` : "",
-    `<a href="/console/">Console</a>`,
-  ].join(" · ")}</nav>`;
+    sb.chatwoot ? `<a href="/sandbox?lang=${lang}">WhatsApp</a>` : "",
+    sb.calendar ? `<a href="/sandbox/calendar?lang=${lang}">${esc(t.calendars)}</a>` : "",
+    `<a href="/console/">${esc(t.console)}</a>`,
+    `<a href="?lang=${t.otherLang}" hreflang="${t.otherLang}">${esc(t.other)}</a>`,
+  ]
+    .filter(Boolean)
+    .join(" · ")}</nav>`;
 }

@@ -2,6 +2,7 @@
 import { FORMAT_LOCALES, type FormatLang, formatLang, formatMoney } from "@cita/shared";
 import { hhmm } from "../agent/lang.ts";
 import { toLocal } from "../time/zoned.ts";
+import { chatScriptText, SANDBOX_TEXT, type SandboxLang } from "./text.ts";
 
 export function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
@@ -123,33 +124,37 @@ export function checkoutPage(v: CheckoutView): string {
   );
 }
 
-export const CHAT_HTML = `<!doctype html><html lang="es"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width,initial-scale=1"><title>WhatsApp · Cita sandbox</title>
+/** The WhatsApp simulator's page, its chrome in the visitor's language. */
+export function chatHtml(lang: SandboxLang): string {
+  const t = SANDBOX_TEXT[lang];
+  return `<!doctype html><html lang="${lang}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1"><title>${esc(t.chatTitle)}</title>
 <link rel="stylesheet" href="/sandbox/app.css"></head>
-<body>
+<body data-t="${esc(chatScriptText(lang))}">
 <aside class="side">
-  <h1>Cita sandbox</h1>
-  <p class="small">Chat as a customer. Messages are signed Chatwoot deliveries to <code>/webhooks/chatwoot</code>; replies come from Cita's outbox.</p>
+  <h1>${esc(t.heading)}</h1>
+  <p class="small">${esc(t.intro)}</p>
   <form id="who">
-    <label>Phone <input id="phone" name="phone" placeholder="+34600123456" autocomplete="off" required></label>
-    <label>Name <input id="name" name="name" placeholder="Lucía"></label>
-    <button>Open chat</button>
+    <label>${esc(t.phone)} <input id="phone" name="phone" placeholder="+34600123456" autocomplete="off" required></label>
+    <label>${esc(t.name)} <input id="name" name="name" placeholder="${esc(t.namePlaceholder)}"></label>
+    <button>${esc(t.open)}</button>
   </form>
   <ul id="recent"></ul>
-  <nav class="links"><a href="/sandbox/calendar">Calendars</a> · <a href="/console/">Console</a></nav>
+  <nav class="links"><a href="/sandbox/calendar?lang=${lang}">${esc(t.calendars)}</a> · <a href="/console/">${esc(t.console)}</a> · <a id="other-lang" href="/sandbox?lang=${t.otherLang}" hreflang="${t.otherLang}">${esc(t.other)}</a></nav>
 </aside>
 <main class="phone">
-  <header class="bar"><div class="avatar">C</div><div><b>Cita · Salón</b><div id="status" class="small">pick a phone number</div></div></header>
+  <header class="bar"><div class="avatar">C</div><div><b>${esc(t.salon)}</b><div id="status" class="small">${esc(t.pickPhone)}</div></div></header>
   <section id="log" class="log" aria-live="polite"></section>
-  <div id="list" class="sheet" hidden><div class="sheet-body"><h3 id="list-title">Opciones</h3><ul id="list-rows"></ul><button id="list-close" class="secondary">Cerrar</button></div></div>
+  <div id="list" class="sheet" hidden><div class="sheet-body"><h3 id="list-title">${esc(t.options)}</h3><ul id="list-rows"></ul><button id="list-close" class="secondary">${esc(t.close)}</button></div></div>
   <form id="compose" class="compose">
-    <label class="attach" title="Send an image">📎<input id="image" type="file" accept="image/*" hidden></label>
-    <input id="text" placeholder="Escribe un mensaje" autocomplete="off" disabled>
-    <button id="send" disabled aria-label="Enviar">➤</button>
+    <label class="attach" title="${esc(t.attach)}">📎<input id="image" type="file" accept="image/*" hidden></label>
+    <input id="text" placeholder="${esc(t.compose)}" autocomplete="off" disabled>
+    <button id="send" disabled aria-label="${esc(t.send)}">➤</button>
   </form>
 </main>
 <script src="/sandbox/app.js"></script>
 </body></html>`;
+}
 
 export const CHAT_CSS = `
 *{box-sizing:border-box}body{margin:0;font:15px/1.35 system-ui,sans-serif;background:#d1d7db;display:flex;min-height:100vh}
@@ -189,6 +194,8 @@ input{font:inherit;padding:7px 9px;border:1px solid #ccd;border-radius:8px}
 export const CHAT_JS = String.raw`
 (() => {
   const $ = (id) => document.getElementById(id);
+  // The page's language, set by the server (sandbox/text.ts).
+  const T = JSON.parse(document.body.dataset.t || "{}");
   const state = { phone: null, name: "", shown: "", timer: null };
   const recent = () => JSON.parse(localStorage.getItem("cita-sandbox-recent") || "[]");
   function remember(phone, name) {
@@ -209,7 +216,7 @@ export const CHAT_JS = String.raw`
   // In the salon's zone (from the chat view), as the salon's own messages write times.
   let zone = null;
   const time = (ms) =>
-    new Date(ms).toLocaleTimeString("es-ES", { hour: "2-digit", minute: "2-digit", hourCycle: "h23", ...(zone ? { timeZone: zone } : {}) });
+    new Date(ms).toLocaleTimeString(T.locale, { hour: "2-digit", minute: "2-digit", hourCycle: "h23", ...(zone ? { timeZone: zone } : {}) });
   // Built from elements and text nodes only: message text, errors and titles are never parsed as HTML.
   function el(tag, cls, text) {
     const e = document.createElement(tag);
@@ -223,7 +230,7 @@ export const CHAT_JS = String.raw`
     const mark = m.status === "sending" ? "🕓" : m.status === "failed" ? "⚠" : m.status === "read" ? "✓✓" : "✓";
     const t = el("span", "tick " + cls, mark);
     t.dataset.status = m.status;
-    t.title = m.error || m.status;
+    t.title = m.error || (T.statuses && T.statuses[m.status]) || m.status;
     return t;
   }
   // Links as WhatsApp shows them: tappable, the rest of the text as plain text.
@@ -259,7 +266,7 @@ export const CHAT_JS = String.raw`
     if (m.image) {
       const img = document.createElement("img");
       img.src = m.image;
-      img.alt = "image";
+      img.alt = T.image;
       div.append(img);
     }
     if (m.text) {
@@ -286,7 +293,7 @@ export const CHAT_JS = String.raw`
         const b = document.createElement("button");
         b.type = "button";
         b.className = "listbtn";
-        b.textContent = "☰ Ver opciones";
+        b.textContent = T.seeOptions;
         b.onclick = () => showList(m);
         box.append(b);
       }
@@ -295,7 +302,7 @@ export const CHAT_JS = String.raw`
     return div;
   }
   function showList(m) {
-    $("list-title").textContent = m.text || "Opciones";
+    $("list-title").textContent = m.text || T.options;
     $("list-rows").replaceChildren(...m.items.map((it) => {
       const li = el("li");
       li.setAttribute("role", "option");
@@ -313,8 +320,8 @@ export const CHAT_JS = String.raw`
     if (key === state.shown) return;
     state.shown = key;
     $("status").textContent = view.conversation
-      ? view.conversation.phone + (view.conversation.status === "open" ? " · con una persona" : " · asistente")
-      : state.phone + " · nuevo chat";
+      ? view.conversation.phone + (view.conversation.status === "open" ? " · " + T.withPerson : " · " + T.assistant)
+      : state.phone + " · " + T.newChat;
     const log = $("log");
     const atEnd = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
     log.replaceChildren(...view.messages.map(bubble));
@@ -355,7 +362,7 @@ export const CHAT_JS = String.raw`
     });
     const body = await r.json();
     if (r.ok) draw(body);
-    else alert(body.error || "not sent");
+    else alert(body.error || T.notSent);
   }
   $("who").onsubmit = (e) => { e.preventDefault(); open($("phone").value, $("name").value); };
   $("compose").onsubmit = (e) => {
