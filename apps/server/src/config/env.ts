@@ -59,6 +59,15 @@ export const envSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, "must be a postgresql:// connection URL")
     .optional(),
   EMBEDDED_PG_PORT: port.default(54329),
+  /**
+   * Daily backups (db/backup.ts): the folder (default <CITA_DATA_DIR>/backups). On the embedded
+   * default they run by themselves; with DATABASE_URL only when this is set.
+   */
+  CITA_BACKUP_DIR: z.string().min(1).optional(),
+  /** Days of daily backups kept (the newest one is always kept). */
+  CITA_BACKUP_KEEP_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
+  /** Hour of the daily backup, 0–23, in the salon's time zone (or later, if the computer was off then). */
+  CITA_BACKUP_HOUR: z.coerce.number().int().min(0).max(23).default(3),
   /** AES-256 key for personal data. Unset on the embedded default: generated into the data dir. */
   CITA_DATA_KEY: base64Key.optional(),
   /** HMAC key for access tokens. Unset: generated into the data dir. */

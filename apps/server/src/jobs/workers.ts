@@ -2,6 +2,7 @@
 // queue names, handlers and scheduling in its own module (e.g. channels/jobs.ts).
 import { registerCalendarWorkers } from "../calendar/jobs.ts";
 import { registerChannelWorkers } from "../channels/jobs.ts";
+import { registerBackupWorkers } from "../db/backup.ts";
 import { registerPaymentWorkers } from "../payments/jobs.ts";
 import { registerTimedWorkers } from "../reminders/jobs.ts";
 import type { AppServices } from "../services.ts";
@@ -14,6 +15,7 @@ const registrars: WorkerRegistrar[] = [
   registerTimedWorkers,
   registerCalendarWorkers,
   registerChannelWorkers,
+  registerBackupWorkers,
 ];
 
 export async function registerWorkers(jobs: JobQueue, services: AppServices): Promise<void> {

@@ -8,12 +8,31 @@ import {
 } from "@cita/shared";
 import { z } from "zod";
 import { clearInput } from "../../audit/input.ts";
+import { backupNow, backupStatus } from "../../db/backup.ts";
 import { clearSettings, saveSettings, settingsView } from "../../integrations/settings.ts";
 import { integrationStatuses } from "../../integrations/status.ts";
 import { testConnection } from "../../integrations/test-connection.ts";
 import { sandboxOf } from "../../sandbox/sandbox.ts";
 import { router } from "../init.ts";
 import { procedureFor } from "../procedures.ts";
+
+const backupView = z.object({
+  enabled: z.boolean(),
+  dir: z.string(),
+  keepDays: z.number(),
+  hour: z.number(),
+  lastOk: z
+    .object({
+      at: z.string(),
+      file: z.string(),
+      bytes: z.number(),
+      ms: z.number(),
+      tables: z.number(),
+      rows: z.number(),
+    })
+    .nullable(),
+  lastAttempt: z.object({ at: z.string(), ok: z.boolean(), error: z.string().optional() }).nullable(),
+});
 
 const actor = (ctx: { auth: { sub: string } }) => ({ type: "staff" as const, id: ctx.auth.sub });
 
@@ -48,6 +67,17 @@ export const integrationsRouter = router({
     .mutation(async ({ ctx, input }) => {
       await clearSettings(ctx, actor(ctx), input.keys);
       return settingsView(ctx);
+    }),
+  /** Backups (db/backup.ts): on or off, where, how many days, and the last one (time, size) or failure. */
+  backup: procedureFor("settings.write")
+    .output(backupView)
+    .query(({ ctx }) => backupStatus(ctx.config)),
+  /** "Back up now": the daily backup, at once (owner). */
+  backupNow: procedureFor("integrations.manage")
+    .output(backupView)
+    .mutation(async ({ ctx }) => {
+      await backupNow(ctx);
+      return backupStatus(ctx.config);
     }),
   /** One harmless call to the provider with the settings in force: ok, or why not. */
   test: procedureFor("integrations.manage")
