@@ -5,6 +5,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { buildServer } from "./build-server.mjs";
 import { ensureConsoleBuilt } from "./console-build.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -67,8 +68,15 @@ async function buildConsoleIfStale() {
  * handles it (a clean stop, one line); this wrapper only waits for it and passes its status on, so
  * nothing else prints a failure for an ordinary stop.
  */
-function serve(args) {
-  const child = spawn(process.execPath, ["--import", "tsx", "apps/server/src/main.ts", ...args], {
+async function serve(args) {
+  // Production runs the compiled server (apps/server/dist, rebuilt here in well under a second so it
+  // always matches the sources); development keeps tsx, which needs no build step.
+  const production = env.CITA_ENV === "production";
+  if (production) await buildServer();
+  const entry = production
+    ? ["--enable-source-maps", "apps/server/dist/main.js"]
+    : ["--import", "tsx", "apps/server/src/main.ts"];
+  const child = spawn(process.execPath, [...entry, ...args], {
     cwd: root,
     env,
     stdio: "inherit",

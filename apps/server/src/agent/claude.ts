@@ -3,7 +3,7 @@
 // conversation's ledger go after the cached part on every turn. A model message asking for a write
 // is persisted before its tools run; each tool goes through the tool_call ledger, so a killed turn
 // resumes without repeating a write.
-import Anthropic from "@anthropic-ai/sdk";
+import type Anthropic from "@anthropic-ai/sdk";
 import { toLocal } from "../time/zoned.ts";
 import { type Claim, prepareFacts, ungroundedClaims } from "./grounding.ts";
 import { describeWhen, hhmm, type Lang } from "./lang.ts";
@@ -29,7 +29,15 @@ export interface ClaudeSettings {
   maxRetries?: number;
 }
 
-export function createClaudeClient(s: ClaudeSettings): Anthropic {
+// The SDK takes ~0.2 s to load: loaded at first use, so a start (and guided mode) never waits for it.
+let sdk: typeof Anthropic | undefined;
+export async function loadClaudeSdk(): Promise<typeof Anthropic> {
+  sdk ??= (await import("@anthropic-ai/sdk")).default;
+  return sdk;
+}
+
+export async function createClaudeClient(s: ClaudeSettings): Promise<Anthropic> {
+  const Anthropic = await loadClaudeSdk();
   return new Anthropic({
     apiKey: s.apiKey,
     ...(s.baseURL ? { baseURL: s.baseURL } : {}),
@@ -71,6 +79,9 @@ function correctionText(bad: Claim[]): string {
 }
 
 function unavailableReason(e: unknown): string | null {
+  // runClaudeTurn loaded the SDK before its first request: its errors are this module's classes.
+  const Anthropic = sdk;
+  if (!Anthropic) return null;
   if (e instanceof Anthropic.APIConnectionTimeoutError) return "timeout";
   if (e instanceof Anthropic.APIConnectionError) return "connection";
   if (e instanceof Anthropic.RateLimitError) return "429";
@@ -215,6 +226,7 @@ function toolParams(): Anthropic.Messages.Tool[] {
 }
 
 export async function runClaudeTurn(a: ClaudeTurnArgs): Promise<ClaudeTurnOutcome> {
+  await loadClaudeSdk();
   const system = await (a.system ?? systemPrompt(a.deps, a.ctxBase.customerId, a.ctxBase.today));
   const tools = toolParams();
 

@@ -53,7 +53,7 @@ export async function createConversationAgent(w: AgentWiring): Promise<Conversat
     ...(w.limits ? { limits: w.limits } : {}),
     claude: key
       ? {
-          client: createClaudeClient({
+          client: await createClaudeClient({
             apiKey: key,
             baseURL: w.config.ANTHROPIC_BASE_URL,
             model: w.config.ANTHROPIC_MODEL,

@@ -1,22 +1,30 @@
-// Server cold start to ready on embedded PostgreSQL, against starting embedded PostgreSQL alone.
+// Server cold start to ready on embedded PostgreSQL, against starting embedded PostgreSQL alone:
+// the server under tsx (development) and compiled (apps/server/dist, as production runs it).
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Benchmark, summarize } from "../../../../bench/lib.ts";
+import { buildServer } from "../../../../scripts/build-server.mjs";
 import { freePort } from "../testing/global-setup.ts";
 
 const root = fileURLToPath(new URL("../../../../", import.meta.url));
 const tsx = join(root, "node_modules/.bin/tsx");
 
+/** A TypeScript file under tsx, or the compiled server under node as production starts it. */
+const TSX_SERVER = [tsx, "apps/server/src/main.ts"];
+const COMPILED_SERVER = [process.execPath, "--enable-source-maps", "apps/server/dist/main.js"];
+const PG_ONLY = [tsx, "bench/helpers/pg-only.ts"];
+
 async function timeToReady(
-  script: string,
+  command: string[],
   marker: string,
   env: Record<string, string>,
 ): Promise<{ ms: number; proc: ChildProcess }> {
+  const [cmd, ...args] = command;
   const started = performance.now();
-  const proc = spawn(tsx, [script], {
+  const proc = spawn(cmd!, args, {
     cwd: root,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "pipe", "inherit"],
@@ -27,7 +35,7 @@ async function timeToReady(
       out += d;
       if (out.includes(marker)) resolve({ ms: performance.now() - started, proc });
     });
-    proc.once("exit", (code) => reject(new Error(`${script} exited ${code}: ${out}`)));
+    proc.once("exit", (code) => reject(new Error(`${command.join(" ")} exited ${code}: ${out}`)));
   });
 }
 
@@ -50,19 +58,28 @@ export const benchmarks: Benchmark[] = [
         PORT: String(await freePort()),
       };
       try {
-        const first = await timeToReady("apps/server/src/main.ts", "Cita is ready", env);
+        const build = performance.now();
+        await buildServer({ quiet: true });
+        const buildMs = performance.now() - build;
+        const first = await timeToReady(TSX_SERVER, "Cita is ready", env);
         await stop(first.proc);
         const server: number[] = [];
+        const compiled: number[] = [];
         const baseline: number[] = [];
+        // Interleaved, so load from elsewhere on the machine falls on all three alike.
         for (let i = 0; i < 5; i++) {
-          const b = await timeToReady("bench/helpers/pg-only.ts", "READY", env);
-          baseline.push(b.ms);
-          await stop(b.proc);
-          const s = await timeToReady("apps/server/src/main.ts", "Cita is ready", env);
-          server.push(s.ms);
-          await stop(s.proc);
+          for (const [command, marker, samples] of [
+            [PG_ONLY, "READY", baseline],
+            [TSX_SERVER, "Cita is ready", server],
+            [COMPILED_SERVER, "Cita is ready", compiled],
+          ] as const) {
+            const r = await timeToReady([...command], marker, env);
+            samples.push(r.ms);
+            await stop(r.proc);
+          }
         }
         const s = summarize(server);
+        const c = summarize(compiled);
         const b = summarize(baseline);
         return [
           {
@@ -72,10 +89,31 @@ export const benchmarks: Benchmark[] = [
             note: "one run; includes creating the cluster and seeding ~250 bookings",
           },
           {
-            name: "restart on existing data → ready (p50 of 5)",
+            name: "restart on existing data → ready, tsx (p50 of 5)",
             value: s.p50,
             unit: "ms",
             baseline: { name: "embedded PostgreSQL alone", value: b.p50 },
+            note: "development: `npm start`, TypeScript through tsx",
+          },
+          {
+            name: "restart on existing data → ready, compiled (p50 of 5)",
+            value: c.p50,
+            unit: "ms",
+            baseline: { name: "embedded PostgreSQL alone", value: b.p50 },
+            target: { max: 2 * b.p50 },
+            note: "production: node --enable-source-maps apps/server/dist/main.js; target ≤ 2× PostgreSQL alone",
+          },
+          {
+            name: "compiled vs tsx restart (p50)",
+            value: c.p50,
+            unit: "ms",
+            baseline: { name: "tsx restart", value: s.p50 },
+          },
+          {
+            name: "build:server (esbuild → apps/server/dist)",
+            value: buildMs,
+            unit: "ms",
+            note: "one run",
           },
         ];
       } finally {

@@ -1,7 +1,6 @@
 // "Test connection" in Settings → Integrations: one harmless call to the provider with the settings
 // in force (the environment's or the console's), answered as ok or a readable reason — never a 5xx,
 // never a secret (a provider that echoes a key back has it scrubbed).
-import Anthropic from "@anthropic-ai/sdk";
 import type { IntegrationKind } from "@cita/shared";
 // The Calendar API entry point, not "googleapis" (which loads ~400 APIs at start-up).
 import { auth as googleAuth } from "googleapis/build/src/apis/calendar/index.js";
@@ -74,6 +73,8 @@ async function run(kind: IntegrationKind, s: Pick<AppServices, "config" | "calen
     }
     case "claude": {
       if (!c.ANTHROPIC_API_KEY) return { ok: false, message: "Not configured: enter the API key first" };
+      const { loadClaudeSdk } = await import("../agent/claude.ts"); // the SDK loads at first use
+      const Anthropic = await loadClaudeSdk();
       const client = new Anthropic({
         apiKey: c.ANTHROPIC_API_KEY,
         baseURL: c.ANTHROPIC_BASE_URL,

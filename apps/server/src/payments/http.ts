@@ -2,9 +2,10 @@
 // tolerance — reference §3.2), store the event and enqueue its processing in one transaction,
 // answer 200. Processing happens in the job (payments/jobs.ts), never in the request.
 import type { FastifyInstance } from "fastify";
-import Stripe from "stripe";
+import type Stripe from "stripe";
 import type { AppServices } from "../services.ts";
 import { storeStripeEvent } from "./events.ts";
+import { stripeSdk } from "./stripe-client.ts";
 
 export const STRIPE_TOLERANCE_S = 300;
 
@@ -21,7 +22,7 @@ export async function registerPaymentRoutes(app: FastifyInstance, services: AppS
       let event: Stripe.Event;
       try {
         if (typeof signature !== "string") throw new Error("missing Stripe-Signature");
-        event = Stripe.webhooks.constructEvent(raw, signature, secret, STRIPE_TOLERANCE_S);
+        event = stripeSdk().webhooks.constructEvent(raw, signature, secret, STRIPE_TOLERANCE_S);
       } catch (e) {
         req.log.warn({ err: (e as Error).message }, "stripe webhook rejected");
         return reply.code(400).send({ error: "bad signature" });

@@ -1,7 +1,8 @@
 // The Stripe SDK client, built from settings: off without STRIPE_SECRET_KEY, "sandbox" for test
 // keys, "live" for live keys. STRIPE_API_BASE points the SDK at another host (the local fake in
 // tests) through its host/port/protocol options (reference integrations.md §3.6).
-import Stripe from "stripe";
+import { createRequire } from "node:module";
+import type Stripe from "stripe";
 import type { AppConfig } from "../config/env.ts";
 import { AppError } from "../errors/app-error.ts";
 import type { AppServices } from "../services.ts";
@@ -15,12 +16,22 @@ export function stripeMode(config: AppConfig): IntegrationMode {
   return /^(sk|rk)_live_/.test(key) ? "live" : "sandbox";
 }
 
+// The SDK takes ~0.1 s to load: required at first use (synchronously, its CommonJS build), so a
+// start never waits for it. Nothing here tells its classes apart (no instanceof), so it does not
+// matter that a test's own `import Stripe from "stripe"` is the ES module build.
+let sdk: typeof Stripe | undefined;
+export function stripeSdk(): typeof Stripe {
+  sdk ??= createRequire(import.meta.url)("stripe") as typeof Stripe;
+  return sdk;
+}
+
 export function createStripe(
   secretKey: string,
   apiBase?: string,
   opts: { maxNetworkRetries?: number; timeout?: number } = {},
 ): Stripe {
   const base = apiBase ? new URL(apiBase) : null;
+  const Stripe = stripeSdk();
   return new Stripe(secretKey, {
     // SDK default is 2 retries on connection errors, 409 and 5xx (reference §3.5); our jobs retry too.
     maxNetworkRetries: opts.maxNetworkRetries ?? 2,

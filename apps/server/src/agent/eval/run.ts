@@ -81,7 +81,7 @@ const chosen = args.scenarios ? SCENARIOS.filter((s) => args.scenarios!.split(",
 const runDir = join(ROOT, "test-results", "agent-eval", new Date().toISOString().replaceAll(":", "-"));
 await mkdir(runDir, { recursive: true });
 
-const claudeClient = (): Anthropic =>
+const claudeClient = (): Promise<Anthropic> =>
   createClaudeClient({
     apiKey: config.ANTHROPIC_API_KEY!,
     baseURL: config.ANTHROPIC_BASE_URL,
@@ -98,14 +98,14 @@ try {
   for (const s of chosen) {
     for (let trial = 1; trial <= k; trial++) {
       const w = await createAgentWorldOn(await pg.database(), {
-        claude: { client: claudeClient(), model: config.ANTHROPIC_MODEL },
+        claude: { client: await claudeClient(), model: config.ANTHROPIC_MODEL },
       });
       const transcript: { who: string; text: string }[] = [];
       let failures: string[] = [];
       try {
         const chat = await w.chat(`+3460${String(1000000 + trial * 1000 + Number(s.id))}`, { language: s.lang });
         const ctx = (await s.setup?.(w, chat)) ?? {};
-        const customer = claudeClient();
+        const customer = await claudeClient();
         const sim: Anthropic.Messages.MessageParam[] = [
           { role: "user", content: "(The chat opens. Write your first message to the salon.)" },
         ];

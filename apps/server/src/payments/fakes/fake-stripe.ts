@@ -5,7 +5,8 @@
 // and for tests to deliver as signed webhooks).
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import Stripe from "stripe";
+import type Stripe from "stripe";
+import { stripeSdk } from "../stripe-client.ts";
 
 type Json = Record<string, unknown>;
 
@@ -96,7 +97,7 @@ export class FakeStripe {
   /** A Stripe SDK client pointed here (host/port/protocol options, §3.6), retries off. */
   client(): Stripe {
     const u = new URL(this.url);
-    return new Stripe("sk_test_fake", {
+    return new (stripeSdk())("sk_test_fake", {
       host: u.hostname,
       port: Number(u.port),
       protocol: "http",
@@ -323,7 +324,7 @@ export class FakeStripe {
     const ev = {
       id: rid("evt"),
       object: "event",
-      api_version: Stripe.API_VERSION,
+      api_version: stripeSdk().API_VERSION,
       created: this.nowS(),
       livemode: false,
       pending_webhooks: 1,
@@ -390,7 +391,7 @@ export async function deliverStripeEvent(
   const payload = opts.payload ?? JSON.stringify(event, null, 2);
   const header =
     opts.signature ??
-    Stripe.webhooks.generateTestHeaderString({
+    stripeSdk().webhooks.generateTestHeaderString({
       payload,
       secret,
       ...(opts.timestamp !== undefined ? { timestamp: opts.timestamp } : {}),
