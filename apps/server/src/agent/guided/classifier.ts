@@ -26,15 +26,15 @@ interface NlpTrainer extends Nlp {
   addDocument(locale: string, utterance: string, intent: string): void;
   train(): Promise<void>;
 }
-const require = createRequire(import.meta.url);
-const core = require("@nlpjs/core") as { containerBootstrap(): Promise<Container> };
-const { Nlp: NlpPlugin } = require("@nlpjs/nlp") as { Nlp: unknown };
-const { LangEs } = require("@nlpjs/lang-es") as { LangEs: unknown };
-const { LangEn } = require("@nlpjs/lang-en-min") as { LangEn: unknown };
-
 let trained: Promise<Nlp> | null = null;
 
 async function train(): Promise<Nlp> {
+  // Required here, not at the top: loading nlp.js (~50 ms) is then no part of the server's start.
+  const require = createRequire(import.meta.url);
+  const core = require("@nlpjs/core") as { containerBootstrap(): Promise<Container> };
+  const { Nlp: NlpPlugin } = require("@nlpjs/nlp") as { Nlp: unknown };
+  const { LangEs } = require("@nlpjs/lang-es") as { LangEs: unknown };
+  const { LangEn } = require("@nlpjs/lang-en-min") as { LangEn: unknown };
   const container = await core.containerBootstrap();
   container.use(NlpPlugin);
   container.use(LangEs);
