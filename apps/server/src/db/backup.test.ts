@@ -23,6 +23,7 @@ import {
   readBackupManifest,
   restoreDatabase,
   runBackup,
+  scheduledBackup,
 } from "./backup.ts";
 import { createDb } from "./client.ts";
 import { type EmbeddedPg, ensureDatabase, startEmbeddedPostgres } from "./embedded.ts";
@@ -170,6 +171,32 @@ describe("backup and restore", () => {
       const failed = await runBackup(config, { url: "postgresql://x:y@127.0.0.1:1/none", now: () => new Date(NOW) });
       expect(failed.lastAttempt).toMatchObject({ ok: false });
       expect(failed.lastOk).toEqual(state.lastOk);
+    } finally {
+      await rm(backups, { recursive: true, force: true });
+    }
+  });
+
+  it("runs the daily backup by itself: at once when there is none, then once a day from the backup hour", async () => {
+    const backups = await mkdtemp(join(tmpdir(), "cita-backups-"));
+    try {
+      const clock = testClock("2026-03-11T01:50:00Z"); // 02:50 in Madrid
+      const services = {
+        ...testServices(t, clock),
+        config: loadConfig({ CITA_ENV: "test", DATABASE_URL: t.url, CITA_BACKUP_DIR: backups }),
+      };
+      const files = async () => (await readdir(backups)).filter((n) => n.endsWith(".cita-backup.gz")).length;
+      await scheduledBackup(services);
+      expect(await files()).toBe(1);
+      clock.set("2026-03-11T01:55:00Z"); // 02:55: today's 03:00 has not come
+      await scheduledBackup(services);
+      expect(await files()).toBe(1);
+      clock.set("2026-03-11T02:05:00Z"); // 03:05
+      await scheduledBackup(services);
+      expect(await files()).toBe(2);
+      clock.set("2026-03-11T02:15:00Z");
+      await scheduledBackup(services);
+      expect(await files()).toBe(2);
+      expect((await backupStatus(services.config)).lastOk?.at).toBe("2026-03-11T02:05:00.000Z");
     } finally {
       await rm(backups, { recursive: true, force: true });
     }

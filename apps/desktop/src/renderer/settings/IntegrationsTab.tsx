@@ -11,6 +11,7 @@ import type {
 import { useCallback, useState } from "react";
 import { errorData, errorMessage } from "../api.ts";
 import { useConsole } from "../ui/context.tsx";
+import { BackupRow } from "./BackupRow.tsx";
 import { reportSaveError, SettingsForm, useLoad } from "./form.tsx";
 import { EFFECT_WHEN_OFF_ES, INTEGRATION_NAMES, SETTING_LABELS, useStrings, WEBHOOK_LABELS } from "./strings.ts";
 
@@ -87,6 +88,7 @@ export function IntegrationsTab() {
             <span className="small muted">{x.lastOkAt ? fmt.dateTime(x.lastOkAt) : "—"}</span>
           </div>
         ))}
+        <BackupRow />
       </div>
       <IntegrationSetup onChanged={reload} />
     </section>
