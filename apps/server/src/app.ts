@@ -22,8 +22,9 @@ import {
   registerConfigLayers,
   watchSettings,
 } from "./integrations/settings.ts";
-import { createJobQueue } from "./jobs/job-queue.ts";
+import { createJobQueue, JOB_SCHEMA } from "./jobs/job-queue.ts";
 import { registerWorkers } from "./jobs/workers.ts";
+import { bindMetrics, Metrics } from "./metrics/metrics.ts";
 import type { CustomerNotifier } from "./notifications/notifier.ts";
 import { requestDepositLink } from "./payments/deposits.ts";
 import { REFUND_QUEUE, type RefundJob, refundBooking } from "./payments/refunds.ts";
@@ -71,7 +72,10 @@ export async function startApp(config: AppConfig, log: Logger, clock: ClockFn = 
   config = started ? started.config : { ...config };
   registerConfigLayers(config, envConfig, beforeSandbox, sandbox ? { ...sandbox.plan } : null);
   const changeFeed = new ChangeFeed({ url: database.url, db: database.db, log });
-  const jobs = createJobQueue(database.url, log, { concurrency: config.JOBS_CONCURRENCY });
+  const metrics = new Metrics({ db: database.db, changeFeed, jobSchema: JOB_SCHEMA }, { processMetrics: true });
+  metrics.onError = (err) => log.warn({ err, component: "metrics" }, "metrics query failed");
+  bindMetrics(database.db, metrics); // metricsOf(deps) for code handed only the database (agent, bookings)
+  const jobs = createJobQueue(database.url, log, { concurrency: config.JOBS_CONCURRENCY, metrics });
   const services: AppServices = {
     config,
     db: database.db,
@@ -81,6 +85,7 @@ export async function startApp(config: AppConfig, log: Logger, clock: ClockFn = 
     authSecret: secrets.authSecret,
     changeFeed,
     jobs,
+    metrics,
   };
   if (sandbox) attachSandbox(services, sandbox);
   await refreshSettings(services);

@@ -18,6 +18,8 @@ export interface AppServices {
   authSecret: string;
   /** Live change fan-out (changes.stream); absent where nothing streams (CLIs, some tests). */
   changeFeed?: ChangeFeed;
+  /** Prometheus metrics of this app (metrics/metrics.ts); absent where none are kept (CLIs, most tests). */
+  metrics?: import("./metrics/metrics.ts").Metrics;
   /** Durable job queue (pg-boss); absent where no jobs run (CLIs, some tests). */
   jobs?: JobQueue;
   /** The conversation agent behind WhatsApp chats; absent = channels' EchoAgent (channels/agent-port.ts). */

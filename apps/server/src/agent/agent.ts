@@ -4,6 +4,7 @@
 // rate limit, the confirmation flag, escalation after repeated failures or abuse.
 import { randomUUID } from "node:crypto";
 import type Anthropic from "@anthropic-ai/sdk";
+import { metricsOf, turnOutcome } from "../metrics/metrics.ts";
 import { toLocal } from "../time/zoned.ts";
 import { ClaudeUnavailable, cachedSystemPrompt, type MessageParam, runClaudeTurn } from "./claude.ts";
 import { escalationSummary } from "./guided/replies.ts";
@@ -84,6 +85,7 @@ export class BookingAgent implements ConversationAgent {
     const fallbackLang: Lang = input.customer.language === "en" ? "en" : "es";
     // Reads the turn needs whatever happens, started alongside opening the turn.
     const newTurnId = randomUUID();
+    const startedAt = performance.now();
     const since = new Date(Date.now() - this.limits.rateLimitWindowMs);
     const reads: TurnReads = {
       location: db.location.findUniqueOrThrow({
@@ -117,8 +119,10 @@ export class BookingAgent implements ConversationAgent {
         conversationId: input.conversation.id,
         toolCalls: ledger.takeDeferred(),
       });
+      metricsOf(this.opts)?.agentTurn(result.mode, turnOutcome(result.result), startedAt);
       return result.result;
     } catch (e) {
+      metricsOf(this.opts)?.agentTurn(this.name, "failed", startedAt);
       await failTurn(db, turn, e instanceof Error ? e.message : String(e), ledger.takeDeferred());
       throw e;
     }

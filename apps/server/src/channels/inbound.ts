@@ -9,6 +9,7 @@ import { beforeCommit } from "../db/transaction.ts";
 import { isAppError } from "../errors/app-error.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
 import type { Channel, DeliveryStatus } from "../generated/prisma/enums.ts";
+import { metricsOf } from "../metrics/metrics.ts";
 import { type ChannelDeps, QUEUES } from "./deps.ts";
 import { guessLanguage } from "./language.ts";
 import { type AttachmentRef, chatwootEvents, type InboundEvent, type MessageEvent, metaEvents } from "./payloads.ts";
@@ -213,6 +214,7 @@ async function applyWebhookEvents(deps: ChannelDeps, eventIds: string[]): Promis
            SET status = x.s::"WebhookStatus", processed_at = ${new Date()}, attempts = w.attempts + 1, last_error = x.e
           FROM unnest(${ids}::uuid[], ${statuses}::text[], ${errors}::text[]) AS x(id, s, e)
          WHERE w.id = x.id`;
+      for (const ev of todo) metricsOf(deps)?.webhookProcessed(ev.source, Date.now() - ev.received_at.getTime());
       if (deps.jobs) {
         await deps.jobs.sendMany(
           QUEUES.turn,

@@ -28,6 +28,7 @@ export const SECRET_KEYS = [
   "GOOGLE_SERVICE_ACCOUNT_JSON",
   "ANTHROPIC_API_KEY",
   "TRANSCRIBE_API_KEY",
+  "METRICS_TOKEN",
 ] as const;
 
 /** Root's home is closed to the `postgres` user that embedded PostgreSQL must run as, so root keeps data in /var/lib. */
@@ -51,6 +52,11 @@ export const envSchema = z.object({
       'must be a hop count ("1") or addresses/CIDR ranges ("10.0.0.0/8,127.0.0.1")',
     )
     .optional(),
+  /**
+   * Bearer token for GET /metrics (Prometheus). Unset: /metrics answers only clients on this machine
+   * (loopback), so it is never on the public internet by accident.
+   */
+  METRICS_TOKEN: z.string().min(16, "must be at least 16 characters (openssl rand -hex 24)").optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   CITA_DATA_DIR: z.string().min(1).default(defaultDataDir()),
   /** Any PostgreSQL ≥ 15. Unset: embedded PostgreSQL under CITA_DATA_DIR/pg. */

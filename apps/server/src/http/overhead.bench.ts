@@ -7,6 +7,7 @@ import { loadConfig } from "../config/env.ts";
 import { createFieldCrypto } from "../crypto/field-crypto.ts";
 import { createDb } from "../db/client.ts";
 import { createLogger } from "../logger.ts";
+import { Metrics } from "../metrics/metrics.ts";
 import { buildServer } from "./server.ts";
 
 async function load(url: string, opts: { connections: number; durationS: number; rate?: number }) {
@@ -35,6 +36,8 @@ export const benchmarks: Benchmark[] = [
         log: createLogger("silent"),
         authSecret: "test-secret-test-secret-test-secret",
         clock: () => new Date(),
+        // As in production, with the metrics hook (BENCH_NO_METRICS=1 measures without it).
+        ...(process.env.BENCH_NO_METRICS ? {} : { metrics: new Metrics() }),
       });
       await app.listen({ port: 0, host: "127.0.0.1" });
       const port = (s: typeof bare) => (s.server.address() as { port: number }).port;

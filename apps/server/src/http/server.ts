@@ -6,9 +6,11 @@ import helmet from "helmet";
 import type { Logger } from "pino";
 import { verifyAccessToken } from "../auth/access-token.ts";
 import { pendingMigrations } from "../db/migrate.ts";
+import { appErrorShape } from "../errors/map-error.ts";
 import type { AppServices } from "../services.ts";
 import { type AppRouter, appRouter } from "../trpc/router.ts";
 import { registerIntegrationRoutes } from "./integrations.ts";
+import { registerMetrics } from "./metrics.ts";
 import { trpcPlugin } from "./trpc-plugin.ts";
 import { registerWebSession } from "./web-session.ts";
 
@@ -82,6 +84,7 @@ export function trpcOptionsFor(services: AppServices) {
         authFromHeader(req.headers.authorization, services) ?? authFromToken(info.connectionParams?.token, services),
     }),
     onError: ({ path, error, ctx }) => {
+      if (appErrorShape(error)?.appCode === "SLOT_TAKEN") services.metrics?.bookingConflict("trpc");
       if (error.code === "INTERNAL_SERVER_ERROR") {
         services.log.error({ err: error.cause ?? error, path, requestId: ctx?.requestId }, "tRPC procedure failed");
       }
@@ -138,7 +141,7 @@ export async function buildServer(services: AppServices, opts: BuildServerOption
   });
 
   app.addHook("onResponse", (req, reply, done) => {
-    if (req.url !== "/healthz" && (req.log as Logger).isLevelEnabled("info")) {
+    if (req.url !== "/healthz" && req.url !== "/metrics" && (req.log as Logger).isLevelEnabled("info")) {
       req.log.info(
         { method: req.method, url: req.url.split("?")[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
         "request",
@@ -146,6 +149,9 @@ export async function buildServer(services: AppServices, opts: BuildServerOption
     }
     done();
   });
+
+  // Latency per route, and GET /metrics for Prometheus (http/metrics.ts); only with services.metrics.
+  registerMetrics(app, services);
 
   app.get("/healthz", async () => ({ ok: true }));
 

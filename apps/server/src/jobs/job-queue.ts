@@ -86,6 +86,12 @@ export interface JobQueue {
   boss: PgBoss;
 }
 
+/** How long a job fetched with its metadata waited between becoming due and starting (ms). */
+function waitedMs(job: PgBoss.Job<unknown>): number {
+  const j = job as Partial<PgBoss.JobWithMetadata<unknown>>;
+  return j.startedOn && j.startAfter ? new Date(j.startedOn).getTime() - new Date(j.startAfter).getTime() : 0;
+}
+
 /** pg-boss's executor interface, backed by a Prisma interactive transaction. */
 function txExecutor(tx: Tx): PgBoss.Db {
   return {
@@ -99,9 +105,15 @@ function txExecutor(tx: Tx): PgBoss.Db {
 export function createJobQueue(
   databaseUrl: string,
   log: Logger,
-  opts: { pollingIntervalSeconds?: number; concurrency?: number } = {},
+  opts: {
+    pollingIntervalSeconds?: number;
+    concurrency?: number;
+    /** Records each run (metrics/metrics.ts Metrics.jobRan): the jobs' waits once due, the run time. */
+    metrics?: { jobRan(queue: string, waitsMs: number[], ms: number, ok: boolean): void };
+  } = {},
 ): JobQueue {
   const concurrency = opts.concurrency ?? 4;
+  const metrics = opts.metrics;
   const boss = new PgBoss({
     ...poolConfigFromUrl(databaseUrl),
     schema: JOB_SCHEMA,
@@ -187,18 +199,23 @@ export function createJobQueue(
       let self = "";
       self = await boss.work(
         name,
-        { batchSize, pollingIntervalSeconds: i === 0 ? first : Math.max(first, 30) },
-        async (jobs) => {
+        // With metrics, jobs come with their times (started_on, start_after) for the wait.
+        { batchSize, pollingIntervalSeconds: i === 0 ? first : Math.max(first, 30), includeMetadata: !!metrics },
+        async (jobs: PgBoss.Job<unknown>[]) => {
           if (!jobs.length) return;
           // Found some: look for more at once rather than sleeping out the interval, and wake a
           // sibling in case there are more.
           boss.notifyWorker(self);
           q.busy.add(self);
           wake(name);
+          const started = performance.now();
+          let ok = false;
           try {
             await run(jobs);
+            ok = true;
           } finally {
             q.busy.delete(self);
+            metrics?.jobRan(name, jobs.map(waitedMs), performance.now() - started, ok);
           }
         },
       );

@@ -10,6 +10,7 @@ import { confirmBooking, expireHold } from "../bookings/transitions.ts";
 import { appendAudit, appendChange } from "../changes/change-log.ts";
 import type { Tx } from "../db/client.ts";
 import { isAppError } from "../errors/app-error.ts";
+import { metricsOf } from "../metrics/metrics.ts";
 import { notifyOnce } from "../notifications/once.ts";
 import { planReminders } from "../reminders/reminders.ts";
 import { JOB_ACTOR, notifierOf, type PaymentServices, TX_OPTIONS } from "./common.ts";
@@ -70,6 +71,7 @@ export async function processStripeEvent(services: PaymentServices, webhookEvent
       where: { id: row.id },
       data: { status, processedAt: services.clock(), lastError: note ?? null },
     });
+    metricsOf(services)?.webhookProcessed("stripe", Date.now() - row.receivedAt.getTime());
   };
   try {
     const event = JSON.parse(row.rawBody) as Stripe.Event;

@@ -6,6 +6,7 @@
 import type { SlotView } from "../../availability/find.ts";
 import type { Tx } from "../../db/client.ts";
 import { AppError, isAppError } from "../../errors/app-error.ts";
+import { metricsOf } from "../../metrics/metrics.ts";
 import type { AgentState } from "../state.ts";
 import { checkAvailabilityTool } from "./availability.ts";
 import {
@@ -258,6 +259,7 @@ export async function runTool(
     const r = await tool.run(ctx, input ?? {});
     outcome = { content: r.content, isError: false, ...(r.effects ? { effects: r.effects } : {}) };
   } catch (e) {
+    if (isAppError(e) && e.code === "SLOT_TAKEN") metricsOf(ctx.deps)?.bookingConflict("agent");
     if (isAppError(e)) outcome = await errorOutcome(ctx, e);
     else {
       ctx.deps.log?.error({ err: e, tool: name }, "agent tool failed");
