@@ -3,7 +3,7 @@
 // Needs only Node.js and npm: pnpm comes through corepack (or npx as a fallback), then the
 // workspace is installed from the lockfile, the Prisma client generated, and the task run.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { buildServer } from "./build-server.mjs";
 import { ensureConsoleBuilt } from "./console-build.mjs";
@@ -63,6 +63,14 @@ async function buildConsoleIfStale() {
   });
 }
 
+/** A variable's value in .env (which the server loads too), for the choices made before it starts. */
+function dotenvValue(name) {
+  const file = `${root}/.env`;
+  if (!existsSync(file)) return undefined;
+  const m = readFileSync(file, "utf8").match(new RegExp(`^\\s*(?:export\\s+)?${name}\\s*=\\s*["']?([^"'#\\s]*)`, "m"));
+  return m?.[1];
+}
+
 /**
  * Runs the server in the foreground. A terminal's Ctrl-C reaches the whole process group: the server
  * handles it (a clean stop, one line); this wrapper only waits for it and passes its status on, so
@@ -71,8 +79,15 @@ async function buildConsoleIfStale() {
 async function serve(args) {
   // Production runs the compiled server (apps/server/dist, rebuilt here in well under a second so it
   // always matches the sources); development keeps tsx, which needs no build step.
-  const production = env.CITA_ENV === "production";
-  if (production) await buildServer();
+  const production = (env.CITA_ENV ?? dotenvValue("CITA_ENV")) === "production";
+  if (production) {
+    try {
+      await buildServer();
+    } catch (e) {
+      console.error(`cita: server build failed: ${e instanceof Error ? e.message : e}`);
+      process.exit(1);
+    }
+  }
   const entry = production
     ? ["--enable-source-maps", "apps/server/dist/main.js"]
     : ["--import", "tsx", "apps/server/src/main.ts"];
