@@ -12,6 +12,7 @@ import { OutboxNotifier } from "./channels/notifier.ts";
 import type { AppConfig } from "./config/env.ts";
 import { createFieldCrypto } from "./crypto/field-crypto.ts";
 import { loadSecrets } from "./crypto/keys.ts";
+import { backupDir, backupsEnabled, readBackupState } from "./db/backup.ts";
 import { type OpenDatabase, openDatabase } from "./db/database.ts";
 import { buildServer } from "./http/server.ts";
 import {
@@ -88,6 +89,8 @@ export async function startApp(config: AppConfig, log: Logger, clock: ClockFn = 
     metrics,
   };
   if (sandbox) attachSandbox(services, sandbox);
+  // cita_backup_last_success_timestamp_seconds, from the daily backup's state file (db/backup.ts).
+  if (backupsEnabled(config)) metrics.backupLastSuccess = () => lastBackupAt(services.config);
   await refreshSettings(services);
   const stopWatching = watchSettings(services);
   wireCustomerPath(services);
@@ -137,6 +140,11 @@ export async function startApp(config: AppConfig, log: Logger, clock: ClockFn = 
 }
 
 // ── The WhatsApp → booking path: the agent with payments behind its tools, the outbox notifier ──
+
+async function lastBackupAt(config: AppConfig): Promise<Date | null> {
+  const at = (await readBackupState(backupDir(config))).lastOk?.at;
+  return at ? new Date(at) : null;
+}
 
 /** Drops some kinds: the agent tells the deposit link in its own reply, so payments must not send it again. */
 function without(notifier: CustomerNotifier, kinds: string[]): CustomerNotifier {

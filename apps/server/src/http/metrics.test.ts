@@ -2,7 +2,7 @@
 // traffic (a tRPC call, signed Stripe and WhatsApp webhooks processed by their jobs, the agent's
 // turn, a booking conflict, an SSE subscriber), behind METRICS_TOKEN or loopback only.
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -30,6 +30,8 @@ let meta: FakeMeta;
 let running: RunningApp;
 const dataDir = mkdtempSync(join(tmpdir(), "cita-metrics-"));
 const dataKey = randomBytes(32).toString("base64");
+// The daily backup's state file (db/backup.ts): one that just succeeded, so none is due during the test.
+const backupsAt = new Date(Math.floor(Date.now() / 1000) * 1000);
 
 const freePort = () =>
   new Promise<number>((resolve) => {
@@ -87,6 +89,12 @@ beforeAll(async () => {
   t = await createTestDatabase();
   // The salon the agent books for (its first location), encrypted with the app's data key.
   f = await createSalonFixture(t.db, createFieldCrypto(Buffer.from(dataKey, "base64")));
+  mkdirSync(join(dataDir, "backups"));
+  const lastOk = { at: backupsAt.toISOString(), file: "x", bytes: 1, ms: 1, tables: 1, rows: 1 };
+  writeFileSync(
+    join(dataDir, "backups", "backup-state.json"),
+    JSON.stringify({ lastAttempt: { at: lastOk.at, ok: true }, lastOk }),
+  );
   meta = new FakeMeta(META_TOKEN);
   await meta.start();
   const config = loadConfig({
@@ -97,6 +105,7 @@ beforeAll(async () => {
     CITA_DATA_DIR: dataDir,
     CITA_SEED_DEMO: "false",
     CITA_SANDBOX: "false",
+    CITA_BACKUP_DIR: join(dataDir, "backups"),
     HOST: "127.0.0.1",
     PORT: String(await freePort()),
     METRICS_TOKEN: TOKEN,
@@ -236,12 +245,13 @@ describe("GET /metrics", () => {
     expect(value(text, "cita_outbox_dead_letters")).toBe(0);
     // The guided reply went out through the outbox (or is on its way): never dead.
     expect(value(text, "cita_outbox_pending")).toBeGreaterThanOrEqual(0);
-    // Not wired to a backup yet: the gauge is absent rather than a misleading 0.
-    expect(text).not.toContain("cita_backup_last_success_timestamp_seconds");
+    // The daily backup's last success, from its state file.
+    expect(value(text, "cita_backup_last_success_timestamp_seconds")).toBe(backupsAt.getTime() / 1000);
   }, 60_000);
 
-  it("shows when the last backup succeeded once the backup module tells it", async () => {
+  it("shows when the last backup succeeded: 0 before the first, absent when backups are off", async () => {
     const metrics = running.services.metrics!;
+    const wired = metrics.backupLastSuccess;
     metrics.backupLastSuccess = () => new Date("2026-12-07T03:00:05Z");
     try {
       const { text } = await scrape();
@@ -249,8 +259,10 @@ describe("GET /metrics", () => {
       metrics.backupLastSuccess = () => null; // wired, none yet: 0, so "no backup in 26 h" fires
       expect(value((await scrape()).text, "cita_backup_last_success_timestamp_seconds")).toBe(0);
       expect((await scrape()).text).toContain("# TYPE cita_backup_last_success_timestamp_seconds gauge");
+      metrics.backupLastSuccess = null; // backups off (an external database without CITA_BACKUP_DIR)
+      expect((await scrape()).text).not.toContain("cita_backup_last_success_timestamp_seconds");
     } finally {
-      metrics.backupLastSuccess = null;
+      metrics.backupLastSuccess = wired;
     }
   });
 
