@@ -1,12 +1,13 @@
 // Settings → Integrations, the "Backups" row (issue #19 item 2): whether the daily backup runs, the
 // last one ("Última copia: 7 dic 2026, 03:00 · 4,2 MB") or why the last attempt failed, and for the
 // owner a "Back up now" button. The server (integrations.backup / backupNow, db/backup.ts) decides
-// who may see and run it; its words stay here so the shared settings strings need no change.
+// who may see and run it; its own words stay here, the status words are the other rows' (strings.ts).
 import { useCallback, useState } from "react";
 import { errorMessage } from "../api.ts";
 import type { Lang } from "../i18n.ts";
 import { useConsole } from "../ui/context.tsx";
 import { reportSaveError, useLoad } from "./form.tsx";
+import { useStrings } from "./strings.ts";
 
 const WORDS = {
   en: {
@@ -14,11 +15,8 @@ const WORDS = {
     daily: (hour: string, days: number) => `Daily at ${hour}, ${days} days kept`,
     off: "Off",
     offNote: "With an external database (DATABASE_URL), use your provider's backups, or set CITA_BACKUP_DIR",
-    healthy: "Healthy",
-    failing: "Failing",
     none: "No backup yet",
     last: "Last backup",
-    noErrors: "No errors",
     now: "Back up now",
     running: "Backing up…",
     done: "Backup written",
@@ -29,11 +27,8 @@ const WORDS = {
     off: "Desactivadas",
     offNote:
       "Con una base de datos externa (DATABASE_URL), use las copias de su proveedor, o configure CITA_BACKUP_DIR",
-    healthy: "Correcto",
-    failing: "Con errores",
     none: "Aún no hay copias",
     last: "Última copia",
-    noErrors: "Sin errores",
     now: "Copiar ahora",
     running: "Copiando…",
     done: "Copia guardada",
@@ -43,6 +38,7 @@ const WORDS = {
 export function BackupRow() {
   const { api, toast, tr, fmt, session } = useConsole();
   const w = WORDS[tr.lang];
+  const { s } = useStrings();
   const onError = useCallback((e: unknown) => reportSaveError(e, tr.lang, toast), [tr.lang, toast]);
   const load = useCallback(() => api.integrations.backup.query(), [api]);
   const [b, , setB] = useLoad(load, onError);
@@ -61,7 +57,7 @@ export function BackupRow() {
       const next = await api.integrations.backupNow.mutate();
       setB(next);
       if (next.lastAttempt?.ok) toast({ kind: "info", text: w.done });
-      else toast({ kind: "error", text: next.lastAttempt?.error ?? w.failing });
+      else toast({ kind: "error", text: next.lastAttempt?.error ?? s.failing });
     } catch (e) {
       toast({ kind: "error", text: errorMessage(e) });
     } finally {
@@ -85,7 +81,7 @@ export function BackupRow() {
         )}
       </span>
       <span className={`integration-health ${healthy === false ? "error" : healthy ? "" : "muted"}`}>
-        {healthy === null ? "—" : healthy ? w.healthy : w.failing}
+        {!b.enabled ? "—" : healthy === null ? s.unknown : healthy ? s.healthy : s.failing}
       </span>
       <span className="small" data-testid="integration-error">
         {failed ? (
@@ -94,7 +90,7 @@ export function BackupRow() {
             <span className="muted"> · {fmt.dateTime(failed.at)}</span>
           </>
         ) : (
-          <span className="muted">{w.noErrors}</span>
+          <span className="muted">{s.noErrors}</span>
         )}
       </span>
       <span className="small" data-testid="backup-last">
