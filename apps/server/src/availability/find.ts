@@ -30,27 +30,43 @@ export async function nearestAlternatives(
   const range = {
     locationId: p.locationId,
     fromDate: day,
-    toDate: addDays(day, 3),
+    toDate: addDays(day, ALTERNATIVE_DAYS),
     now: p.now,
     ...(p.excludeBookingId ? { excludeBookingId: p.excludeBookingId } : {}),
   };
-  const distance = (s: Slot) => Math.abs(s.start.getTime() - p.around.getTime());
   const sameStaff = await findSlots(db, { ...range, items: p.items });
   const anyStaff = p.items.some((i) => i.staffId)
     ? await findSlots(db, { ...range, items: p.items.map((i) => ({ ...i, staffId: null })) })
     : [];
+  return pickAlternatives(sameStaff, anyStaff, p.items, p.around, count);
+}
+
+/** The days nearestAlternatives looks at: the wanted one and the next three. */
+export const ALTERNATIVE_DAYS = 3;
+
+/**
+ * The `count` slots nearest to `around`: half from the same stylists (nearest times), the rest from
+ * anyone qualified (often the same time), never the wanted one itself, ordered by distance.
+ */
+export function pickAlternatives(
+  sameStaff: Slot[],
+  anyStaff: Slot[],
+  items: VisitItemRequest[],
+  around: Date,
+  count = 4,
+): Slot[] {
+  const distance = (s: Slot) => Math.abs(s.start.getTime() - around.getTime());
   const seen = new Set<string>();
   const out: Slot[] = [];
-  // Half from the same stylists (nearest times), the rest from anyone qualified (often the same time).
   const fromSame = anyStaff.length ? Math.ceil(count / 2) : count;
   for (const s of [
-    ...sameStaff.sort((a, b) => distance(a) - distance(b)).slice(0, fromSame),
-    ...anyStaff.sort((a, b) => distance(a) - distance(b)),
+    ...[...sameStaff].sort((a, b) => distance(a) - distance(b)).slice(0, fromSame),
+    ...[...anyStaff].sort((a, b) => distance(a) - distance(b)),
   ]) {
     if (out.length >= count) break;
     const theWantedOne =
-      s.start.getTime() === p.around.getTime() &&
-      p.items.every((it, k) => !it.staffId || it.staffId === s.items[k]?.staffId);
+      s.start.getTime() === around.getTime() &&
+      items.every((it, k) => !it.staffId || it.staffId === s.items[k]?.staffId);
     if (seen.has(s.id) || theWantedOne) continue;
     seen.add(s.id);
     out.push(s);

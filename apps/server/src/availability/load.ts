@@ -3,6 +3,7 @@
 // (holds past their expiry no longer count), and external calendars (via BusyTimeSource).
 import type { Tx } from "../db/client.ts";
 import { AppError } from "../errors/app-error.ts";
+import type { Service } from "../generated/prisma/client.ts";
 import { addDays, localToUtc } from "../time/zoned.ts";
 import type {
   AvailabilityQuery,
@@ -78,7 +79,54 @@ export function workingSchedule(s: {
   };
 }
 
+/**
+ * Everything availability and a booking read, loaded once: the query with each stylist's busy time
+ * *without* existing bookings, the booked segments apart (so "taken" and "outside hours" are told
+ * apart, and alternatives computed, from the same load), and the rows a booking is priced and
+ * written from.
+ */
+export interface AvailabilityInputs {
+  query: AvailabilityQuery;
+  /** Active booking segments (live holds included) per stylist, in epoch ms. */
+  booked: Map<string, Interval[]>;
+  location: { id: string; timeZone: string; holdMinutes: number; currency: string; horizonDays: number };
+  /** The visit's services (active, this location's), as stored: names, timing, price, deposit terms. */
+  services: Service[];
+  staff: {
+    id: string;
+    displayName: string;
+    skills: Map<
+      string,
+      {
+        durationMinutes: number | null;
+        processingMinutes: number | null;
+        finishingMinutes: number | null;
+        priceCents: number | null;
+      }
+    >;
+  }[];
+}
+
+/** The query with booked time added to each stylist's busy time (plus any `extra`, e.g. a just-won claim). */
+export function withBookings(
+  inputs: AvailabilityInputs,
+  extra: Map<string, Interval[]> = new Map(),
+): AvailabilityQuery {
+  return {
+    ...inputs.query,
+    staff: inputs.query.staff.map((s) => ({
+      ...s,
+      busy: [...s.busy, ...(inputs.booked.get(s.id) ?? []), ...(extra.get(s.id) ?? [])],
+    })),
+  };
+}
+
 export async function loadAvailabilityQuery(db: Tx, p: LoadAvailabilityParams): Promise<AvailabilityQuery> {
+  const inputs = await loadAvailabilityInputs(db, p);
+  return p.ignoreBookings ? inputs.query : withBookings(inputs);
+}
+
+export async function loadAvailabilityInputs(db: Tx, p: LoadAvailabilityParams): Promise<AvailabilityInputs> {
   const serviceIds = [...new Set(p.items.map((i) => i.serviceId))];
   const pinned = p.items.map((i) => i.staffId).filter((s): s is string => !!s);
   // Independent reads run in parallel on the pool (one round trip of latency instead of three).
@@ -137,17 +185,21 @@ export async function loadAvailabilityQuery(db: Tx, p: LoadAvailabilityParams): 
     (p.busySource ?? storedExternalBusy).busy(db, staffIds, from, to),
   ]);
 
-  const busy = new Map<string, Interval[]>(staffIds.map((id) => [id, [...(external.get(id) ?? [])]]));
+  const booked = new Map<string, Interval[]>();
   for (const row of segments) {
-    const list = busy.get(row.staff_id)!;
+    const list: Interval[] = [];
     for (let i = 0; i < row.starts.length; i++) list.push({ start: Number(row.starts[i]), end: Number(row.ends[i]) });
+    booked.set(row.staff_id, list);
   }
 
   const staffAvailability: StaffAvailability[] = staff.map((s) => ({
     id: s.id,
     name: s.displayName,
     ...workingSchedule(s),
-    busy: [...busy.get(s.id)!, ...s.timeOff.map((t) => ({ start: t.startsAt.getTime(), end: t.endsAt.getTime() }))],
+    busy: [
+      ...(external.get(s.id) ?? []),
+      ...s.timeOff.map((t) => ({ start: t.startsAt.getTime(), end: t.endsAt.getTime() })),
+    ],
     skills: new Map(s.services.map((k) => [k.serviceId, k])),
   }));
   const serviceSpecs: ServiceSpec[] = services.map((s) => ({
@@ -160,7 +212,7 @@ export async function loadAvailabilityQuery(db: Tx, p: LoadAvailabilityParams): 
     priceCents: s.priceCents,
   }));
 
-  return {
+  const query: AvailabilityQuery = {
     now: p.now,
     location: {
       timeZone: location.timeZone,
@@ -176,5 +228,22 @@ export async function loadAvailabilityQuery(db: Tx, p: LoadAvailabilityParams): 
     fromDate: p.fromDate,
     toDate: p.toDate,
     ...(p.limit ? { limit: p.limit } : {}),
+  };
+  return {
+    query,
+    booked,
+    location: {
+      id: location.id,
+      timeZone: location.timeZone,
+      holdMinutes: location.holdMinutes,
+      currency: location.currency,
+      horizonDays: location.horizonDays,
+    },
+    services,
+    staff: staff.map((s) => ({
+      id: s.id,
+      displayName: s.displayName,
+      skills: new Map(s.services.map((k) => [k.serviceId, k])),
+    })),
   };
 }

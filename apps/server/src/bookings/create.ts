@@ -1,10 +1,13 @@
 // createBooking (the agent's "hold a slot" and the console's "book"): writes the booking, its items
-// and the segments that block each stylist, its audit and change-log rows, in one transaction.
-// The exclusion constraint on booking_segment is the guard against double booking; the check
-// against computed availability beforehand only produces a better message. Locks are taken in the
-// one order of changes/change-log.ts: idempotency claim, then rows and segments, change log last.
+// and the segments that block each stylist, its audit and change-log rows, in one transaction of
+// two statements (bookings/write.ts, then the change log). The exclusion constraint on
+// booking_segment is the guard against double booking; the check against computed availability
+// beforehand only produces a better message. Everything the check, the plan and a loser's
+// alternatives need comes from one load (booking-context.ts); overlapping writes in this process
+// queue behind each other and lose at once when the one ahead commits (claims.ts). Locks are taken
+// in the one order of changes/change-log.ts: idempotency claim, then rows and segments, change
+// log last.
 
-import { findSlots, nearestAlternatives, type SlotView, slotView } from "../availability/find.ts";
 import type { Actor } from "../changes/change-log.ts";
 import { appendAudit, appendChange } from "../changes/change-log.ts";
 import type { FieldCrypto } from "../crypto/field-crypto.ts";
@@ -14,13 +17,22 @@ import { ContentionError } from "../db/transaction.ts";
 import { AppError } from "../errors/app-error.ts";
 import type { BookingSource, BookingStatus } from "../generated/prisma/enums.ts";
 import { claim, isDuplicateKey, remember, replayed, requestHash } from "../idempotency/idempotency.ts";
-import { toLocal } from "../time/zoned.ts";
+import {
+  alternativesIn,
+  assertTimeIn,
+  type BookingContext,
+  claimSegments,
+  loadBookingContext,
+  planIn,
+  type WantedVisit,
+  wantedTimeState,
+} from "./booking-context.ts";
+import { ClaimLost, claimGateFor } from "./claims.ts";
 import { isDoubleBooking } from "./conflict.ts";
-import { depositFor } from "./policy.ts";
-import { itemSpan, planSegments, type ServiceTiming } from "./segments.ts";
-import { assertBookingTime } from "./time-window.ts";
+import { type BookingPlan, initialStatus, planBooking } from "./plan.ts";
 import { BOOKING_TX } from "./tx-options.ts";
 import { type BookingView, bookingInclude, viewBooking } from "./view.ts";
+import { type BookingRowInput, writeBooking } from "./write.ts";
 
 export interface NewBookingItem {
   serviceId: string;
@@ -60,45 +72,71 @@ export interface BookingDeps {
 
 const MIN = 60_000;
 
-async function planItems(tx: Tx, input: CreateBookingInput) {
-  const services = await tx.service.findMany({
-    where: { id: { in: input.items.map((i) => i.serviceId) }, locationId: input.locationId, active: true },
-  });
-  const skills = await tx.staffService.findMany({
-    where: {
-      OR: input.items.map((i) => ({ staffId: i.staffId, serviceId: i.serviceId })),
-      staff: { active: true, bookable: true, locationId: input.locationId },
+/** The database refuses bookings outside the stored window too (CHECK constraints); say so clearly. */
+function assertStoredWindow(plan: BookingPlan): void {
+  if (!inStoredTimeWindow(plan.startsAt, plan.endsAt) || !inStoredTimeWindow(plan.from, plan.to)) {
+    throw new AppError(
+      "BAD_INPUT",
+      `Bookings must lie between ${STORED_TIME_WINDOW.from.toISOString().slice(0, 10)} and ${STORED_TIME_WINDOW.to.toISOString().slice(0, 10)}`,
+    );
+  }
+}
+
+/** A start the database could never store (year 9999, NaN) is refused before anything is loaded. */
+function assertStoredInstant(startsAt: Date): void {
+  if (Number.isNaN(startsAt.getTime()) || !inStoredTimeWindow(startsAt, new Date(startsAt.getTime() + 1))) {
+    throw new AppError(
+      "BAD_INPUT",
+      `Bookings must lie between ${STORED_TIME_WINDOW.from.toISOString().slice(0, 10)} and ${STORED_TIME_WINDOW.to.toISOString().slice(0, 10)}`,
+    );
+  }
+}
+
+/** The booking row's own fields for a plan: status, hold, deposit, who and where. */
+function bookingRow(
+  deps: Omit<BookingDeps, "db">,
+  input: CreateBookingInput,
+  plan: BookingPlan,
+  location: { holdMinutes: number; currency: string },
+  now: Date,
+  extra: { rescheduledFromId?: string; status?: BookingStatus; depositCents?: number },
+): BookingRowInput {
+  const depositCents = extra.depositCents ?? (input.waiveDeposit ? 0 : plan.deposit.amountCents);
+  const status = extra.status ?? initialStatus(input.mode, depositCents);
+  const holds = status === "held" || status === "pending_deposit";
+  return {
+    locationId: input.locationId,
+    customerId: input.customerId,
+    status,
+    source: input.source,
+    holdExpiresAt: holds ? new Date(now.getTime() + location.holdMinutes * MIN) : null,
+    depositCents,
+    currency: location.currency,
+    guestNameCipher: input.guestName ? deps.fc.encrypt(input.guestName) : null,
+    notes: input.notes ?? null,
+    conversationId: input.conversationId ?? null,
+    rescheduledFromId: extra.rescheduledFromId ?? null,
+  };
+}
+
+function bookingAudit(input: CreateBookingInput, plan: BookingPlan, row: BookingRowInput) {
+  return {
+    action: row.rescheduledFromId ? "booking.rescheduled_in" : "booking.created",
+    data: {
+      status: row.status,
+      source: input.source,
+      startsAt: plan.startsAt,
+      items: input.items,
+      depositCents: row.depositCents,
+      depositRule: plan.deposit.rule,
+      ...(row.rescheduledFromId ? { rescheduledFromId: row.rescheduledFromId } : {}),
     },
-  });
-  let cursor = input.startsAt;
-  return input.items.map((item, position) => {
-    const service = services.find((s) => s.id === item.serviceId);
-    if (!service) throw new AppError("NOT_FOUND", "Unknown or archived service");
-    const skill = skills.find((k) => k.staffId === item.staffId && k.serviceId === item.serviceId);
-    if (!skill) throw new AppError("BAD_INPUT", "That stylist does not do this service");
-    const timing: ServiceTiming = {
-      bufferBeforeMinutes: service.bufferBeforeMinutes,
-      durationMinutes: skill.durationMinutes ?? service.durationMinutes,
-      processingMinutes: skill.processingMinutes ?? service.processingMinutes,
-      finishingMinutes: skill.finishingMinutes ?? service.finishingMinutes,
-      bufferAfterMinutes: service.bufferAfterMinutes,
-    };
-    const span = itemSpan(cursor, timing);
-    cursor = span.endsAt;
-    return {
-      position,
-      service,
-      staffId: item.staffId,
-      timing,
-      span,
-      priceCents: skill.priceCents ?? service.priceCents,
-    };
-  });
+  };
 }
 
 /**
  * Holds whose time is up still have active segments until the expiry job runs. Expire the ones in
- * our way first, in this transaction, so they cannot block a real booking.
+ * our way first, in this transaction, so they cannot block a real booking. Returns how many.
  */
 export async function expireStaleHoldsOverlapping(
   tx: Tx,
@@ -107,7 +145,7 @@ export async function expireStaleHoldsOverlapping(
   to: Date,
   now: Date,
   actor: Actor,
-) {
+): Promise<number> {
   const stale = await tx.booking.findMany({
     where: {
       status: { in: ["held", "pending_deposit"] },
@@ -130,9 +168,14 @@ export async function expireStaleHoldsOverlapping(
     });
     await appendChange(tx, { entityType: "booking", entityId: b.id, op: "upsert", locationId: b.locationId });
   }
+  return stale.length;
 }
 
-/** Inserts a booking with items and segments inside an open transaction (shared with reschedule). */
+/**
+ * Inserts a booking with items and segments inside an open transaction (reschedule's path, and
+ * tests that go past every earlier check): reads the few rows it is planned from, expires stale
+ * holds in its way, then writes it in one statement.
+ */
 export async function insertBooking(
   tx: Tx,
   deps: Omit<BookingDeps, "db">,
@@ -143,141 +186,51 @@ export async function insertBooking(
   const now = deps.clock();
   const location = await tx.location.findUnique({ where: { id: input.locationId } });
   if (!location) throw new AppError("NOT_FOUND", "Unknown location");
-  const customer = await tx.customer.findUnique({
-    where: { id: input.customerId },
-    select: { id: true, erasedAt: true },
+  const services = await tx.service.findMany({
+    where: { id: { in: input.items.map((i) => i.serviceId) }, locationId: input.locationId, active: true },
   });
-  if (!customer || customer.erasedAt) throw new AppError("NOT_FOUND", "Unknown customer");
-  const planned = await planItems(tx, input);
-  const deposit = depositFor(
-    planned.map((p) => ({ serviceId: p.service.id, priceCents: p.priceCents, terms: p.service })),
-  );
-  const depositCents = extra.depositCents ?? (input.waiveDeposit ? 0 : deposit.amountCents);
-  const status: BookingStatus =
-    extra.status ?? (input.mode === "hold" ? "held" : depositCents > 0 ? "pending_deposit" : "confirmed");
-  const holds = status === "held" || status === "pending_deposit";
-  const startsAt = planned[0]!.span.startsAt;
-  const endsAt = planned.at(-1)!.span.endsAt;
+  const skills = await tx.staffService.findMany({
+    where: {
+      OR: input.items.map((i) => ({ staffId: i.staffId, serviceId: i.serviceId })),
+      staff: { active: true, bookable: true, locationId: input.locationId },
+    },
+  });
+  const plan = planBooking(input.startsAt, input.items, services, skills);
+  assertStoredWindow(plan);
+  const staffIds = [...new Set(plan.items.map((p) => p.staffId))];
+  await expireStaleHoldsOverlapping(tx, staffIds, plan.from, plan.to, now, actor);
+  const row = bookingRow(deps, input, plan, location, now, extra);
+  const { id } = await writeBooking(tx, plan, row, actor, bookingAudit(input, plan, row));
+  return id;
+}
 
-  const allSegments = planned.flatMap((p) =>
-    planSegments(p.span.startsAt, p.timing).map((s) => ({ ...s, staffId: p.staffId, position: p.position })),
-  );
-  const from = new Date(Math.min(...allSegments.map((s) => s.startsAt.getTime())));
-  const to = new Date(Math.max(...allSegments.map((s) => s.endsAt.getTime())));
-  if (!inStoredTimeWindow(startsAt, endsAt) || !inStoredTimeWindow(from, to)) {
-    // The database refuses it too (CHECK constraints); say so clearly instead.
-    throw new AppError(
-      "BAD_INPUT",
-      `Bookings must lie between ${STORED_TIME_WINDOW.from.toISOString().slice(0, 10)} and ${STORED_TIME_WINDOW.to.toISOString().slice(0, 10)}`,
-    );
+/** The wanted visit's checks on one load: time window, stylists, and (unless relaxed) the rules. */
+function checkOn(ctx: BookingContext, input: CreateBookingInput, now: Date): BookingPlan {
+  // Never relaxed, not even by allowOutsideHours: the horizon ahead, a few weeks back.
+  assertTimeIn(ctx, input, now);
+  const plan = planIn(ctx, input);
+  assertStoredWindow(plan);
+  if (input.allowOutsideHours) return plan;
+  const state = wantedTimeState(ctx, input);
+  if (state === "taken") {
+    throw new AppError("SLOT_TAKEN", "That time has just been taken", { alternatives: alternativesIn(ctx, input) });
   }
-  await expireStaleHoldsOverlapping(tx, [...new Set(planned.map((p) => p.staffId))], from, to, now, actor);
-
-  const booking = await tx.booking.create({
-    data: {
-      locationId: input.locationId,
-      customerId: input.customerId,
-      guestNameCipher: input.guestName ? deps.fc.encrypt(input.guestName) : null,
-      status,
-      source: input.source,
-      startsAt,
-      endsAt,
-      holdExpiresAt: holds ? new Date(now.getTime() + location.holdMinutes * MIN) : null,
-      totalPriceCents: planned.reduce((n, p) => n + p.priceCents, 0),
-      depositCents,
-      currency: location.currency,
-      notes: input.notes ?? null,
-      conversationId: input.conversationId ?? null,
-      createdByStaffId: actor.type === "staff" ? (actor.id ?? null) : null,
-      rescheduledFromId: extra.rescheduledFromId ?? null,
-      items: {
-        create: planned.map((p) => ({
-          position: p.position,
-          serviceId: p.service.id,
-          staffId: p.staffId,
-          startsAt: p.span.startsAt,
-          endsAt: p.span.endsAt,
-          durationMinutes: p.timing.durationMinutes,
-          processingMinutes: p.timing.processingMinutes,
-          finishingMinutes: p.timing.finishingMinutes,
-          priceCents: p.priceCents,
-        })),
-      },
-    },
-    include: { items: true },
-  });
-  await tx.bookingSegment.createMany({
-    data: allSegments.map((s) => ({
-      bookingId: booking.id,
-      itemId: booking.items.find((i) => i.position === s.position)!.id,
-      staffId: s.staffId,
-      kind: s.kind,
-      startsAt: s.startsAt,
-      endsAt: s.endsAt,
-    })),
-  });
-  await appendAudit(tx, actor, {
-    action: extra.rescheduledFromId ? "booking.rescheduled_in" : "booking.created",
-    entityType: "booking",
-    entityId: booking.id,
-    locationId: input.locationId,
-    data: {
-      status,
-      source: input.source,
-      startsAt,
-      items: input.items,
-      depositCents,
-      depositRule: deposit.rule,
-      rescheduledFromId: extra.rescheduledFromId,
-    },
-  });
-  return booking.id;
+  if (state === "outside") {
+    throw new AppError("NOT_BOOKABLE", "That time is outside opening or working hours, too soon, or too far ahead", {
+      alternatives: alternativesIn(ctx, input),
+    });
+  }
+  return plan;
 }
 
-/**
- * Alternatives being computed right now, per client and request: when many requests lose the same
- * slot at once (a burst on one freed time), they share one computation instead of each repeating
- * it while the database is at its busiest. Only in-flight work is shared; nothing is kept after.
- */
-const alternativesInFlight = new WeakMap<object, Map<string, Promise<SlotView[]>>>();
-
-function nearestAlternativeViews(
-  deps: BookingDeps,
-  input: CreateBookingInput,
-  excludeBookingId?: string,
-): Promise<SlotView[]> {
-  const running = alternativesInFlight.get(deps.db) ?? new Map<string, Promise<SlotView[]>>();
-  alternativesInFlight.set(deps.db, running);
-  const key = JSON.stringify([input.locationId, input.items, input.startsAt.getTime(), excludeBookingId ?? null]);
-  const shared = running.get(key);
-  if (shared) return shared;
-  const computed = (async () => {
-    const location = await deps.db.location.findUniqueOrThrow({
-      where: { id: input.locationId },
-      select: { timeZone: true },
-    });
-    const alternatives = await nearestAlternatives(deps.db, {
-      locationId: input.locationId,
-      items: input.items,
-      around: input.startsAt,
-      timeZone: location.timeZone,
-      now: deps.clock(),
-      ...(excludeBookingId ? { excludeBookingId } : {}),
-    });
-    return alternatives.map(slotView);
-  })().finally(() => running.delete(key));
-  running.set(key, computed);
-  return computed;
-}
-
-/** Maps the constraint's refusal to the typed conflict error, with the nearest alternatives. */
+/** Maps the constraint's refusal to the typed conflict error, with the nearest alternatives on a fresh load. */
 export async function slotTakenError(
   deps: BookingDeps,
-  input: CreateBookingInput,
+  input: WantedVisit,
   excludeBookingId?: string,
 ): Promise<AppError> {
-  const alternatives = [...(await nearestAlternativeViews(deps, input, excludeBookingId))];
-  return new AppError("SLOT_TAKEN", "That time has just been taken", { alternatives });
+  const ctx = await loadBookingContext(deps.db, input, deps.clock(), excludeBookingId);
+  return new AppError("SLOT_TAKEN", "That time has just been taken", { alternatives: alternativesIn(ctx, input) });
 }
 
 /**
@@ -290,49 +243,60 @@ export async function assertBookable(
   input: CreateBookingInput,
   excludeBookingId?: string,
 ): Promise<void> {
-  // Never relaxed, not even by allowOutsideHours: the horizon ahead, a few weeks back.
-  await assertBookingTime(deps.db, input, deps.clock());
-  const skills = await deps.db.staffService.count({
-    where: { OR: input.items.map((i) => ({ staffId: i.staffId, serviceId: i.serviceId })) },
-  });
-  if (skills < new Set(input.items.map((i) => `${i.staffId}:${i.serviceId}`)).size) {
-    throw new AppError("BAD_INPUT", "That stylist does not do this service");
-  }
-  if (input.allowOutsideHours) return;
-  const location = await deps.db.location.findUnique({ where: { id: input.locationId }, select: { timeZone: true } });
-  if (!location) throw new AppError("NOT_FOUND", "Unknown location");
-  const day = toLocal(input.startsAt, location.timeZone).date;
-  const slots = await findSlots(deps.db, {
-    locationId: input.locationId,
-    items: input.items,
-    fromDate: day,
-    toDate: day,
-    now: deps.clock(),
-    ...(excludeBookingId ? { excludeBookingId } : {}),
-  });
-  if (slots.some((s) => s.start.getTime() === input.startsAt.getTime())) return;
-  const ignoringBookings = await findSlots(deps.db, {
-    locationId: input.locationId,
-    items: input.items,
-    fromDate: day,
-    toDate: day,
-    now: deps.clock(),
-    busySource: { busy: async () => new Map() },
-    ignoreBookings: true,
-  });
-  if (ignoringBookings.some((s) => s.start.getTime() === input.startsAt.getTime()))
-    throw await slotTakenError(deps, input, excludeBookingId);
-  const alternatives = await nearestAlternatives(deps.db, {
-    locationId: input.locationId,
-    items: input.items,
-    around: input.startsAt,
-    timeZone: location.timeZone,
-    now: deps.clock(),
-  });
-  throw new AppError("NOT_BOOKABLE", "That time is outside opening or working hours, too soon, or too far ahead", {
-    alternatives: alternatives.map(slotView),
-  });
+  const now = deps.clock();
+  assertStoredInstant(input.startsAt);
+  checkOn(await loadBookingContext(deps.db, input, now, excludeBookingId), input, now);
 }
+
+/** The new booking as callers see it, from what was just written (no reload). */
+function viewOfNew(
+  id: string,
+  itemIds: string[],
+  ctx: BookingContext,
+  input: CreateBookingInput,
+  plan: BookingPlan,
+  row: BookingRowInput,
+): BookingView {
+  const staffName = (staffId: string) => ctx.inputs.staff.find((s) => s.id === staffId)?.displayName ?? "";
+  return {
+    id,
+    locationId: row.locationId,
+    customerId: row.customerId,
+    guestName: input.guestName || null,
+    status: row.status,
+    source: row.source,
+    startsAt: plan.startsAt.toISOString(),
+    endsAt: plan.endsAt.toISOString(),
+    holdExpiresAt: row.holdExpiresAt?.toISOString() ?? null,
+    totalPriceCents: plan.totalPriceCents,
+    depositCents: row.depositCents,
+    depositPaidCents: 0,
+    currency: row.currency,
+    notes: row.notes,
+    cancelledAt: null,
+    cancelledBy: null,
+    cancelReason: null,
+    rescheduledFromId: row.rescheduledFromId,
+    conversationId: row.conversationId,
+    version: 1,
+    items: plan.items.map((p, k) => ({
+      id: itemIds[k]!,
+      serviceId: p.service.id,
+      serviceName: { es: p.service.nameEs, en: p.service.nameEn },
+      staffId: p.staffId,
+      staffName: staffName(p.staffId),
+      startsAt: p.span.startsAt.toISOString(),
+      endsAt: p.span.endsAt.toISOString(),
+      durationMinutes: p.timing.durationMinutes,
+      processingMinutes: p.timing.processingMinutes,
+      finishingMinutes: p.timing.finishingMinutes,
+      priceCents: p.priceCents,
+    })),
+  };
+}
+
+const reload = async (deps: BookingDeps, id: string) =>
+  viewBooking(await deps.db.booking.findUniqueOrThrow({ where: { id }, include: bookingInclude }), deps.fc);
 
 export async function createBooking(deps: BookingDeps, input: CreateBookingInput, actor: Actor): Promise<BookingView> {
   if (!input.items.length) throw new AppError("BAD_INPUT", "A booking needs at least one service");
@@ -341,39 +305,62 @@ export async function createBooking(deps: BookingDeps, input: CreateBookingInput
   if (key) {
     // A retry of a request that already succeeded: answer as the first time, check nothing.
     const prior = await replayed<{ bookingId: string }>(deps.db, "booking.create", key, hash);
-    if (prior)
-      return viewBooking(
-        await deps.db.booking.findUniqueOrThrow({ where: { id: prior.bookingId }, include: bookingInclude }),
-        deps.fc,
-      );
+    if (prior) return reload(deps, prior.bookingId);
   }
-  await assertBookable(deps, input);
-  try {
-    const id = await deps.db.$transaction(async (tx) => {
+  const now = deps.clock();
+  assertStoredInstant(input.startsAt);
+  const ctx = await loadBookingContext(deps.db, input, now);
+  const plan = checkOn(ctx, input, now);
+  const row = bookingRow(deps, input, plan, ctx.inputs.location, now, {});
+  const audit = bookingAudit(input, plan, row);
+  const write = () =>
+    deps.db.$transaction(async (tx) => {
       if (key) {
         const prior = await replayed<{ bookingId: string }>(tx, "booking.create", key, hash);
-        if (prior) return prior.bookingId;
+        if (prior) return { id: prior.bookingId, itemIds: [], replay: true };
         await claim(tx, "booking.create", key, hash);
       }
-      const bookingId = await insertBooking(tx, deps, input, actor);
-      if (key) await remember(tx, "booking.create", key, { bookingId });
-      const b = await tx.booking.findUniqueOrThrow({ where: { id: bookingId }, select: { locationId: true } });
-      await appendChange(tx, { entityType: "booking", entityId: bookingId, op: "upsert", locationId: b.locationId });
-      return bookingId;
+      const written = await writeBooking(tx, plan, row, actor, audit);
+      if (key) await remember(tx, "booking.create", key, { bookingId: written.id });
+      await appendChange(tx, { entityType: "booking", entityId: written.id, op: "upsert", locationId: row.locationId });
+      return { ...written, replay: false };
     }, BOOKING_TX);
-    return viewBooking(await deps.db.booking.findUniqueOrThrow({ where: { id }, include: bookingInclude }), deps.fc);
+  try {
+    const written = await claimGateFor(deps.db).run(claimSegments(plan), async () => {
+      try {
+        return await write();
+      } catch (e) {
+        // A hold past its time still holding its segments (the expiry job has not run yet): expire
+        // the ones in the way and try once more. Rare, so the common path does not pay for the look.
+        if (!isDoubleBooking(e)) throw e;
+        const staffIds = [...new Set(plan.items.map((p) => p.staffId))];
+        const expired = await deps.db.$transaction(
+          (tx) => expireStaleHoldsOverlapping(tx, staffIds, plan.from, plan.to, deps.clock(), actor),
+          BOOKING_TX,
+        );
+        if (!expired) throw e;
+        return await write();
+      }
+    });
+    if (written.replay) return reload(deps, written.id);
+    return viewOfNew(written.id, written.itemIds, ctx, input, plan, row);
   } catch (e) {
-    // Lost the race: refused by the overlap guard, or still colliding after the transaction's
-    // retries (db/transaction.ts). Either way the same answer as any other loser.
+    // Lost the race: to a write in this process that committed first (no transaction needed to
+    // know), refused by the overlap guard, or still colliding after the transaction's retries
+    // (db/transaction.ts). Each the same answer as any other loser, with the nearest alternatives.
+    if (e instanceof ClaimLost) {
+      // A twin with the same key may be the one that committed: answer with its booking.
+      const prior = key ? await replayed<{ bookingId: string }>(deps.db, "booking.create", key, hash) : null;
+      if (prior) return reload(deps, prior.bookingId);
+      throw new AppError("SLOT_TAKEN", "That time has just been taken", {
+        alternatives: alternativesIn(ctx, input, e.winner),
+      });
+    }
     if (isDoubleBooking(e) || e instanceof ContentionError) throw await slotTakenError(deps, input);
     if (key && isDuplicateKey(e)) {
       // A concurrent twin with the same key won the race: answer with its booking.
       const prior = await replayed<{ bookingId: string }>(deps.db, "booking.create", key, hash);
-      if (prior)
-        return viewBooking(
-          await deps.db.booking.findUniqueOrThrow({ where: { id: prior.bookingId }, include: bookingInclude }),
-          deps.fc,
-        );
+      if (prior) return reload(deps, prior.bookingId);
     }
     throw e;
   }

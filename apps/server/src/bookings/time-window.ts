@@ -19,6 +19,18 @@ export function bookingTimeWindow(now: Date, horizonDays: number): { earliest: D
   };
 }
 
+/** The BAD_INPUT error when `startsAt` lies outside the window (the details say which), else null. */
+export function bookingTimeWindowError(startsAt: Date, now: Date, horizonDays: number): AppError | null {
+  const { earliest, latest } = bookingTimeWindow(now, horizonDays);
+  const t = startsAt.getTime();
+  if (!Number.isNaN(t) && t >= earliest.getTime() && t <= latest.getTime()) return null;
+  return new AppError(
+    "BAD_INPUT",
+    `startsAt: a booking must start between ${earliest.toISOString()} (${BOOKING_BACKDATE_DAYS} days back) and ${latest.toISOString()} (the ${horizonDays}-day booking horizon)`,
+    { earliest: earliest.toISOString(), latest: latest.toISOString() },
+  );
+}
+
 /** BAD_INPUT when `startsAt` lies outside the location's booking window (the details say which). */
 export async function assertBookingTime(
   db: Tx,
@@ -27,13 +39,6 @@ export async function assertBookingTime(
 ): Promise<void> {
   const location = await db.location.findUnique({ where: { id: input.locationId }, select: { horizonDays: true } });
   if (!location) throw new AppError("NOT_FOUND", "Unknown location");
-  const { earliest, latest } = bookingTimeWindow(now, location.horizonDays);
-  const t = input.startsAt.getTime();
-  if (Number.isNaN(t) || t < earliest.getTime() || t > latest.getTime()) {
-    throw new AppError(
-      "BAD_INPUT",
-      `startsAt: a booking must start between ${earliest.toISOString()} (${BOOKING_BACKDATE_DAYS} days back) and ${latest.toISOString()} (the ${location.horizonDays}-day booking horizon)`,
-      { earliest: earliest.toISOString(), latest: latest.toISOString() },
-    );
-  }
+  const error = bookingTimeWindowError(input.startsAt, now, location.horizonDays);
+  if (error) throw error;
 }

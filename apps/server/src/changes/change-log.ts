@@ -63,12 +63,28 @@ export async function appendChange(tx: Tx, change: ChangeInput): Promise<void> {
 
 const pending = new WeakMap<object, ChangeInput[]>();
 
+/**
+ * The transaction's changes in ONE statement, in the order they were appended: the lock (taken
+ * before any version is drawn from the sequence), the rows, and the NOTIFY of the highest version.
+ * One round trip while holding the lock that every writer's commit queues on.
+ */
 async function flush(tx: Tx): Promise<void> {
   const changes = pending.get(tx) ?? [];
   pending.delete(tx);
-  let last: bigint | undefined;
-  for (const change of changes) last = await insertChange(tx, change, last === undefined);
-  if (last !== undefined) await tx.$executeRaw`SELECT pg_notify(${CHANGE_CHANNEL}, ${last.toString()})`;
+  if (!changes.length) return;
+  await tx.$queryRaw`
+    WITH l AS MATERIALIZED (SELECT pg_advisory_xact_lock(${CHANGE_LOG_LOCK}::bigint) AS locked),
+    ins AS (
+      INSERT INTO change_log (entity_type, entity_id, op, location_id, data)
+      SELECT x.entity_type, x.entity_id, x.op::"ChangeOp", x.location_id, x.data
+        FROM l, unnest(${changes.map((c) => c.entityType)}::text[], ${changes.map((c) => c.entityId)}::text[],
+                       ${changes.map((c) => c.op)}::text[], ${changes.map((c) => c.locationId ?? null)}::uuid[],
+                       ${changes.map((c) => (c.data === undefined || c.data === null ? null : JSON.stringify(c.data)))}::jsonb[])
+             WITH ORDINALITY AS x(entity_type, entity_id, op, location_id, data, n)
+       ORDER BY x.n
+      RETURNING version
+    )
+    SELECT pg_notify(${CHANGE_CHANNEL}, max(version)::text)::text AS notified FROM ins`;
 }
 
 async function insertChange(tx: Tx, change: ChangeInput, lock: boolean): Promise<bigint> {

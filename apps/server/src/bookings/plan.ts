@@ -1,0 +1,103 @@
+// What a booking will be, computed from rows already loaded (availability's inputs, or the few rows
+// insertBooking reads): each item's timing, span and price, the segments that block each stylist,
+// the deposit and the status. Pure: no database, no clock of its own.
+
+import { AppError } from "../errors/app-error.ts";
+import type { BookingStatus } from "../generated/prisma/enums.ts";
+import { depositFor } from "./policy.ts";
+import { itemSpan, type PlannedSegment, planSegments, type ServiceTiming } from "./segments.ts";
+
+export interface PlanService {
+  id: string;
+  nameEs: string;
+  nameEn: string;
+  priceCents: number;
+  bufferBeforeMinutes: number;
+  durationMinutes: number;
+  processingMinutes: number;
+  finishingMinutes: number;
+  bufferAfterMinutes: number;
+  depositRule: Parameters<typeof depositFor>[0][number]["terms"]["depositRule"];
+  depositValue: number;
+}
+
+export interface PlanSkill {
+  staffId: string;
+  serviceId: string;
+  durationMinutes: number | null;
+  processingMinutes: number | null;
+  finishingMinutes: number | null;
+  priceCents: number | null;
+}
+
+export interface PlannedItem {
+  position: number;
+  service: PlanService;
+  staffId: string;
+  timing: ServiceTiming;
+  span: { startsAt: Date; endsAt: Date };
+  priceCents: number;
+}
+
+export interface BookingPlan {
+  items: PlannedItem[];
+  segments: (PlannedSegment & { staffId: string; position: number })[];
+  startsAt: Date;
+  endsAt: Date;
+  /** The span every segment lies in (buffers included). */
+  from: Date;
+  to: Date;
+  totalPriceCents: number;
+  deposit: ReturnType<typeof depositFor>;
+}
+
+/** Chains the items back to back from `startsAt`; refuses unknown services and unqualified stylists. */
+export function planBooking(
+  startsAt: Date,
+  items: { serviceId: string; staffId: string }[],
+  services: readonly PlanService[],
+  skills: readonly PlanSkill[],
+): BookingPlan {
+  let cursor = startsAt;
+  const planned: PlannedItem[] = items.map((item, position) => {
+    const service = services.find((s) => s.id === item.serviceId);
+    if (!service) throw new AppError("NOT_FOUND", "Unknown or archived service");
+    const skill = skills.find((k) => k.staffId === item.staffId && k.serviceId === item.serviceId);
+    if (!skill) throw new AppError("BAD_INPUT", "That stylist does not do this service");
+    const timing: ServiceTiming = {
+      bufferBeforeMinutes: service.bufferBeforeMinutes,
+      durationMinutes: skill.durationMinutes ?? service.durationMinutes,
+      processingMinutes: skill.processingMinutes ?? service.processingMinutes,
+      finishingMinutes: skill.finishingMinutes ?? service.finishingMinutes,
+      bufferAfterMinutes: service.bufferAfterMinutes,
+    };
+    const span = itemSpan(cursor, timing);
+    cursor = span.endsAt;
+    return {
+      position,
+      service,
+      staffId: item.staffId,
+      timing,
+      span,
+      priceCents: skill.priceCents ?? service.priceCents,
+    };
+  });
+  const segments = planned.flatMap((p) =>
+    planSegments(p.span.startsAt, p.timing).map((s) => ({ ...s, staffId: p.staffId, position: p.position })),
+  );
+  return {
+    items: planned,
+    segments,
+    startsAt: planned[0]!.span.startsAt,
+    endsAt: planned.at(-1)!.span.endsAt,
+    from: new Date(Math.min(...segments.map((s) => s.startsAt.getTime()))),
+    to: new Date(Math.max(...segments.map((s) => s.endsAt.getTime()))),
+    totalPriceCents: planned.reduce((n, p) => n + p.priceCents, 0),
+    deposit: depositFor(planned.map((p) => ({ serviceId: p.service.id, priceCents: p.priceCents, terms: p.service }))),
+  };
+}
+
+/** The status a new booking starts in: a hold, awaiting its deposit, or confirmed. */
+export function initialStatus(mode: "hold" | "book", depositCents: number): BookingStatus {
+  return mode === "hold" ? "held" : depositCents > 0 ? "pending_deposit" : "confirmed";
+}
