@@ -64,7 +64,7 @@ describe.skipIf(!chromiumAvailable())("Settings → Integrations: backups in the
 
     const { page, context } = await newPage(browser);
     await signIn(page, running.url, DEMO.owner, "#/settings/integrations");
-    const row = page.locator('[data-testid="integration"][data-kind="backup"]');
+    const row = page.getByTestId("backup-row");
     await row.waitFor();
     expect(await row.getAttribute("data-healthy")).toBe("true");
     const last = row.getByTestId("backup-last");
@@ -83,7 +83,7 @@ describe.skipIf(!chromiumAvailable())("Settings → Integrations: backups in the
   it("a manager sees the row without the button", async () => {
     const { page, context } = await newPage(browser);
     await signIn(page, running.url, DEMO.manager, "#/settings/integrations");
-    const row = page.locator('[data-testid="integration"][data-kind="backup"]');
+    const row = page.getByTestId("backup-row");
     await row.waitFor();
     await expect.poll(() => row.getByTestId("backup-last").textContent()).toMatch(/^Última copia: /);
     expect(await row.getByTestId("backup-now").count()).toBe(0);

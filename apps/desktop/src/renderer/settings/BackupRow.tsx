@@ -66,7 +66,7 @@ export function BackupRow() {
   };
 
   return (
-    <div className="tr" data-testid="integration" data-kind="backup" data-healthy={String(healthy)}>
+    <div className="tr" data-testid="backup-row" data-healthy={String(healthy)}>
       <span>
         <strong>{w.name}</strong>
       </span>
@@ -83,7 +83,7 @@ export function BackupRow() {
       <span className={`integration-health ${healthy === false ? "error" : healthy ? "" : "muted"}`}>
         {!b.enabled ? "—" : healthy === null ? s.unknown : healthy ? s.healthy : s.failing}
       </span>
-      <span className="small" data-testid="integration-error">
+      <span className="small" data-testid="backup-error">
         {failed ? (
           <>
             <span className="error">{failed.error}</span>
