@@ -257,17 +257,29 @@ export async function backupDatabase(
   }
 }
 
+/** A backup file's lines (gunzipped); close() releases the file, read to the end or not. */
+function openBackup(file: string) {
+  const raw = createReadStream(file);
+  const gunzip = createGunzip();
+  raw.once("error", (e) => gunzip.destroy(e)); // pipe() does not forward a read error
+  const lines = createInterface({ input: raw.pipe(gunzip), crlfDelay: Number.POSITIVE_INFINITY });
+  return {
+    lines,
+    close() {
+      lines.close();
+      gunzip.destroy();
+      raw.destroy();
+    },
+  };
+}
+
 /** The manifest of a backup file (reads only its first lines). */
 export async function readBackupManifest(file: string): Promise<BackupManifest> {
-  const lines = createInterface({
-    input: createReadStream(file).pipe(createGunzip()),
-    crlfDelay: Number.POSITIVE_INFINITY,
-  });
-  const it = lines[Symbol.asyncIterator]();
+  const { lines, close } = openBackup(file);
   try {
-    return await readHeader(it, file);
+    return await readHeader(lines[Symbol.asyncIterator](), file);
   } finally {
-    lines.close();
+    close();
   }
 }
 
@@ -319,12 +331,12 @@ export async function restoreDatabase(
 ): Promise<RestoreResult> {
   const started = Date.now();
   const dir = opts.migrationsDir ?? MIGRATIONS_DIR;
-  const lines = createInterface({
-    input: createReadStream(file).pipe(createGunzip()),
-    crlfDelay: Number.POSITIVE_INFINITY,
-  });
+  const { lines, close } = openBackup(file);
   const it = lines[Symbol.asyncIterator]();
-  const client = await connect(url, "cita-restore");
+  const client = await connect(url, "cita-restore").catch((e) => {
+    close();
+    throw e;
+  });
   let sub: string | null = null;
   try {
     const manifest = await readHeader(it, file);
@@ -381,7 +393,7 @@ export async function restoreDatabase(
     await client.query("ROLLBACK").catch(() => {});
     throw e;
   } finally {
-    lines.close();
+    close();
     await client.end().catch(() => {});
     if (sub) await rm(sub, { recursive: true, force: true });
   }
@@ -392,7 +404,9 @@ async function assertEmpty(client: pg.Client, manifest: BackupManifest): Promise
   const tables = await tablesInLoadOrder(client);
   const full: string[] = [];
   for (const t of tables) {
-    if (t.name === "_prisma_migrations") continue;
+    // Written by any first start (checkDataKey), and replaced by the backup's: db:restore has checked
+    // that the key in force is the backup's.
+    if (t.name === "_prisma_migrations" || t.name === "encryption_key_state") continue;
     const { rowCount } = await client.query(`SELECT 1 FROM ${q(t.name)} LIMIT 1`);
     if (rowCount) full.push(t.name);
   }
@@ -553,7 +567,9 @@ async function assertSameDatabase(services: Pick<AppServices, "db" | "config">, 
   const [here] = await services.db.$queryRaw<{ db: string; port: number | null }[]>`
     SELECT current_database() AS db, inet_server_port() AS port`;
   const u = poolConfigFromUrl(url);
-  if (!here || here.db !== u.database || (here.port !== null && here.port !== u.port))
+  // With DATABASE_URL the port may be a pooler's, not the server's: the database name must match.
+  const portDiffers = !services.config.DATABASE_URL && here?.port != null && here.port !== u.port;
+  if (!here || here.db !== u.database || portDiffers)
     throw new AppError(
       "PRECONDITION_FAILED",
       `Backups read ${u.database} on port ${u.port}, but this server uses ${here?.db} on port ${here?.port}`,
