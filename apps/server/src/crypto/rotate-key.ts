@@ -1,5 +1,6 @@
-// Re-encrypts every personal field (and recomputes blind indexes) under a new data key, in one
-// transaction: either all rows move to the new key or none do.
+// Re-encrypts every personal field (and recomputes blind indexes, the name-search tokens among
+// them) under a new data key, in one transaction: either all rows move to the new key or none do.
+import { nameFields } from "../customers/name-index.ts";
 import type { Db } from "../db/client.ts";
 import type { FieldCrypto } from "./field-crypto.ts";
 
@@ -27,7 +28,7 @@ export async function rotateDataKey(db: Db, from: FieldCrypto, to: FieldCrypto):
           data: {
             phoneCipher: phone ? to.encrypt(phone) : null,
             phoneHash: phone ? to.blindIndex(phone) : null,
-            nameCipher: reencrypt(c.nameCipher),
+            ...nameFields(to, c.nameCipher ? from.decrypt(c.nameCipher) : null),
             notesCipher: reencrypt(c.notesCipher),
           },
         });

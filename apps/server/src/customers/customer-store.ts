@@ -3,6 +3,7 @@ import type { FieldCrypto } from "../crypto/field-crypto.ts";
 import { normalisePhone } from "../crypto/phone.ts";
 import type { Tx } from "../db/client.ts";
 import type { Customer } from "../generated/prisma/client.ts";
+import { nameFields } from "./name-index.ts";
 
 export interface CustomerView {
   id: string;
@@ -32,7 +33,7 @@ export function encryptCustomerFields(fc: FieldCrypto, input: NewCustomer) {
   return {
     phoneCipher: fc.encrypt(phone),
     phoneHash: fc.blindIndex(phone),
-    nameCipher: input.name ? fc.encrypt(input.name) : null,
+    ...nameFields(fc, input.name || null),
   };
 }
 

@@ -1,11 +1,10 @@
 // Customer commands and queries for the console. Phone, name and notes are ciphertexts at rest
 // (customer-store.ts), which shapes search:
 //  * by phone: exact, through the HMAC blind index (phone_hash), one indexed lookup;
-//  * by name: SQL cannot look inside AES-GCM ciphertexts, so the server loads every live
-//    customer's name ciphertext, decrypts it and filters in memory. That is a deliberate choice at
-//    salon scale (hundreds to a few thousand customers); search.bench.ts measures it at 5,000.
-//    A salon chain with far more customers would need a different design (e.g. a keyed
-//    trigram/prefix blind index), not a faster loop.
+//  * by name: SQL cannot look inside AES-GCM ciphertexts, so a keyed blind index of name fragments
+//    (name-index.ts) narrows the customers down to candidates, and only theirs are decrypted and
+//    filtered in memory (a one-character query still decrypts everyone). search.bench.ts measures
+//    it at 100,000 customers.
 // Customers are not tied to a location in the schema (one WhatsApp number is one person for the
 // whole business); booking history is scoped to the caller's location.
 import { bumpVersion, recordWrite, type Scope } from "../audit/scope.ts";
@@ -16,13 +15,11 @@ import { AppError } from "../errors/app-error.ts";
 import type { BookingStatus } from "../generated/prisma/enums.ts";
 import { toLocal } from "../time/zoned.ts";
 import { type CustomerView, followMerges, phoneIndex, viewCustomer } from "./customer-store.ts";
+import { foldName, foldNames, nameCandidates, nameFields } from "./name-index.ts";
+
+export { foldName };
 
 export type CustomerSummary = Omit<CustomerView, "notes">;
-
-/** Accents and case folded away: "Álvarez" and "alvarez" match. */
-export function foldName(text: string): string {
-  return text.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase().replace(/\s+/g, " ").trim();
-}
 
 /** Digits, spaces, dots, dashes, parentheses and a leading + or 00, with at least 6 digits. */
 export function looksLikePhone(query: string): boolean {
@@ -89,23 +86,53 @@ const summary = (fc: FieldCrypto, c: Parameters<typeof viewCustomer>[1]): Custom
   return rest;
 };
 
-/** Decrypts every live customer's name and keeps those containing the folded query, sorted by name. */
-export async function matchCustomersByName(
-  db: Scope["db"],
-  fc: FieldCrypto,
-  query: string,
-): Promise<{ id: string; folded: string }[]> {
+interface NameHit {
+  id: string;
+  folded: string;
+}
+
+/** Search order: folded name, then id. */
+const before = (a: NameHit, b: NameHit) => a.folded < b.folded || (a.folded === b.folded && a.id < b.id);
+
+/**
+ * Live customers whose folded name contains the folded query, unordered. Only the name index's
+ * candidates are decrypted (every live customer for a one-character query), in one batch without
+ * the tag check: they are only compared here, and the page shown is decrypted again with it.
+ */
+async function nameHits(db: Scope["db"], fc: FieldCrypto, query: string): Promise<NameHit[]> {
   const needle = foldName(query);
-  const rows = await db.customer.findMany({
-    where: { erasedAt: null, mergedIntoId: null, nameCipher: { not: null } },
-    select: { id: true, nameCipher: true },
-  });
-  const hits: { id: string; folded: string }[] = [];
-  for (const r of rows) {
-    const folded = foldName(fc.decrypt(r.nameCipher!));
-    if (folded.includes(needle)) hits.push({ id: r.id, folded });
+  const { ids, ciphers } = await nameCandidates(db, fc, needle);
+  const folded = foldNames(fc.decryptManyUnverified(ciphers));
+  const hits: NameHit[] = [];
+  for (let i = 0; i < ids.length; i++) if (folded[i]!.includes(needle)) hits.push({ id: ids[i]!, folded: folded[i]! });
+  return hits;
+}
+
+/** Live customers whose folded name contains the folded query, sorted by folded name then id. */
+export async function matchCustomersByName(db: Scope["db"], fc: FieldCrypto, query: string): Promise<NameHit[]> {
+  return (await nameHits(db, fc, query)).sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
+}
+
+/**
+ * The first `limit` hits after the cursor in search order, and whether more follow: a selection
+ * (one comparison for most hits), not a sort of thousands of names to show fifty.
+ */
+function firstAfter(hits: NameHit[], after: NameHit | null, limit: number): { page: NameHit[]; more: boolean } {
+  const top: NameHit[] = [];
+  for (const h of hits) {
+    if (after && !before(after, h)) continue;
+    if (top.length > limit && !before(h, top[limit]!)) continue;
+    let lo = 0;
+    let hi = top.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (before(top[mid]!, h)) lo = mid + 1;
+      else hi = mid;
+    }
+    top.splice(lo, 0, h);
+    if (top.length > limit + 1) top.pop();
   }
-  return hits.sort((a, b) => (a.folded < b.folded ? -1 : a.folded > b.folded ? 1 : a.id < b.id ? -1 : 1));
+  return { page: top.slice(0, limit), more: top.length > limit };
 }
 
 export async function searchCustomers(
@@ -126,15 +153,16 @@ export async function searchCustomers(
       .filter((r) => !r.erasedAt);
     return { items: rows.map((r) => summary(scope.fc, r)), nextCursor: null, matchedBy: "phone" };
   }
-  const matches = await matchCustomersByName(scope.db, scope.fc, query);
   const after = input.cursor ? decodeCursor(input.cursor) : null;
-  const start = after ? matches.findIndex((m) => m.folded > after.n || (m.folded === after.n && m.id > after.id)) : 0;
-  const page = start < 0 ? [] : matches.slice(start, start + limit);
+  const { page, more } = firstAfter(
+    await nameHits(scope.db, scope.fc, query),
+    after && { folded: after.n, id: after.id },
+    limit,
+  );
   const rows = await scope.db.customer.findMany({ where: { id: { in: page.map((p) => p.id) } } });
   const byId = new Map(rows.map((r) => [r.id, r]));
   const items = page.map((p) => summary(scope.fc, byId.get(p.id)!));
   const last = page.at(-1);
-  const more = start >= 0 && start + limit < matches.length;
   return { items, nextCursor: more && last ? encodeCursor({ n: last.folded, id: last.id }) : null, matchedBy: "name" };
 }
 
@@ -224,7 +252,7 @@ export async function createCustomer(scope: Scope, input: CustomerCreate): Promi
       data: {
         phoneCipher: scope.fc.encrypt(phone),
         phoneHash,
-        nameCipher: scope.fc.encrypt(input.name),
+        ...nameFields(scope.fc, input.name),
         notesCipher: input.notes ? scope.fc.encrypt(input.notes) : null,
         language: input.language ?? "es",
         marketingConsent: consent,
@@ -265,7 +293,7 @@ export async function updateCustomer(scope: Scope, input: CustomerUpdate): Promi
     const data: Record<string, unknown> = {};
     const changed: string[] = [];
     if (input.name !== undefined) {
-      data.nameCipher = scope.fc.encrypt(input.name);
+      Object.assign(data, nameFields(scope.fc, input.name));
       changed.push("name");
     }
     if (input.notes !== undefined) {

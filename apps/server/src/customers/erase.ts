@@ -322,6 +322,7 @@ export async function eraseCustomer(
         phoneCipher: null,
         phoneHash: null,
         nameCipher: null,
+        nameTokens: [], // the name's search tokens (name-index.ts) go with it
         notesCipher: null,
         marketingConsent: false,
         consentAt: null,

@@ -20,6 +20,7 @@ import { AppError } from "../errors/app-error.ts";
 import type { Customer } from "../generated/prisma/client.ts";
 import { logBookingsChanged } from "./booking-changes.ts";
 import { type CustomerView, viewCustomer } from "./customer-store.ts";
+import { nameFields } from "./name-index.ts";
 
 export interface CustomerMerge {
   survivorId: string;
@@ -101,7 +102,8 @@ export async function mergeCustomers(scope: Scope, input: CustomerMerge): Promis
           where: { id: duplicate.id, ...v },
           data: {
             mergedIntoId: survivor.id,
-            nameCipher: null,
+            // Its name and the name's search tokens: search no longer finds it.
+            ...nameFields(fc, null),
             notesCipher: null,
             noShowCount: 0,
             marketingConsent: false,
@@ -119,7 +121,7 @@ export async function mergeCustomers(scope: Scope, input: CustomerMerge): Promis
         tx.customer.updateMany({
           where: { id: survivor.id, ...v },
           data: {
-            nameCipher: survivor.nameCipher ?? duplicate.nameCipher,
+            ...(!survivor.nameCipher && duplicate.nameCipher ? nameFields(fc, fc.decrypt(duplicate.nameCipher)) : {}),
             notesCipher: notes ? fc.encrypt(notes) : null,
             language: survivor.language || duplicate.language,
             marketingConsent: consent,

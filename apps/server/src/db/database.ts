@@ -3,6 +3,7 @@
 import type { Logger } from "pino";
 import type { AppConfig } from "../config/env.ts";
 import type { FieldCrypto } from "../crypto/field-crypto.ts";
+import { backfillNameTokens } from "../customers/name-index.ts";
 import { type ClockFn, systemClock } from "../time/clock.ts";
 import { createDb, type Db } from "./client.ts";
 import { type EmbeddedPg, ensureDatabase, startEmbeddedPostgres } from "./embedded.ts";
@@ -58,6 +59,9 @@ export async function openDatabase(
     if (applied.length) log.info({ migrations: applied }, "migrations applied");
     const db = createDb(url);
     await checkDataKey(db, fc);
+    // Name-search tokens for customers written before the index existed (customers/name-index.ts).
+    const indexed = await backfillNameTokens(db, fc);
+    if (indexed) log.info({ customers: indexed }, "customer name index backfilled");
     let seeded = false;
     if (config.CITA_SEED_DEMO && (await db.location.count()) === 0) {
       const r = await seedDemoSalon(db, fc, { now: clock() });
