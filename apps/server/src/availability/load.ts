@@ -3,14 +3,13 @@
 // (holds past their expiry no longer count), and external calendars (via BusyTimeSource).
 import type { Tx } from "../db/client.ts";
 import { AppError } from "../errors/app-error.ts";
-import type { Service } from "../generated/prisma/client.ts";
-import { addDays, localToUtc } from "../time/zoned.ts";
+import type { DepositRule } from "../generated/prisma/enums.ts";
 import type {
   AvailabilityQuery,
   DateOverride,
   Interval,
-  ServiceSpec,
   StaffAvailability,
+  StaffSkill,
   VisitItemRequest,
   WeeklyBlock,
 } from "./types.ts";
@@ -90,8 +89,8 @@ export interface AvailabilityInputs {
   /** Active booking segments (live holds included) per stylist, in epoch ms. */
   booked: Map<string, Interval[]>;
   location: { id: string; timeZone: string; holdMinutes: number; currency: string; horizonDays: number };
-  /** The visit's services (active, this location's), as stored: names, timing, price, deposit terms. */
-  services: Service[];
+  /** The visit's services (active, this location's): names, timing, price, deposit terms. */
+  services: PlanServiceRow[];
   staff: {
     id: string;
     displayName: string;
@@ -105,6 +104,21 @@ export interface AvailabilityInputs {
       }
     >;
   }[];
+}
+
+/** A service as a booking is planned from (bookings/plan.ts). */
+export interface PlanServiceRow {
+  id: string;
+  nameEs: string;
+  nameEn: string;
+  priceCents: number;
+  bufferBeforeMinutes: number;
+  durationMinutes: number;
+  processingMinutes: number;
+  finishingMinutes: number;
+  bufferAfterMinutes: number;
+  depositRule: DepositRule;
+  depositValue: number;
 }
 
 /** The query with booked time added to each stylist's busy time (plus any `extra`, e.g. a just-won claim). */
@@ -126,104 +140,152 @@ export async function loadAvailabilityQuery(db: Tx, p: LoadAvailabilityParams): 
   return p.ignoreBookings ? inputs.query : withBookings(inputs);
 }
 
+interface LoadedRow {
+  location: {
+    id: string;
+    time_zone: string;
+    slot_step_minutes: number;
+    min_notice_minutes: number;
+    horizon_days: number;
+    hold_minutes: number;
+    currency: string;
+  } | null;
+  window: { from: number; to: number } | null;
+  hours: { weekday: number; startMinute: number; endMinute: number }[];
+  closures: string[];
+  services: PlanServiceRow[];
+  staff: {
+    id: string;
+    name: string;
+    skills: ({ serviceId: string } & Required<StaffSkill>)[];
+    weekly: WeeklyBlock[];
+    overrides: DateOverride[];
+    /** [start, end] epoch ms pairs. */
+    timeOff: [number, number][];
+    external: [number, number][];
+    booked: [number, number][];
+  }[];
+}
+
+/**
+ * Loads the inputs in ONE statement (one round trip, one query for the planner instead of a dozen
+ * for the ORM): the location and its hours and closures, the services, every bookable stylist who
+ * is pinned or does one of them — with skills, weekly schedule, date overrides, time off, stored
+ * external busy time and active booking segments (holds past their expiry no longer count) inside
+ * the range widened by a day on each side (any zone offset and buffers).
+ */
 export async function loadAvailabilityInputs(db: Tx, p: LoadAvailabilityParams): Promise<AvailabilityInputs> {
   const serviceIds = [...new Set(p.items.map((i) => i.serviceId))];
   const pinned = p.items.map((i) => i.staffId).filter((s): s is string => !!s);
-  // Independent reads run in parallel on the pool (one round trip of latency instead of three).
-  const dayRange = { gte: new Date(`${p.fromDate}T00:00:00Z`), lte: new Date(`${p.toDate}T00:00:00Z`) };
-  const [location, services, staffRows] = await Promise.all([
-    db.location.findUnique({
-      where: { id: p.locationId },
-      include: { hours: true, closures: { where: { date: dayRange } } },
-    }),
-    db.service.findMany({ where: { id: { in: serviceIds }, locationId: p.locationId, active: true } }),
-    db.staffMember.findMany({
-      where: {
-        locationId: p.locationId,
-        active: true,
-        bookable: true,
-        OR: [{ id: { in: pinned } }, { services: { some: { serviceId: { in: serviceIds } } } }],
-      },
-      orderBy: { displayName: "asc" },
-      include: {
-        services: { where: { serviceId: { in: serviceIds } } },
-        scheduleBlocks: true,
-        dateOverrides: { where: { date: dayRange } },
-        // Narrowed to the exact range below, once the zone is known.
-        timeOff: { where: { endsAt: { gt: new Date(`${p.fromDate}T00:00:00Z`) } } },
-      },
-    }),
-  ]);
-  if (!location) throw new AppError("NOT_FOUND", "Unknown location");
-  if (services.length !== serviceIds.length) throw new AppError("NOT_FOUND", "Unknown or archived service");
-  // Margins of a day on each side cover any zone offset and buffers.
-  const from = new Date(localToUtc(p.fromDate, 0, location.timeZone).getTime() - 86_400_000);
-  const to = new Date(localToUtc(addDays(p.toDate, 1), 0, location.timeZone).getTime() + 86_400_000);
-  const staff = staffRows.map((s) => ({ ...s, timeOff: s.timeOff.filter((t) => t.startsAt < to && t.endsAt > from) }));
+  const storedBusy = !p.busySource || p.busySource === storedExternalBusy;
+  const exclude = p.excludeBookingId ?? null;
+  const [row] = await db.$queryRaw<{ j: LoadedRow }[]>`
+    WITH loc AS (
+      SELECT id, time_zone, slot_step_minutes, min_notice_minutes, horizon_days, hold_minutes, currency
+        FROM location WHERE id = ${p.locationId}::uuid
+    ), win AS (
+      SELECT ((${p.fromDate}::date)::timestamp AT TIME ZONE loc.time_zone) - interval '1 day' AS f,
+             ((${p.toDate}::date + 1)::timestamp AT TIME ZONE loc.time_zone) + interval '1 day' AS t
+        FROM loc
+    ), st AS (
+      SELECT s.id, s.display_name FROM staff_member s
+       WHERE s.location_id = ${p.locationId}::uuid AND s.active AND s.bookable
+         AND (s.id = ANY(${pinned}::uuid[])
+              OR EXISTS (SELECT 1 FROM staff_service k WHERE k.staff_id = s.id AND k.service_id = ANY(${serviceIds}::uuid[])))
+    )
+    SELECT json_build_object(
+      'location', (SELECT row_to_json(loc) FROM loc),
+      'window', (SELECT json_build_object('from', (extract(epoch FROM win.f) * 1000)::float8,
+                                          'to', (extract(epoch FROM win.t) * 1000)::float8) FROM win),
+      'hours', (SELECT coalesce(json_agg(json_build_object('weekday', h.weekday, 'startMinute', h.start_minute,
+                                                           'endMinute', h.end_minute)), '[]'::json)
+                  FROM location_hours h WHERE h.location_id = ${p.locationId}::uuid),
+      'closures', (SELECT coalesce(json_agg(c.date::text), '[]'::json) FROM location_closure c
+                    WHERE c.location_id = ${p.locationId}::uuid AND c.date BETWEEN ${p.fromDate}::date AND ${p.toDate}::date),
+      'services', (SELECT coalesce(json_agg(json_build_object(
+                      'id', v.id, 'nameEs', v.name_es, 'nameEn', v.name_en, 'priceCents', v.price_cents,
+                      'durationMinutes', v.duration_minutes, 'processingMinutes', v.processing_minutes,
+                      'finishingMinutes', v.finishing_minutes, 'bufferBeforeMinutes', v.buffer_before_minutes,
+                      'bufferAfterMinutes', v.buffer_after_minutes, 'depositRule', v.deposit_rule,
+                      'depositValue', v.deposit_value)), '[]'::json)
+                     FROM service v
+                    WHERE v.id = ANY(${serviceIds}::uuid[]) AND v.location_id = ${p.locationId}::uuid AND v.active),
+      'staff', (SELECT coalesce(json_agg(json_build_object(
+          'id', st.id,
+          'name', st.display_name,
+          'skills', (SELECT coalesce(json_agg(json_build_object('serviceId', k.service_id,
+                        'durationMinutes', k.duration_minutes, 'processingMinutes', k.processing_minutes,
+                        'finishingMinutes', k.finishing_minutes, 'priceCents', k.price_cents)), '[]'::json)
+                       FROM staff_service k WHERE k.staff_id = st.id AND k.service_id = ANY(${serviceIds}::uuid[])),
+          'weekly', (SELECT coalesce(json_agg(json_build_object('weekday', b.weekday, 'kind', b.kind,
+                        'startMinute', b.start_minute, 'endMinute', b.end_minute)), '[]'::json)
+                       FROM staff_schedule_block b WHERE b.staff_id = st.id),
+          'overrides', (SELECT coalesce(json_agg(json_build_object('date', o.date::text, 'kind', o.kind,
+                           'startMinute', o.start_minute, 'endMinute', o.end_minute)), '[]'::json)
+                          FROM staff_date_override o
+                         WHERE o.staff_id = st.id AND o.date BETWEEN ${p.fromDate}::date AND ${p.toDate}::date),
+          'timeOff', (SELECT coalesce(json_agg(json_build_array((extract(epoch FROM t.starts_at) * 1000)::float8,
+                         (extract(epoch FROM t.ends_at) * 1000)::float8)), '[]'::json)
+                        FROM staff_time_off t, win WHERE t.staff_id = st.id AND t.starts_at < win.t AND t.ends_at > win.f),
+          'external', (SELECT coalesce(json_agg(json_build_array((extract(epoch FROM x.starts_at) * 1000)::float8,
+                          (extract(epoch FROM x.ends_at) * 1000)::float8)), '[]'::json)
+                         FROM external_busy x, win
+                        WHERE ${storedBusy}::boolean AND x.staff_id = st.id AND x.starts_at < win.t AND x.ends_at > win.f),
+          'booked', (SELECT coalesce(json_agg(json_build_array((extract(epoch FROM g.starts_at) * 1000)::float8,
+                        (extract(epoch FROM g.ends_at) * 1000)::float8)), '[]'::json)
+                       FROM booking_segment g JOIN booking bk ON bk.id = g.booking_id, win
+                      WHERE NOT ${p.ignoreBookings ?? false}::boolean
+                        AND g.staff_id = st.id AND g.active AND g.starts_at < win.t AND g.ends_at > win.f
+                        AND (${exclude}::uuid IS NULL OR g.booking_id <> ${exclude}::uuid)
+                        -- A hold whose time is up no longer blocks anyone, even before the expiry job runs.
+                        AND NOT (bk.status IN ('held', 'pending_deposit') AND bk.hold_expires_at <= ${p.now}))
+        ) ORDER BY st.display_name), '[]'::json) FROM st)
+    ) AS j`;
+  const loaded = row!.j;
+  const location = loaded.location;
+  if (!location || !loaded.window) throw new AppError("NOT_FOUND", "Unknown location");
+  if (loaded.services.length !== serviceIds.length) throw new AppError("NOT_FOUND", "Unknown or archived service");
   for (const id of pinned) {
-    if (!staff.some((s) => s.id === id)) throw new AppError("NOT_FOUND", "That stylist is not available for booking");
+    if (!loaded.staff.some((s) => s.id === id))
+      throw new AppError("NOT_FOUND", "That stylist is not available for booking");
   }
-  const staffIds = staff.map((s) => s.id);
-  // Aggregated in SQL: one row per stylist with arrays of epoch-ms bounds, instead of thousands
-  // of row objects (this query dominates the cost of an availability request).
-  const [segments, external] = await Promise.all([
-    p.ignoreBookings
-      ? []
-      : db.$queryRaw<{ staff_id: string; starts: number[]; ends: number[] }[]>`
-        SELECT s.staff_id::text AS staff_id,
-               array_agg((extract(epoch FROM s.starts_at) * 1000)::float8) AS starts,
-               array_agg((extract(epoch FROM s.ends_at) * 1000)::float8) AS ends
-          FROM booking_segment s
-          JOIN booking b ON b.id = s.booking_id
-         WHERE s.staff_id = ANY(${staffIds}::uuid[])
-           AND s.active
-           AND s.starts_at < ${to} AND s.ends_at > ${from}
-           AND (${p.excludeBookingId ?? null}::uuid IS NULL OR s.booking_id <> ${p.excludeBookingId ?? null}::uuid)
-           -- A hold whose time is up no longer blocks anyone, even before the expiry job runs.
-           AND NOT (b.status IN ('held', 'pending_deposit') AND b.hold_expires_at <= ${p.now})
-         GROUP BY s.staff_id`,
-    (p.busySource ?? storedExternalBusy).busy(db, staffIds, from, to),
-  ]);
-
-  const booked = new Map<string, Interval[]>();
-  for (const row of segments) {
-    const list: Interval[] = [];
-    for (let i = 0; i < row.starts.length; i++) list.push({ start: Number(row.starts[i]), end: Number(row.ends[i]) });
-    booked.set(row.staff_id, list);
-  }
-
-  const staffAvailability: StaffAvailability[] = staff.map((s) => ({
-    id: s.id,
-    name: s.displayName,
-    ...workingSchedule(s),
-    busy: [
-      ...(external.get(s.id) ?? []),
-      ...s.timeOff.map((t) => ({ start: t.startsAt.getTime(), end: t.endsAt.getTime() })),
-    ],
-    skills: new Map(s.services.map((k) => [k.serviceId, k])),
-  }));
-  const serviceSpecs: ServiceSpec[] = services.map((s) => ({
-    id: s.id,
-    durationMinutes: s.durationMinutes,
-    processingMinutes: s.processingMinutes,
-    finishingMinutes: s.finishingMinutes,
-    bufferBeforeMinutes: s.bufferBeforeMinutes,
-    bufferAfterMinutes: s.bufferAfterMinutes,
-    priceCents: s.priceCents,
-  }));
-
+  const interval = ([start, end]: [number, number]): Interval => ({ start: Number(start), end: Number(end) });
+  const external = storedBusy
+    ? new Map(loaded.staff.map((s) => [s.id, s.external.map(interval)]))
+    : await p.busySource!.busy(
+        db,
+        loaded.staff.map((s) => s.id),
+        new Date(loaded.window.from),
+        new Date(loaded.window.to),
+      );
+  const booked = new Map(loaded.staff.filter((s) => s.booked.length).map((s) => [s.id, s.booked.map(interval)]));
   const query: AvailabilityQuery = {
     now: p.now,
     location: {
-      timeZone: location.timeZone,
-      slotStepMinutes: location.slotStepMinutes,
-      minNoticeMinutes: location.minNoticeMinutes,
-      horizonDays: location.horizonDays,
-      hours: location.hours,
-      closures: location.closures.map((c) => dateOnly(c.date)),
+      timeZone: location.time_zone,
+      slotStepMinutes: location.slot_step_minutes,
+      minNoticeMinutes: location.min_notice_minutes,
+      horizonDays: location.horizon_days,
+      hours: loaded.hours,
+      closures: loaded.closures,
     },
-    services: serviceSpecs,
-    staff: staffAvailability,
+    services: loaded.services.map((s) => ({
+      id: s.id,
+      durationMinutes: s.durationMinutes,
+      processingMinutes: s.processingMinutes,
+      finishingMinutes: s.finishingMinutes,
+      bufferBeforeMinutes: s.bufferBeforeMinutes,
+      bufferAfterMinutes: s.bufferAfterMinutes,
+      priceCents: s.priceCents,
+    })),
+    staff: loaded.staff.map((s) => ({
+      id: s.id,
+      name: s.name,
+      weekly: s.weekly,
+      overrides: s.overrides,
+      busy: [...(external.get(s.id) ?? []), ...s.timeOff.map(interval)],
+      skills: new Map(s.skills.map((k) => [k.serviceId, k])),
+    })),
     items: p.items,
     fromDate: p.fromDate,
     toDate: p.toDate,
@@ -234,16 +296,16 @@ export async function loadAvailabilityInputs(db: Tx, p: LoadAvailabilityParams):
     booked,
     location: {
       id: location.id,
-      timeZone: location.timeZone,
-      holdMinutes: location.holdMinutes,
+      timeZone: location.time_zone,
+      holdMinutes: location.hold_minutes,
       currency: location.currency,
-      horizonDays: location.horizonDays,
+      horizonDays: location.horizon_days,
     },
-    services,
-    staff: staff.map((s) => ({
+    services: loaded.services,
+    staff: loaded.staff.map((s) => ({
       id: s.id,
-      displayName: s.displayName,
-      skills: new Map(s.services.map((k) => [k.serviceId, k])),
+      displayName: s.name,
+      skills: new Map(s.skills.map((k) => [k.serviceId, k])),
     })),
   };
 }
