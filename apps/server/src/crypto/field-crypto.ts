@@ -86,32 +86,36 @@ export function createFieldCrypto(masterKey: Buffer): FieldCrypto {
     decryptManyUnverified(ciphers) {
       // GCM encrypts with AES-CTR: keystream block i is AES(nonce ‖ be32(i + 2)). All blocks of all
       // values go through one ECB call, then are XORed with the bodies.
+      const overhead = 1 + NONCE_BYTES + TAG_BYTES;
       let blocks = 0;
+      let bytes = 0;
       for (const c of ciphers) {
-        if (c.length < 1 + NONCE_BYTES + TAG_BYTES || c[0] !== FORMAT_V1) {
-          throw new DecryptionError("unknown ciphertext format");
-        }
-        blocks += Math.ceil((c.length - 1 - NONCE_BYTES - TAG_BYTES) / 16);
+        if (c.length < overhead || c[0] !== FORMAT_V1) throw new DecryptionError("unknown ciphertext format");
+        blocks += Math.ceil((c.length - overhead) / 16);
+        bytes += c.length - overhead;
       }
       const counters = Buffer.alloc(blocks * 16);
       let at = 0;
       for (const c of ciphers) {
-        const n = Math.ceil((c.length - 1 - NONCE_BYTES - TAG_BYTES) / 16);
+        const nonce = c.subarray(1, 1 + NONCE_BYTES);
+        const n = Math.ceil((c.length - overhead) / 16);
         for (let i = 0; i < n; i++, at += 16) {
-          counters.set(c.subarray(1, 1 + NONCE_BYTES), at);
+          counters.set(nonce, at);
           counters.writeUInt32BE(i + 2, at + NONCE_BYTES);
         }
       }
       const ecb = createCipheriv("aes-256-ecb", encKey, null).setAutoPadding(false);
       const stream = Buffer.concat([ecb.update(counters), ecb.final()]);
+      const plain = Buffer.allocUnsafe(bytes);
       const out: string[] = [];
-      at = 0;
+      let s = 0;
+      let p = 0;
       for (const c of ciphers) {
-        const len = c.length - 1 - NONCE_BYTES - TAG_BYTES;
-        const body = Buffer.allocUnsafe(len);
-        for (let i = 0; i < len; i++) body[i] = c[1 + NONCE_BYTES + i]! ^ stream[at + i]!;
-        out.push(body.toString("utf8"));
-        at += Math.ceil(len / 16) * 16;
+        const len = c.length - overhead;
+        for (let i = 0; i < len; i++) plain[p + i] = c[1 + NONCE_BYTES + i]! ^ stream[s + i]!;
+        out.push(plain.toString("utf8", p, p + len));
+        p += len;
+        s += Math.ceil(len / 16) * 16;
       }
       return out;
     },
