@@ -29,9 +29,27 @@ export interface FieldCrypto {
    * of them instead of one GCM context each): only for narrowing a search down (customers.ts).
    * Anything shown or acted on must come from decrypt(), which checks the tag.
    */
-  decryptManyUnverified(ciphers: Uint8Array[]): string[];
+  decryptManyUnverified(ciphers: Uint8Array[] | PackedCiphers): string[];
   /** Short public fingerprint of the key (safe to store and log). */
   fingerprint: string;
+}
+
+/** Ciphertexts side by side in one buffer: the i-th is buf[spans[2i] … spans[2i + 1]). */
+export interface PackedCiphers {
+  buf: Uint8Array;
+  spans: Uint32Array;
+}
+
+function pack(ciphers: Uint8Array[]): PackedCiphers {
+  const buf = Buffer.concat(ciphers);
+  const spans = new Uint32Array(ciphers.length * 2);
+  let at = 0;
+  ciphers.forEach((c, i) => {
+    spans[2 * i] = at;
+    at += c.length;
+    spans[2 * i + 1] = at;
+  });
+  return { buf, spans };
 }
 
 export class DecryptionError extends Error {
@@ -86,19 +104,23 @@ export function createFieldCrypto(masterKey: Buffer): FieldCrypto {
     decryptManyUnverified(ciphers) {
       // GCM encrypts with AES-CTR: keystream block i is AES(nonce ‖ be32(i + 2)). All blocks of all
       // values go through one ECB call, then are XORed with the bodies.
+      const { buf, spans } = Array.isArray(ciphers) ? pack(ciphers) : ciphers;
+      const count = spans.length / 2;
       const overhead = 1 + NONCE_BYTES + TAG_BYTES;
       let blocks = 0;
       let bytes = 0;
-      for (const c of ciphers) {
-        if (c.length < overhead || c[0] !== FORMAT_V1) throw new DecryptionError("unknown ciphertext format");
-        blocks += Math.ceil((c.length - overhead) / 16);
-        bytes += c.length - overhead;
+      for (let k = 0; k < count; k++) {
+        const len = spans[2 * k + 1]! - spans[2 * k]! - overhead;
+        if (len < 0 || buf[spans[2 * k]!] !== FORMAT_V1) throw new DecryptionError("unknown ciphertext format");
+        blocks += Math.ceil(len / 16);
+        bytes += len;
       }
       const counters = Buffer.alloc(blocks * 16);
       let at = 0;
-      for (const c of ciphers) {
-        const nonce = c.subarray(1, 1 + NONCE_BYTES);
-        const n = Math.ceil((c.length - overhead) / 16);
+      for (let k = 0; k < count; k++) {
+        const start = spans[2 * k]!;
+        const n = Math.ceil((spans[2 * k + 1]! - start - overhead) / 16);
+        const nonce = buf.subarray(start + 1, start + 1 + NONCE_BYTES);
         for (let i = 0; i < n; i++, at += 16) {
           counters.set(nonce, at);
           counters.writeUInt32BE(i + 2, at + NONCE_BYTES);
@@ -107,13 +129,14 @@ export function createFieldCrypto(masterKey: Buffer): FieldCrypto {
       const ecb = createCipheriv("aes-256-ecb", encKey, null).setAutoPadding(false);
       const stream = Buffer.concat([ecb.update(counters), ecb.final()]);
       const plain = Buffer.allocUnsafe(bytes);
-      const out: string[] = [];
+      const out: string[] = new Array(count);
       let s = 0;
       let p = 0;
-      for (const c of ciphers) {
-        const len = c.length - overhead;
-        for (let i = 0; i < len; i++) plain[p + i] = c[1 + NONCE_BYTES + i]! ^ stream[s + i]!;
-        out.push(plain.toString("utf8", p, p + len));
+      for (let k = 0; k < count; k++) {
+        const body = spans[2 * k]! + 1 + NONCE_BYTES;
+        const len = spans[2 * k + 1]! - body - TAG_BYTES;
+        for (let i = 0; i < len; i++) plain[p + i] = buf[body + i]! ^ stream[s + i]!;
+        out[k] = plain.toString("utf8", p, p + len);
         p += len;
         s += Math.ceil(len / 16) * 16;
       }

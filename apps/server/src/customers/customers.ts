@@ -91,37 +91,49 @@ interface NameHit {
   folded: string;
 }
 
-/** Search order: folded name, then id. */
-const before = (a: NameHit, b: NameHit) => a.folded < b.folded || (a.folded === b.folded && a.id < b.id);
-
 /**
- * Live customers whose folded name contains the folded query, unordered. Only the name index's
- * candidates are decrypted (every live customer for a one-character query), in one batch without
- * the tag check: they are only compared here, and the page shown is decrypted again with it.
+ * Live customers whose folded name contains the folded query, unordered: `hits` are indexes into
+ * `folded` and `id` (formatted on demand). Only the name index's candidates are decrypted (every
+ * live customer for a one-character query), in one batch without the tag check: they are only
+ * compared here, and the page shown is decrypted again with it.
  */
-async function nameHits(db: Scope["db"], fc: FieldCrypto, query: string): Promise<NameHit[]> {
+async function nameHits(db: Scope["db"], fc: FieldCrypto, query: string) {
   const needle = foldName(query);
-  const { ids, ciphers } = await nameCandidates(db, fc, needle);
-  const folded = foldNames(fc.decryptManyUnverified(ciphers));
-  const hits: NameHit[] = [];
-  for (let i = 0; i < ids.length; i++) if (folded[i]!.includes(needle)) hits.push({ id: ids[i]!, folded: folded[i]! });
-  return hits;
+  const found = await nameCandidates(db, fc, needle);
+  const folded = foldNames(fc.decryptManyUnverified(found.ciphers));
+  const ids: (string | undefined)[] = new Array(found.count);
+  const id = (i: number): string => {
+    ids[i] ??= found.id(i);
+    return ids[i];
+  };
+  const hits: number[] = [];
+  for (let i = 0; i < found.count; i++) if (folded[i]!.includes(needle)) hits.push(i);
+  return { hits, folded, id };
 }
 
 /** Live customers whose folded name contains the folded query, sorted by folded name then id. */
 export async function matchCustomersByName(db: Scope["db"], fc: FieldCrypto, query: string): Promise<NameHit[]> {
-  return (await nameHits(db, fc, query)).sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
+  const { hits, folded, id } = await nameHits(db, fc, query);
+  return hits
+    .map((i) => ({ id: id(i), folded: folded[i]! }))
+    .sort((a, b) => (a.folded < b.folded ? -1 : a.folded > b.folded ? 1 : a.id < b.id ? -1 : 1));
 }
 
 /**
- * The first `limit` hits after the cursor in search order, and whether more follow: a selection
- * (one comparison for most hits), not a sort of thousands of names to show fifty.
+ * The first `limit` hits after the cursor in search order (folded name, then id), and whether
+ * more follow: a selection (one comparison for most hits), not a sort of thousands to show fifty.
  */
-function firstAfter(hits: NameHit[], after: NameHit | null, limit: number): { page: NameHit[]; more: boolean } {
-  const top: NameHit[] = [];
+function firstAfter(
+  { hits, folded, id }: Awaited<ReturnType<typeof nameHits>>,
+  after: NameCursor | null,
+  limit: number,
+): { page: NameHit[]; more: boolean } {
+  const before = (i: number, j: number) => folded[i]! < folded[j]! || (folded[i] === folded[j] && id(i) < id(j));
+  const isAfter = (i: number) => !after || folded[i]! > after.n || (folded[i] === after.n && id(i) > after.id);
+  const top: number[] = [];
   for (const h of hits) {
-    if (after && !before(after, h)) continue;
     if (top.length > limit && !before(h, top[limit]!)) continue;
+    if (!isAfter(h)) continue;
     let lo = 0;
     let hi = top.length;
     while (lo < hi) {
@@ -132,7 +144,7 @@ function firstAfter(hits: NameHit[], after: NameHit | null, limit: number): { pa
     top.splice(lo, 0, h);
     if (top.length > limit + 1) top.pop();
   }
-  return { page: top.slice(0, limit), more: top.length > limit };
+  return { page: top.slice(0, limit).map((i) => ({ id: id(i), folded: folded[i]! })), more: top.length > limit };
 }
 
 export async function searchCustomers(
@@ -154,11 +166,7 @@ export async function searchCustomers(
     return { items: rows.map((r) => summary(scope.fc, r)), nextCursor: null, matchedBy: "phone" };
   }
   const after = input.cursor ? decodeCursor(input.cursor) : null;
-  const { page, more } = firstAfter(
-    await nameHits(scope.db, scope.fc, query),
-    after && { folded: after.n, id: after.id },
-    limit,
-  );
+  const { page, more } = firstAfter(await nameHits(scope.db, scope.fc, query), after, limit);
   const rows = await scope.db.customer.findMany({ where: { id: { in: page.map((p) => p.id) } } });
   const byId = new Map(rows.map((r) => [r.id, r]));
   const items = page.map((p) => summary(scope.fc, byId.get(p.id)!));

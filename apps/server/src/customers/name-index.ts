@@ -19,7 +19,7 @@
 //
 // Changing the tokenisation (fragments, bits, key) needs a migration that sets name_tokens to NULL:
 // start-up (backfillNameTokens) recomputes every NULL one, since SQL has no key.
-import type { FieldCrypto } from "../crypto/field-crypto.ts";
+import type { FieldCrypto, PackedCiphers } from "../crypto/field-crypto.ts";
 import type { Db, Tx } from "../db/client.ts";
 
 /** Bits kept of each fragment's HMAC (see the header for the leakage trade-off). */
@@ -120,18 +120,25 @@ export function queryTokens(fc: FieldCrypto, needle: string): number[] | null {
   return [...new Set([...fragments].map((f) => tokenOf(fc, f)))].sort((a, b) => a - b);
 }
 
+/** Candidates of a name search: their name ciphertexts, packed, and their ids, formatted on demand. */
+export interface NameCandidates {
+  count: number;
+  ciphers: PackedCiphers;
+  id(i: number): string;
+}
+
 /**
  * Live customers with a name holding every token of the (folded) needle, with their name
  * ciphertexts: a superset of those whose name contains it. Every live customer with a name when
  * the needle is too short for the index. They come back packed in one value (16-byte id, 4-byte
  * length, ciphertext, …, in base64): reading thousands of rows one by one cost more than the
- * search itself.
+ * search itself, and so did formatting thousands of ids when a page shows fifty.
  */
 export async function nameCandidates(
   db: Pick<Tx, "$queryRaw">,
   fc: FieldCrypto,
   needle: string,
-): Promise<{ ids: string[]; ciphers: Uint8Array[] }> {
+): Promise<NameCandidates> {
   const tokens = queryTokens(fc, needle);
   const [row] = tokens
     ? await db.$queryRaw<{ packed: string | null }[]>`
@@ -143,18 +150,23 @@ export async function nameCandidates(
         SELECT encode(string_agg(uuid_send(id) || int4send(octet_length(name_cipher)) || name_cipher, ''::bytea), 'base64') AS packed
           FROM customer
          WHERE erased_at IS NULL AND merged_into_id IS NULL AND name_cipher IS NOT NULL`;
-  const ids: string[] = [];
-  const ciphers: Uint8Array[] = [];
   // Base64 (its line breaks are skipped by Buffer.from): a bytea this size took Prisma longer.
-  const packed = row?.packed ? Buffer.from(row.packed, "base64") : null;
-  for (let at = 0; packed && at < packed.length; ) {
-    const h = packed.toString("hex", at, at + 16);
-    ids.push(`${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`);
-    const len = packed.readUInt32BE(at + 16);
-    ciphers.push(packed.subarray(at + 20, at + 20 + len));
-    at += 20 + len;
-  }
-  return { ids, ciphers };
+  const buf = Buffer.from(row?.packed ?? "", "base64");
+  const starts: number[] = [];
+  for (let at = 0; at < buf.length; at += 20 + buf.readUInt32BE(at + 16)) starts.push(at);
+  const spans = new Uint32Array(starts.length * 2);
+  starts.forEach((at, i) => {
+    spans[2 * i] = at + 20;
+    spans[2 * i + 1] = at + 20 + buf.readUInt32BE(at + 16);
+  });
+  return {
+    count: starts.length,
+    ciphers: { buf, spans },
+    id(i) {
+      const h = buf.toString("hex", spans[2 * i]! - 20, spans[2 * i]! - 4);
+      return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+    },
+  };
 }
 
 /**
