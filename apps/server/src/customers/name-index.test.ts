@@ -168,6 +168,25 @@ describe("name search through the index", () => {
     expect(seen).toEqual(all);
   });
 
+  it("pages through equal names by id", async () => {
+    for (let i = 0; i < 7; i++)
+      await createCustomer(scope, { phone: nextPhone(), name: i % 2 ? "Zacarías Zúñiga" : "zacarias ZUÑIGA" });
+    const all = (await fullScan(scope, "zacarias zu")).map((m) => m.id);
+    expect(all).toHaveLength(7);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: Awaited<ReturnType<typeof searchCustomers>> = await searchCustomers(scope, {
+        query: "Zacarías Zu",
+        limit: 2,
+        cursor,
+      });
+      seen.push(...page.items.map((c) => c.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(all);
+  });
+
   it("follows a rename", async () => {
     const c = await createCustomer(scope, { phone: nextPhone(), name: "Wilhelmina Quackenbush" });
     expect(await names(scope, "quacken")).toEqual([c.id]);
