@@ -7,15 +7,18 @@
 // decrypts only those and keeps the ones whose folded name contains the folded query, exactly as
 // the full scan did. A one-character query has no token and still scans everyone.
 //
-// What the index gives away, and why 12 bits: 4,096 possible tokens against the several thousand
-// distinct 2- and 3-character fragments names are made of (and ~55,000 possible ones), so a token
-// stands for several fragments and cannot be read back into one; without the key nobody can even
-// compute which. It still leaks what any deterministic index leaks: customers with the same name
-// have the same tokens, names sharing fragments share tokens, and token frequencies follow fragment
-// frequencies (someone with the database and a list of common surnames can guess, with false
-// positives, who is likely a "García"). No name is stored in clear; the tokens are written with the
-// name (nameFields) and go with it: rotation recomputes them under the new key, erase and merge
-// clear them.
+// What the index gives away, and why 10 bits. Without the key nobody can compute a token, so a
+// token cannot be looked up; and each of the 1,024 tokens stands for ~50 of the ~55,000 possible
+// fragments. Among the fragments real names use (881 in search.bench.ts's 40 first names × 105
+// surnames; a few thousand in a real salon) a token stands for one to a few, so what leaks is what
+// any deterministic index leaks: customers with equal names have equal tokens, names sharing
+// fragments share tokens, and token frequencies follow fragment frequencies (someone with the
+// database and public surname statistics can guess, with false positives, who is likely a
+// "García"). Fewer bits blur that further but make searches decrypt more false candidates: a
+// two-letter query has one token, which at 10 bits also stands for about one other fragment in use
+// (in one search.bench.ts run, "ñi" decrypted 15,487 customers for 9,630 matches).
+// No name is stored in clear; the tokens are written with the name (nameFields) and go with it:
+// rotation recomputes them under the new key, erase and merge clear them.
 //
 // Changing the tokenisation (fragments, bits, key) needs a migration that sets name_tokens to NULL:
 // start-up (backfillNameTokens) recomputes every NULL one, since SQL has no key.
@@ -23,7 +26,7 @@ import type { FieldCrypto, PackedCiphers } from "../crypto/field-crypto.ts";
 import type { Db, Tx } from "../db/client.ts";
 
 /** Bits kept of each fragment's HMAC (see the header for the leakage trade-off). */
-export const NAME_TOKEN_BITS = 12;
+export const NAME_TOKEN_BITS = 10;
 
 /** Accents and case folded away: "Álvarez" and "alvarez" match. */
 export function foldName(text: string): string {
@@ -172,8 +175,8 @@ export async function nameCandidates(
 /**
  * Start-up: tokens for customers with a name and none (written before this index existed, or
  * cleared by a migration that changed the tokenisation). When nothing is missing this is one scan
- * of the customer table (~20 ms at 100,000 customers). Each batch locks its rows, so an erase or rename running meanwhile is
- * either seen or waits: no stale tokens are written.
+ * of the customer table (tens of milliseconds at 100,000 customers). Each batch locks its rows, so
+ * an erase or rename running meanwhile is either seen or waits: no stale tokens are written.
  */
 export async function backfillNameTokens(db: Db, fc: FieldCrypto, batchSize = 1000): Promise<number> {
   const [missing] = await db.$queryRaw<{ any: boolean }[]>`
