@@ -48,6 +48,8 @@ export interface LoadAvailabilityParams {
   busySource?: BusyTimeSource;
   /** Leave existing bookings out (to tell "taken" from "outside hours"). */
   ignoreBookings?: boolean;
+  /** Load only the pinned stylists, not everyone qualified (a booking's own check). */
+  onlyPinnedStaff?: boolean;
 }
 
 const dateOnly = (d: Date) => d.toISOString().slice(0, 10);
@@ -191,7 +193,9 @@ export async function loadAvailabilityInputs(db: Tx, p: LoadAvailabilityParams):
       SELECT s.id, s.display_name FROM staff_member s
        WHERE s.location_id = ${p.locationId}::uuid AND s.active AND s.bookable
          AND (s.id = ANY(${pinned}::uuid[])
-              OR EXISTS (SELECT 1 FROM staff_service k WHERE k.staff_id = s.id AND k.service_id = ANY(${serviceIds}::uuid[])))
+              OR (NOT ${p.onlyPinnedStaff ?? false}::boolean
+                  AND EXISTS (SELECT 1 FROM staff_service k
+                               WHERE k.staff_id = s.id AND k.service_id = ANY(${serviceIds}::uuid[]))))
     )
     SELECT json_build_object(
       'location', (SELECT row_to_json(loc) FROM loc),

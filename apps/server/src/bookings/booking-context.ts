@@ -33,28 +33,41 @@ export interface WantedVisit {
 const inFlight = new WeakMap<object, Map<string, Promise<BookingContext>>>();
 
 /**
- * Loads (or joins the in-flight load of) the inputs for `wanted`'s day and the next
- * ALTERNATIVE_DAYS days. The location's zone is not known before the load, so the range is taken a
- * day wider on each side of the UTC date (any zone's local date lies within it).
+ * What a load covers: "check" — the pinned stylists on the wanted day (the common path: is it free,
+ * what does it cost); "alternatives" — every qualified stylist on that day and the next
+ * ALTERNATIVE_DAYS (only when the wanted time is lost or refused).
+ */
+export type ContextScope = "check" | "alternatives";
+
+/**
+ * Loads (or joins the in-flight load of) the inputs for `wanted`. The location's zone is not known
+ * before the load, so the range is taken a day wider on each side of the UTC date (any zone's
+ * local date lies within it).
  */
 export function loadBookingContext(
   db: Db,
   wanted: WantedVisit,
   now: Date,
+  scope: ContextScope,
   excludeBookingId?: string,
 ): Promise<BookingContext> {
   const utcDay = wanted.startsAt.toISOString().slice(0, 10);
   const serviceIds = [...new Set(wanted.items.map((i) => i.serviceId))].sort();
-  const key = JSON.stringify([wanted.locationId, serviceIds, utcDay, excludeBookingId ?? null]);
+  const staffIds = scope === "check" ? [...new Set(wanted.items.map((i) => i.staffId))].sort() : [];
+  const key = JSON.stringify([wanted.locationId, serviceIds, staffIds, utcDay, excludeBookingId ?? null]);
   const running = inFlight.get(db) ?? new Map<string, Promise<BookingContext>>();
   inFlight.set(db, running);
   const shared = running.get(key);
   if (shared) return shared;
   const loading = loadAvailabilityInputs(db, {
     locationId: wanted.locationId,
-    items: serviceIds.map((serviceId) => ({ serviceId, staffId: null })),
+    items:
+      scope === "check"
+        ? wanted.items.map((i) => ({ serviceId: i.serviceId, staffId: i.staffId }))
+        : serviceIds.map((serviceId) => ({ serviceId, staffId: null })),
+    onlyPinnedStaff: scope === "check",
     fromDate: addDays(utcDay, -1),
-    toDate: addDays(utcDay, ALTERNATIVE_DAYS + 1),
+    toDate: addDays(utcDay, scope === "check" ? 1 : ALTERNATIVE_DAYS + 1),
     now,
     ...(excludeBookingId ? { excludeBookingId } : {}),
   })

@@ -8,12 +8,13 @@
 // in the one order of changes/change-log.ts: idempotency claim, then rows and segments, change
 // log last.
 
+import type { SlotView } from "../availability/find.ts";
 import type { Actor } from "../changes/change-log.ts";
 import { appendAudit, appendChange } from "../changes/change-log.ts";
 import type { FieldCrypto } from "../crypto/field-crypto.ts";
 import type { Db, Tx } from "../db/client.ts";
 import { inStoredTimeWindow, STORED_TIME_WINDOW } from "../db/constraints.ts";
-import { ContentionError } from "../db/transaction.ts";
+import { ContentionError, runStatement } from "../db/transaction.ts";
 import { AppError } from "../errors/app-error.ts";
 import type { BookingSource, BookingStatus } from "../generated/prisma/enums.ts";
 import { claim, isDuplicateKey, remember, replayed, requestHash } from "../idempotency/idempotency.ts";
@@ -27,7 +28,7 @@ import {
   type WantedVisit,
   wantedTimeState,
 } from "./booking-context.ts";
-import { ClaimLost, claimGateFor } from "./claims.ts";
+import { ClaimLost, type ClaimSegment, claimGateFor } from "./claims.ts";
 import { isDoubleBooking } from "./conflict.ts";
 import { type BookingPlan, initialStatus, planBooking } from "./plan.ts";
 import { BOOKING_TX } from "./tx-options.ts";
@@ -204,8 +205,25 @@ export async function insertBooking(
   return id;
 }
 
+/** The nearest alternatives to the wanted visit, on a load of every qualified stylist over the next days. */
+async function alternativesFor(
+  deps: BookingDeps,
+  input: WantedVisit,
+  excludeBookingId?: string,
+  rival: ClaimSegment[] = [],
+): Promise<SlotView[]> {
+  const wide = await loadBookingContext(deps.db, input, deps.clock(), "alternatives", excludeBookingId);
+  return alternativesIn(wide, input, rival);
+}
+
 /** The wanted visit's checks on one load: time window, stylists, and (unless relaxed) the rules. */
-function checkOn(ctx: BookingContext, input: CreateBookingInput, now: Date): BookingPlan {
+async function checkOn(
+  deps: BookingDeps,
+  ctx: BookingContext,
+  input: CreateBookingInput,
+  now: Date,
+  excludeBookingId?: string,
+): Promise<BookingPlan> {
   // Never relaxed, not even by allowOutsideHours: the horizon ahead, a few weeks back.
   assertTimeIn(ctx, input, now);
   const plan = planIn(ctx, input);
@@ -213,11 +231,13 @@ function checkOn(ctx: BookingContext, input: CreateBookingInput, now: Date): Boo
   if (input.allowOutsideHours) return plan;
   const state = wantedTimeState(ctx, input);
   if (state === "taken") {
-    throw new AppError("SLOT_TAKEN", "That time has just been taken", { alternatives: alternativesIn(ctx, input) });
+    throw new AppError("SLOT_TAKEN", "That time has just been taken", {
+      alternatives: await alternativesFor(deps, input, excludeBookingId),
+    });
   }
   if (state === "outside") {
     throw new AppError("NOT_BOOKABLE", "That time is outside opening or working hours, too soon, or too far ahead", {
-      alternatives: alternativesIn(ctx, input),
+      alternatives: await alternativesFor(deps, input),
     });
   }
   return plan;
@@ -228,9 +248,11 @@ export async function slotTakenError(
   deps: BookingDeps,
   input: WantedVisit,
   excludeBookingId?: string,
+  rival: ClaimSegment[] = [],
 ): Promise<AppError> {
-  const ctx = await loadBookingContext(deps.db, input, deps.clock(), excludeBookingId);
-  return new AppError("SLOT_TAKEN", "That time has just been taken", { alternatives: alternativesIn(ctx, input) });
+  return new AppError("SLOT_TAKEN", "That time has just been taken", {
+    alternatives: await alternativesFor(deps, input, excludeBookingId, rival),
+  });
 }
 
 /**
@@ -245,7 +267,8 @@ export async function assertBookable(
 ): Promise<void> {
   const now = deps.clock();
   assertStoredInstant(input.startsAt);
-  checkOn(await loadBookingContext(deps.db, input, now, excludeBookingId), input, now);
+  const ctx = await loadBookingContext(deps.db, input, now, "check", excludeBookingId);
+  await checkOn(deps, ctx, input, now, excludeBookingId);
 }
 
 /** The new booking as callers see it, from what was just written (no reload). */
@@ -309,22 +332,29 @@ export async function createBooking(deps: BookingDeps, input: CreateBookingInput
   }
   const now = deps.clock();
   assertStoredInstant(input.startsAt);
-  const ctx = await loadBookingContext(deps.db, input, now);
-  const plan = checkOn(ctx, input, now);
+  const ctx = await loadBookingContext(deps.db, input, now, "check");
+  const plan = await checkOn(deps, ctx, input, now);
   const row = bookingRow(deps, input, plan, ctx.inputs.location, now, {});
   const audit = bookingAudit(input, plan, row);
-  const write = () =>
-    deps.db.$transaction(async (tx) => {
-      if (key) {
-        const prior = await replayed<{ bookingId: string }>(tx, "booking.create", key, hash);
-        if (prior) return { id: prior.bookingId, itemIds: [], replay: true };
-        await claim(tx, "booking.create", key, hash);
-      }
+  // Without an idempotency key the booking is one statement, a transaction of its own; with one,
+  // the key is claimed first in a transaction around it (idempotency.ts explains the order).
+  const write = async (): Promise<{ id: string; itemIds: string[]; replay: boolean }> => {
+    if (!key) {
+      const written = await runStatement(deps.db, () =>
+        writeBooking(deps.db, plan, row, actor, audit, { changeLog: true }),
+      );
+      return { ...written, replay: false };
+    }
+    return deps.db.$transaction(async (tx) => {
+      const prior = await replayed<{ bookingId: string }>(tx, "booking.create", key, hash);
+      if (prior) return { id: prior.bookingId, itemIds: [], replay: true };
+      await claim(tx, "booking.create", key, hash);
       const written = await writeBooking(tx, plan, row, actor, audit);
-      if (key) await remember(tx, "booking.create", key, { bookingId: written.id });
+      await remember(tx, "booking.create", key, { bookingId: written.id });
       await appendChange(tx, { entityType: "booking", entityId: written.id, op: "upsert", locationId: row.locationId });
       return { ...written, replay: false };
     }, BOOKING_TX);
+  };
   try {
     const written = await claimGateFor(deps.db).run(claimSegments(plan), async () => {
       try {
@@ -352,9 +382,7 @@ export async function createBooking(deps: BookingDeps, input: CreateBookingInput
       // A twin with the same key may be the one that committed: answer with its booking.
       const prior = key ? await replayed<{ bookingId: string }>(deps.db, "booking.create", key, hash) : null;
       if (prior) return reload(deps, prior.bookingId);
-      throw new AppError("SLOT_TAKEN", "That time has just been taken", {
-        alternatives: alternativesIn(ctx, input, e.winner),
-      });
+      throw await slotTakenError(deps, input, undefined, e.winner);
     }
     if (isDoubleBooking(e) || e instanceof ContentionError) throw await slotTakenError(deps, input);
     if (key && isDuplicateKey(e)) {

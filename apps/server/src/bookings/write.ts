@@ -5,9 +5,10 @@
 // at its end, when every row of it exists. The customer must exist and not be erased: otherwise
 // nothing is written and NOT_FOUND is raised.
 import { randomUUID } from "node:crypto";
-import type { Actor } from "../changes/change-log.ts";
+import { type Actor, CHANGE_NOTIFY, changeLogCtes } from "../changes/change-log.ts";
 import type { Tx } from "../db/client.ts";
 import { AppError } from "../errors/app-error.ts";
+import { Prisma } from "../generated/prisma/client.ts";
 import type { BookingSource, BookingStatus } from "../generated/prisma/enums.ts";
 import type { BookingPlan } from "./plan.ts";
 
@@ -32,12 +33,18 @@ export interface WrittenBooking {
 
 const iso = (d: Date) => d.toISOString();
 
+/**
+ * With `changeLog`, the statement also appends the booking's change under the change-log lock,
+ * taken once every other row of it is written (changes/change-log.ts): then the statement is a
+ * whole transaction on its own (autocommit), one round trip for a booking.
+ */
 export async function writeBooking(
   tx: Tx,
   plan: BookingPlan,
   row: BookingRowInput,
   actor: Actor,
   audit: { action: string; data: Record<string, unknown> },
+  opts: { changeLog?: boolean } = {},
 ): Promise<WrittenBooking> {
   const id = randomUUID();
   const itemIds = plan.items.map(() => randomUUID());
@@ -88,9 +95,17 @@ export async function writeBooking(
              ${row.locationId}::uuid, ${JSON.stringify(audit.data)}::jsonb
         FROM b
       RETURNING id
-    )
+    )${
+      opts.changeLog
+        ? Prisma.sql`, ${changeLogCtes(
+            [{ entityType: "booking", entityId: id, op: "upsert", locationId: row.locationId }],
+            Prisma.sql`SELECT b.id FROM b, (SELECT count(*) FROM s) AS written`,
+          )}`
+        : Prisma.empty
+    }
     SELECT (SELECT count(*) FROM b)::int AS booked, (SELECT count(*) FROM i)::int AS items,
-           (SELECT count(*) FROM s)::int AS segments, (SELECT count(*) FROM a)::int AS audited`;
+           (SELECT count(*) FROM s)::int AS segments, (SELECT count(*) FROM a)::int AS audited,
+           ${opts.changeLog ? CHANGE_NOTIFY : Prisma.sql`NULL`} AS notified`;
   if (written?.booked !== 1) throw new AppError("NOT_FOUND", "Unknown customer");
   if (written.items !== items.length || written.segments !== segs.length) {
     throw new Error(`booking ${id}: wrote ${written.items} items and ${written.segments} segments`);

@@ -3,6 +3,7 @@
 
 import type { Tx } from "../db/client.ts";
 import { beforeCommit } from "../db/transaction.ts";
+import { Prisma } from "../generated/prisma/client.ts";
 import type { ActorType, ChangeOp } from "../generated/prisma/enums.ts";
 
 /**
@@ -64,6 +65,30 @@ export async function appendChange(tx: Tx, change: ChangeInput): Promise<void> {
 const pending = new WeakMap<object, ChangeInput[]>();
 
 /**
+ * CTEs appending `changes` in their order under the change-log lock: `cl_lock` takes the lock —
+ * after `after` has been computed, when given (a subquery over the statement's own writes, so the
+ * lock is the last thing the statement waits for) — and `cl_ins` inserts the rows, drawing their
+ * versions only once the lock is held. Select `CHANGE_NOTIFY` from the main query to wake listeners.
+ */
+export function changeLogCtes(changes: ChangeInput[], after: Prisma.Sql = Prisma.sql`SELECT 1`): Prisma.Sql {
+  return Prisma.sql`cl_lock AS MATERIALIZED (
+      SELECT pg_advisory_xact_lock(${CHANGE_LOG_LOCK}::bigint) AS locked FROM (${after}) AS dependency
+    ), cl_ins AS (
+      INSERT INTO change_log (entity_type, entity_id, op, location_id, data)
+      SELECT x.entity_type, x.entity_id, x.op::"ChangeOp", x.location_id, x.data
+        FROM cl_lock, unnest(${changes.map((c) => c.entityType)}::text[], ${changes.map((c) => c.entityId)}::text[],
+                       ${changes.map((c) => c.op)}::text[], ${changes.map((c) => c.locationId ?? null)}::uuid[],
+                       ${changes.map((c) => (c.data === undefined || c.data === null ? null : JSON.stringify(c.data)))}::jsonb[])
+             WITH ORDINALITY AS x(entity_type, entity_id, op, location_id, data, n)
+       ORDER BY x.n
+      RETURNING version
+    )`;
+}
+
+/** The main query's expression that NOTIFYs the highest version `changeLogCtes` appended. */
+export const CHANGE_NOTIFY = Prisma.sql`(SELECT pg_notify(${CHANGE_CHANNEL}, max(version)::text)::text FROM cl_ins HAVING count(*) > 0)`;
+
+/**
  * The transaction's changes in ONE statement, in the order they were appended: the lock (taken
  * before any version is drawn from the sequence), the rows, and the NOTIFY of the highest version.
  * One round trip while holding the lock that every writer's commit queues on.
@@ -72,19 +97,7 @@ async function flush(tx: Tx): Promise<void> {
   const changes = pending.get(tx) ?? [];
   pending.delete(tx);
   if (!changes.length) return;
-  await tx.$queryRaw`
-    WITH l AS MATERIALIZED (SELECT pg_advisory_xact_lock(${CHANGE_LOG_LOCK}::bigint) AS locked),
-    ins AS (
-      INSERT INTO change_log (entity_type, entity_id, op, location_id, data)
-      SELECT x.entity_type, x.entity_id, x.op::"ChangeOp", x.location_id, x.data
-        FROM l, unnest(${changes.map((c) => c.entityType)}::text[], ${changes.map((c) => c.entityId)}::text[],
-                       ${changes.map((c) => c.op)}::text[], ${changes.map((c) => c.locationId ?? null)}::uuid[],
-                       ${changes.map((c) => (c.data === undefined || c.data === null ? null : JSON.stringify(c.data)))}::jsonb[])
-             WITH ORDINALITY AS x(entity_type, entity_id, op, location_id, data, n)
-       ORDER BY x.n
-      RETURNING version
-    )
-    SELECT pg_notify(${CHANGE_CHANNEL}, max(version)::text)::text AS notified FROM ins`;
+  await tx.$queryRaw`WITH ${changeLogCtes(changes)} SELECT ${CHANGE_NOTIFY} AS notified`;
 }
 
 async function insertChange(tx: Tx, change: ChangeInput, lock: boolean): Promise<bigint> {

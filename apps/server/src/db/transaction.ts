@@ -100,19 +100,26 @@ export async function runTransaction<T>(
   options?: unknown,
   policy: RetryPolicy = WRITE_RETRY,
 ): Promise<T> {
+  return retrying(policy, () =>
+    begin(async (tx) => {
+      const list: (() => Promise<void>)[] = [];
+      hooks.set(tx, list);
+      try {
+        const result = await fn(tx);
+        for (let i = 0; i < list.length; i++) await list[i]!();
+        return result;
+      } finally {
+        hooks.delete(tx);
+      }
+    }, options),
+  );
+}
+
+/** Runs `attempt` again after contention (with jittered backoff) until it succeeds or `policy` runs out. */
+async function retrying<T>(policy: RetryPolicy, run: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await begin(async (tx) => {
-        const list: (() => Promise<void>)[] = [];
-        hooks.set(tx, list);
-        try {
-          const result = await fn(tx);
-          for (let i = 0; i < list.length; i++) await list[i]!();
-          return result;
-        } finally {
-          hooks.delete(tx);
-        }
-      }, options);
+      return await run();
     } catch (e) {
       if (!isContention(e) || e instanceof ContentionError) throw e;
       if (attempt >= policy.attempts) throw new ContentionError(attempt, e);
@@ -121,6 +128,16 @@ export async function runTransaction<T>(
       await sleep(Math.random() * ceiling);
     }
   }
+}
+
+const policies = new WeakMap<object, RetryPolicy>();
+
+/**
+ * One statement that is a whole transaction on its own (autocommit: data-modifying CTEs), retried on
+ * contention by the same policy as the client's transactions.
+ */
+export function runStatement<T>(client: object, statement: () => Promise<T>): Promise<T> {
+  return retrying(policies.get(client) ?? WRITE_RETRY, statement);
 }
 
 /**
@@ -137,6 +154,7 @@ export function withWriteTransactions<C extends { $transaction: (...args: never[
       ? runTransaction((fn, opts) => original(fn, opts), arg as (tx: object) => Promise<unknown>, options, policy)
       : original(arg, options);
   Object.defineProperty(client, "$transaction", { value: wrapped, configurable: true, writable: true });
+  policies.set(client, policy);
   if (client.$transaction !== (wrapped as unknown)) {
     throw new Error("Could not install the write-transaction wrapper on the Prisma client");
   }
