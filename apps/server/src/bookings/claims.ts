@@ -53,6 +53,12 @@ export class ClaimGate {
     }
   }
 
+  /** True when a write in flight overlaps these segments (this one would queue behind it). */
+  contended(segments: ClaimSegment[]): boolean {
+    for (const c of this.inFlight) if (overlaps(c.segments, segments)) return true;
+    return false;
+  }
+
   /** Writes in flight (tests). */
   get size(): number {
     return this.inFlight.size;

@@ -355,8 +355,15 @@ export async function createBooking(deps: BookingDeps, input: CreateBookingInput
       return { ...written, replay: false };
     }, BOOKING_TX);
   };
+  const gate = claimGateFor(deps.db);
+  const segments = claimSegments(plan);
+  // Queued behind a write for the same time: likely to lose, so the alternatives' inputs load
+  // meanwhile (shared by every waiter) instead of after the winner commits.
+  const early = gate.contended(segments)
+    ? loadBookingContext(deps.db, input, now, "alternatives").catch(() => null)
+    : null;
   try {
-    const written = await claimGateFor(deps.db).run(claimSegments(plan), async () => {
+    const written = await gate.run(segments, async () => {
       try {
         return await write();
       } catch (e) {
@@ -382,6 +389,12 @@ export async function createBooking(deps: BookingDeps, input: CreateBookingInput
       // A twin with the same key may be the one that committed: answer with its booking.
       const prior = key ? await replayed<{ bookingId: string }>(deps.db, "booking.create", key, hash) : null;
       if (prior) return reload(deps, prior.bookingId);
+      const loaded = await early;
+      if (loaded) {
+        throw new AppError("SLOT_TAKEN", "That time has just been taken", {
+          alternatives: alternativesIn(loaded, input, e.winner),
+        });
+      }
       throw await slotTakenError(deps, input, undefined, e.winner);
     }
     if (isDoubleBooking(e) || e instanceof ContentionError) throw await slotTakenError(deps, input);
