@@ -2,24 +2,14 @@
 // insertBooking reads): each item's timing, span and price, the segments that block each stylist,
 // the deposit and the status. Pure: no database, no clock of its own.
 
+import type { PlanServiceRow } from "../availability/load.ts";
 import { AppError } from "../errors/app-error.ts";
 import type { BookingStatus } from "../generated/prisma/enums.ts";
 import { depositFor } from "./policy.ts";
 import { itemSpan, type PlannedSegment, planSegments, type ServiceTiming } from "./segments.ts";
 
-export interface PlanService {
-  id: string;
-  nameEs: string;
-  nameEn: string;
-  priceCents: number;
-  bufferBeforeMinutes: number;
-  durationMinutes: number;
-  processingMinutes: number;
-  finishingMinutes: number;
-  bufferAfterMinutes: number;
-  depositRule: Parameters<typeof depositFor>[0][number]["terms"]["depositRule"];
-  depositValue: number;
-}
+/** A service as loaded for availability (names, timing, price, deposit terms). */
+export type PlanService = PlanServiceRow;
 
 export interface PlanSkill {
   staffId: string;
