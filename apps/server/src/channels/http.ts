@@ -10,7 +10,8 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { AppServices } from "../services.ts";
 import { chatwootSecrets, chatwootUrlToken } from "./config.ts";
-import { enqueueProcessing, keptHeaders, storeDelivery, type WebhookSourceName } from "./inbound.ts";
+import { keptHeaders } from "./inbound.ts";
+import { createDeliveryIntake, type WebhookSourceName } from "./intake.ts";
 import { type Classified, classifyChatwoot, classifyMeta } from "./payloads.ts";
 import { hasChatwootSignature, verifyChatwoot, verifyMeta } from "./signatures.ts";
 
@@ -28,6 +29,12 @@ function single(v: unknown): string | undefined {
 }
 
 export async function registerChannelRoutes(app: FastifyInstance, services: AppServices): Promise<void> {
+  // Deliveries are stored by group commit (intake.ts): concurrent requests share one statement,
+  // each answered once its row and its processing job are committed. Closing waits for the writes.
+  const intake = createDeliveryIntake(services);
+  app.addHook("onClose", async () => {
+    await intake.drain();
+  });
   await app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     // Any content type (Chatwoot and Meta send application/json; nobody gets to pick a different parser).
@@ -56,26 +63,26 @@ export async function registerChannelRoutes(app: FastifyInstance, services: AppS
         req.log.warn({ source, reason: sig.reason, bytes: raw.length }, "webhook refused: not authenticated");
         return reply.code(401).send({ error: "invalid signature" });
       }
+      const text = raw.toString("utf8");
       let body: unknown;
       try {
-        body = JSON.parse(raw.toString("utf8"));
+        body = JSON.parse(text);
       } catch {
         return reply.code(400).send({ error: "body is not JSON" });
       }
       const c = classify(body, raw);
       if (!c.ok) return reply.code(c.status).send({ error: c.message });
       if (!c.process) req.log.debug({ source, reason: c.ignoredReason }, "webhook delivery not used");
-      const stored = await storeDelivery(services, {
+      // Answered only once the row (and its processing job) is committed, with others arriving meanwhile.
+      const stored = await intake.store({
         source,
         dedupKey: c.dedupKey,
         headers: keptHeaders(req.headers),
-        rawBody: raw.toString("utf8"),
+        rawBody: text,
         process: c.process,
         ...(c.ignoredReason ? { ignoredReason: c.ignoredReason } : {}),
       });
-      await reply.code(200).send({ ok: true, duplicate: stored.duplicate, ...(c.process ? {} : { ignored: true }) });
-      if (stored.needsProcessing && stored.eventId) void enqueueProcessing(services, stored.eventId);
-      return reply;
+      return reply.code(200).send({ ok: true, duplicate: stored.duplicate, ...(c.process ? {} : { ignored: true }) });
     }
 
     const classifyCw = (req: FastifyRequest) => (body: unknown, raw: Buffer) =>

@@ -1,6 +1,5 @@
 // Inbound deliveries: stored raw and deduplicated before the 200 (intake), then processed by a job
 // into customers, conversations and messages (integrations.md §6).
-import { createHash } from "node:crypto";
 import { appendAudit, appendChange, CHANGE_CHANNEL, CHANGE_LOG_LOCK, type ChangeInput } from "../changes/change-log.ts";
 import { normalisePhone } from "../crypto/phone.ts";
 import { upsertCustomersByPhone } from "../customers/customer-store.ts";
@@ -11,10 +10,11 @@ import type { Prisma } from "../generated/prisma/client.ts";
 import type { Channel, DeliveryStatus } from "../generated/prisma/enums.ts";
 import { metricsOf } from "../metrics/metrics.ts";
 import { type ChannelDeps, QUEUES } from "./deps.ts";
+import { type Delivery, insertDeliveries, type StoredDelivery } from "./intake.ts";
 import { guessLanguage } from "./language.ts";
 import { type AttachmentRef, chatwootEvents, type InboundEvent, type MessageEvent, metaEvents } from "./payloads.ts";
 
-export type WebhookSourceName = "chatwoot" | "whatsapp_cloud";
+export type { WebhookSourceName } from "./intake.ts";
 
 const KEPT_HEADERS = [
   "content-type",
@@ -36,47 +36,15 @@ export function keptHeaders(h: Record<string, string | string[] | undefined>): R
 }
 
 /**
- * Stores a verified delivery (or finds it already stored): one INSERT, committed on its own, before
- * the 200. That single round trip is all the acknowledgement waits for; the processing job is
- * enqueued right after the reply (enqueueProcessing). If the process dies in between, the stored
- * row is still `received` and the sweep in jobs.ts re-enqueues it (at start-up and periodically),
- * so nothing is lost — the inbox pattern, with pg-boss doing the retries.
+ * Stores a verified delivery (or finds it already stored): one INSERT, committed on its own, no job.
+ * The webhook routes go through the group-commit intake (intake.ts) instead, which writes the
+ * deliveries arriving together, with their processing jobs, in one statement. A row stored without
+ * its job stays `received` and the sweep in jobs.ts enqueues it (at start-up and periodically), so
+ * nothing is lost — the inbox pattern, with pg-boss doing the retries.
  */
-export async function storeDelivery(
-  deps: Pick<ChannelDeps, "db">,
-  d: {
-    source: WebhookSourceName;
-    dedupKey: string;
-    headers: Record<string, string>;
-    rawBody: string;
-    process: boolean;
-    ignoredReason?: string;
-  },
-): Promise<{ duplicate: boolean; eventId: string | null; needsProcessing: boolean }> {
-  // Ids come from the sender: keep them storable (no NUL) and bounded.
-  const cleanKey = d.dedupKey.replaceAll("\0", "");
-  const dedupKey = cleanKey.length > 300 ? `sha256:${createHash("sha256").update(cleanKey).digest("hex")}` : cleanKey;
-  const status = d.process ? "received" : "ignored";
-  const rows = await deps.db.$queryRaw<{ id: string }[]>`
-    INSERT INTO webhook_event (id, source, dedup_key, headers, raw_body, status, last_error, processed_at)
-    VALUES (gen_random_uuid(), ${d.source}::"WebhookSource", ${dedupKey}, ${JSON.stringify(d.headers)}::jsonb,
-            ${d.rawBody}, ${status}::"WebhookStatus", ${d.ignoredReason?.replaceAll("\0", "").slice(0, 500) ?? null},
-            ${d.process ? null : new Date()})
-    ON CONFLICT (source, dedup_key) DO NOTHING
-    RETURNING id`;
-  const id = rows[0]?.id ?? null;
-  return { duplicate: id === null, eventId: id, needsProcessing: id !== null && d.process };
-}
-
-/** Hands a stored delivery to the job queue (after the 200; the sweep covers a crash before this). */
-export async function enqueueProcessing(deps: Pick<ChannelDeps, "jobs" | "log">, eventId: string): Promise<void> {
-  // No job queue in this process (a CLI, some tests): the sweep picks the row up later.
-  if (!deps.jobs) return;
-  try {
-    await deps.jobs.send(QUEUES.webhook, { eventId });
-  } catch (err) {
-    deps.log.warn({ err, eventId }, "could not enqueue a stored webhook event; the sweep will retry it");
-  }
+export async function storeDelivery(deps: Pick<ChannelDeps, "db">, d: Delivery): Promise<StoredDelivery> {
+  const [stored] = await insertDeliveries(deps.db, [d]);
+  return stored!;
 }
 
 /** Raised when a status arrives before the message it is about is known (ordering is not guaranteed, §2.3). */
@@ -164,6 +132,15 @@ async function recordFailure(deps: ChannelDeps, eventId: string, e: unknown): Pr
   return e instanceof Error ? e : new Error(String(e));
 }
 
+/**
+ * Rows stored by one statement share a received_at: their ids, time-ordered (intake.ts
+ * orderedUuid, version 7), keep the order they arrived in. Other ids (random, version 4) tell nothing.
+ */
+function arrival(a: string, b: string): number {
+  if (a[14] !== "7" || b[14] !== "7") return 0;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** One transaction for all of `eventIds`; throws (nothing written) if any of them fails. */
 async function applyWebhookEvents(deps: ChannelDeps, eventIds: string[]): Promise<void> {
   const follow: Followups = { turns: new Set(), media: new Set() };
@@ -182,7 +159,12 @@ async function applyWebhookEvents(deps: ChannelDeps, eventIds: string[]): Promis
          WHERE id = ANY(${eventIds}::uuid[]) ORDER BY id FOR UPDATE`;
       const todo = rows
         .filter((ev) => ev.status !== "processed" && ev.status !== "ignored")
-        .sort((a, b) => a.received_at.getTime() - b.received_at.getTime() || position.get(a.id)! - position.get(b.id)!);
+        .sort(
+          (a, b) =>
+            a.received_at.getTime() - b.received_at.getTime() ||
+            arrival(a.id, b.id) ||
+            position.get(a.id)! - position.get(b.id)!,
+        );
       if (!todo.length) return;
       // Consecutive messages are written together; anything else is applied in its place between them.
       let messages: ReceivedMessage[] = [];
