@@ -76,7 +76,11 @@ export async function startApp(config: AppConfig, log: Logger, clock: ClockFn = 
   const metrics = new Metrics({ db: database.db, changeFeed, jobSchema: JOB_SCHEMA }, { processMetrics: true });
   metrics.onError = (err) => log.warn({ err, component: "metrics" }, "metrics query failed");
   bindMetrics(database.db, metrics); // metricsOf(deps) for code handed only the database (agent, bookings)
-  const jobs = createJobQueue(database.url, log, { concurrency: config.JOBS_CONCURRENCY, metrics });
+  const jobs = createJobQueue(database.url, log, {
+    concurrency: config.JOBS_CONCURRENCY,
+    metrics,
+    takeoverSeconds: config.CITA_TAKEOVER_SECONDS,
+  });
   const services: AppServices = {
     config,
     db: database.db,

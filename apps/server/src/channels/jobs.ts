@@ -15,14 +15,15 @@ import { runTurns } from "./turns.ts";
  * Both handlers are idempotent (row locks / conditional claims), so a duplicate job is harmless.
  */
 export async function sweepChannels(deps: ChannelDeps, jobs: JobQueue): Promise<{ webhooks: number; outbox: number }> {
+  const stale = deps.config.CITA_TAKEOVER_SECONDS ?? 60;
   const events = await deps.db.$queryRaw<{ id: string }[]>`
     SELECT id FROM webhook_event
-     WHERE status = 'received' AND source IN ('chatwoot', 'whatsapp_cloud') AND received_at < now() - interval '1 minute'
+     WHERE status = 'received' AND source IN ('chatwoot', 'whatsapp_cloud') AND received_at < now() - make_interval(secs => ${stale})
      ORDER BY received_at LIMIT 1000`;
   for (const e of events) await jobs.send(QUEUES.webhook, { eventId: e.id });
   const outbox = await deps.db.$queryRaw<{ id: string }[]>`
     SELECT id FROM outbox_message
-     WHERE status IN ('pending', 'failed', 'sending') AND next_attempt_at < now() - interval '1 minute'
+     WHERE status IN ('pending', 'failed', 'sending') AND next_attempt_at < now() - make_interval(secs => ${stale})
      ORDER BY next_attempt_at LIMIT 1000`;
   for (const o of outbox) await jobs.send(QUEUES.outbox, { outboxId: o.id });
   if (events.length || outbox.length) {

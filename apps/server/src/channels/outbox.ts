@@ -155,7 +155,7 @@ export async function sendOutboxMessage(deps: ChannelDeps, outboxId: string): Pr
 async function sendOne(deps: ChannelDeps, outboxId: string): Promise<string | null> {
   const tuning = sendTuning(deps.config);
   // The claim holds for timeout + a margin; a crash while sending leaves `sending`, which the sweep retries.
-  const leaseSeconds = Math.ceil(tuning.timeoutMs / 1000) + 60;
+  const leaseSeconds = Math.ceil(tuning.timeoutMs / 1000) + (deps.config.CITA_TAKEOVER_SECONDS ?? 60);
   const claimed = await deps.db.$queryRaw<ClaimedRow[]>`
     UPDATE outbox_message
        SET status = 'sending', attempts = attempts + 1,
@@ -173,6 +173,7 @@ async function sendOne(deps: ChannelDeps, outboxId: string): Promise<string | nu
      RETURNING id, conversation_id, message_id, channel, payload, idempotency_key, attempts`;
   const row = claimed[0];
   if (!row) return null; // already handled, not due, or waiting behind an earlier message (woken later)
+  const claimEnds = Date.now() + leaseSeconds * 1000;
   const conversation = await deps.db.conversation.findUnique({ where: { id: row.conversation_id } });
   if (!conversation) return null;
   const target = { externalId: conversation.externalId, channelAccount: conversation.channelAccount };
@@ -190,24 +191,28 @@ async function sendOne(deps: ChannelDeps, outboxId: string): Promise<string | nu
   const log = deps.log.child({ component: "outbox", outboxId, attempt: row.attempts });
   if (outcome.kind === "ok") {
     const externalId = outcome.externalId;
-    await deps.db.$transaction(async (tx) => {
-      await tx.outboxMessage.update({
-        where: { id: row.id },
-        data: { status: "sent", sentAt: new Date(), externalId, lastError: null },
-      });
-      if (row.message_id) {
-        await tx.message.updateMany({
-          where: { id: row.message_id, deliveryStatus: "pending" },
-          data: { deliveryStatus: "sent", ...(externalId ? { externalId } : {}) },
+    // Recorded even if the database is briefly unreachable (restarting): a row left `sending` would be
+    // sent a second time once its claim lapses, so the write is retried for as long as the claim holds.
+    await whileClaimed(claimEnds, () =>
+      deps.db.$transaction(async (tx) => {
+        await tx.outboxMessage.update({
+          where: { id: row.id },
+          data: { status: "sent", sentAt: new Date(), externalId, lastError: null },
         });
-        await appendChange(tx, {
-          entityType: "conversation",
-          entityId: row.conversation_id,
-          op: "upsert",
-          data: { event: "message_sent", messageId: row.message_id },
-        });
-      }
-    });
+        if (row.message_id) {
+          await tx.message.updateMany({
+            where: { id: row.message_id, deliveryStatus: "pending" },
+            data: { deliveryStatus: "sent", ...(externalId ? { externalId } : {}) },
+          });
+          await appendChange(tx, {
+            entityType: "conversation",
+            entityId: row.conversation_id,
+            op: "upsert",
+            data: { event: "message_sent", messageId: row.message_id },
+          });
+        }
+      }),
+    );
     log.info({ externalId }, "outbox message sent");
     return row.message_id ? nextWaiting(deps, row.conversation_id) : null;
   }
@@ -229,6 +234,18 @@ async function sendOne(deps: ChannelDeps, outboxId: string): Promise<string | nu
   await deadLetter(deps, row, reason);
   log.error({ reason }, "outbox message dead-lettered");
   return row.message_id ? nextWaiting(deps, row.conversation_id) : null;
+}
+
+/** Runs `write`, retrying failures (backoff up to 2 s) until shortly before `claimEnds`. */
+async function whileClaimed<T>(claimEnds: number, write: () => Promise<T>): Promise<T> {
+  for (let wait = 250; ; wait = Math.min(wait * 2, 2_000)) {
+    try {
+      return await write();
+    } catch (e) {
+      if (Date.now() + wait + 1_000 >= claimEnds) throw e;
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
 }
 
 /**

@@ -38,7 +38,7 @@ const HISTORY = 40;
 /** Takes the lease if nobody holds a live one. Wall time (SQL now()), like the job queue. */
 async function acquireLease(deps: ChannelDeps, conversationId: string, owner: string): Promise<boolean> {
   const n = await deps.db.$executeRaw`
-    UPDATE conversation SET lease_owner = ${owner}, lease_expires_at = now() + make_interval(secs => ${LEASE_SECONDS})
+    UPDATE conversation SET lease_owner = ${owner}, lease_expires_at = now() + make_interval(secs => ${deps.config.CITA_TAKEOVER_SECONDS ?? LEASE_SECONDS})
      WHERE id = ${conversationId}::uuid AND (lease_owner IS NULL OR lease_expires_at < now() OR lease_owner = ${owner})`;
   return n === 1;
 }

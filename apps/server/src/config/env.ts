@@ -147,6 +147,14 @@ export const envSchema = z.object({
    * within a model call or two, not one after another.
    */
   TURN_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(32),
+  /**
+   * How soon work a dead process was holding passes to another instance: a conversation's turn lease
+   * and every job queue's expiry are capped at this, the job queue checks for expired jobs this often,
+   * and the channels sweep re-enqueues deliveries and sends stranded this long. Unset: leases 120 s,
+   * expiries 2–10 min per queue, checked every 2 min, sweep after 1 min. Set it lower only if agent
+   * turns finish well within it (a turn that outlives its lease is retried, never answered twice).
+   */
+  CITA_TAKEOVER_SECONDS: z.coerce.number().int().min(5).max(600).optional(),
   STRIPE_SECRET_KEY: z
     .string()
     .regex(/^(sk|rk)_/, "must start with sk_ or rk_")

@@ -11,6 +11,7 @@
 //   queue's workers, so a job is picked up in milliseconds by whichever instance is free. A job
 //   due later (startAfter) wakes its queue at that instant in the process that sent it. Polling
 //   stays as the fallback (a lost notification, another process's delayed job).
+import { createRequire } from "node:module";
 import pg from "pg";
 import PgBoss from "pg-boss";
 import type { Logger } from "pino";
@@ -18,6 +19,26 @@ import type { Tx } from "../db/client.ts";
 import { poolConfigFromUrl } from "../db/url.ts";
 
 export const JOB_SCHEMA = "pgboss";
+
+// pg-boss 10.4 completes (or fails) a worker's jobs without awaiting it (manager.js onFetch): with the
+// database down at that moment the rejection is unhandled and ends the process. A rejection nobody
+// awaits is handled here; the job stays active and is retried when it expires (handlers are
+// idempotent). Callers that await still get the error.
+const BossManager = createRequire(import.meta.url)("pg-boss/src/manager.js") as {
+  prototype: Record<string, (...args: unknown[]) => Promise<unknown>>;
+};
+for (const method of ["complete", "fail"]) {
+  const original = BossManager.prototype[method]!;
+  if ((original as { handled?: boolean }).handled) continue;
+  const handled = function (this: unknown, ...args: unknown[]) {
+    const p = original.apply(this, args);
+    p.catch(() => {});
+    return p;
+  };
+  // pg-boss publishes the manager's functions on the PgBoss object by their names: keep the name.
+  Object.defineProperty(handled, "name", { value: method });
+  BossManager.prototype[method] = Object.assign(handled, { handled: true });
+}
 
 export interface QueueSpec {
   name: string;
@@ -110,6 +131,11 @@ export function createJobQueue(
     concurrency?: number;
     /** Records each run (metrics/metrics.ts Metrics.jobRan): the jobs' waits once due, the run time. */
     metrics?: { jobRan(queue: string, waitsMs: number[], ms: number, ok: boolean): void };
+    /**
+     * CITA_TAKEOVER_SECONDS: caps every queue's expiry and sets how often expired jobs (a dead
+     * process's) are returned to the queue. Unset: each queue's own expiry, checked every 2 minutes.
+     */
+    takeoverSeconds?: number;
   } = {},
 ): JobQueue {
   const concurrency = opts.concurrency ?? 4;
@@ -121,6 +147,7 @@ export function createJobQueue(
     application_name: "cita-jobs",
     // Completed jobs are kept a week for support questions, then archived away.
     archiveCompletedAfterSeconds: 7 * 24 * 3600,
+    ...(opts.takeoverSeconds ? { maintenanceIntervalSeconds: opts.takeoverSeconds } : {}),
   } as PgBoss.ConstructorOptions);
   let stopping = false;
   boss.on("error", (err) => {
@@ -169,14 +196,26 @@ export function createJobQueue(
     const client = new pg.Client({ ...poolConfigFromUrl(databaseUrl), application_name: "cita-jobs-listen" });
     client.on("notification", (n) => n.payload && wake(n.payload));
     client.on("error", (err) => {
+      if (listener !== client) return; // still connecting: listen()'s caller handles it
       if (!stopping) log.warn({ err, component: "jobs" }, "job wake-up connection lost; polling meanwhile");
       listener = null;
-      if (!stopping) setTimeout(() => listen().catch(() => {}), 1000).unref();
+      client.end().catch(() => {});
+      if (!stopping) relisten();
     });
-    await client.connect();
-    await client.query(`LISTEN ${JOBS_CHANNEL}`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${JOBS_CHANNEL}`);
+    } catch (e) {
+      client.end().catch(() => {});
+      throw e;
+    }
     listener = client;
   };
+  // Until it is back (the database may be down for a while): a failed reconnect tries again.
+  const relisten = () =>
+    setTimeout(() => {
+      if (!stopping && !listener) listen().catch(() => relisten());
+    }, 1000).unref();
 
   /**
    * Starts a queue's workers. The first polls (the fallback for a lost notification or another
@@ -253,7 +292,7 @@ export function createJobQueue(
         retryLimit: spec.retryLimit ?? 5,
         retryDelay: spec.retryDelaySeconds ?? 5,
         retryBackoff: true,
-        expireInSeconds: spec.expireInSeconds ?? 300,
+        expireInSeconds: Math.min(spec.expireInSeconds ?? 300, opts.takeoverSeconds ?? Number.POSITIVE_INFINITY),
         ...(spec.deadLetter ? { deadLetter: spec.deadLetter } : {}),
       };
       const stored = await boss.getQueue(spec.name);
