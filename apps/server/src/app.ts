@@ -36,6 +36,16 @@ import { attachSandbox, reportSandbox, type Sandbox, sandboxOf, startSandbox } f
 import type { AppServices } from "./services.ts";
 import { type ClockFn, clockFor } from "./time/clock.ts";
 
+export interface StartOptions {
+  /**
+   * Answer requests as soon as the server listens, with the start-up work that no request waits
+   * on (job workers and schedules, the channels' sweep, the sandbox's status report, the demo
+   * calendar) still running; `RunningApp.startupWork` settles when it is done. main.ts does this;
+   * without it (tests) startApp returns once all of it is done.
+   */
+  serveEarly?: boolean;
+}
+
 export interface RunningApp {
   app: FastifyInstance;
   database: OpenDatabase;
@@ -43,10 +53,17 @@ export interface RunningApp {
   url: string;
   /** Local stand-ins for unconfigured integrations (development only), or null. */
   sandbox: Sandbox | null;
+  /** The start-up work after listen (see StartOptions.serveEarly): rejects if it failed. */
+  startupWork: Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startApp(config: AppConfig, log: Logger, clock: ClockFn = clockFor(config)): Promise<RunningApp> {
+export async function startApp(
+  config: AppConfig,
+  log: Logger,
+  clock: ClockFn = clockFor(config),
+  opts: StartOptions = {},
+): Promise<RunningApp> {
   // Sandbox mode is never on silently in production: an integration unconfigured both in the
   // environment and in Settings → Integrations stops start-up. A fresh install (no database yet)
   // can hold no stored settings, so it is refused before anything starts.
@@ -99,40 +116,62 @@ export async function startApp(config: AppConfig, log: Logger, clock: ClockFn = 
   const stopWatching = watchSettings(services);
   wireCustomerPath(services);
   logIntegrations(services);
-  let app: FastifyInstance;
+  let app: FastifyInstance | undefined;
+  const failed = async (e: unknown) => {
+    stopWatching();
+    await app?.close().catch(() => {});
+    await jobs.stop().catch(() => {});
+    await changeFeed.stop();
+    await database.close();
+    await sandbox?.stop();
+    return e;
+  };
   try {
+    // What requests need: the change feed (SSE), the job queue (webhooks are stored with their
+    // jobs, bookings enqueue theirs), the routes.
     await changeFeed.start();
     await jobs.start();
-    await registerWorkers(jobs, services);
-    if (sandbox) await reportSandbox(services, sandbox);
-    if (sandbox) await seedDemoCalendar(services, sandbox);
     app = await buildServer(services);
     // Ends the live SSE streams first, so close() is not held up by them (clients reconnect).
     app.addHook("preClose", () => changeFeed.stop());
     await app.listen({ host: config.HOST, port: config.PORT });
   } catch (e) {
-    stopWatching();
-    await jobs.stop().catch(() => {});
-    await changeFeed.stop();
-    await database.close();
-    await sandbox?.stop();
-    throw e;
+    throw await failed(e);
   }
-  const address = app.server.address();
+  const listening = app;
+  const address = listening.server.address();
   const port = typeof address === "object" && address ? address.port : config.PORT;
   // The sandbox posts its webhooks to the real routes of this very server.
   if (sandbox) sandbox.selfUrl = `http://${/^(0\.0\.0\.0|::)$/.test(config.HOST) ? "127.0.0.1" : config.HOST}:${port}`;
+  // What no request waits on, once the server listens: jobs enqueued meanwhile wait in their queues
+  // (a few hundred ms) for the workers; the demo calendar and the sandbox's status follow.
+  const startupWork = (async () => {
+    await registerWorkers(jobs, services);
+    if (sandbox) await reportSandbox(services, sandbox);
+    if (sandbox) await seedDemoCalendar(services, sandbox);
+  })();
+  if (opts.serveEarly) {
+    startupWork.catch(() => {}); // the caller's to handle (main.ts fails the process)
+  } else {
+    try {
+      await startupWork;
+    } catch (e) {
+      throw await failed(e);
+    }
+  }
   let stopping: Promise<void> | undefined;
   return {
-    app,
+    app: listening,
     database,
     services,
     url: `http://${config.HOST}:${port}`,
     sandbox,
+    startupWork,
     stop() {
       stopping ??= (async () => {
         stopWatching();
-        await app.close(); // stops accepting, ends SSE streams (change feed), waits for in-flight requests
+        await listening.close(); // stops accepting, ends SSE streams (change feed), waits for in-flight requests
+        await startupWork.catch(() => {}); // workers being registered: stopped below with the rest
         await jobs.stop(); // lets running jobs finish; unfinished ones are retried after restart
         await changeFeed.stop();
         await database.close(); // pool, then embedded PostgreSQL

@@ -25,13 +25,20 @@ if (!config.DATABASE_URL) prestartEmbeddedPostgres({ dataDir: config.CITA_DATA_D
 const [{ startApp }, { DEMO_LOGINS }] = await Promise.all([import("./app.ts"), import("./db/seed.ts")]);
 let running: Awaited<ReturnType<typeof startApp>>;
 try {
-  running = await startApp(config, log);
+  // Ready once the server listens: job workers, the sandbox's report and the demo calendar follow.
+  running = await startApp(config, log, undefined, { serveEarly: true });
 } catch (e) {
   const message = e instanceof Error ? e.message : String(e);
   if (message.startsWith("Invalid configuration:")) fail(message);
   log.fatal({ err: e }, "start-up failed");
   process.exit(1);
 }
+
+// Start-up failing after listen fails the process as before listen would have.
+running.startupWork.catch((e) => {
+  log.fatal({ err: e }, "start-up failed");
+  running.stop().finally(() => process.exit(1));
+});
 
 const { url, sandbox } = running;
 const sandboxed = sandbox

@@ -6,7 +6,14 @@
 // Whatever the file holds, imageBlock never throws: a file it cannot use gives a `reason` instead.
 import { readFile } from "node:fs/promises";
 import type Anthropic from "@anthropic-ai/sdk";
-import sharp, { type Metadata } from "sharp";
+import type { Metadata } from "sharp";
+
+/** sharp (libvips, ~0.1 s to load) at the first image, not at start-up. */
+let loaded: Promise<typeof import("sharp")> | null = null;
+async function sharpLib() {
+  loaded ??= import("sharp");
+  return (await loaded).default;
+}
 
 export const MAX_PIXELS = 1_150_000;
 /** Anthropic's limit per image is 5 MB; staying at 3 MB keeps the base64 form (×4/3) at 4 MB. */
@@ -54,6 +61,7 @@ async function encode(
   format: "jpeg" | "png" | "webp",
   quality: number,
 ): Promise<Buffer> {
+  const sharp = await sharpLib();
   const img = sharp(input, { autoOrient: true, limitInputPixels: MAX_INPUT_PIXELS, failOn: "error" }).resize({
     width: size.width,
     height: size.height,
@@ -77,6 +85,12 @@ export async function imageBlock(path: string, _mimeType: string | null): Promis
     return { block: null, reason: "file_missing" };
   }
   if (buf.length > MAX_INPUT_BYTES) return { block: null, reason: `file_too_big_${buf.length}_bytes` };
+  let sharp: Awaited<ReturnType<typeof sharpLib>>;
+  try {
+    sharp = await sharpLib();
+  } catch (e) {
+    return { block: null, reason: unreadable(e) };
+  }
   let meta: Metadata;
   try {
     meta = await sharp(buf, { limitInputPixels: MAX_INPUT_PIXELS }).metadata();

@@ -2,9 +2,22 @@
 // OAuth2 client with a static token; production builds a JWT from GOOGLE_SERVICE_ACCOUNT_JSON —
 // reference integrations.md §4.1), and GOOGLE_API_ROOT points the client at another origin (§4.7).
 // The Calendar API's own entry point: "googleapis" itself loads all ~400 Google APIs (~2 s of start-up).
-import { calendar, type calendar_v3, auth as googleAuth } from "googleapis/build/src/apis/calendar/index.js";
+import { createRequire } from "node:module";
+import type { calendar_v3 } from "googleapis/build/src/apis/calendar/index.js";
 import type { IntegrationMode } from "../payments/integration-status.ts";
 import type { AppServices } from "../services.ts";
+
+type GoogleCalendarLib = typeof import("googleapis/build/src/apis/calendar/index.js");
+let googleLib: GoogleCalendarLib | null = null;
+
+/**
+ * googleapis' Calendar entry point, loaded at its first use (~0.1 s) rather than at start-up: most
+ * starts never build a client before they serve. Synchronous (a CommonJS package), so callers stay so.
+ */
+export function googleCalendar(): GoogleCalendarLib {
+  googleLib ??= createRequire(import.meta.url)("googleapis/build/src/apis/calendar/index.js") as GoogleCalendarLib;
+  return googleLib;
+}
 
 export type CalendarServices = Pick<AppServices, "config"> & Partial<Pick<AppServices, "calendarAuth">>;
 
@@ -43,13 +56,13 @@ export function calendarFor(s: CalendarServices): calendar_v3.Calendar | null {
     const raw = s.config.GOOGLE_SERVICE_ACCOUNT_JSON;
     if (!raw) return null;
     const key = JSON.parse(raw) as { client_email: string; private_key: string; subject?: string };
-    auth = new googleAuth.JWT({
+    auth = new (googleCalendar().auth.JWT)({
       email: key.client_email,
       key: key.private_key,
       scopes: ["https://www.googleapis.com/auth/calendar"],
     });
   }
-  const client = calendar({
+  const client = googleCalendar().calendar({
     version: "v3",
     auth,
     ...(s.config.GOOGLE_API_ROOT ? { rootUrl: s.config.GOOGLE_API_ROOT.replace(/\/?$/, "/") } : {}),

@@ -4,7 +4,6 @@
 // conversation's message, inside the media folder, is ever read.
 import { readFile } from "node:fs/promises";
 import { join, resolve, sep } from "node:path";
-import sharp from "sharp";
 import type { Db } from "../db/client.ts";
 import { AppError } from "../errors/app-error.ts";
 import type { AttachmentRef } from "./payloads.ts";
@@ -32,6 +31,8 @@ export async function mediaPreview(
     throw new AppError("NOT_FOUND", "The image file is no longer on the server");
   }
   try {
+    // Loaded at the first preview, not at start-up (libvips: ~0.1 s).
+    const { default: sharp } = await import("sharp");
     const { data, info } = await sharp(input, { limitInputPixels: 100_000_000 })
       .rotate()
       .resize({ width: MAX_SIDE, height: MAX_SIDE, fit: "inside", withoutEnlargement: true })

@@ -75,7 +75,9 @@ export const benchmarks: Benchmark[] = [
             [COMPILED_SERVER, "Cita is ready", compiled, {}],
             [COMPILED_SERVER, "Cita is ready", noSandbox, { CITA_SANDBOX: "false" }],
           ] as const) {
-            const r = await timeToReady([...command], marker, { ...env, ...extra });
+            // Fresh ports for every start: others on this machine may take a port between runs.
+            const ports = { EMBEDDED_PG_PORT: String(await freePort()), PORT: String(await freePort()) };
+            const r = await timeToReady([...command], marker, { ...env, ...ports, ...extra });
             samples.push(r.ms);
             await stop(r.proc);
           }

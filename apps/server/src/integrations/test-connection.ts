@@ -2,8 +2,7 @@
 // in force (the environment's or the console's), answered as ok or a readable reason — never a 5xx,
 // never a secret (a provider that echoes a key back has it scrubbed).
 import type { IntegrationKind } from "@cita/shared";
-// The Calendar API entry point, not "googleapis" (which loads ~400 APIs at start-up).
-import { auth as googleAuth } from "googleapis/build/src/apis/calendar/index.js";
+import { googleCalendar } from "../calendar/client.ts";
 import { createStripe } from "../payments/stripe-client.ts";
 import { sandboxOf } from "../sandbox/sandbox.ts";
 import type { AppServices } from "../services.ts";
@@ -63,7 +62,8 @@ async function run(kind: IntegrationKind, s: Pick<AppServices, "config" | "calen
       const raw = c.GOOGLE_SERVICE_ACCOUNT_JSON;
       if (!raw) return { ok: false, message: "Not configured: paste the service account's JSON key first" };
       const key = JSON.parse(raw) as { client_email: string; private_key: string };
-      const jwt = new googleAuth.JWT({
+      // googleapis' Calendar entry point, loaded at first use (calendar/client.ts).
+      const jwt = new (googleCalendar().auth.JWT)({
         email: key.client_email,
         key: key.private_key,
         scopes: ["https://www.googleapis.com/auth/calendar"],

@@ -4,9 +4,8 @@
 // outbox and sync code; only the far end is local. Secrets are derived from the auth secret (kept in
 // the data dir), so they are stable across restarts and never written anywhere else.
 import { createHmac } from "node:crypto";
-import { auth as googleAuth } from "googleapis/build/src/apis/calendar/index.js";
 import type { Logger } from "pino";
-import { markSandboxAuth } from "../calendar/client.ts";
+import { googleCalendar, markSandboxAuth } from "../calendar/client.ts";
 import { FakeCalendar } from "../calendar/fakes/fake-calendar.ts";
 import type { AppConfig } from "../config/env.ts";
 import { FakeStripe } from "../payments/fakes/fake-stripe.ts";
@@ -108,7 +107,7 @@ export function attachSandbox(services: AppServices, sandbox: Sandbox): void {
   // Request contexts are copies of the services that share their config object.
   attached.set(services.config, sandbox);
   if (sandbox.calendar && !services.calendarAuth) {
-    const auth = new googleAuth.OAuth2();
+    const auth = new (googleCalendar().auth.OAuth2)();
     auth.setCredentials({ access_token: "sandbox", expiry_date: Date.now() + 365 * 86_400_000 });
     markSandboxAuth(auth);
     services.calendarAuth = auth;
