@@ -27,6 +27,7 @@ import {
   TAKEOVER_SECONDS,
   until,
   whatsappText,
+  workersRunning,
 } from "./instances-support.ts";
 
 let meta: FakeMeta;
@@ -83,9 +84,11 @@ describe("kill -9 between a webhook's 200 and its processing", () => {
   it("the deliveries are processed after the restart, each once", async () => {
     const env = sharedEnv(t.url, meta.url);
     first = await startInstance("killed", { ...env, CITA_SEED_DEMO: "true" });
+    await workersRunning(t.url);
     // Processing is held up (no message can be written while this lock is held), so the kill lands
     // after the 200s and before any of the deliveries is processed.
     const blocker = new pg.Client({ connectionString: t.url });
+    blocker.on("error", () => {}); // ended with the database when the test fails
     await blocker.connect();
     await blocker.query("BEGIN");
     await blocker.query("LOCK TABLE message IN SHARE MODE");
@@ -94,12 +97,19 @@ describe("kill -9 between a webhook's 200 and its processing", () => {
       expect(await deliver(first.url, whatsappText(phone, "hola", `wamid.346030.${phone}`))).toBe(200);
     }
     // A worker has taken the deliveries' job and is waiting on the lock.
-    await until("the webhook job running", async () => {
+    await until("processing blocked on the lock", async () => {
       const [r] = await sql<{ n: number }>(
         t.url,
-        "SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'channels-webhook' AND state = 'active'",
+        `SELECT count(*)::int AS n FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+          WHERE c.relname = 'message' AND NOT l.granted`,
       );
       return r!.n > 0;
+    }).catch(async (e) => {
+      console.log(
+        "webhook jobs:",
+        await sql(t.url, "SELECT state::text FROM pgboss.job WHERE name = 'channels-webhook'"),
+      );
+      throw e;
     });
     await killHard(first);
     await blocker.query("ROLLBACK");
@@ -142,6 +152,7 @@ describe("PostgreSQL stopped and started again under traffic", () => {
 
   it("/readyz says 503 while it is down and 200 after; nothing accepted is lost; streams resume", async () => {
     cita = await startInstance("pg-restart", { ...sharedEnv(dbUrl, meta.url), CITA_SEED_DEMO: "true" });
+    await workersRunning(dbUrl);
     const url = cita.url;
     const token = await login(url);
     const stream = openChangeStream(url, token);

@@ -73,6 +73,26 @@ export async function startInstance(name: string, env: Record<string, string>, d
   throw new Error(`${name} not ready in 150 s: ${out}`);
 }
 
+/**
+ * Waits until the job workers run: a server listens (and /readyz says 200) before its workers are
+ * registered, and a delivery stored in that moment waits for the channels sweep instead of its job.
+ * The sweep's schedule is written while the channels' workers are registered; they start just after.
+ */
+export async function workersRunning(databaseUrl: string): Promise<void> {
+  await until(
+    "job workers registered",
+    async () =>
+      (
+        await sql<{ n: number }>(
+          databaseUrl,
+          "SELECT count(*)::int AS n FROM pgboss.schedule WHERE name = 'channels-sweep'",
+        )
+      )[0]!.n > 0,
+    60_000,
+  );
+  await new Promise((r) => setTimeout(r, 1_000));
+}
+
 /** SIGKILL: no shutdown code runs, in-flight work stays where it was. Resolves when the process is gone. */
 export function killHard(i: Instance): Promise<void> {
   return new Promise((resolve) => {

@@ -25,6 +25,7 @@ import {
   TAKEOVER_SECONDS,
   until,
   whatsappText,
+  workersRunning,
 } from "./instances-support.ts";
 
 const TZ = "Europe/Madrid";
@@ -61,6 +62,7 @@ describe("two Cita instances on one PostgreSQL", () => {
     // The first start seeds the demo salon; the second finds it there.
     a = await startInstance("a", { ...env, CITA_SEED_DEMO: "true" });
     b = await startInstance("b", { ...env, CITA_SEED_DEMO: "false" });
+    await workersRunning(t.url);
     console.log(`two instances ready in ${Date.now() - started} ms`);
     [tokenA, tokenB] = await Promise.all([login(a.url), login(b.url)]);
     customers = (await sql<{ id: string }>(t.url, "SELECT id::text FROM customer ORDER BY created_at LIMIT 5")).map(
