@@ -27,6 +27,32 @@ export function markSandboxAuth(auth: object): void {
   sandboxAuths.add(auth);
 }
 
+type CalendarAuth = NonNullable<AppServices["calendarAuth"]>;
+/** The sandbox's auths not made yet: a stand-in object → the OAuth2 client, made at first use. */
+const lazySandboxAuths = new WeakMap<object, { made?: CalendarAuth }>();
+
+/**
+ * The sandbox's static-token auth, as a stand-in that becomes an OAuth2 client when a calendar client
+ * is first built (calendarFor): attaching the sandbox at start-up does not load googleapis.
+ */
+export function sandboxCalendarAuth(): CalendarAuth {
+  const standIn = {};
+  lazySandboxAuths.set(standIn, {});
+  sandboxAuths.add(standIn);
+  return standIn as CalendarAuth;
+}
+
+function usableAuth(a: CalendarAuth): CalendarAuth {
+  const lazy = lazySandboxAuths.get(a);
+  if (!lazy) return a;
+  if (!lazy.made) {
+    const auth = new (googleCalendar().auth.OAuth2)();
+    auth.setCredentials({ access_token: "sandbox", expiry_date: Date.now() + 365 * 86_400_000 });
+    lazy.made = auth;
+  }
+  return lazy.made;
+}
+
 /**
  * The injected auth in force: the sandbox's stops counting once the sandbox is switched off or a
  * service account is entered in Settings → Integrations (GOOGLE_API_ROOT then no longer points at it).
@@ -51,7 +77,7 @@ export function calendarFor(s: CalendarServices): calendar_v3.Calendar | null {
   const from = `${injected ? "" : (s.config.GOOGLE_SERVICE_ACCOUNT_JSON ?? "")}\n${s.config.GOOGLE_API_ROOT ?? ""}`;
   const cached = built.get(cacheKey);
   if (cached && cached.from === from) return cached.client;
-  let auth = injected;
+  let auth = injected && usableAuth(injected);
   if (!auth) {
     const raw = s.config.GOOGLE_SERVICE_ACCOUNT_JSON;
     if (!raw) return null;

@@ -5,7 +5,7 @@
 // the data dir), so they are stable across restarts and never written anywhere else.
 import { createHmac } from "node:crypto";
 import type { Logger } from "pino";
-import { googleCalendar, markSandboxAuth } from "../calendar/client.ts";
+import { sandboxCalendarAuth } from "../calendar/client.ts";
 import { FakeCalendar } from "../calendar/fakes/fake-calendar.ts";
 import type { AppConfig } from "../config/env.ts";
 import { FakeStripe } from "../payments/fakes/fake-stripe.ts";
@@ -106,12 +106,8 @@ export function attachSandbox(services: AppServices, sandbox: Sandbox): void {
   attached.set(services, sandbox);
   // Request contexts are copies of the services that share their config object.
   attached.set(services.config, sandbox);
-  if (sandbox.calendar && !services.calendarAuth) {
-    const auth = new (googleCalendar().auth.OAuth2)();
-    auth.setCredentials({ access_token: "sandbox", expiry_date: Date.now() + 365 * 86_400_000 });
-    markSandboxAuth(auth);
-    services.calendarAuth = auth;
-  }
+  // A static token, made into an OAuth2 client when the calendar is first used (calendar/client.ts).
+  if (sandbox.calendar && !services.calendarAuth) services.calendarAuth = sandboxCalendarAuth();
 }
 
 export function sandboxOf(services: Pick<AppServices, "config">): Sandbox | null {
