@@ -128,10 +128,12 @@ export async function startApp(
   };
   try {
     // What requests need: the change feed (SSE), the job queue (webhooks are stored with their
-    // jobs, bookings enqueue theirs), the routes.
-    await changeFeed.start();
-    await jobs.start();
-    app = await buildServer(services);
+    // jobs, bookings enqueue theirs), the routes — side by side: building the routes is CPU, the
+    // other two mostly wait on PostgreSQL. All three are settled before anything goes on.
+    const [feed, queue, server] = await Promise.allSettled([changeFeed.start(), jobs.start(), buildServer(services)]);
+    if (server.status === "fulfilled") app = server.value;
+    for (const r of [feed, queue, server]) if (r.status === "rejected") throw r.reason;
+    if (!app) throw new Error("buildServer gave no server");
     // Ends the live SSE streams first, so close() is not held up by them (clients reconnect).
     app.addHook("preClose", () => changeFeed.stop());
     await app.listen({ host: config.HOST, port: config.PORT });
