@@ -8,6 +8,8 @@ import { createConversationAgent } from "./agent/wire.ts";
 import { calendarMode } from "./calendar/client.ts";
 import { ChangeFeed } from "./changes/feed.ts";
 import type { ConversationAgent } from "./channels/agent-port.ts";
+import { QUEUES } from "./channels/deps.ts";
+import { defineChannelQueues } from "./channels/jobs.ts";
 import { OutboxNotifier } from "./channels/notifier.ts";
 import type { AppConfig } from "./config/env.ts";
 import { createFieldCrypto } from "./crypto/field-crypto.ts";
@@ -116,6 +118,13 @@ export async function startApp(
   const stopWatching = watchSettings(services);
   wireCustomerPath(services);
   logIntegrations(services);
+  // What no request waits on: job workers and schedules, the sandbox's status, the demo calendar.
+  const startupWork = async () => {
+    await registerWorkers(jobs, services);
+    if (sandbox) await reportSandbox(services, sandbox);
+    if (sandbox) await seedDemoCalendar(services, sandbox);
+  };
+  let restart = false;
   let app: FastifyInstance | undefined;
   const failed = async (e: unknown) => {
     stopWatching();
@@ -130,10 +139,21 @@ export async function startApp(
     // What requests need: the change feed (SSE), the job queue (webhooks are stored with their
     // jobs, bookings enqueue theirs), the routes — side by side: building the routes is CPU, the
     // other two mostly wait on PostgreSQL. All three are settled before anything goes on.
-    const [feed, queue, server] = await Promise.allSettled([changeFeed.start(), jobs.start(), buildServer(services)]);
+    // The channels' queues exist before the first delivery is stored with its job (pg-boss has no
+    // job for a queue it does not know); whether they did already tells a restart from a first start.
+    const queues = jobs.start().then(async () => {
+      const known = await jobs.boss.getQueue(QUEUES.webhook);
+      await defineChannelQueues(jobs);
+      return !!known;
+    });
+    const [feed, queue, server] = await Promise.allSettled([changeFeed.start(), queues, buildServer(services)]);
     if (server.status === "fulfilled") app = server.value;
     for (const r of [feed, queue, server]) if (r.status === "rejected") throw r.reason;
     if (!app) throw new Error("buildServer gave no server");
+    // A first start (a new database) defines every area's queues before it answers anything, as
+    // before: a job sent to a queue not defined yet would be dropped. A restart finds them there.
+    restart = queue.status === "fulfilled" && queue.value;
+    if (!restart) await startupWork();
     // Ends the live SSE streams first, so close() is not held up by them (clients reconnect).
     app.addHook("preClose", () => changeFeed.stop());
     await app.listen({ host: config.HOST, port: config.PORT });
@@ -145,18 +165,14 @@ export async function startApp(
   const port = typeof address === "object" && address ? address.port : config.PORT;
   // The sandbox posts its webhooks to the real routes of this very server.
   if (sandbox) sandbox.selfUrl = `http://${/^(0\.0\.0\.0|::)$/.test(config.HOST) ? "127.0.0.1" : config.HOST}:${port}`;
-  // What no request waits on, once the server listens: jobs enqueued meanwhile wait in their queues
-  // (a few hundred ms) for the workers; the demo calendar and the sandbox's status follow.
-  const startupWork = (async () => {
-    await registerWorkers(jobs, services);
-    if (sandbox) await reportSandbox(services, sandbox);
-    if (sandbox) await seedDemoCalendar(services, sandbox);
-  })();
+  // On a restart, the start-up work runs once the server listens: jobs enqueued meanwhile wait in
+  // their queues (a few hundred ms) for the workers; the demo calendar and the sandbox's status follow.
+  const afterListen = restart ? startupWork() : Promise.resolve();
   if (opts.serveEarly) {
-    startupWork.catch(() => {}); // the caller's to handle (main.ts fails the process)
+    afterListen.catch(() => {}); // the caller's to handle (main.ts fails the process)
   } else {
     try {
-      await startupWork;
+      await afterListen;
     } catch (e) {
       throw await failed(e);
     }
@@ -168,12 +184,12 @@ export async function startApp(
     services,
     url: `http://${config.HOST}:${port}`,
     sandbox,
-    startupWork,
+    startupWork: afterListen,
     stop() {
       stopping ??= (async () => {
         stopWatching();
         await listening.close(); // stops accepting, ends SSE streams (change feed), waits for in-flight requests
-        await startupWork.catch(() => {}); // workers being registered: stopped below with the rest
+        await afterListen.catch(() => {}); // workers being registered: stopped below with the rest
         await jobs.stop(); // lets running jobs finish; unfinished ones are retried after restart
         await changeFeed.stop();
         await database.close(); // pool, then embedded PostgreSQL
