@@ -1,6 +1,7 @@
 // Per-request overhead of our stack: a no-op tRPC query through buildServer (hooks, request ids,
-// logging, tRPC) against a bare Fastify route, both on loopback under the same autocannon load.
-import autocannon from "autocannon";
+// logging, tRPC) against a bare Fastify route, both on loopback under the same autocannon load,
+// generated in a worker thread (as a real client is another process).
+import { Worker } from "node:worker_threads";
 import Fastify from "fastify";
 import type { Benchmark } from "../../../../bench/lib.ts";
 import { loadConfig } from "../config/env.ts";
@@ -10,15 +11,18 @@ import { createLogger } from "../logger.ts";
 import { Metrics } from "../metrics/metrics.ts";
 import { buildServer } from "./server.ts";
 
-async function load(url: string, opts: { connections: number; durationS: number; rate?: number }) {
-  const r = await autocannon({
-    url,
-    connections: opts.connections,
-    duration: opts.durationS,
-    ...(opts.rate ? { overallRate: opts.rate } : {}),
-  });
+/** Runs autocannon in a worker thread (get-load.mjs): the servers' event loop serves only. */
+async function load(url: string, opts: { connections: number; durationS: number }) {
+  const worker = new Worker(new URL("./get-load.mjs", import.meta.url), { workerData: { url, ...opts } });
+  const r = await new Promise<{ rps: number; p50: number; p99: number; non2xx: number; errors: number }>(
+    (resolve, reject) => {
+      worker.once("message", resolve);
+      worker.once("error", reject);
+    },
+  );
+  await worker.terminate();
   if (r.non2xx || r.errors) throw new Error(`${url}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99 };
+  return { rps: r.rps, p50: r.p50, p99: r.p99 };
 }
 
 export const benchmarks: Benchmark[] = [
