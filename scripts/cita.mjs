@@ -5,7 +5,6 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { buildServer } from "./build-server.mjs";
 import { ensureConsoleBuilt } from "./console-build.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -82,6 +81,8 @@ async function serve(args) {
   const production = (env.CITA_ENV ?? dotenvValue("CITA_ENV")) === "production";
   if (production) {
     try {
+      // Loaded here, after the install: it takes esbuild from the installed tsx.
+      const { buildServer } = await import("./build-server.mjs");
       await buildServer();
     } catch (e) {
       console.error(`cita: server build failed: ${e instanceof Error ? e.message : e}`);
