@@ -413,7 +413,17 @@ describe("two Cita instances on one PostgreSQL", () => {
     console.log(`scheduled runs: ${perMinute.length} (queue, minute) pairs`);
     expect(perMinute.length).toBeGreaterThan(0);
     expect(perMinute.filter((r) => r.n !== 1)).toEqual([]);
-    // Each reminder sent once (its ledger row, its job, one more message at the fake WhatsApp).
+    // Each reminder sent once (its ledger row, its job, one more message at the fake WhatsApp). The
+    // job is marked completed just after its handler returns: wait for that too, not only the send.
+    const completedReminderJobs = () =>
+      sql<{ booking: string; n: number; retried: number }>(
+        t.url,
+        `SELECT data->>'bookingId' AS booking, count(*)::int AS n, sum(retry_count)::int AS retried
+           FROM (SELECT data, retry_count FROM pgboss.job WHERE name = 'reminders.send' AND state = 'completed'
+                 UNION ALL SELECT data, retry_count FROM pgboss.archive WHERE name = 'reminders.send') j
+          WHERE data->>'bookingId' = ANY($1::text[]) GROUP BY 1`,
+        [reminded.map((x) => x.bookingId)],
+      );
     await until(
       "reminders sent",
       async () => {
@@ -422,18 +432,15 @@ describe("two Cita instances on one PostgreSQL", () => {
           "SELECT count(*)::int AS n FROM reminder_sent WHERE booking_id = ANY($1::uuid[]) AND kind = 'reminder_60m'",
           [reminded.map((x) => x.bookingId)],
         );
-        return r!.n === reminded.length && reminded.every((x) => repliesTo(meta, x.phone).length > x.repliesBefore);
+        return (
+          r!.n === reminded.length &&
+          reminded.every((x) => repliesTo(meta, x.phone).length > x.repliesBefore) &&
+          (await completedReminderJobs()).length === reminded.length
+        );
       },
       90_000,
     );
-    const reminderJobs = await sql<{ booking: string; n: number; retried: number }>(
-      t.url,
-      `SELECT data->>'bookingId' AS booking, count(*)::int AS n, sum(retry_count)::int AS retried
-         FROM (SELECT data, retry_count FROM pgboss.job WHERE name = 'reminders.send' AND state = 'completed'
-               UNION ALL SELECT data, retry_count FROM pgboss.archive WHERE name = 'reminders.send') j
-        WHERE data->>'bookingId' = ANY($1::text[]) GROUP BY 1`,
-      [reminded.map((x) => x.bookingId)],
-    );
+    const reminderJobs = await completedReminderJobs();
     console.log(`reminders sent by ${Date.now() - started} ms into the file; jobs:`, reminderJobs);
     expect(reminderJobs).toHaveLength(reminded.length);
     expect(reminderJobs.filter((j) => j.n !== 1)).toEqual([]);
