@@ -413,17 +413,9 @@ describe("two Cita instances on one PostgreSQL", () => {
     console.log(`scheduled runs: ${perMinute.length} (queue, minute) pairs`);
     expect(perMinute.length).toBeGreaterThan(0);
     expect(perMinute.filter((r) => r.n !== 1)).toEqual([]);
-    // Each reminder sent once (its ledger row, its job, one more message at the fake WhatsApp). The
-    // job is marked completed just after its handler returns: wait for that too, not only the send.
-    const completedReminderJobs = () =>
-      sql<{ booking: string; n: number; retried: number }>(
-        t.url,
-        `SELECT data->>'bookingId' AS booking, count(*)::int AS n, sum(retry_count)::int AS retried
-           FROM (SELECT data, retry_count FROM pgboss.job WHERE name = 'reminders.send' AND state = 'completed'
-                 UNION ALL SELECT data, retry_count FROM pgboss.archive WHERE name = 'reminders.send') j
-          WHERE data->>'bookingId' = ANY($1::text[]) GROUP BY 1`,
-        [reminded.map((x) => x.bookingId)],
-      );
+    // Each reminder sent once: its ledger row (unique per booking and kind) and exactly one more
+    // message at the fake WhatsApp, whichever instance or path (its job, or the sweep catching up
+    // under load) sent it; and no reminder job failed or was retried.
     await until(
       "reminders sent",
       async () => {
@@ -432,18 +424,22 @@ describe("two Cita instances on one PostgreSQL", () => {
           "SELECT count(*)::int AS n FROM reminder_sent WHERE booking_id = ANY($1::uuid[]) AND kind = 'reminder_60m'",
           [reminded.map((x) => x.bookingId)],
         );
-        return (
-          r!.n === reminded.length &&
-          reminded.every((x) => repliesTo(meta, x.phone).length > x.repliesBefore) &&
-          (await completedReminderJobs()).length === reminded.length
-        );
+        return r!.n === reminded.length && reminded.every((x) => repliesTo(meta, x.phone).length > x.repliesBefore);
       },
       90_000,
     );
-    const reminderJobs = await completedReminderJobs();
-    console.log(`reminders sent by ${Date.now() - started} ms into the file; jobs:`, reminderJobs);
-    expect(reminderJobs).toHaveLength(reminded.length);
-    expect(reminderJobs.filter((j) => j.n !== 1)).toEqual([]);
+    const [troubled] = await sql<{ n: number }>(
+      t.url,
+      `SELECT count(*)::int AS n
+         FROM (SELECT data, state, retry_count FROM pgboss.job WHERE name = 'reminders.send'
+               UNION ALL SELECT data, state, retry_count FROM pgboss.archive WHERE name = 'reminders.send') j
+        WHERE data->>'bookingId' = ANY($1::text[]) AND (state = 'failed' OR retry_count > 0)`,
+      [reminded.map((x) => x.bookingId)],
+    );
+    console.log(`reminders sent by ${Date.now() - started} ms into the file`);
+    expect(troubled!.n).toBe(0);
+    // A moment for a late duplicate to show, if there were one.
+    await new Promise((r) => setTimeout(r, 2_000));
     for (const x of reminded) expect(repliesTo(meta, x.phone).length, x.phone).toBe(x.repliesBefore + 1);
     console.log(`whole file: ${Date.now() - started} ms`);
   }, 180_000);
