@@ -1,6 +1,7 @@
 // createBooking (the agent's "hold a slot" and the console's "book"): writes the booking, its items
-// and the segments that block each stylist, its audit and change-log rows, in one transaction of
-// two statements (bookings/write.ts, then the change log). The exclusion constraint on
+// and the segments that block each stylist, its audit and change-log rows: one statement that is
+// its own transaction (bookings/write.ts), or, with an idempotency key, that statement inside the
+// transaction that claims the key. The exclusion constraint on
 // booking_segment is the guard against double booking; the check against computed availability
 // beforehand only produces a better message. Everything the check, the plan and a loser's
 // alternatives need comes from one load (booking-context.ts); overlapping writes in this process
@@ -74,22 +75,22 @@ export interface BookingDeps {
 const MIN = 60_000;
 
 /** The database refuses bookings outside the stored window too (CHECK constraints); say so clearly. */
+const storedWindowError = () =>
+  new AppError(
+    "BAD_INPUT",
+    `Bookings must lie between ${STORED_TIME_WINDOW.from.toISOString().slice(0, 10)} and ${STORED_TIME_WINDOW.to.toISOString().slice(0, 10)}`,
+  );
+
 function assertStoredWindow(plan: BookingPlan): void {
   if (!inStoredTimeWindow(plan.startsAt, plan.endsAt) || !inStoredTimeWindow(plan.from, plan.to)) {
-    throw new AppError(
-      "BAD_INPUT",
-      `Bookings must lie between ${STORED_TIME_WINDOW.from.toISOString().slice(0, 10)} and ${STORED_TIME_WINDOW.to.toISOString().slice(0, 10)}`,
-    );
+    throw storedWindowError();
   }
 }
 
 /** A start the database could never store (year 9999, NaN) is refused before anything is loaded. */
 function assertStoredInstant(startsAt: Date): void {
   if (Number.isNaN(startsAt.getTime()) || !inStoredTimeWindow(startsAt, new Date(startsAt.getTime() + 1))) {
-    throw new AppError(
-      "BAD_INPUT",
-      `Bookings must lie between ${STORED_TIME_WINDOW.from.toISOString().slice(0, 10)} and ${STORED_TIME_WINDOW.to.toISOString().slice(0, 10)}`,
-    );
+    throw storedWindowError();
   }
 }
 

@@ -3,7 +3,6 @@
 // 19:45, a visit entered after the fact). Time itself is not relaxed: a start lies no further ahead
 // than the location's booking horizon (as availability measures it: now + horizonDays), and at most
 // BOOKING_BACKDATE_DAYS back — far enough to record or correct last month's visits, not 1970 or 9999.
-import type { Tx } from "../db/client.ts";
 import { AppError } from "../errors/app-error.ts";
 
 /** How far back staff may enter or move a booking (corrections after the fact). */
@@ -29,16 +28,4 @@ export function bookingTimeWindowError(startsAt: Date, now: Date, horizonDays: n
     `startsAt: a booking must start between ${earliest.toISOString()} (${BOOKING_BACKDATE_DAYS} days back) and ${latest.toISOString()} (the ${horizonDays}-day booking horizon)`,
     { earliest: earliest.toISOString(), latest: latest.toISOString() },
   );
-}
-
-/** BAD_INPUT when `startsAt` lies outside the location's booking window (the details say which). */
-export async function assertBookingTime(
-  db: Tx,
-  input: { locationId: string; startsAt: Date },
-  now: Date,
-): Promise<void> {
-  const location = await db.location.findUnique({ where: { id: input.locationId }, select: { horizonDays: true } });
-  if (!location) throw new AppError("NOT_FOUND", "Unknown location");
-  const error = bookingTimeWindowError(input.startsAt, now, location.horizonDays);
-  if (error) throw error;
 }
