@@ -60,6 +60,12 @@ export const benchmarks: Benchmark[] = [
             baseline: { name: "bare Fastify route", value: b.rps },
           },
           {
+            name: "no-op query ÷ bare route (throughput)",
+            value: t.rps / b.rps,
+            unit: "×",
+            target: { min: 0.3 },
+          },
+          {
             name: "no-op query p99 at saturation",
             value: t.p99,
             unit: "ms",

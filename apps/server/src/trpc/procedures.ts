@@ -30,7 +30,8 @@ const requirePermission = middleware(async ({ ctx, meta, next }) => {
   if (!(ctx.config.CITA_ENV === "test" && ctx.auth.sid === TEST_NIL_SESSION_ID)) {
     await assertAccessSession(ctx.db, ctx.auth);
   }
-  return next({ ctx: { ...ctx, auth: ctx.auth as AccessClaims } });
+  // Only the narrowed key: tRPC merges it into the context it already has.
+  return next({ ctx: { auth: ctx.auth as AccessClaims } });
 });
 
 export function procedureFor(permission: Permission) {
