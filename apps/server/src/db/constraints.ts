@@ -21,7 +21,7 @@ export function inStoredTimeWindow(start: Date, end: Date): boolean {
 
 /** The CHECK constraints the migrations add, by table (the migration test asserts each one). */
 export const CHECK_CONSTRAINTS = {
-  booking: ["booking_positive_range", "booking_sane_range", "booking_money_non_negative"],
+  booking: ["booking_positive_range", "booking_sane_range", "booking_money_non_negative", "booking_series_index"],
   booking_item: ["booking_item_positive_range", "booking_item_sane_range", "booking_item_price_non_negative"],
   booking_segment: ["booking_segment_positive_range", "booking_segment_sane_range"],
   staff_time_off: ["staff_time_off_positive_range", "staff_time_off_sane_range"],
@@ -29,4 +29,10 @@ export const CHECK_CONSTRAINTS = {
   refund: ["refund_amount_non_negative"],
   service: ["service_money_non_negative"],
   staff_service: ["staff_service_price_non_negative"],
+  // issue #20 (migration 20261207172401_waitlist_series_groups)
+  waitlist_wish: ["waitlist_wish_sane_dates", "waitlist_wish_day_parts", "waitlist_wish_offers_non_negative"],
+  waitlist_wish_service: ["waitlist_wish_service_position"],
+  waitlist_offer: ["waitlist_offer_sane_range", "waitlist_offer_held_has_send_at"],
+  location: ["location_waitlist_settings"],
+  booking_series: ["booking_series_rule"],
 } as const;
