@@ -64,6 +64,8 @@ export interface CreateBookingInput {
   notes?: string | null;
   conversationId?: string | null;
   idempotencyKey?: string | null;
+  /** An occurrence of a repeating visit (bookings/series.ts): its series and number (1 = first). */
+  series?: { id: string; index: number } | null;
 }
 
 export interface BookingDeps {
@@ -94,6 +96,16 @@ function assertStoredInstant(startsAt: Date): void {
   }
 }
 
+/** What a written booking carries over from another (a move keeps status, deposit, series and group). */
+export interface BookingExtra {
+  rescheduledFromId?: string;
+  status?: BookingStatus;
+  depositCents?: number;
+  seriesId?: string | null;
+  seriesIndex?: number | null;
+  groupId?: string | null;
+}
+
 /** The booking row's own fields for a plan: status, hold, deposit, who and where. */
 function bookingRow(
   deps: Omit<BookingDeps, "db">,
@@ -101,7 +113,7 @@ function bookingRow(
   plan: BookingPlan,
   location: { holdMinutes: number; currency: string },
   now: Date,
-  extra: { rescheduledFromId?: string; status?: BookingStatus; depositCents?: number },
+  extra: BookingExtra,
 ): BookingRowInput {
   const depositCents = extra.depositCents ?? (input.waiveDeposit ? 0 : plan.deposit.amountCents);
   const status = extra.status ?? initialStatus(input.mode, depositCents);
@@ -118,6 +130,9 @@ function bookingRow(
     notes: input.notes ?? null,
     conversationId: input.conversationId ?? null,
     rescheduledFromId: extra.rescheduledFromId ?? null,
+    seriesId: extra.seriesId ?? input.series?.id ?? null,
+    seriesIndex: extra.seriesIndex ?? input.series?.index ?? null,
+    groupId: extra.groupId ?? null,
   };
 }
 
@@ -183,7 +198,7 @@ export async function insertBooking(
   deps: Omit<BookingDeps, "db">,
   input: CreateBookingInput,
   actor: Actor,
-  extra: { rescheduledFromId?: string; status?: BookingStatus; depositCents?: number } = {},
+  extra: BookingExtra = {},
 ): Promise<string> {
   const now = deps.clock();
   const location = await tx.location.findUnique({ where: { id: input.locationId } });

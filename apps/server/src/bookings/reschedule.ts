@@ -76,11 +76,18 @@ export async function rescheduleBooking(deps: BookingDeps, input: RescheduleInpu
           version: { increment: 1 },
         },
       });
+      // A series' occurrence number moves to the new booking (one booking per number).
+      if (current.seriesId) {
+        await tx.booking.update({ where: { id: old.id }, data: { seriesId: null, seriesIndex: null } });
+      }
       const newId = await insertBooking(tx, deps, create, actor, {
         rescheduledFromId: old.id,
         // Keep where the booking was in its lifecycle, and the deposit it asked for (paid or not).
         status: current.status,
         depositCents: current.depositCents,
+        seriesId: current.seriesId,
+        seriesIndex: current.seriesIndex,
+        groupId: current.groupId,
       });
       // The paid deposit travels with the visit.
       await tx.payment.updateMany({ where: { bookingId: old.id }, data: { bookingId: newId } });

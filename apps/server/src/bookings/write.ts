@@ -24,6 +24,10 @@ export interface BookingRowInput {
   notes: string | null;
   conversationId: string | null;
   rescheduledFromId: string | null;
+  /** Repeating visits and group bookings (issue #20): the series and occurrence number, the group. */
+  seriesId?: string | null;
+  seriesIndex?: number | null;
+  groupId?: string | null;
 }
 
 export interface WrittenBooking {
@@ -58,12 +62,13 @@ export async function writeBooking(
     ), b AS (
       INSERT INTO booking (id, location_id, customer_id, guest_name_cipher, status, source, starts_at, ends_at,
                            hold_expires_at, total_price_cents, deposit_cents, currency, notes, conversation_id,
-                           created_by_staff_id, rescheduled_from_id, updated_at)
+                           created_by_staff_id, rescheduled_from_id, series_id, series_index, group_id, updated_at)
       SELECT ${id}::uuid, ${row.locationId}::uuid, c.id, ${guest}::bytea, ${row.status}::"BookingStatus",
              ${row.source}::"BookingSource", ${iso(plan.startsAt)}::timestamptz, ${iso(plan.endsAt)}::timestamptz,
              ${row.holdExpiresAt ? iso(row.holdExpiresAt) : null}::timestamptz, ${plan.totalPriceCents}::int,
              ${row.depositCents}::int, ${row.currency}, ${row.notes}, ${row.conversationId}::uuid,
-             ${createdBy}::uuid, ${row.rescheduledFromId}::uuid, CURRENT_TIMESTAMP
+             ${createdBy}::uuid, ${row.rescheduledFromId}::uuid, ${row.seriesId ?? null}::uuid,
+             ${row.seriesIndex ?? null}::int, ${row.groupId ?? null}::uuid, CURRENT_TIMESTAMP
         FROM c
       RETURNING id
     ), i AS (
