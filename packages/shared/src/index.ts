@@ -16,3 +16,4 @@ export * from "./payments.ts";
 export * from "./reports.ts";
 export * from "./staff.ts";
 export * from "./time.ts";
+export * from "./waitlist.ts";

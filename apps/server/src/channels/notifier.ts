@@ -14,6 +14,12 @@ import type { Tx } from "../db/client.ts";
 import type { Conversation } from "../generated/prisma/client.ts";
 import type { CustomerNotifier, NotificationKind, NotificationTarget } from "../notifications/notifier.ts";
 import { toLocal } from "../time/zoned.ts";
+import {
+  renderWaitlistLost,
+  renderWaitlistOffer,
+  type WaitlistLostFacts,
+  type WaitlistOfferFacts,
+} from "../waitlist/messages.ts";
 import type { AgentChoice, OutboundReply } from "./agent-port.ts";
 import { configuredTemplates } from "./config.ts";
 import type { ChannelDeps } from "./deps.ts";
@@ -49,6 +55,8 @@ export const NOTIFICATION_TEMPLATES: Record<NotificationKind, string> = {
   paid_after_expiry_refunded: "deposit_refunded",
   reminder: "booking_reminder",
   follow_up: "booking_follow_up",
+  waitlist_offer: "waitlist_offer",
+  waitlist_lost: "waitlist_lost",
 };
 
 export type NotifierDeps = Pick<ChannelDeps, "clock" | "config" | "jobs" | "log">;
@@ -175,6 +183,10 @@ export function renderNotification(
         params: [b?.when ?? "", b?.services ?? "", b?.stylist ?? ""],
       };
     }
+    case "waitlist_offer":
+      return renderWaitlistOffer(facts as unknown as WaitlistOfferFacts, lang);
+    case "waitlist_lost":
+      return renderWaitlistLost(facts as unknown as WaitlistLostFacts, lang);
     case "follow_up": {
       const s = es
         ? `¡Gracias por tu visita${b ? ` a ${b.location}` : ""}! Si quieres volver, escríbenos y te buscamos hueco.`

@@ -6,6 +6,7 @@ import { registerBackupWorkers } from "../db/backup.ts";
 import { registerPaymentWorkers } from "../payments/jobs.ts";
 import { registerTimedWorkers } from "../reminders/jobs.ts";
 import type { AppServices } from "../services.ts";
+import { registerWaitlistWorkers } from "../waitlist/jobs.ts";
 import type { JobQueue } from "./job-queue.ts";
 
 export type WorkerRegistrar = (jobs: JobQueue, services: AppServices) => Promise<void>;
@@ -16,6 +17,7 @@ const registrars: WorkerRegistrar[] = [
   registerCalendarWorkers,
   registerChannelWorkers,
   registerBackupWorkers,
+  registerWaitlistWorkers,
 ];
 
 export async function registerWorkers(jobs: JobQueue, services: AppServices): Promise<void> {

@@ -11,7 +11,10 @@ export type NotificationKind =
   | "deposit_refunded"
   | "paid_after_expiry_refunded"
   | "reminder"
-  | "follow_up";
+  | "follow_up"
+  /** Waitlist (issue #20): a freed slot offered; the slot taken by someone quicker (waitlist/messages.ts). */
+  | "waitlist_offer"
+  | "waitlist_lost";
 
 export interface NotificationTarget {
   customerId: string;
