@@ -89,6 +89,18 @@ async function policyTerms(tx: Tx, locationId: string) {
   });
 }
 
+/**
+ * The deposit a booking has paid. A group member's is their own share (deposit_cents) of the
+ * group's one payment once it is paid (bookings/group.ts), whichever booking that payment hangs from.
+ */
+async function paidDeposit(tx: Tx, b: Awaited<ReturnType<typeof loadBooking>>): Promise<number> {
+  if (!b.groupId) return depositPaid(b.payments);
+  const paid = await tx.payment.count({
+    where: { groupId: b.groupId, status: { in: ["paid", "partially_refunded"] } },
+  });
+  return paid ? b.depositCents : 0;
+}
+
 /** What cancelling now would keep or refund, without doing it (for the agent and the console). */
 export async function previewCancellation(
   deps: BookingDeps,
@@ -97,7 +109,7 @@ export async function previewCancellation(
 ): Promise<MoneyDecision> {
   const b = await loadBooking(deps.db, id, opts.locationId);
   return cancellationDecision(
-    { startsAt: b.startsAt, depositPaidCents: depositPaid(b.payments) },
+    { startsAt: b.startsAt, depositPaidCents: await paidDeposit(deps.db, b) },
     await policyTerms(deps.db, b.locationId),
     deps.clock(),
     opts,

@@ -14,6 +14,7 @@ import { metricsOf } from "../metrics/metrics.ts";
 import { notifyOnce } from "../notifications/once.ts";
 import { planReminders } from "../reminders/reminders.ts";
 import { JOB_ACTOR, notifierOf, type PaymentServices, TX_OPTIONS } from "./common.ts";
+import { onGroupSessionExpired, onGroupSessionPaid } from "./group-deposit.ts";
 import { refundBooking } from "./refunds.ts";
 import { stripeFor } from "./stripe-client.ts";
 
@@ -128,6 +129,8 @@ async function onSessionPaid(services: PaymentServices, hinted: Stripe.Checkout.
     return;
   }
   const paymentIntentId = idOf(session.payment_intent as string | { id: string } | null);
+  // A group's one deposit confirms the whole group (payments/group-deposit.ts).
+  if (payment.groupId) return onGroupSessionPaid(services, payment, session.id, paymentIntentId, finish);
   // The payment follows the visit when it is moved (reschedule re-points payment.booking_id).
   for (let attempt = 0; attempt < 3; attempt++) {
     const b = await services.db.booking.findUniqueOrThrow({
@@ -317,6 +320,7 @@ async function onSessionExpired(services: PaymentServices, session: Stripe.Check
     await services.db.$transaction((tx) => finish(tx, "ignored", `payment is ${payment.status}`));
     return;
   }
+  if (payment.groupId) return onGroupSessionExpired(services, payment, finish);
   const b = await services.db.booking.findUniqueOrThrow({
     where: { id: payment.bookingId },
     select: { id: true, status: true, customerId: true, startsAt: true },

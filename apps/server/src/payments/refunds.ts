@@ -155,9 +155,14 @@ export async function refundBooking(
   services: PaymentServices,
   input: { bookingId: string; amountCents?: number; reason: string; key: string; actor: Actor; locationId?: string },
 ): Promise<RefundView[]> {
+  // A group member's deposit is part of the group's one payment (bookings/group.ts).
+  const member = await services.db.booking.findUnique({ where: { id: input.bookingId }, select: { groupId: true } });
   const payments = await services.db.payment.findMany({
     // "refunded" too: a repeat of a finished refund (same key) answers with it.
-    where: { bookingId: input.bookingId, status: { in: ["paid", "partially_refunded", "refunded"] } },
+    where: {
+      ...(member?.groupId ? { groupId: member.groupId } : { bookingId: input.bookingId }),
+      status: { in: ["paid", "partially_refunded", "refunded"] },
+    },
     include: { refunds: true, booking: { select: { locationId: true } } },
     orderBy: { createdAt: "asc" },
   });
