@@ -128,7 +128,11 @@ export async function createSeries(deps: BookingDeps, input: CreateSeriesInput, 
       booked.push({ index, booking });
     } catch (e) {
       const conflict = conflictOf(e, index, occ.startsAt);
-      if (!conflict) throw e;
+      if (!conflict) {
+        // An unknown service or stylist fails the first visit already: keep no empty series.
+        if (!booked.length) await deps.db.bookingSeries.delete({ where: { id: series.id } });
+        throw e;
+      }
       conflicts.push(conflict);
     }
   }

@@ -14,6 +14,7 @@ import { paymentsRouter } from "./routers/payments.ts";
 import { reportsRouter } from "./routers/reports.ts";
 import { servicesRouter } from "./routers/services.ts";
 import { staffRouter } from "./routers/staff.ts";
+import { visitsRouter } from "./routers/visits.ts";
 
 const systemRouter = router({
   /** A no-op query: the benchmark's measure of tRPC's per-request overhead. */
@@ -39,6 +40,7 @@ export const appRouter = router({
   payments: paymentsRouter,
   reports: reportsRouter,
   integrations: integrationsRouter,
+  visits: visitsRouter,
 });
 
 export type AppRouter = typeof appRouter;
