@@ -15,14 +15,14 @@ import type { AppConfig } from "./config/env.ts";
 import { createFieldCrypto } from "./crypto/field-crypto.ts";
 import { loadSecrets } from "./crypto/keys.ts";
 import { backupDir, backupsEnabled, readBackupState } from "./db/backup.ts";
-import { type OpenDatabase, openDatabase } from "./db/database.ts";
+import { type OpenDatabase, openDatabase, warmUp } from "./db/database.ts";
 import { buildServer } from "./http/server.ts";
 import {
+  applySettingRows,
   applyStoredSettings,
   keysSetIn,
-  loadStoredSettings,
-  refreshSettings,
   registerConfigLayers,
+  storedSettingsFrom,
   watchSettings,
 } from "./integrations/settings.ts";
 import { createJobQueue, JOB_SCHEMA } from "./jobs/job-queue.ts";
@@ -79,7 +79,8 @@ export async function startApp(
   const envConfig = config;
   let started: Awaited<ReturnType<typeof startSandbox>>;
   try {
-    config = applyStoredSettings(envConfig, await loadStoredSettings(database.db, fc), keysSetIn(envConfig));
+    // Read with the start-up checks (db/database.ts), so nothing here waits on Prisma's first query.
+    config = applyStoredSettings(envConfig, storedSettingsFrom(database.settings, fc), keysSetIn(envConfig));
     const refusal = productionSandboxRefusal(config);
     if (refusal) throw new Error(refusal);
     started = await startSandbox(config, secrets.authSecret, log);
@@ -114,12 +115,15 @@ export async function startApp(
   if (sandbox) attachSandbox(services, sandbox);
   // cita_backup_last_success_timestamp_seconds, from the daily backup's state file (db/backup.ts).
   if (backupsEnabled(config)) metrics.backupLastSuccess = () => lastBackupAt(services.config);
-  await refreshSettings(services);
+  applySettingRows(services, database.settings);
   const stopWatching = watchSettings(services);
   wireCustomerPath(services);
   logIntegrations(services);
   // What no request waits on: job workers and schedules, the sandbox's status, the demo calendar.
   const startupWork = async () => {
+    // Start-up itself reads through one plain connection (db/database.ts); Prisma's query compiler
+    // and pool are made ready here, first thing after listen, before a console asks for anything.
+    await warmUp(database.db);
     await registerWorkers(jobs, services);
     if (sandbox) await reportSandbox(services, sandbox);
     if (sandbox) await seedDemoCalendar(services, sandbox);

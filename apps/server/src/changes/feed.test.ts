@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { poolConfigFromUrl } from "../db/url.ts";
 import { createLogger } from "../logger.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/test-db.ts";
-import { appendChangeNow, CHANGE_CHANNEL } from "./change-log.ts";
-import { ChangeFeed, type ChangeFeedOptions } from "./feed.ts";
+import { appendChangeNow } from "./change-log.ts";
+import { ChangeFeed, type ChangeFeedOptions, FEED_APPLICATION_NAME } from "./feed.ts";
 import { commitChange, take, waitFor } from "./test-support.ts";
 
 let t: TestDatabase;
@@ -155,8 +155,8 @@ describe("ChangeFeed", () => {
       // What a PostgreSQL restart does to the connection: the backend goes away.
       const killed = await admin.query(
         `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-          WHERE datname = current_database() AND query = $1 AND pid <> pg_backend_pid()`,
-        [`LISTEN ${CHANGE_CHANNEL}`],
+          WHERE datname = current_database() AND application_name = $1 AND pid <> pg_backend_pid()`,
+        [FEED_APPLICATION_NAME],
       );
       expect(killed.rowCount).toBeGreaterThanOrEqual(1);
       await waitFor(() => !feed.listening, 5_000, "the feed to notice the drop");

@@ -15,6 +15,9 @@ import { poolConfigFromUrl } from "../db/url.ts";
 import type { ChangeOp } from "../generated/prisma/enums.ts";
 import { CHANGE_CHANNEL } from "./change-log.ts";
 
+/** The LISTEN connection's name in pg_stat_activity. */
+export const FEED_APPLICATION_NAME = "cita-change-feed";
+
 /** One change_log row as consoles receive it (JSON-safe: version as a decimal string). */
 export interface ChangeEvent {
   version: string;
@@ -184,6 +187,8 @@ export class ChangeFeed {
   private readonly channel: string;
   private readonly subscribers = new Set<Subscriber>();
   private _head = 0n;
+  /** Set once start() has read the head: notifications before that are covered by it. */
+  private headKnown = false;
   private started = false;
   private stopped = false;
   private client: pg.Client | null = null;
@@ -226,9 +231,14 @@ export class ChangeFeed {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    const max = await this.opts.db.changeLog.aggregate({ _max: { version: true } });
-    this._head = max._max.version ?? 0n;
-    await this.connect();
+    // The head is read on the LISTEN connection once it listens (no gap between the two); when
+    // that connection cannot be made now, through the app's pool (the reconnect loop goes on).
+    await this.connect(true);
+    if (!this.headKnown) {
+      const max = await this.opts.db.changeLog.aggregate({ _max: { version: true } });
+      this._head = max._max.version ?? 0n;
+      this.headKnown = true;
+    }
     this.pollTimer = setInterval(() => this.wakeUp(), this.pollIntervalMs);
     this.pollTimer.unref();
   }
@@ -325,8 +335,8 @@ export class ChangeFeed {
     }
   }
 
-  private async connect(): Promise<void> {
-    const client = new pg.Client(poolConfigFromUrl(this.opts.url));
+  private async connect(readHead = false): Promise<void> {
+    const client = new pg.Client({ ...poolConfigFromUrl(this.opts.url), application_name: FEED_APPLICATION_NAME });
     let dropped = false;
     const onDrop = (err?: Error) => {
       if (dropped) return;
@@ -340,7 +350,8 @@ export class ChangeFeed {
     client.on("error", onDrop);
     client.on("end", () => onDrop());
     client.on("notification", (msg) => {
-      if (msg.channel !== this.channel) return;
+      // Before the head is known, whatever this announces is in the head being read.
+      if (msg.channel !== this.channel || !this.headKnown) return;
       // The payload is the committed version; skip the read when we already have it.
       if (msg.payload && /^\d+$/.test(msg.payload) && BigInt(msg.payload) <= this._head) return;
       this.wakeUp();
@@ -348,6 +359,11 @@ export class ChangeFeed {
     try {
       await client.connect();
       await client.query(`LISTEN ${this.channel}`);
+      if (readHead) {
+        const { rows } = await client.query<{ v: string | null }>("SELECT max(version)::text AS v FROM change_log");
+        this._head = BigInt(rows[0]?.v ?? 0);
+        this.headKnown = true;
+      }
     } catch (err) {
       onDrop(err as Error);
       return;
@@ -358,8 +374,8 @@ export class ChangeFeed {
     }
     this.client = client;
     this.reconnectAttempt = 0;
-    // Anything committed while we were not listening.
-    this.wakeUp();
+    // Anything committed while we were not listening (nothing to catch up on a first start).
+    if (!readHead) this.wakeUp();
   }
 
   private scheduleReconnect(): void {

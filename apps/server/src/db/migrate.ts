@@ -43,15 +43,20 @@ type MigrationsList = Awaited<ReturnType<typeof listMigrations>>;
  * edited, failed or unknown migration, no table yet, an unreadable file) is left to the engine,
  * which applies, reports or refuses it as before. Spares every restart the WASM engine (~0.2–0.6 s).
  */
-export async function migrationsUpToDate(databaseUrl: string, list: MigrationsList): Promise<boolean> {
+export async function migrationsUpToDate(database: string | pg.Client, list: MigrationsList): Promise<boolean> {
   const onDisk = new Map<string, string>();
   for (const m of list.migrationDirectories) {
     if (m.migrationFile.content.tag !== "ok") return false;
     onDisk.set(m.path, createHash("sha256").update(m.migrationFile.content.value).digest("hex"));
   }
-  const client = new pg.Client({ ...poolConfigFromUrl(databaseUrl), application_name: "cita-migrate-check" });
+  // A connection of the caller's (start-up reuses one for all its checks), or one of our own.
+  const own =
+    typeof database === "string"
+      ? new pg.Client({ ...poolConfigFromUrl(database), application_name: "cita-migrate-check" })
+      : null;
+  const client = own ?? (database as pg.Client);
   try {
-    await client.connect();
+    if (own) await own.connect();
     const { rows } = await client.query<{ name: string; checksum: string; finished: boolean; rolled_back: boolean }>(
       `SELECT migration_name AS name, checksum, finished_at IS NOT NULL AS finished, rolled_back_at IS NOT NULL AS rolled_back
        FROM _prisma_migrations`,
@@ -66,14 +71,18 @@ export async function migrationsUpToDate(databaseUrl: string, list: MigrationsLi
   } catch {
     return false; // no _prisma_migrations yet, or unreachable: the engine says what is wrong
   } finally {
-    await client.end().catch(() => {});
+    await own?.end().catch(() => {});
   }
 }
 
 /** Applies every pending migration; returns the names applied (empty when up to date). */
-export async function applyMigrations(databaseUrl: string, dir = MIGRATIONS_DIR): Promise<string[]> {
+export async function applyMigrations(
+  databaseUrl: string,
+  dir = MIGRATIONS_DIR,
+  client?: pg.Client,
+): Promise<string[]> {
   const migrationsList = await listMigrations(dir);
-  if (await migrationsUpToDate(databaseUrl, migrationsList)) return [];
+  if (await migrationsUpToDate(client ?? databaseUrl, migrationsList)) return [];
   // Loaded only when there is work: the engine's bindings and WASM are most of a restart's migrate cost.
   const { openSchemaEngine } = await import("./schema-engine.ts");
   const { engine, logs, close } = await openSchemaEngine(poolConfigFromUrl(databaseUrl));

@@ -193,8 +193,20 @@ export function hintFor(key: IntegrationSettingKey, value: string): string {
 
 // ── Loading and applying ──
 
+/** A stored setting as read from integration_setting. */
+export interface SettingRow {
+  key: string;
+  cipher: Uint8Array;
+  hint: string;
+  updatedAt: Date;
+}
+
 export async function loadStoredSettings(db: Db, fc: FieldCrypto): Promise<StoredSettings> {
-  const rows = await db.integrationSetting.findMany({ orderBy: { key: "asc" } });
+  return storedSettingsFrom(await db.integrationSetting.findMany({ orderBy: { key: "asc" } }), fc);
+}
+
+/** The settings in rows already read (start-up reads them with its other checks, db/database.ts). */
+export function storedSettingsFrom(rows: readonly Omit<SettingRow, "updatedAt">[], fc: FieldCrypto): StoredSettings {
   const out: StoredSettings = new Map();
   for (const r of rows) {
     if (!(INTEGRATION_SETTING_KEYS as readonly string[]).includes(r.key)) continue;
@@ -251,10 +263,13 @@ const fingerprint = (rows: { key: string; updatedAt: Date }[]) =>
 
 /** Reads the table and applies it to the running configuration. */
 export async function refreshSettings(services: Pick<AppServices, "config" | "db" | "fc">): Promise<void> {
-  const rows = await services.db.integrationSetting.findMany({ select: { key: true, updatedAt: true } });
-  const stored = await loadStoredSettings(services.db, services.fc);
-  applyToRunning(services, stored);
-  layers(services.config).applied = fingerprint(rows.sort((a, b) => a.key.localeCompare(b.key)));
+  applySettingRows(services, await services.db.integrationSetting.findMany({ orderBy: { key: "asc" } }));
+}
+
+/** refreshSettings with the rows already read. */
+export function applySettingRows(services: Pick<AppServices, "config" | "fc">, rows: readonly SettingRow[]): void {
+  applyToRunning(services, storedSettingsFrom(rows, services.fc));
+  layers(services.config).applied = fingerprint([...rows].sort((a, b) => a.key.localeCompare(b.key)));
 }
 
 export const SETTINGS_POLL_MS = 15_000;
