@@ -192,6 +192,19 @@ const en = {
   noHistory: "No bookings yet.",
   erased: "This customer's data has been erased.",
   chatsOf: "Chats",
+  seriesTitle: "Repeating visit",
+  seriesPosition: "{i} of {n}, {rule}",
+  seriesScope: "Which visits",
+  seriesThis: "This one",
+  seriesFollowing: "This and following",
+  seriesMove: "Move",
+  seriesNewTime: "New date and time",
+  seriesMoved: "{n} visits moved",
+  seriesNotMoved: "{n} could not be moved (the time is taken):",
+  seriesCancelled: "{n} visits cancelled",
+  groupTitle: "Group visit ({n} people)",
+  groupOrganiser: "organiser",
+  groupDeposit: "Group deposit",
 } as const;
 
 type Dict = { readonly [K in keyof typeof en]: string };
@@ -387,6 +400,19 @@ const es: Dict = {
   noHistory: "Aún no tiene citas.",
   erased: "Los datos de este cliente se han borrado.",
   chatsOf: "Chats",
+  seriesTitle: "Visita periódica",
+  seriesPosition: "{i} de {n}, {rule}",
+  seriesScope: "Qué citas",
+  seriesThis: "Solo esta",
+  seriesFollowing: "Esta y las siguientes",
+  seriesMove: "Mover",
+  seriesNewTime: "Nueva fecha y hora",
+  seriesMoved: "{n} citas movidas",
+  seriesNotMoved: "{n} no se han podido mover (la hora está ocupada):",
+  seriesCancelled: "{n} citas canceladas",
+  groupTitle: "Visita en grupo ({n} personas)",
+  groupOrganiser: "organiza",
+  groupDeposit: "Señal del grupo",
 };
 
 export type Lang = "es" | "en";

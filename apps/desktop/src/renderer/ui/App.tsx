@@ -517,7 +517,9 @@ function Shell({ staffName, mode, toasts }: { staffName: string; mode: Mode; toa
           <Settings tab={route.tab} navigate={(tab) => navigate({ name: "settings", tab })} />
         ) : null}
       </main>
-      {openId ? <Drawer key={openId} bookingId={openId} onClose={() => setOpenId(null)} /> : null}
+      {openId ? (
+        <Drawer key={openId} bookingId={openId} onClose={() => setOpenId(null)} openBooking={setOpenId} />
+      ) : null}
       {creating ? (
         <CreateDialog
           staffId={creating.staffId}

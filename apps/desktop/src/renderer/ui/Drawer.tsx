@@ -6,15 +6,18 @@ import { loadNames, toBooking } from "../replica/queries.ts";
 import { useConsole, useSnapshot } from "./context.tsx";
 import { customerName } from "./describe.ts";
 import { actorLabel, auditLabel } from "./labels.ts";
+import { VisitLinks } from "./VisitLinks.tsx";
 
 export interface DrawerProps {
   bookingId: string;
   onClose(): void;
+  /** Opens another booking's drawer (the series' other visits, the group's other people). */
+  openBooking?(id: string): void;
 }
 
 type History = { state: "loading" } | { state: "forbidden" } | { state: "ok"; items: AuditEntry[] };
 
-export function Drawer({ bookingId, onClose }: DrawerProps) {
+export function Drawer({ bookingId, onClose, openBooking }: DrawerProps) {
   const { api, store, tr, fmt, toast, canResendLink, offline, replica } = useConsole();
   const snap = useSnapshot();
   const booking = snap.bookings.get(bookingId);
@@ -164,6 +167,7 @@ export function Drawer({ bookingId, onClose }: DrawerProps) {
           </>
         ) : null}
       </dl>
+      <VisitLinks bookingId={booking.id} version={booking.version} openBooking={openBooking} />
       <div className="actions wrap">
         {offline ? null : (
           <>
