@@ -11,6 +11,7 @@ import { RecordingNotifier } from "../notifications/notifier.ts";
 import { deliverStripeEvent, FakeStripe } from "../payments/fakes/fake-stripe.ts";
 import { requestGroupDepositLink } from "../payments/group-deposit.ts";
 import { registerPaymentWorkers } from "../payments/jobs.ts";
+import { expireHoldIfDue } from "../reminders/holds.ts";
 import type { AppServices } from "../services.ts";
 import { createSalonFixture, overlappingActiveSegments, type SalonFixture } from "../testing/fixtures.ts";
 import { startTestServer, testClock, testServices } from "../testing/test-app.ts";
@@ -228,6 +229,29 @@ describe("group bookings", () => {
     expect(await overlappingActiveSegments(t.url)).toBe(0);
     const held = await t.db.booking.count({ where: { startsAt: at("2026-03-16", 12), status: "held" } });
     expect(held).toBe((won[0] as PromiseFulfilledResult<{ people: unknown[] }>).value.people.length);
+  });
+
+  it("paid after every hold ran out (expiry job first): the group comes back whole while its time is free", async () => {
+    const g = await createGroup(services, threeAt("2026-03-18", 12), { type: "agent" });
+    const link = await requestGroupDepositLink(services, g.id, { type: "agent" });
+    clock.advance(40 * 60_000);
+    for (const p of g.people) await expireHoldIfDue(services, p.bookingId);
+    clock.advance(-40 * 60_000);
+    expect((await groupRows(g.id)).map((b) => b.status)).toEqual(["expired", "expired", "expired"]);
+    const row = await deliverAndWait(fake.pay(link.checkoutSessionId));
+    expect(row?.lastError).toMatch(/revived/);
+    const after = await groupRows(g.id);
+    expect(after.map((b) => b.status)).toEqual(["confirmed", "confirmed", "confirmed"]);
+    expect(after.flatMap((b) => b.segments).every((s) => s.active)).toBe(true);
+    expect(await overlappingActiveSegments(t.url)).toBe(0);
+  });
+
+  it("a retry with the same idempotency key answers with the same group and holds nothing more", async () => {
+    const input = threeAt("2026-03-20", 12, { idempotencyKey: "group-retry-0001" });
+    const first = await createGroup(services, input, { type: "agent" });
+    const again = await createGroup(services, input, { type: "agent" });
+    expect(again.id).toBe(first.id);
+    expect(await t.db.booking.count({ where: { startsAt: at("2026-03-20", 12) } })).toBe(3);
   });
 
   it("in sequence: each person starts when the one before ends", async () => {

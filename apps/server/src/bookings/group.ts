@@ -13,6 +13,7 @@ import { inStoredTimeWindow } from "../db/constraints.ts";
 import { ContentionError } from "../db/transaction.ts";
 import { AppError, isAppError } from "../errors/app-error.ts";
 import type { BookingSource, CancelledBy } from "../generated/prisma/enums.ts";
+import { claim, isDuplicateKey, remember, replayed, requestHash } from "../idempotency/idempotency.ts";
 import type { PaymentServices } from "../payments/common.ts";
 import { cancelWithRefund } from "../payments/refunds.ts";
 import { isDoubleBooking } from "./conflict.ts";
@@ -27,6 +28,7 @@ import { type BookingRowInput, writeBooking } from "./write.ts";
 export type { GroupPersonRequest, GroupTiming } from "./group-plan.ts";
 
 const MIN = 60_000;
+const IDEMPOTENCY_SCOPE = "booking.group";
 
 export interface CreateGroupInput {
   locationId: string;
@@ -44,6 +46,8 @@ export interface CreateGroupInput {
   allowOutsideHours?: boolean;
   notes?: string | null;
   conversationId?: string | null;
+  /** A retry with the same key answers with the group the first attempt made. */
+  idempotencyKey?: string | null;
 }
 
 export interface GroupPersonView {
@@ -183,6 +187,12 @@ function personRequest(input: CreateGroupInput, person: GroupPersonRequest, star
  * NOT_BOOKABLE); the write is the guard: one exclusion conflict and nothing of the group exists.
  */
 export async function createGroup(deps: BookingDeps, input: CreateGroupInput, actor: Actor): Promise<GroupView> {
+  const key = input.idempotencyKey;
+  const hash = requestHash({ ...input, idempotencyKey: undefined });
+  if (key) {
+    const prior = await replayed<{ groupId: string }>(deps.db, IDEMPOTENCY_SCOPE, key, hash);
+    if (prior) return viewGroup(deps, prior.groupId);
+  }
   const now = deps.clock();
   const location = await deps.db.location.findUnique({ where: { id: input.locationId } });
   if (!location) throw new AppError("NOT_FOUND", "Unknown location");
@@ -223,6 +233,12 @@ export async function createGroup(deps: BookingDeps, input: CreateGroupInput, ac
   const to = new Date(Math.max(...group.people.map((p) => p.plan.to.getTime())));
   try {
     const groupId = await deps.db.$transaction(async (tx) => {
+      if (key) {
+        // Claimed first (the lock order of changes/change-log.ts): a concurrent twin waits here.
+        const prior = await replayed<{ groupId: string }>(tx, IDEMPOTENCY_SCOPE, key, hash);
+        if (prior) return prior.groupId;
+        await claim(tx, IDEMPOTENCY_SCOPE, key, hash);
+      }
       const g = await tx.bookingGroup.create({
         data: {
           locationId: input.locationId,
@@ -275,6 +291,7 @@ export async function createGroup(deps: BookingDeps, input: CreateGroupInput, ac
           depositRule: group.deposit.rule,
         },
       });
+      if (key) await remember(tx, IDEMPOTENCY_SCOPE, key, { groupId: g.id });
       for (const id of ids) {
         await appendChange(tx, { entityType: "booking", entityId: id, op: "upsert", locationId: input.locationId });
       }
@@ -282,6 +299,10 @@ export async function createGroup(deps: BookingDeps, input: CreateGroupInput, ac
     }, BOOKING_TX);
     return viewGroup(deps, groupId);
   } catch (e) {
+    if (key && isDuplicateKey(e)) {
+      const prior = await replayed<{ groupId: string }>(deps.db, IDEMPOTENCY_SCOPE, key, hash);
+      if (prior) return viewGroup(deps, prior.groupId);
+    }
     if (!isDoubleBooking(e) && !(e instanceof ContentionError)) throw e;
     // Nothing was written. Say whose time was taken, with that person's alternatives.
     for (const r of requests) {

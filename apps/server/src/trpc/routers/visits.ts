@@ -4,6 +4,7 @@ import {
   bookingOutput,
   calendarDate,
   depositLinkOutput,
+  idempotencyKey,
   instant,
   int,
   line,
@@ -88,6 +89,7 @@ const createGroupInput = z.object({
   waiveDeposit: z.boolean().optional(),
   allowOutsideHours: z.boolean().optional(),
   notes: text(2000).optional(),
+  idempotencyKey,
 });
 
 const ruleOutput = z.union([
