@@ -34,10 +34,12 @@ export async function nearestAlternatives(
     now: p.now,
     ...(p.excludeBookingId ? { excludeBookingId: p.excludeBookingId } : {}),
   };
-  const sameStaff = await findSlots(db, { ...range, items: p.items });
-  const anyStaff = p.items.some((i) => i.staffId)
-    ? await findSlots(db, { ...range, items: p.items.map((i) => ({ ...i, staffId: null })) })
-    : [];
+  // One load: it holds the pinned stylists and everyone qualified (load.ts), so both lists come
+  // from it.
+  const anyItems = p.items.map((i) => ({ ...i, staffId: null }));
+  const query = await loadAvailabilityQuery(db, { ...range, items: p.items });
+  const sameStaff = computeAvailability({ ...query, items: p.items });
+  const anyStaff = p.items.some((i) => i.staffId) ? computeAvailability({ ...query, items: anyItems }) : [];
   return pickAlternatives(sameStaff, anyStaff, p.items, p.around, count);
 }
 
