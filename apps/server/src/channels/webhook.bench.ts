@@ -38,9 +38,9 @@ function bodyTemplate(): [string, string] {
   return [body.slice(0, at), body.slice(at + marker.length)];
 }
 
-/** Runs autocannon in a worker thread (webhook-load.mjs): the server's event loop serves only. */
+/** Runs autocannon in a worker thread (testing/load-worker.mjs): the server's event loop serves only. */
 async function load(url: string, opts: { connections: number; durationS: number; rate?: number; track?: boolean }) {
-  const worker = new Worker(new URL("./webhook-load.mjs", import.meta.url), {
+  const worker = new Worker(new URL("../testing/load-worker.mjs", import.meta.url), {
     workerData: { url, ...opts, template: bodyTemplate(), secret: APP_SECRET },
   });
   const r = await new Promise<{

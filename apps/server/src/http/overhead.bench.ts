@@ -11,9 +11,11 @@ import { createLogger } from "../logger.ts";
 import { Metrics } from "../metrics/metrics.ts";
 import { buildServer } from "./server.ts";
 
-/** Runs autocannon in a worker thread (get-load.mjs): the servers' event loop serves only. */
+/** Runs autocannon in a worker thread (testing/load-worker.mjs): the servers' event loop serves only. */
 async function load(url: string, opts: { connections: number; durationS: number }) {
-  const worker = new Worker(new URL("./get-load.mjs", import.meta.url), { workerData: { url, ...opts } });
+  const worker = new Worker(new URL("../testing/load-worker.mjs", import.meta.url), {
+    workerData: { url, ...opts },
+  });
   const r = await new Promise<{ rps: number; p50: number; p99: number; non2xx: number; errors: number }>(
     (resolve, reject) => {
       worker.once("message", resolve);
