@@ -188,6 +188,23 @@ export const customerExport = z.object({
       messages: z.array(exportMessage),
     }),
   ),
+  /** Waitlist wishes (issue #20): what they asked for, in their words, and what was offered. */
+  waitlist: z.array(
+    z.object({
+      id: uuid,
+      location: z.string(),
+      services: z.array(z.string()),
+      stylist: z.string().nullable(),
+      dateFrom: z.string(),
+      dateTo: z.string(),
+      dayParts: z.array(z.string()),
+      expiresAt: isoInstant,
+      status: z.string(),
+      note: z.string().nullable(),
+      createdAt: isoInstant,
+      offers: z.array(z.object({ startsAt: isoInstant, status: z.string(), sentAt: isoInstant.nullable() })),
+    }),
+  ),
   audit: z.array(
     z.object({
       at: isoInstant,

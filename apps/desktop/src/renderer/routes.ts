@@ -9,6 +9,7 @@ export type Route =
   | { name: "customers"; customerId: string | null }
   | { name: "settings"; tab: string | null }
   | { name: "reports" }
+  | { name: "waitlist" }
   | { name: "pending" };
 
 export function parseRoute(hash: string): Route {
@@ -18,6 +19,7 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === "customers") return { name: "customers", customerId: parts[1] ?? null };
   if (parts[0] === "settings") return { name: "settings", tab: parts[1] ?? null };
   if (parts[0] === "reports") return { name: "reports" };
+  if (parts[0] === "waitlist") return { name: "waitlist" };
   if (parts[0] === "pending") return { name: "pending" };
   if (parts[0] === "week") {
     const [, staffId, date] = parts;
@@ -39,6 +41,8 @@ export function formatRoute(r: Route): string {
       return r.tab ? `#/settings/${r.tab}` : "#/settings";
     case "reports":
       return "#/reports";
+    case "waitlist":
+      return "#/waitlist";
     case "pending":
       return "#/pending";
     case "calendar":

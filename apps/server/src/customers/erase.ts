@@ -8,6 +8,8 @@
 //                     Records merged into this one are erased with it.
 //   booking           guest name, notes, cancellation reason and the link to the chat removed;
 //                     refund reasons replaced; calendar events re-pushed (their title had the first name)
+//   waitlist_wish     the customer's words (note) and the chat link removed, open wishes cancelled and
+//                     their open offers ended; services, dates and offers stay (reports count refills)
 //   conversation      deleted, with its messages, outbox payloads, agent turns (transcripts) and tool
 //                     calls (cascade); stored media files deleted from <data dir>/media after commit
 //   webhook_event     raw bodies (and headers) of the deliveries that carried the person's number or
@@ -271,6 +273,11 @@ export async function eraseCustomer(
         if (b.guestNameCipher) names.push(fc.decrypt(b.guestNameCipher));
         if (b.notes) notes.push(b.notes);
       }
+      const wishes = await tx.waitlistWish.findMany({
+        where: { customerId: { in: customerIds } },
+        select: { id: true, noteCipher: true },
+      });
+      for (const w of wishes) if (w.noteCipher) notes.push(fc.decrypt(w.noteCipher));
       const secrets = buildSecrets({ phones, names, notes });
       const matcher = secretMatcher(secrets);
       const payments = bookings.flatMap((b) => b.payments);
@@ -311,6 +318,21 @@ export async function eraseCustomer(
       await tx.booking.updateMany({
         where: { customerId: { in: customerIds } },
         data: { guestNameCipher: null, notes: null, cancelReason: null, version: { increment: 1 } },
+      });
+      // Waitlist wishes keep what the reports count (offers, what came of them); their words go, and
+      // open ones end (no more offers to someone erased).
+      const wishIds = wishes.map((w) => w.id);
+      await tx.waitlistOffer.updateMany({
+        where: { wishId: { in: wishIds }, status: { in: ["sent", "held_for_quiet_hours"] } },
+        data: { status: "expired" },
+      });
+      await tx.waitlistWish.updateMany({
+        where: { id: { in: wishIds }, status: { in: ["waiting", "offered"] } },
+        data: { status: "cancelled" },
+      });
+      await tx.waitlistWish.updateMany({
+        where: { id: { in: wishIds } },
+        data: { noteCipher: null, conversationId: null, version: { increment: 1 } },
       });
       await tx.refund.updateMany({ where: { paymentId: { in: payments.map((p) => p.id) } }, data: { reason: ERASED } });
       await tx.calendarEvent.updateMany({

@@ -1,6 +1,7 @@
 // A customer's data, all of it, as one JSON document (a data-subject access or portability request):
 // the profile decrypted, consent, bookings at every location with items and payments, conversations
-// with every message (and the stored images / voice notes), and the audit entries about them.
+// with every message (and the stored images / voice notes), waitlist wishes (their words decrypted)
+// with the offers made, and the audit entries about them.
 // The export itself is audited ("customer.export", counts only): who took a copy of whose data.
 import { readFile, stat } from "node:fs/promises";
 import type { CustomerExportDto } from "@cita/shared";
@@ -57,6 +58,16 @@ export async function exportCustomer(
     where: { customerId: { in: ids } },
     orderBy: { createdAt: "asc" },
     include: { messages: { orderBy: [{ sentAt: "asc" }, { createdAt: "asc" }] } },
+  });
+  const wishes = await db.waitlistWish.findMany({
+    where: { customerId: { in: ids } },
+    orderBy: { createdAt: "asc" },
+    include: {
+      location: { select: { name: true } },
+      staff: { select: { displayName: true } },
+      services: { orderBy: { position: "asc" }, include: { service: { select: { nameEs: true } } } },
+      offers: { orderBy: { createdAt: "asc" } },
+    },
   });
   const audit = await auditAbout(db, {
     customerIds: ids,
@@ -149,6 +160,20 @@ export async function exportCustomer(
         ),
       })),
     ),
+    waitlist: wishes.map((w) => ({
+      id: w.id,
+      location: w.location.name,
+      services: w.services.map((s) => s.service.nameEs),
+      stylist: w.staff?.displayName ?? null,
+      dateFrom: iso(w.dateFrom).slice(0, 10),
+      dateTo: iso(w.dateTo).slice(0, 10),
+      dayParts: w.dayParts,
+      expiresAt: iso(w.expiresAt),
+      status: w.status,
+      note: w.noteCipher ? fc.decrypt(w.noteCipher) : null,
+      createdAt: iso(w.createdAt),
+      offers: w.offers.map((o) => ({ startsAt: iso(o.startsAt), status: o.status, sentAt: isoOrNull(o.sentAt) })),
+    })),
     audit: audit.map((a) => ({
       at: iso(a.at),
       actorType: a.actorType,

@@ -160,6 +160,16 @@ export async function mergeCustomers(scope: Scope, input: CustomerMerge): Promis
       where: { customerId: duplicate.id },
       data: { customerId: survivor.id, version: { increment: 1 } },
     });
+    // Issue #20: waitlist wishes, repeating-visit series and groups organised follow the person.
+    await tx.waitlistWish.updateMany({
+      where: { customerId: duplicate.id },
+      data: { customerId: survivor.id, version: { increment: 1 } },
+    });
+    await tx.bookingSeries.updateMany({ where: { customerId: duplicate.id }, data: { customerId: survivor.id } });
+    await tx.bookingGroup.updateMany({
+      where: { organiserCustomerId: duplicate.id },
+      data: { organiserCustomerId: survivor.id },
+    });
 
     const after = await tx.customer.findUniqueOrThrow({ where: { id: survivor.id } });
     // No personal data in the logs: ids, counts and field names only.

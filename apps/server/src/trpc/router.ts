@@ -15,6 +15,7 @@ import { reportsRouter } from "./routers/reports.ts";
 import { servicesRouter } from "./routers/services.ts";
 import { staffRouter } from "./routers/staff.ts";
 import { visitsRouter } from "./routers/visits.ts";
+import { waitlistRouter } from "./routers/waitlist.ts";
 
 const systemRouter = router({
   /** A no-op query: the benchmark's measure of tRPC's per-request overhead. */
@@ -41,6 +42,7 @@ export const appRouter = router({
   reports: reportsRouter,
   integrations: integrationsRouter,
   visits: visitsRouter,
+  waitlist: waitlistRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -68,6 +68,9 @@ const OPEN_WISH: WaitlistWishStatus[] = ["waiting", "offered"];
 const OPEN_OFFER: WaitlistOfferStatus[] = ["sent", "held_for_quiet_hours"];
 const ENTITY = "waitlist_wish";
 const notifierOf = (deps: WaitlistDeps) => deps.notifier ?? noopNotifier;
+/** A wish may look (and last) at most this far ahead. */
+const MAX_AHEAD_DAYS = 366;
+const DAY_MS = 86_400_000;
 const dateOf = (d: Date) => d.toISOString().slice(0, 10);
 const dbDate = (d: string) => new Date(`${d}T00:00:00Z`);
 
@@ -218,6 +221,12 @@ export async function addWish(
     : localToUtc(addDays(input.dateTo, 1), 0, location.timeZone);
   if (Number.isNaN(expiresAt.getTime()) || expiresAt.getTime() <= now.getTime()) {
     throw new AppError("BAD_INPUT", "expiresAt: must be in the future");
+  }
+  if (
+    input.dateFrom > addDays(today, MAX_AHEAD_DAYS) ||
+    expiresAt.getTime() > now.getTime() + MAX_AHEAD_DAYS * DAY_MS
+  ) {
+    throw new AppError("BAD_INPUT", `dateFrom: a wish may look at most ${MAX_AHEAD_DAYS} days ahead`);
   }
 
   const customer = await deps.db.customer.findUnique({
@@ -781,7 +790,12 @@ function alternativesFrom(e: unknown): { start: string; staffId: string | null }
  * offers are lost; a customer who comes second is told kindly, with the nearest alternatives, and
  * stays on the waitlist. Confirming an offer twice answers with the same booking.
  */
-export async function acceptOffer(deps: WaitlistDeps, offerId: string, actor: Actor): Promise<WaitlistAcceptOutput> {
+export async function acceptOffer(
+  deps: WaitlistDeps,
+  offerId: string,
+  actor: Actor,
+  opts: { locationId?: string } = {},
+): Promise<WaitlistAcceptOutput> {
   const o = await deps.db.waitlistOffer.findUnique({
     where: { id: offerId },
     include: {
@@ -793,7 +807,8 @@ export async function acceptOffer(deps: WaitlistDeps, offerId: string, actor: Ac
       },
     },
   });
-  if (!o) throw new AppError("NOT_FOUND", "Offer not found");
+  if (!o || (opts.locationId && o.wish.locationId !== opts.locationId))
+    throw new AppError("NOT_FOUND", "Offer not found");
   if (o.status === "accepted" && o.bookingId) return { outcome: "booked", bookingId: o.bookingId, offerId };
   if (o.status === "held_for_quiet_hours")
     throw new AppError("PRECONDITION_FAILED", "This offer has not been sent yet");
@@ -933,10 +948,16 @@ async function tellLost(
 }
 
 /** The customer says no to an offer: it ends, and the wish waits for the next freed time. */
-export async function declineOffer(deps: WaitlistDeps, offerId: string, actor: Actor): Promise<void> {
+export async function declineOffer(
+  deps: WaitlistDeps,
+  offerId: string,
+  actor: Actor,
+  opts: { locationId?: string } = {},
+): Promise<void> {
   await deps.db.$transaction(async (tx) => {
     const o = await tx.waitlistOffer.findUnique({ where: { id: offerId }, include: { wish: true } });
-    if (!o) throw new AppError("NOT_FOUND", "Offer not found");
+    if (!o || (opts.locationId && o.wish.locationId !== opts.locationId))
+      throw new AppError("NOT_FOUND", "Offer not found");
     if (o.status !== "sent") return;
     await tx.waitlistOffer.update({ where: { id: offerId }, data: { status: "expired", answeredAt: deps.clock() } });
     const stillOpen = await tx.waitlistOffer.count({ where: { wishId: o.wishId, status: { in: OPEN_OFFER } } });

@@ -28,6 +28,7 @@ import { Session, type SessionState, tokenKeeper } from "../session.ts";
 import { Settings } from "../settings/Settings.tsx";
 import { ConsoleStore } from "../store.ts";
 import { today } from "../time.ts";
+import { Waitlist } from "../waitlist/Waitlist.tsx";
 import { BookingsList } from "./BookingsList.tsx";
 import { CreateDialog } from "./CreateDialog.tsx";
 import { type ConsoleContext, Ctx, type Toast, useConsole, useSnapshot } from "./context.tsx";
@@ -424,6 +425,11 @@ function Shell({ staffName, mode, toasts }: { staffName: string; mode: Mode; toa
           <a href="#/customers" aria-current={route.name === "customers"} data-testid="nav-customers">
             {tr.t("customers")}
           </a>
+          {offline || role === "stylist" ? null : (
+            <a href="#/waitlist" aria-current={route.name === "waitlist"} data-testid="nav-waitlist">
+              {tr.t("waitlist")}
+            </a>
+          )}
           {isManager ? (
             <>
               <a href="#/reports" aria-current={route.name === "reports"} data-testid="nav-reports">
@@ -511,6 +517,8 @@ function Shell({ staffName, mode, toasts }: { staffName: string; mode: Mode; toa
           <Chats conversationId={route.conversationId} openBooking={setOpenId} />
         ) : route.name === "customers" ? (
           <Customers customerId={route.customerId} openBooking={setOpenId} />
+        ) : route.name === "waitlist" ? (
+          <Waitlist isManager={isManager} />
         ) : route.name === "reports" ? (
           <Reports />
         ) : route.name === "settings" ? (
