@@ -13,7 +13,9 @@ import {
   createSeries,
   moveSeriesOccurrences,
   type SeriesResult,
+  seriesFromBooking,
   seriesOfBooking,
+  seriesOfferFor,
 } from "./series.ts";
 
 const TZ = "Europe/Madrid";
@@ -212,6 +214,45 @@ describe("repeating visits", () => {
       ),
     ).rejects.toMatchObject({ code: "NOT_BOOKABLE", details: { conflicts: expect.any(Array) } });
     expect(await t.db.bookingSeries.count()).toBe(seriesCount);
+  });
+
+  it("after a booking: the offer ('¿Quieres dejarla fijada cada 4 semanas?') and saying yes links it as visit 1", async () => {
+    const single = await createBooking(services, firstRequest(2, at("2027-03-04", 17)), { type: "agent" });
+    const offer = await seriesOfferFor(services, single.id);
+    expect(offer).toMatchObject({
+      offer: true,
+      rule: { kind: "weeks", every: 4 },
+      limit: { count: 12 },
+      question: { es: "¿Quieres dejarla fijada cada 4 semanas?" },
+    });
+    if (!offer.offer) throw new Error("no offer");
+    expect(offer.dates.slice(0, 3)).toEqual(["2027-03-04", "2027-04-01", "2027-04-29"]);
+    const out = await seriesFromBooking(
+      services,
+      { bookingId: single.id, rule: offer.rule, limit: { count: 3 } },
+      { type: "agent" },
+    );
+    expect(out.conflicts).toEqual([]);
+    expect(out.booked.map((b) => [b.index, local(b.booking.startsAt).date])).toEqual([
+      [1, "2027-03-04"],
+      [2, "2027-04-01"],
+      [3, "2027-04-29"],
+    ]);
+    expect(out.booked[0]!.booking.id).toBe(single.id);
+    expect(await t.db.booking.findUniqueOrThrow({ where: { id: single.id } })).toMatchObject({
+      seriesId: out.seriesId,
+      seriesIndex: 1,
+    });
+    // Already in a series: no second offer, and no second series.
+    expect(await seriesOfferFor(services, single.id)).toEqual({ offer: false, reason: "in_series_or_group" });
+    await expect(
+      seriesFromBooking(services, { bookingId: single.id, rule: offer.rule, limit: { count: 3 } }, { type: "agent" }),
+    ).rejects.toMatchObject({ code: "BAD_INPUT" });
+    // A 60-day horizon (to 2027-04-26) fits two visits every 4 weeks from 2027-03-05.
+    await t.db.location.update({ where: { id: f.locationId }, data: { horizonDays: 60 } });
+    const other = await createBooking(services, firstRequest(3, at("2027-03-05", 17)), desk());
+    expect(await seriesOfferFor(services, other.id)).toMatchObject({ offer: true, limit: { count: 2 } });
+    await t.db.location.update({ where: { id: f.locationId }, data: { horizonDays: 366 } });
   });
 
   it("refuses unknown customers and bookings outside a series", async () => {

@@ -10,7 +10,7 @@
 // The occurrences themselves (dates, DST, RRULE) are computed by series-rule.ts (pure).
 import type { SlotView } from "../availability/find.ts";
 import type { Actor } from "../changes/change-log.ts";
-import { appendAudit } from "../changes/change-log.ts";
+import { appendAudit, appendChange } from "../changes/change-log.ts";
 import type { Db } from "../db/client.ts";
 import { AppError, isAppError } from "../errors/app-error.ts";
 import type { CancelledBy } from "../generated/prisma/enums.ts";
@@ -21,16 +21,81 @@ import { type BookingDeps, type CreateBookingInput, createBooking, type NewBooki
 import { rescheduleBooking } from "./reschedule.ts";
 import { describeRule, type SeriesLimit, type SeriesRule, seriesOccurrences } from "./series-rule.ts";
 import { isOpen } from "./state.ts";
-import type { BookingView } from "./view.ts";
+import { bookingTimeWindow } from "./time-window.ts";
+import { type BookingView, loadBooking, viewBooking } from "./view.ts";
 
 export type { SeriesLimit, SeriesRule } from "./series-rule.ts";
 
-/** What the agent asks after a booking where the salon offers series (4 weeks is the usual rhythm). */
+/** The usual rhythm the agent offers after a booking ("cada 4 semanas"). */
 export const SERIES_OFFER_WEEKS = 4;
-export const SERIES_OFFER_QUESTION = {
-  es: `¿Quieres dejarla fijada cada ${SERIES_OFFER_WEEKS} semanas?`,
-  en: `Would you like to make it a standing booking every ${SERIES_OFFER_WEEKS} weeks?`,
-} as const;
+/** The most visits an offered series proposes. */
+export const SERIES_OFFER_MAX_VISITS = 12;
+
+/** What the agent asks after a booking where the salon offers series. */
+export function seriesOfferQuestion(weeks: number = SERIES_OFFER_WEEKS): { es: string; en: string } {
+  return weeks === 1
+    ? { es: "¿Quieres dejarla fijada cada semana?", en: "Would you like to make it a standing booking every week?" }
+    : {
+        es: `¿Quieres dejarla fijada cada ${weeks} semanas?`,
+        en: `Would you like to make it a standing booking every ${weeks} weeks?`,
+      };
+}
+
+/** The question for the usual rhythm (the agent's prompt uses it). */
+export const SERIES_OFFER_QUESTION = seriesOfferQuestion(SERIES_OFFER_WEEKS);
+
+export type SeriesOffer =
+  | {
+      offer: true;
+      rule: SeriesRule;
+      /** As many visits as the booking horizon lets be booked now (2 … SERIES_OFFER_MAX_VISITS). */
+      limit: { count: number };
+      question: { es: string; en: string };
+      /** The visits' local dates (YYYY-MM-DD), the booking's own first. */
+      dates: string[];
+    }
+  | { offer: false; reason: "not_open" | "in_series_or_group" | "beyond_horizon" };
+
+/**
+ * Whether to ask "¿Quieres dejarla fijada cada N semanas?" after a booking, and what saying yes
+ * would book (pass rule and limit to seriesFromBooking). Only an open booking outside any series
+ * or group, and only when at least one more visit fits within the salon's booking horizon.
+ */
+export async function seriesOfferFor(
+  deps: BookingDeps,
+  bookingId: string,
+  opts: { everyWeeks?: number; locationId?: string } = {},
+): Promise<SeriesOffer> {
+  const b = await deps.db.booking.findUnique({
+    where: { id: bookingId },
+    select: {
+      locationId: true,
+      status: true,
+      startsAt: true,
+      seriesId: true,
+      groupId: true,
+      location: { select: { timeZone: true, horizonDays: true } },
+    },
+  });
+  if (!b || (opts.locationId && b.locationId !== opts.locationId)) throw new AppError("NOT_FOUND", "No such booking");
+  if (!isOpen(b.status) || b.status === "checked_in") return { offer: false, reason: "not_open" };
+  if (b.seriesId || b.groupId) return { offer: false, reason: "in_series_or_group" };
+  const weeks = opts.everyWeeks ?? SERIES_OFFER_WEEKS;
+  const rule: SeriesRule = { kind: "weeks", every: weeks };
+  const now = deps.clock();
+  const latest = bookingTimeWindow(now, b.location.horizonDays).latest.getTime();
+  const fits = seriesOccurrences(b.startsAt, rule, { count: SERIES_OFFER_MAX_VISITS }, b.location.timeZone, now).filter(
+    (o) => o.startsAt.getTime() <= latest,
+  );
+  if (fits.length < 2) return { offer: false, reason: "beyond_horizon" };
+  return {
+    offer: true,
+    rule,
+    limit: { count: fits.length },
+    question: seriesOfferQuestion(weeks),
+    dates: fits.map((o) => o.date),
+  };
+}
 
 export interface CreateSeriesInput extends Omit<CreateBookingInput, "series" | "idempotencyKey"> {
   rule: SeriesRule;
@@ -76,7 +141,63 @@ function conflictOf(e: unknown, index: number, startsAt: Date): SeriesConflict |
  * cannot be are reported with alternatives. Nothing booked at all → the series is not kept and
  * SLOT_TAKEN/NOT_BOOKABLE is thrown with the conflicts in its details.
  */
-export async function createSeries(deps: BookingDeps, input: CreateSeriesInput, actor: Actor): Promise<SeriesResult> {
+export function createSeries(deps: BookingDeps, input: CreateSeriesInput, actor: Actor): Promise<SeriesResult> {
+  return startSeries(deps, input, actor, null);
+}
+
+/** Makes an existing booking the first visit of a new series (the agent's "¿la dejamos fijada?"). */
+export interface SeriesFromBookingInput {
+  bookingId: string;
+  rule: SeriesRule;
+  limit: SeriesLimit;
+  /** How the later visits are made (default "book": confirmed, or awaiting their own deposit). */
+  mode?: "hold" | "book";
+  waiveDeposit?: boolean;
+  locationId?: string;
+}
+
+/**
+ * The booking becomes visit 1 of a series (linked in the series' own transaction; it must be open
+ * and not in a series or group already), and the later visits are booked as createSeries does:
+ * each through createBooking, collisions reported with alternatives.
+ */
+export async function seriesFromBooking(
+  deps: BookingDeps,
+  input: SeriesFromBookingInput,
+  actor: Actor,
+): Promise<SeriesResult> {
+  const b = await loadBooking(deps.db, input.bookingId, input.locationId);
+  if (!isOpen(b.status) || b.status === "checked_in") {
+    throw new AppError("ILLEGAL_TRANSITION", `A booking that is ${b.status.replace("_", " ")} cannot start a series`);
+  }
+  if (b.seriesId || b.groupId) throw new AppError("BAD_INPUT", "This booking is already part of a series or a group");
+  return startSeries(
+    deps,
+    {
+      locationId: b.locationId,
+      customerId: b.customerId,
+      startsAt: b.startsAt,
+      items: b.items.map((i) => ({ serviceId: i.serviceId, staffId: i.staffId })),
+      source: b.source,
+      mode: input.mode ?? "book",
+      ...(input.waiveDeposit !== undefined ? { waiveDeposit: input.waiveDeposit } : {}),
+      guestName: b.guestNameCipher ? deps.fc.decrypt(b.guestNameCipher) : null,
+      notes: b.notes,
+      conversationId: b.conversationId,
+      rule: input.rule,
+      limit: input.limit,
+    },
+    actor,
+    b,
+  );
+}
+
+async function startSeries(
+  deps: BookingDeps,
+  input: CreateSeriesInput,
+  actor: Actor,
+  first: { id: string; version: number } | null,
+): Promise<SeriesResult> {
   const location = await deps.db.location.findUnique({ where: { id: input.locationId } });
   if (!location) throw new AppError("NOT_FOUND", "Unknown location");
   const customer = await deps.db.customer.findFirst({
@@ -112,6 +233,22 @@ export async function createSeries(deps: BookingDeps, input: CreateSeriesInput, 
       locationId: input.locationId,
       data: { rule: input.rule, limit: input.limit, occurrences: occurrences.length },
     });
+    if (first) {
+      // The existing booking is visit 1, unless someone changed it meanwhile.
+      const linked = await tx.booking.updateMany({
+        where: { id: first.id, version: first.version, seriesId: null, groupId: null },
+        data: { seriesId: row.id, seriesIndex: 1, version: { increment: 1 } },
+      });
+      if (linked.count !== 1) throw new AppError("CONFLICT", "This booking was changed by someone else; reload it");
+      await appendAudit(tx, actor, {
+        action: "booking.series_started",
+        entityType: "booking",
+        entityId: first.id,
+        locationId: input.locationId,
+        data: { seriesId: row.id, seriesIndex: 1 },
+      });
+      await appendChange(tx, { entityType: "booking", entityId: first.id, op: "upsert", locationId: input.locationId });
+    }
     return row;
   });
   const booked: SeriesResult["booked"] = [];
@@ -119,6 +256,10 @@ export async function createSeries(deps: BookingDeps, input: CreateSeriesInput, 
   const { rule: _rule, limit: _limit, ...request } = input;
   for (const occ of occurrences) {
     const index = occ.index + 1;
+    if (first && index === 1) {
+      booked.push({ index, booking: viewBooking(await loadBooking(deps.db, first.id), deps.fc) });
+      continue;
+    }
     try {
       const booking = await createBooking(
         deps,
