@@ -206,6 +206,11 @@ const en = {
   groupTitle: "Group visit ({n} people)",
   groupOrganiser: "organiser",
   groupDeposit: "Group deposit",
+  seriesRepeat: "Repeat {rule} ({n} visits)",
+  seriesWeekly: "every week",
+  seriesEveryWeeks: "every {n} weeks",
+  seriesBooked: "{n} visits booked, {rule}",
+  seriesNotBooked: "{n} could not be booked (the time is taken):",
 } as const;
 
 type Dict = { readonly [K in keyof typeof en]: string };
@@ -415,6 +420,11 @@ const es: Dict = {
   groupTitle: "Visita en grupo ({n} personas)",
   groupOrganiser: "organiza",
   groupDeposit: "Señal del grupo",
+  seriesRepeat: "Repetir {rule} ({n} citas)",
+  seriesWeekly: "cada semana",
+  seriesEveryWeeks: "cada {n} semanas",
+  seriesBooked: "{n} citas reservadas, {rule}",
+  seriesNotBooked: "{n} no se han podido reservar (la hora está ocupada):",
 };
 
 export type Lang = "es" | "en";

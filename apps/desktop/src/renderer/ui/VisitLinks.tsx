@@ -48,8 +48,9 @@ export function VisitLinks({
     };
   }, [api, bookingId, version, offline, reload]);
 
-  if (offline || !links || (!links.series && !links.group)) return null;
-  const { series, group } = links;
+  if (offline || !links) return null;
+  const { series, group, offer } = links;
+  if (!series && !group && !offer.offer) return null;
   const mine = series?.series.occurrences.find((o) => o.bookingId === bookingId);
 
   const refresh = async (ids: string[]) => {
@@ -98,6 +99,27 @@ export function VisitLinks({
     }
   };
 
+  const repeat = async (every: number, count: number) => {
+    setBusy(true);
+    try {
+      const r = await api.visits.repeat.mutate({ id: bookingId, every, count });
+      for (const x of r.booked) {
+        store.ownIds.add(x.booking.id);
+        store.upsert(x.booking);
+      }
+      toast({ kind: "info", text: fill(tr.t("seriesBooked"), { n: r.booked.length, rule: r.ruleText[tr.lang] }) });
+      if (r.conflicts.length) {
+        const list = r.conflicts.map((c) => `${fmt.date(c.startsAt)} ${fmt.time(c.startsAt)}`).join(", ");
+        toast({ kind: "error", text: `${fill(tr.t("seriesNotBooked"), { n: r.conflicts.length })} ${list}` });
+      }
+      setReload((n) => n + 1);
+    } catch (e) {
+      toast({ kind: "error", text: localizedError(e, tr.lang) });
+    } finally {
+      setBusy(false);
+    }
+  };
+
   const open = (id: string, label: string) =>
     openBooking && id !== bookingId ? (
       <button type="button" className="link" onClick={() => openBooking(id)}>
@@ -109,6 +131,23 @@ export function VisitLinks({
 
   return (
     <>
+      {offer.offer && offer.rule.kind === "weeks" ? (
+        <section data-testid="drawer-series-offer">
+          <button
+            type="button"
+            data-testid="series-repeat"
+            disabled={busy}
+            onClick={() => offer.rule.kind === "weeks" && repeat(offer.rule.every, offer.limit.count)}
+          >
+            {fill(tr.t("seriesRepeat"), {
+              rule:
+                offer.rule.every === 1 ? tr.t("seriesWeekly") : fill(tr.t("seriesEveryWeeks"), { n: offer.rule.every }),
+              n: offer.limit.count,
+            })}
+          </button>
+          <p className="muted small">{offer.dates.map((d) => fmt.localDate(d)).join(" · ")}</p>
+        </section>
+      ) : null}
       {series ? (
         <section data-testid="drawer-series">
           <h3>{tr.t("seriesTitle")}</h3>

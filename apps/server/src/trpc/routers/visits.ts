@@ -24,7 +24,9 @@ import {
   moveSeriesOccurrences,
   type SeriesLimit,
   type SeriesRule,
+  seriesFromBooking,
   seriesOfBooking,
+  seriesOfferFor,
 } from "../../bookings/series.ts";
 import { MAX_OCCURRENCES } from "../../bookings/series-rule.ts";
 import { requestGroupDepositLink } from "../../payments/group-deposit.ts";
@@ -142,15 +144,52 @@ const groupOutput = z.object({
   ),
 });
 
+const offerOutput = z.union([
+  z.object({
+    offer: z.literal(true),
+    rule: ruleOutput,
+    limit: z.object({ count: z.number() }),
+    question: textOutput,
+    dates: z.array(z.string()),
+  }),
+  z.object({ offer: z.literal(false), reason: z.string() }),
+]);
+
 export const visitsRouter = router({
-  /** The series and the group a booking belongs to (the booking drawer). */
+  /** The series and the group a booking belongs to (the booking drawer), or the series it could start. */
   links: procedureFor("bookings.read")
     .input(clearInput(z.object({ id: uuid })))
-    .output(z.object({ series: seriesOutput.nullable(), group: groupOutput.nullable() }))
+    .output(z.object({ series: seriesOutput.nullable(), group: groupOutput.nullable(), offer: offerOutput }))
     .query(async ({ ctx, input }) => ({
       series: await seriesOfBooking(ctx.db, input.id, ctx.auth.loc),
       group: await groupOfBooking(ctx, input.id, ctx.auth.loc),
+      offer: await seriesOfferFor(deps(ctx), input.id, { locationId: ctx.auth.loc }),
     })),
+
+  /** Makes a booking visit 1 of a series every N weeks; the later visits are booked now. */
+  repeat: procedureFor("bookings.write")
+    .input(clearInput(z.object({ id: uuid, every: int(1, 52), count: int(2, MAX_OCCURRENCES) })))
+    .output(
+      z.object({
+        seriesId: z.string(),
+        rule: ruleOutput,
+        ruleText: textOutput,
+        booked: z.array(z.object({ index: z.number(), booking: bookingOutput })),
+        conflicts: z.array(conflictOutput),
+      }),
+    )
+    .mutation(({ ctx, input }) =>
+      seriesFromBooking(
+        deps(ctx),
+        {
+          bookingId: input.id,
+          rule: { kind: "weeks", every: input.every },
+          limit: { count: input.count },
+          locationId: ctx.auth.loc,
+        },
+        staffActor(ctx),
+      ),
+    ),
 
   createSeries: procedureFor("bookings.write")
     .input(clearInput(createSeriesInput))
