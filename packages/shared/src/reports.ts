@@ -146,6 +146,11 @@ export const reportOutput = z.object({
     handedOver: count.nullable(),
     conversations: count.nullable(),
   }),
+  /**
+   * Freed slots refilled from the waitlist (issue #20): waitlist offers accepted whose visit starts in
+   * the period and still stands. Server only (absent offline).
+   */
+  refilledFromWaitlist: count.nullable().optional(),
 });
 export type ReportOutput = z.infer<typeof reportOutput>;
 
@@ -163,6 +168,8 @@ export interface ReportData {
   capacityMinutesByStaff?: Readonly<Record<string, number>> | null;
   /** Conversation figures (server only). */
   conversations?: { handedOver: number; withBot: number } | null;
+  /** Slots refilled from the waitlist in the period (server only). */
+  refilledFromWaitlist?: number | null;
 }
 
 /** The local date (YYYY-MM-DD) of an instant in an IANA zone. */
@@ -339,5 +346,6 @@ export function computeReport(input: ReportInput, data: ReportData): ReportOutpu
       handedOver: data.conversations?.handedOver ?? null,
       conversations: data.conversations?.withBot ?? null,
     },
+    ...(data.refilledFromWaitlist != null ? { refilledFromWaitlist: data.refilledFromWaitlist } : {}),
   };
 }

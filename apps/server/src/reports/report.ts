@@ -7,6 +7,7 @@ import { bookingRowInclude, viewBookingRow, viewServiceRow, viewStaffRow } from 
 import type { Tx } from "../db/client.ts";
 import { AppError } from "../errors/app-error.ts";
 import { addDays, localToUtc } from "../time/zoned.ts";
+import { refilledFromWaitlist } from "../waitlist/waitlist.ts";
 import { loadCapacity } from "./capacity.ts";
 
 /**
@@ -88,5 +89,6 @@ export async function getReport(scope: Scope, input: ReportInput): Promise<Repor
     staff: staff.map(viewStaffRow),
     capacityMinutesByStaff,
     conversations,
+    refilledFromWaitlist: await refilledFromWaitlist(db, location.id, start, end),
   });
 }

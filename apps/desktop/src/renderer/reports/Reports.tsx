@@ -164,6 +164,13 @@ function ReportBody({ report: r, s }: { report: ReportOutput; s: ReportStrings }
             ? s.needsServer
             : s.bookedOfCapacity(hours(r.utilisation.bookedMinutes), hours(r.utilisation.capacityMinutes))}
         </Figure>
+        <Figure
+          id="waitlist-refilled"
+          label={s.refilled}
+          value={r.refilledFromWaitlist == null ? "—" : fmt.number(r.refilledFromWaitlist)}
+        >
+          {r.refilledFromWaitlist == null ? s.needsServer : null}
+        </Figure>
       </div>
       <div className="actions">
         <ExportButton table={tables.summary} report={r} s={s} label={s.exportSummary} />

@@ -65,6 +65,10 @@ describe("waitlist over tRPC", () => {
     // Colour asks a deposit: booked like any desk booking, awaiting it.
     expect(booking.status).toBe("pending_deposit");
     expect(await as("front_desk").waitlist.list({ status: "booked" })).toHaveLength(1);
+    // Reports count the slot as refilled from the waitlist.
+    const report = await as("manager").reports.get({ from: "2026-03-12", to: "2026-03-12" });
+    expect(report.refilledFromWaitlist).toBe(1);
+    expect((await as("manager").reports.get({ from: "2026-03-13", to: "2026-03-13" })).refilledFromWaitlist).toBe(0);
 
     const other = await as("front_desk").waitlist.add({
       customerId: f.customers[1]!,
