@@ -195,7 +195,7 @@ export function VisitLinks({
                 disabled={busy}
                 onClick={() => setForm({ kind: "cancel", reason: "" })}
               >
-                {tr.t("cancelBooking")}
+                {tr.t("seriesCancel")}
               </button>
             </div>
           ) : null}

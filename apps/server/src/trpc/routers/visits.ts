@@ -91,7 +91,7 @@ const createGroupInput = z.object({
   waiveDeposit: z.boolean().optional(),
   allowOutsideHours: z.boolean().optional(),
   notes: text(2000).optional(),
-  idempotencyKey,
+  idempotencyKey: idempotencyKey.optional(),
 });
 
 const ruleOutput = z.union([
