@@ -263,7 +263,7 @@ describe("quiet hours", () => {
 describe("two customers confirm the same freed time at the same moment", () => {
   it("exactly one booking; the other is told it is gone, with the nearest alternatives", async () => {
     clock.set("2026-03-09T08:00:00Z");
-    const f = await salon(2);
+    const f = await salon(3);
     const day = await freeDay(f);
     // Two clients: each confirmation has its own pool, so only the database decides between them.
     const a = { ...deps, db: createDb(t.url, { max: 4 }) };
@@ -271,7 +271,7 @@ describe("two customers confirm the same freed time at the same moment", () => {
     try {
       for (const hour of [11, 15, 17]) {
         const wishes: Awaited<ReturnType<typeof addWish>>[] = [];
-        for (const i of [0, 1]) {
+        for (const i of [0, 1, 2]) {
           wishes.push(
             await addWish(
               deps,
@@ -321,7 +321,16 @@ describe("two customers confirm the same freed time at the same moment", () => {
         expect((await acceptOffer(deps, offers[loser]!.offerId, customerActor(f.customers[loser]!))).outcome).toBe(
           "lost",
         );
-        await cancelWish(deps, f.locationId, { wishId: wishes[loser]!.id }, staffActor(f.deskId));
+        // A third customer offered the same time, who had not answered: the offer is gone, the wish waits
+        // again, and answering it now gets the kind message with alternatives.
+        const third = await t.db.waitlistOffer.findUniqueOrThrow({ where: { id: offers[2]!.offerId } });
+        expect(third).toMatchObject({ status: "lost", answeredAt: null });
+        expect((await t.db.waitlistWish.findUniqueOrThrow({ where: { id: wishes[2]!.id } })).status).toBe("waiting");
+        const late = await acceptOffer(deps, offers[2]!.offerId, customerActor(f.customers[2]!));
+        expect(late.outcome).toBe("lost");
+        expect((await outbound(f.customers[2]!)).at(-1)?.body).toMatch(/otra persona ha confirmado/);
+        for (const w of [wishes[loser]!, wishes[2]!])
+          await cancelWish(deps, f.locationId, { wishId: w.id }, staffActor(f.deskId));
       }
       expect(await overlappingActiveSegments(t.url)).toBe(0);
     } finally {

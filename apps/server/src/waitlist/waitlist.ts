@@ -717,6 +717,8 @@ export async function sendDueOffers(
     })
   ).count;
 
+  await settleWaiting(deps.db, locationId ?? null);
+
   const due = await deps.db.waitlistOffer.findMany({
     where: { status: "held_for_quiet_hours", sendAt: { lte: now }, ...(locationId ? { wish: { locationId } } : {}) },
     include: {
@@ -755,7 +757,10 @@ export async function sendDueOffers(
           "waitlist_offer",
           (await offerFacts(tx, o.id)) as unknown as Record<string, unknown>,
         );
-      } else lost++;
+      } else {
+        lost++;
+        await settleWaiting(tx, o.wish.locationId, [o.wishId]);
+      }
       await appendAudit(
         tx,
         { type: "job", id: null },
@@ -771,6 +776,20 @@ export async function sendDueOffers(
     });
   }
   return { sent, lost, expiredOffers, expiredWishes };
+}
+
+/**
+ * Wishes shown as "offered" whose offers have all ended (answered, lost, lapsed) wait again. Scoped to
+ * a location (null: every one) and, when given, to some wishes.
+ */
+async function settleWaiting(db: Db | Tx, locationId: string | null, wishIds?: string[]): Promise<number> {
+  return db.$executeRaw`
+    UPDATE waitlist_wish w SET status = 'waiting', version = version + 1, updated_at = now()
+     WHERE w.status = 'offered'
+       AND (${locationId}::uuid IS NULL OR w.location_id = ${locationId}::uuid)
+       AND (${wishIds ?? null}::uuid[] IS NULL OR w.id = ANY(${wishIds ?? null}::uuid[]))
+       AND NOT EXISTS (SELECT 1 FROM waitlist_offer o
+                        WHERE o.wish_id = w.id AND o.status IN ('sent', 'held_for_quiet_hours'))`;
 }
 
 // ───────────────────────────── Answers ─────────────────────────────
@@ -874,6 +893,7 @@ export async function acceptOffer(
       },
       data: { status: "lost" },
     });
+    await settleWaiting(tx, o.wish.locationId);
     if (confirmed)
       await notifierOf(deps).notify(tx, { customerId: o.wish.customerId, bookingId }, "booking_confirmed", {});
     await appendAudit(tx, actor, {
