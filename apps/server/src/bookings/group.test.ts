@@ -164,6 +164,32 @@ describe("group bookings", () => {
     ).rejects.toMatchObject({ code: "NOT_FOUND" });
   });
 
+  it("a person cancelled before the deposit arrives: the others are confirmed and that share goes back", async () => {
+    const g = await createGroup(services, threeAt("2026-03-23", 11), { type: "agent" });
+    const link = await requestGroupDepositLink(services, g.id, { type: "agent" });
+    const colour = g.people.find((p) => p.depositCents === 1000)!;
+    const early = await cancelGroupMember(
+      services,
+      colour.bookingId,
+      { type: "agent" },
+      { by: "customer", reason: "ill" },
+    );
+    expect(early.decision.rule).toBe("no_deposit_paid");
+    const before = fake.refunds.size;
+    await deliverAndWait(fake.pay(link.checkoutSessionId));
+    const after = await groupRows(g.id);
+    expect(after.map((b) => b.status).sort()).toEqual(["cancelled", "confirmed", "confirmed"]);
+    await until(() => fake.refunds.size > before);
+    expect([...fake.refunds.values()].at(-1)).toMatchObject({ amount: 1000 });
+    // A late copy of the same event refunds nothing more.
+    const again = fake.events.find(
+      (e) => e.type === "checkout.session.completed" && (e.data.object as { id: string }).id === link.checkoutSessionId,
+    );
+    if (again) await deliverStripeEvent(`${server.url}/webhooks/stripe`, again, SECRET);
+    await new Promise((r) => setTimeout(r, 700));
+    expect(fake.refunds.size).toBe(before + 1);
+  });
+
   it("expired → every hold of the group released, its time free again", async () => {
     const g = await createGroup(services, threeAt("2026-03-12", 11), { type: "agent" });
     const link = await requestGroupDepositLink(services, g.id, { type: "agent" });

@@ -75,8 +75,12 @@ export async function requestGroupDepositLink(
         p.expiresAt &&
         p.expiresAt.getTime() > now.getTime() + SKEW_MS,
     );
-    if (open) return { g, live, payer, location, customer, payment: open, reused: true };
-    // Anything pending and older (another amount: someone was cancelled meanwhile) is abandoned.
+    if (open) return { g, live, payer, location, customer, payment: open, reused: true, abandoned: [] };
+    // Anything pending and older (another amount: someone was cancelled meanwhile) is abandoned,
+    // and its session closed at Stripe below, so only the new amount can be paid.
+    const abandoned = g.payments
+      .filter((p) => p.status === "pending" && p.checkoutSessionId)
+      .map((p) => p.checkoutSessionId!);
     await tx.payment.updateMany({ where: { groupId, status: "pending" }, data: { status: "expired" } });
     const expiresAt = new Date(Math.max(holdEnd, now.getTime() + MIN_CHECKOUT_MS + SKEW_MS));
     const payment = await tx.payment.create({
@@ -96,8 +100,13 @@ export async function requestGroupDepositLink(
         await appendChange(tx, { entityType: "booking", entityId: b.id, op: "upsert", locationId: b.locationId });
       }
     }
-    return { g, live, payer, location, customer, payment, reused: false };
+    return { g, live, payer, location, customer, payment, reused: false, abandoned };
   }, TX_OPTIONS);
+  for (const id of prep.abandoned) {
+    await stripe.checkout.sessions.expire(id).catch((err) => {
+      services.log.warn({ err, session: id }, "could not expire an abandoned group checkout session");
+    });
+  }
 
   let payment = prep.payment;
   if (!prep.reused) {
@@ -198,9 +207,16 @@ interface GroupPayment {
   currency: string;
 }
 
-async function markPaid(tx: Tx, services: PaymentServices, p: GroupPayment, sessionId: string, pi: string | null) {
+/** Records the payment as paid; false when it already was (a duplicate or late copy of the event). */
+async function markPaid(
+  tx: Tx,
+  services: PaymentServices,
+  p: GroupPayment,
+  sessionId: string,
+  pi: string | null,
+): Promise<boolean> {
   const cur = await tx.payment.findUniqueOrThrow({ where: { id: p.id } });
-  if (cur.status === "paid" || cur.status === "refunded" || cur.status === "partially_refunded") return;
+  if (cur.status === "paid" || cur.status === "refunded" || cur.status === "partially_refunded") return false;
   await tx.payment.update({
     where: { id: p.id },
     data: {
@@ -218,6 +234,7 @@ async function markPaid(tx: Tx, services: PaymentServices, p: GroupPayment, sess
     locationId: b.locationId,
     data: { amountCents: p.amountCents, currency: p.currency, sessionId, groupId: p.groupId },
   });
+  return true;
 }
 
 /**
@@ -236,8 +253,10 @@ export async function onGroupSessionPaid(
   const groupId = payment.groupId!;
   const now = services.clock();
   let confirmed: { id: string; customerId: string }[] = [];
+  // Shares of people cancelled before the money arrived (their cancellation found nothing paid).
+  let cancelledShares = 0;
   try {
-    confirmed = await services.db.$transaction(async (tx) => {
+    ({ confirmed, cancelledShares } = await services.db.$transaction(async (tx) => {
       await lockGroup(tx, groupId);
       const bookings = await tx.booking.findMany({
         where: { groupId },
@@ -280,7 +299,7 @@ export async function onGroupSessionPaid(
       if (!out.length && !bookings.some((b) => b.status === "confirmed" || b.status === "checked_in")) {
         throw new PaidTooLate(); // everyone cancelled: the money goes back
       }
-      await markPaid(tx, services, payment, sessionId, paymentIntentId);
+      const newlyPaid = await markPaid(tx, services, payment, sessionId, paymentIntentId);
       const payer = bookings.find((b) => b.id === payment.bookingId) ?? bookings[0]!;
       await notifyOnce(
         tx,
@@ -295,8 +314,9 @@ export async function onGroupSessionPaid(
         await appendChange(tx, { entityType: "booking", entityId: b.id, op: "upsert", locationId: b.locationId });
       }
       await finish(tx, "processed", revive.length ? "group revived after expiry" : undefined);
-      return out;
-    }, TX_OPTIONS);
+      const shares = bookings.filter((b) => b.status === "cancelled").reduce((n, b) => n + b.depositCents, 0);
+      return { confirmed: out, cancelledShares: newlyPaid ? shares : 0 };
+    }, TX_OPTIONS));
   } catch (e) {
     if (!(e instanceof PaidTooLate) && !isDoubleBooking(e)) throw e;
     // Someone's time was taken (or the visit passed, or everyone cancelled): the whole deposit goes back.
@@ -325,6 +345,15 @@ export async function onGroupSessionPaid(
     return;
   }
   for (const b of confirmed) await planReminders(services, b.id);
+  if (cancelledShares > 0) {
+    await refundPayment(services, {
+      paymentId: payment.id,
+      amountCents: cancelledShares,
+      reason: "group members cancelled before the deposit was paid",
+      idempotencyKey: `cancelled-shares-${payment.id}`,
+      actor: JOB_ACTOR,
+    });
+  }
 }
 
 class PaidTooLate extends Error {}
