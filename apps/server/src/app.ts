@@ -30,6 +30,7 @@ import { registerWorkers } from "./jobs/workers.ts";
 import { bindMetrics, Metrics } from "./metrics/metrics.ts";
 import type { CustomerNotifier } from "./notifications/notifier.ts";
 import { requestDepositLink } from "./payments/deposits.ts";
+import { requestGroupDepositLink } from "./payments/group-deposit.ts";
 import { REFUND_QUEUE, type RefundJob, refundBooking } from "./payments/refunds.ts";
 import { stripeFor, stripeMode } from "./payments/stripe-client.ts";
 import { seedDemoCalendar } from "./sandbox/demo-calendar.ts";
@@ -228,6 +229,14 @@ export function agentDepositLinks(services: AppServices): DepositLinks {
         notifier: without(services.notifier ?? { notify: async () => {} }, ["deposit_link"]),
       };
       const link = await requestDepositLink(quiet, bookingId, { type: "agent" });
+      return { url: link.checkoutUrl, amountCents: link.amountCents, expiresAt: link.expiresAt };
+    },
+    async requestGroupLink(groupId) {
+      const quiet = {
+        ...services,
+        notifier: without(services.notifier ?? { notify: async () => {} }, ["deposit_link"]),
+      };
+      const link = await requestGroupDepositLink(quiet, groupId, { type: "agent" });
       return { url: link.checkoutUrl, amountCents: link.amountCents, expiresAt: link.expiresAt };
     },
   };

@@ -15,6 +15,7 @@ import type { AgentMessage, AgentTurnInput, AgentTurnResult, ConversationAgent, 
 import { dbLedger, type ToolLedger } from "./tools/index.ts";
 import type { AgentDeps, ToolContext } from "./tools/types.ts";
 import { beginTurn, completeTurn, failTurn, type OpenTurn, saveTranscript } from "./turns.ts";
+import { answerWaitlistTap } from "./waitlist-tap.ts";
 import { fitReply } from "./whatsapp.ts";
 
 /** Speech to text for voice notes; off unless configured. */
@@ -284,7 +285,10 @@ export class BookingAgent implements ConversationAgent {
     let toolErrors: { name: string; code: string }[] = [];
     let understood = true;
 
-    if (this.opts.claude) {
+    // A waitlist offer's button names the offer: answered in code, in either mode.
+    const tap = await answerWaitlistTap(ctxBase, ledger, turn.id, lastCustomer?.selectedChoiceId ?? null);
+    if (tap) ({ replies, toolErrors } = tap);
+    else if (this.opts.claude) {
       try {
         const userContent: Anthropic.Messages.ContentBlockParam[] = [];
         if (input.handBackNote) {
@@ -327,7 +331,7 @@ export class BookingAgent implements ConversationAgent {
         mode = "guided";
       }
     }
-    if (mode === "guided") {
+    if (mode === "guided" && !tap) {
       const out = await runGuidedTurn(ctxBase, ledger, turn.id, {
         // Insults are not searched for services or echoed back: the menu is shown instead.
         text: abusive && !ruleBreaking ? "" : fullText,

@@ -17,6 +17,8 @@ import {
   type Texts,
 } from "./guided/replies.ts";
 import { type Catalog, type Understanding, understand } from "./guided/understand.ts";
+import { readVisits } from "./guided/visits.ts";
+import { offerSeriesAfterHold, type VisitsIO, visitsStep } from "./guided/visits-dialogue.ts";
 import { type Lang, parseNumberChoice } from "./lang.ts";
 import type { AgentChoice, OutboundReply } from "./port.ts";
 import type { AgentState, GuidedState } from "./state.ts";
@@ -102,6 +104,7 @@ class GuidedTurn {
   private async respond(): Promise<Escalation> {
     const { g, u, pick } = this;
     if (pick === "menu:human" || u.intent === "human") return this.handover();
+    if ((await visitsStep(this.visitsIO(), u, readVisits(this.input.text, pick), pick)) === "done") return undefined;
     if (g.step === "confirm_hold" || g.step === "confirm_cancel" || g.step === "confirm_reschedule") {
       const answered = await this.answerProposal();
       if (answered !== "open") return answered;
@@ -208,10 +211,7 @@ class GuidedTurn {
           this.say(t.held(booking, l.url, l.amount));
         }
       }
-      this.resetBooking();
-      g.step = "menu";
-      this.ask(t.menu, menuChoices(this.lang, ["menu:another", "menu:done", "menu:mine"]));
-      return undefined;
+      return this.afterHold(c.booking.booking_id);
     }
     if (g.step === "confirm_cancel") {
       const r = await this.call("cancel_booking", { booking_id: g.bookingId });
@@ -227,6 +227,29 @@ class GuidedTurn {
     this.say(t.moved(c.from, c.booking));
     this.menu();
     return undefined;
+  }
+
+  /** After a hold: the series question where the salon offers it, else what next. */
+  private async afterHold(bookingId: string): Promise<Escalation> {
+    this.resetBooking();
+    this.g.step = "menu";
+    if (await offerSeriesAfterHold(this.visitsIO(), bookingId)) return undefined;
+    this.ask(this.t.menu, menuChoices(this.lang, ["menu:another", "menu:done", "menu:mine"]));
+    return undefined;
+  }
+
+  /** What guided/visits-dialogue.ts may use of this turn. */
+  private visitsIO(): VisitsIO {
+    return {
+      lang: this.lang,
+      ctx: this.ctx,
+      g: this.g,
+      text: this.input.text,
+      call: (name, args) => this.call(name, args),
+      say: (text) => this.say(text),
+      ask: (text, choices) => this.ask(text, choices),
+      menu: (prefix) => this.menu(prefix),
+    };
   }
 
   // ───────────── taps ─────────────

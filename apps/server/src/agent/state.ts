@@ -2,6 +2,7 @@
 // it may hold), proposals awaiting the customer's yes, guided mode's step, failure counters.
 // Stored as the last "state" entry of the latest agent_turn.transcript (no schema change), so a
 // switch between Claude and guided mode keeps the context.
+import type { VisitsPending } from "./guided/visits-dialogue.ts";
 import type { Lang } from "./lang.ts";
 
 export interface OfferedSlot {
@@ -69,6 +70,8 @@ export interface GuidedState {
   lastHold?: { start: string; serviceIds: string[]; localDate: string; localTime: string } | null;
   /** Choices shown last, so a bare number picks one of them. */
   choices?: { id: string; title: string }[];
+  /** A waitlist / repeating-visit / group question awaiting the customer (guided/visits-dialogue.ts). */
+  visits?: VisitsPending | null;
 }
 
 export interface AgentState {

@@ -71,6 +71,19 @@ export class RecordingDeposits implements DepositLinks, DepositRefunds {
       this.links.push({ bookingId, url, amountCents: b.depositCents });
     return { url, amountCents: b.depositCents };
   }
+  /** One link for a whole group's deposit (recorded under the group's id): direct mode marks every held person awaiting it. */
+  groupLinks: { groupId: string; url: string; amountCents: number }[] = [];
+  async requestGroupLink(groupId: string) {
+    const w = this.world();
+    const held = await w.db.booking.findMany({ where: { groupId, status: { not: "cancelled" } } });
+    for (const b of held)
+      if (b.status === "held")
+        await markAwaitingDeposit({ db: w.db, fc: w.fc, clock: w.clock }, b.id, { type: "agent" });
+    const url = `https://pay.test/checkout/group/${groupId}`;
+    const amountCents = held.reduce((n, b) => n + b.depositCents, 0);
+    this.groupLinks.push({ groupId, url, amountCents });
+    return { url, amountCents };
+  }
   async refundDeposit(bookingId: string, amountCents: number, reason: string) {
     this.refunds.push({ bookingId, amountCents, reason });
     if (this.inner) {

@@ -19,6 +19,8 @@ import {
 import { salonInfoTool, searchServicesTool } from "./catalog.ts";
 import { offeredView, toOffered, turnNameMaps } from "./common.ts";
 import type { ToolContext, ToolDefinition, ToolEffects, ToolOutcome } from "./types.ts";
+import { VISIT_TOOLS } from "./visits.ts";
+import { WAITLIST_TOOLS } from "./waitlist.ts";
 
 export const handoverTool: ToolDefinition = {
   name: "handover_to_human",
@@ -84,6 +86,8 @@ export const TOOLS: ToolDefinition[] = [
   listMyBookingsTool,
   rescheduleBookingTool,
   cancelBookingTool,
+  ...WAITLIST_TOOLS,
+  ...VISIT_TOOLS,
   handoverTool,
   presentChoicesTool,
 ];

@@ -11,6 +11,8 @@ import type { AgentState, OfferedSlot, Proposal, ProposalAction } from "../state
 /** Checkout links for deposits (payments/ builds the Stripe one). Must be idempotent per booking. */
 export interface DepositLinks {
   requestLink(bookingId: string): Promise<{ url: string; amountCents: number; expiresAt?: Date | string | null }>;
+  /** One Checkout Session for a whole group's deposit (payments/group-deposit.ts); absent = not offered. */
+  requestGroupLink?(groupId: string): Promise<{ url: string; amountCents: number; expiresAt?: Date | string | null }>;
 }
 
 /** Refunds the paid deposit when a cancellation's policy decision says so (payments/). */
@@ -31,6 +33,8 @@ export interface AgentDeps {
   deposits?: DepositLinks | null;
   refunds?: DepositRefunds | null;
   log?: Logger;
+  /** After a booking the agent asks "¿Quieres dejarla fijada cada 4 semanas?" (repeating visits, #20). */
+  offerSeries?: boolean;
 }
 
 /** Side effects of a tool on the conversation's state, recorded with its result so a replay re-applies them. */
