@@ -22,6 +22,7 @@ export function Waitlist(props: { isManager: boolean }) {
   const [wishes, setWishes] = useState<WaitlistWishView[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [offering, setOffering] = useState<string | null>(null);
+  const [adding, setAdding] = useState(false);
 
   const load = useCallback(() => {
     api.waitlist.list
@@ -61,9 +62,21 @@ export function Waitlist(props: { isManager: boolean }) {
         </label>
         <button type="button" onClick={load}>
           {s.refresh}
+        </button>{" "}
+        <button type="button" data-testid="waitlist-add" onClick={() => setAdding(true)}>
+          {s.add}
         </button>
       </header>
       <p className="muted">{s.intro}</p>
+      {adding ? (
+        <AddWishForm
+          s={s}
+          onClose={(added) => {
+            setAdding(false);
+            if (added) load();
+          }}
+        />
+      ) : null}
       {props.isManager ? <WaitlistSettings s={s} /> : null}
       {error ? <p className="error">{error}</p> : null}
       {wishes === null ? (
@@ -198,7 +211,13 @@ function OfferForm(props: { wish: WaitlistWishView; s: WaitlistStrings; onDone: 
   const snap = useSnapshot();
   const { wish, s } = props;
   const tz = snap.location?.timeZone ?? "UTC";
-  const stylists = snap.staff.filter((m) => m.bookable && m.active && (!wish.staffId || m.id === wish.staffId));
+  const stylists = snap.staff.filter(
+    (m) =>
+      m.bookable &&
+      m.active &&
+      (!wish.staffId || m.id === wish.staffId) &&
+      wish.services.every((x) => m.serviceIds.includes(x.id)),
+  );
   const [staffId, setStaffId] = useState(wish.staffId ?? stylists[0]?.id ?? "");
   // ISO dates sort as strings: the later of today and the wish's first day.
   const first = [today(tz), wish.dateFrom].sort()[1] ?? wish.dateFrom;
@@ -314,5 +333,159 @@ function WaitlistSettings(props: { s: WaitlistStrings }) {
         {s.save}
       </button>
     </details>
+  );
+}
+
+const PARTS = ["morning", "afternoon", "evening"] as const;
+
+function AddWishForm(props: { s: WaitlistStrings; onClose: (added: boolean) => void }) {
+  const { api, tr, toast } = useConsole();
+  const snap = useSnapshot();
+  const { s } = props;
+  const tz = snap.location?.timeZone ?? "UTC";
+  const [query, setQuery] = useState("");
+  const [hits, setHits] = useState<{ id: string; name: string | null; phone: string | null }[]>([]);
+  const [customer, setCustomer] = useState<{ id: string; label: string } | null>(null);
+  const [serviceIds, setServiceIds] = useState<string[]>([]);
+  const [staffId, setStaffId] = useState("");
+  const [dateFrom, setDateFrom] = useState(today(tz));
+  const [dateTo, setDateTo] = useState(today(tz));
+  const [parts, setParts] = useState<string[]>(["afternoon"]);
+  const [note, setNote] = useState("");
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    const q = query.trim();
+    if (!q || customer) {
+      setHits([]);
+      return;
+    }
+    const h = setTimeout(() => {
+      api.customers.search
+        .query({ query: q, limit: 8 })
+        .then((r) => setHits(r.items.map((c) => ({ id: c.id, name: c.name, phone: c.phone }))))
+        .catch(() => setHits([]));
+    }, 200);
+    return () => clearTimeout(h);
+  }, [api, query, customer]);
+
+  const services = snap.services.filter((x) => x.active);
+  const stylists = snap.staff.filter(
+    (m) => m.bookable && m.active && serviceIds.every((id) => m.serviceIds.includes(id)),
+  );
+  const toggle = (list: string[], v: string) => (list.includes(v) ? list.filter((x) => x !== v) : [...list, v]);
+
+  const save = async () => {
+    if (!customer) return toast({ kind: "error", text: s.pickCustomer });
+    if (!serviceIds.length) return toast({ kind: "error", text: s.pickService });
+    if (!parts.length) return toast({ kind: "error", text: s.pickPart });
+    setBusy(true);
+    try {
+      await api.waitlist.add.mutate({
+        customerId: customer.id,
+        serviceIds,
+        staffId: staffId || null,
+        dateFrom,
+        dateTo,
+        dayParts: parts as ("morning" | "afternoon" | "evening")[],
+        ...(note.trim() ? { note: note.trim() } : {}),
+      });
+      toast({ kind: "info", text: s.added });
+      props.onClose(true);
+    } catch (e) {
+      toast({ kind: "error", text: errorMessage(e) });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form
+      className="add-wish card"
+      data-testid="waitlist-add-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void save();
+      }}
+    >
+      <h3>{s.addTitle}</h3>
+      <label>
+        {s.findCustomer}{" "}
+        <input
+          value={customer ? customer.label : query}
+          onChange={(e) => {
+            setCustomer(null);
+            setQuery(e.target.value);
+          }}
+        />
+      </label>
+      {hits.length ? (
+        <ul className="plain hits">
+          {hits.map((h) => (
+            <li key={h.id}>
+              <button
+                type="button"
+                onClick={() => {
+                  setCustomer({ id: h.id, label: [h.name, h.phone].filter(Boolean).join(" · ") });
+                  setHits([]);
+                }}
+              >
+                {h.name ?? "—"} {h.phone ? <span className="muted small">{h.phone}</span> : null}
+              </button>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      <fieldset>
+        <legend>{s.services}</legend>
+        {services.map((x) => (
+          <label key={x.id}>
+            <input
+              type="checkbox"
+              checked={serviceIds.includes(x.id)}
+              onChange={() => setServiceIds(toggle(serviceIds, x.id))}
+            />{" "}
+            {tr.lang === "en" ? x.nameEn : x.nameEs}
+          </label>
+        ))}
+      </fieldset>
+      <label>
+        {s.stylist}{" "}
+        <select value={staffId} onChange={(e) => setStaffId(e.target.value)}>
+          <option value="">{s.anyStylist}</option>
+          {stylists.map((m) => (
+            <option key={m.id} value={m.id}>
+              {m.displayName}
+            </option>
+          ))}
+        </select>
+      </label>{" "}
+      <label>
+        {s.fromDate} <input type="date" value={dateFrom} onChange={(e) => setDateFrom(e.target.value)} required />
+      </label>{" "}
+      <label>
+        {s.toDate} <input type="date" value={dateTo} onChange={(e) => setDateTo(e.target.value)} required />
+      </label>
+      <fieldset>
+        <legend>{s.dayParts}</legend>
+        {PARTS.map((p) => (
+          <label key={p}>
+            <input type="checkbox" checked={parts.includes(p)} onChange={() => setParts(toggle(parts, p))} />{" "}
+            {s.parts[p]}
+          </label>
+        ))}
+      </fieldset>
+      <label>
+        {s.noteLabel} <input value={note} maxLength={500} onChange={(e) => setNote(e.target.value)} />
+      </label>
+      <div className="actions">
+        <button type="submit" disabled={busy}>
+          {s.addSave}
+        </button>{" "}
+        <button type="button" onClick={() => props.onClose(false)}>
+          {s.cancel}
+        </button>
+      </div>
+    </form>
   );
 }

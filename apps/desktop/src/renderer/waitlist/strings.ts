@@ -3,6 +3,20 @@
 import type { Lang } from "../i18n.ts";
 
 const en = {
+  add: "Add to waitlist",
+  addTitle: "Someone wants a time that is taken",
+  findCustomer: "Customer (name or phone)",
+  services: "Services",
+  dayParts: "Parts of the day",
+  fromDate: "From",
+  toDate: "To",
+  noteLabel: "Their words (optional)",
+  addSave: "Add",
+  added: "Added to the waitlist",
+  cancel: "Cancel",
+  pickCustomer: "Choose a customer from the list.",
+  pickService: "Choose at least one service.",
+  pickPart: "Choose at least one part of the day.",
   title: "Waitlist",
   intro: "Customers waiting for a time that is taken today. Freed time is offered on WhatsApp in the order they asked.",
   show: "Show",
@@ -64,6 +78,20 @@ const en = {
 export type WaitlistStrings = typeof en;
 
 const es: WaitlistStrings = {
+  add: "Añadir a la lista",
+  addTitle: "Alguien quiere una hora que está ocupada",
+  findCustomer: "Cliente (nombre o teléfono)",
+  services: "Servicios",
+  dayParts: "Partes del día",
+  fromDate: "Desde",
+  toDate: "Hasta",
+  noteLabel: "Sus palabras (opcional)",
+  addSave: "Añadir",
+  added: "Añadido a la lista de espera",
+  cancel: "Cancelar",
+  pickCustomer: "Elige un cliente de la lista.",
+  pickService: "Elige al menos un servicio.",
+  pickPart: "Elige al menos una parte del día.",
   title: "Lista de espera",
   intro:
     "Clientes que esperan una hora que hoy está ocupada. Cuando se libera un hueco se ofrece por WhatsApp en el orden en que lo pidieron.",
