@@ -125,5 +125,9 @@ describe("seriesOccurrences", () => {
     expect(parseRRule(" rrule:freq=weekly;interval=4 ")).toBe("FREQ=WEEKLY;INTERVAL=4");
     expect(describeRule({ kind: "weeks", every: 4 }, "es")).toBe("cada 4 semanas");
     expect(describeRule({ kind: "weeks", every: 1 }, "en")).toBe("every week");
+    expect(describeRule({ kind: "rrule", rule: "RRULE:FREQ=WEEKLY;INTERVAL=2;COUNT=6" }, "es")).toBe("cada 2 semanas");
+    expect(describeRule({ kind: "rrule", rule: "FREQ=MONTHLY" }, "es")).toBe("cada mes");
+    expect(describeRule({ kind: "rrule", rule: "FREQ=MONTHLY;INTERVAL=3" }, "en")).toBe("every 3 months");
+    expect(describeRule({ kind: "rrule", rule: "FREQ=MONTHLY;BYDAY=1SA" }, "en")).toBe("FREQ=MONTHLY;BYDAY=1SA");
   });
 });

@@ -136,11 +136,37 @@ export function seriesOccurrences(
   return dates.map((date, index) => ({ index, date, startsAt: localToUtc(date, first.minute, timeZone) }));
 }
 
-/** A short text of the rule for people ("every 4 weeks" / "cada 4 semanas"), or the RRULE itself. */
+const UNITS = {
+  DAILY: { es: ["día", "días"], en: ["day", "days"] },
+  WEEKLY: { es: ["semana", "semanas"], en: ["week", "weeks"] },
+  MONTHLY: { es: ["mes", "meses"], en: ["month", "months"] },
+  YEARLY: { es: ["año", "años"], en: ["year", "years"] },
+} as const;
+
+/** "every 4 weeks" / "cada 4 semanas" (gender agrees: "cada semana", "cada día"). */
+function every(n: number, unit: keyof typeof UNITS, lang: "es" | "en"): string {
+  const [one, many] = UNITS[unit][lang];
+  if (n === 1) return lang === "es" ? `cada ${one}` : `every ${one}`;
+  return lang === "es" ? `cada ${n} ${many}` : `every ${n} ${many}`;
+}
+
+/**
+ * A short text of the rule for people ("every 4 weeks" / "cada 4 semanas"). An RRULE that is only a
+ * frequency and an interval (its own COUNT/UNTIL aside) reads the same way; a richer one (BYDAY,
+ * BYMONTHDAY…) is shown as the rule itself.
+ */
 export function describeRule(rule: SeriesRule, lang: "es" | "en"): string {
-  if (rule.kind === "weeks") {
-    if (rule.every === 1) return lang === "es" ? "cada semana" : "every week";
-    return lang === "es" ? `cada ${rule.every} semanas` : `every ${rule.every} weeks`;
+  if (rule.kind === "weeks") return every(rule.every, "WEEKLY", lang);
+  const text = rule.rule
+    .trim()
+    .toUpperCase()
+    .replace(/^RRULE:/, "");
+  const parts = new Map(text.split(";").map((p) => p.split("=") as [string, string]));
+  const freq = parts.get("FREQ");
+  const interval = Number(parts.get("INTERVAL") ?? "1");
+  const simple = [...parts.keys()].every((k) => ["FREQ", "INTERVAL", "COUNT", "UNTIL", "WKST"].includes(k));
+  if (simple && freq && freq in UNITS && Number.isInteger(interval) && interval >= 1) {
+    return every(interval, freq as keyof typeof UNITS, lang);
   }
-  return rule.rule;
+  return text;
 }
