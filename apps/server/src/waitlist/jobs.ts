@@ -6,6 +6,7 @@
 //   location changed (hours, closures, settings) → every stylist there, from now to the horizon.
 // offerFreedTime then offers only what availability says is really free, so a broad range is safe.
 // The same job sends offers held for quiet hours once they end, and lapses old wishes and offers.
+// Besides the minute's run, the change feed wakes it within a second of such a change.
 // A fresh installation starts at the head of the log (history is not replayed).
 import type { Db } from "../db/client.ts";
 import type { JobQueue } from "../jobs/job-queue.ts";
@@ -96,10 +97,45 @@ export async function scanFreedTime(deps: WaitlistDeps): Promise<{ offers: Offer
   return { offers, sent: due.sent };
 }
 
+/** Change types that may free time (what freedBy reads). */
+const WAKING = new Set(["booking", "staff", "location"]);
+/** Changes arriving within this long wake one scan. */
+const WAKE_DEBOUNCE_MS = 1_000;
+
+/**
+ * Between the minute's scans, this process's change feed wakes one as soon as a booking, stylist or
+ * location changes (debounced; a waiting wake-up job is not queued twice), so a cancelled slot is
+ * offered within seconds. Ends when the feed stops.
+ */
+async function wakeOnChanges(jobs: JobQueue, services: AppServices): Promise<void> {
+  const feed = services.changeFeed;
+  if (!feed) return;
+  const head = (await services.db.changeLog.aggregate({ _max: { version: true } }))._max.version ?? 0n;
+  const sub = feed.subscribe({ after: head });
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  void (async () => {
+    try {
+      for await (const e of sub) {
+        if (!WAKING.has(e.entityType) || timer) continue;
+        timer = setTimeout(() => {
+          timer = null;
+          jobs.send(WAITLIST_QUEUE, {}, { singletonKey: "wake" }).catch(() => {});
+        }, WAKE_DEBOUNCE_MS);
+        timer.unref?.();
+      }
+    } catch (e) {
+      services.log.warn({ err: e }, "waitlist: change-feed wake-ups ended");
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+  })();
+}
+
 export async function registerWaitlistWorkers(jobs: JobQueue, services: AppServices): Promise<void> {
   await jobs.define({ name: WAITLIST_QUEUE, retryLimit: 0, expireInSeconds: 300 });
   await jobs.work(WAITLIST_QUEUE, async () => {
     await scanFreedTime(services);
   });
   await jobs.boss.schedule(WAITLIST_QUEUE, "* * * * *");
+  await wakeOnChanges(jobs, services);
 }

@@ -4,6 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBooking } from "../bookings/create.ts";
 import { rescheduleBooking } from "../bookings/reschedule.ts";
+import { cancelBooking } from "../bookings/transitions.ts";
+import { ChangeFeed } from "../changes/feed.ts";
 import { OutboxNotifier } from "../channels/notifier.ts";
 import { createJobQueue, type JobQueue } from "../jobs/job-queue.ts";
 import { createLogger } from "../logger.ts";
@@ -171,5 +173,41 @@ describe("freed time reaches the waitlist", () => {
     const offer = await t.db.waitlistOffer.findFirstOrThrow({ where: { wishId: w.id } });
     expect(offer.startsAt.toISOString()).toBe(at(day, 18).toISOString());
     expect(offer.status).toBe("sent");
+  });
+
+  it("within seconds of a cancellation: the change feed wakes the scan between the minute's runs", async () => {
+    const day = workday(6);
+    const taken = await createBooking(
+      services,
+      {
+        locationId: f.locationId,
+        customerId: f.customers[5]!,
+        startsAt: at(day, 12),
+        items: [{ serviceId: f.services.cut, staffId: f.staff.laura }],
+        source: "console",
+        mode: "book",
+      },
+      { type: "staff", id: f.deskId },
+    );
+    const w = await wishFor(3, day, ["morning"]);
+    const feed = new ChangeFeed({ url: t.url, db: t.db, log: createLogger("silent") });
+    await feed.start();
+    const q = createJobQueue(t.url, createLogger("silent"), { pollingIntervalSeconds: 0.5 });
+    queues.push(q);
+    try {
+      await q.start();
+      await registerWaitlistWorkers(q, { ...services, changeFeed: feed });
+      await scanFreedTime(services); // nothing pending before the cancellation
+      await cancelBooking(services, taken.id, { type: "staff", id: f.deskId }, { by: "customer", reason: "viaje" });
+      const started = Date.now();
+      while (!(await t.db.waitlistOffer.count({ where: { wishId: w.id } }))) {
+        // ~1.1 s here (a one-second debounce, then the job): well inside the minute's schedule.
+        if (Date.now() - started > 5_000) throw new Error("no offer within 5 s of the cancellation");
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect((await t.db.waitlistOffer.findFirstOrThrow({ where: { wishId: w.id } })).startsAt).toEqual(at(day, 12));
+    } finally {
+      await feed.stop();
+    }
   });
 });
