@@ -75,6 +75,11 @@ export class RecordingDeposits implements DepositLinks, DepositRefunds {
   groupLinks: { groupId: string; url: string; amountCents: number }[] = [];
   async requestGroupLink(groupId: string) {
     const w = this.world();
+    if (this.inner?.links.requestGroupLink) {
+      const r = await this.inner.links.requestGroupLink(groupId);
+      this.groupLinks.push({ groupId, url: r.url, amountCents: r.amountCents });
+      return r;
+    }
     const held = await w.db.booking.findMany({ where: { groupId, status: { not: "cancelled" } } });
     for (const b of held)
       if (b.status === "held")
