@@ -22,12 +22,12 @@ async function readCursor(db: Db): Promise<bigint | null> {
   return row ? BigInt(row.value) : null;
 }
 
+/** Moves the cursor forward only (scans in two instances may overlap; re-reading is harmless). */
 async function writeCursor(db: Db, v: bigint): Promise<void> {
-  await db.jobCursor.upsert({
-    where: { name: CURSOR },
-    create: { name: CURSOR, value: v.toString() },
-    update: { value: v.toString() },
-  });
+  await db.$executeRaw`
+    INSERT INTO job_cursor (name, value, updated_at) VALUES (${CURSOR}, ${v.toString()}, now())
+    ON CONFLICT (name) DO UPDATE
+      SET value = GREATEST(job_cursor.value::numeric, EXCLUDED.value::numeric)::text, updated_at = now()`;
 }
 
 /** Freed ranges per location for a page of changes. */
@@ -132,7 +132,8 @@ async function wakeOnChanges(jobs: JobQueue, services: AppServices): Promise<voi
 }
 
 export async function registerWaitlistWorkers(jobs: JobQueue, services: AppServices): Promise<void> {
-  await jobs.define({ name: WAITLIST_QUEUE, retryLimit: 0, expireInSeconds: 300 });
+  // A scan cut short (the database restarting) runs again; a repeat offers nothing twice.
+  await jobs.define({ name: WAITLIST_QUEUE, retryLimit: 2, retryDelaySeconds: 5, expireInSeconds: 300 });
   await jobs.work(WAITLIST_QUEUE, async () => {
     await scanFreedTime(services);
   });
