@@ -111,6 +111,45 @@ describe("waitlist, repeating visits and groups in guided mode (handleTurn)", ()
     expect(chat.told).not.toMatch(UUID);
   });
 
+  it("waitlist join mid-booking: the offered times don't suit → 'avísame si se libera algo' keeps the service, day and part asked", async () => {
+    const chat = await w.chat(nextPhone());
+    const cut = await svc("corte-hombre");
+    const today = await salonToday(w);
+    const { date } = await salonDay(w, { items: [{ serviceId: cut.id, staffId: null }], window: AFTERNOON });
+    await chat.say(`quiero un corte de hombre ${dayPhrase(date, today)} por la tarde`);
+    expect(chat.choices.some((c) => c.id.startsWith("S"))).toBe(true);
+    await chat.say("no me va ninguna, avísame si se libera algo");
+    const wish = await w.db.waitlistWish.findFirstOrThrow({
+      where: { customerId: chat.customerId },
+      include: { services: true },
+    });
+    expect(wish.services.map((s) => s.serviceId)).toEqual([cut.id]);
+    expect(wish.dateFrom.toISOString().slice(0, 10)).toBe(date);
+    expect(wish.dayParts).toEqual(["afternoon"]);
+    expect(wish.staffId).toBeNull(); // anyone
+    expect(await active(chat)).toHaveLength(0);
+    expect(chat.told).toMatch(/Te he apuntado en la lista de espera: Corte hombre, el /);
+  });
+
+  it("offer declined: 'No, gracias' lets it go and the wish waits again", async () => {
+    const javier = await staff("javier@cita.demo");
+    const { date, slot } = await freeAfternoon(javier.id, [8, 9, 10, 11, 12, 13, 14, 15]);
+    const chat = await w.chat(nextPhone());
+    const wish = await waiting(chat, date, "Javier");
+    const offer = await offerSlotByHand(
+      deps(),
+      w.locationId,
+      { wishId: wish.id, staffId: javier.id, startsAt: slot.start },
+      desk,
+    );
+    expect((await w.db.waitlistWish.findUniqueOrThrow({ where: { id: wish.id } })).status).toBe("offered");
+    await chat.say("No, gracias", { choiceId: `waitlist.decline:${offer.offerId}` });
+    expect((await w.db.waitlistOffer.findUniqueOrThrow({ where: { id: offer.offerId } })).status).toBe("expired");
+    expect((await w.db.waitlistWish.findUniqueOrThrow({ where: { id: wish.id } })).status).toBe("waiting");
+    expect(await active(chat)).toHaveLength(0);
+    expect(chat.told).toMatch(/Sigues en la lista de espera/);
+  });
+
   it("offer accepted: a cancellation frees the time, the offer is sent, the customer taps 'Sí, lo quiero' → booked, wish booked", async () => {
     const carlos = await staff("carlos@cita.demo");
     const cut = await svc("corte-hombre");
