@@ -10,6 +10,7 @@ import { createBooking } from "../bookings/create.ts";
 import { cancelBooking } from "../bookings/transitions.ts";
 import { OutboxNotifier } from "../channels/notifier.ts";
 import { loadConfig } from "../config/env.ts";
+import { upsertCustomerByPhone } from "../customers/customer-store.ts";
 import { createDb } from "../db/client.ts";
 import { createLogger } from "../logger.ts";
 import { createSalonFixture, overlappingActiveSegments, type SalonFixture } from "../testing/fixtures.ts";
@@ -208,9 +209,26 @@ describe("a cancellation offers the freed time", () => {
       staffActor(f.deskId),
     );
     await cancelWish(deps, f.locationId, { wishId: gone.id }, staffActor(f.deskId));
+    // A customer who never wrote on WhatsApp: nowhere to send an offer (staff phone them, by hand).
+    const { customer: noChat } = await t.db.$transaction((tx) =>
+      upsertCustomerByPhone(tx, t.fc, { phone: "+34699000111", name: "Sin Chat" }),
+    );
+    const unreachable = await addWish(
+      deps,
+      f.locationId,
+      {
+        customerId: noChat.id,
+        serviceIds: [f.services.cut],
+        dateFrom: day,
+        dateTo: day,
+        dayParts: ["morning", "afternoon", "evening"],
+      },
+      staffActor(f.deskId),
+    );
     const freed = (h: number) => [{ staffId: f.staff.laura, from: at(day, h), to: at(day, h, 30) }];
     expect((await offerFreedTime(deps, f.locationId, freed(11))).map((o) => o.wishId)).toEqual([w.id]);
-    expect(await offerFreedTime(deps, f.locationId, freed(12))).toEqual([]); // at its limit
+    expect(await offerFreedTime(deps, f.locationId, freed(12))).toEqual([]); // at its limit; no chat
+    expect(await t.db.waitlistOffer.count({ where: { wishId: unreachable.id } })).toBe(0);
     // Staff may still offer a time by hand.
     const byHand = await offerSlotByHand(
       deps,

@@ -390,9 +390,19 @@ async function locationRules(db: Db | Tx, locationId: string): Promise<LocationR
 
 type OpenWish = WishToMatch & { serviceIdsKey: string };
 
+/**
+ * The wishes freed time may be offered to, oldest first. Only customers with a chat: an offer goes
+ * out on WhatsApp (a customer who never wrote is offered a time by hand, by phone).
+ */
 async function openWishes(db: Db | Tx, locationId: string, now: Date, today: string): Promise<OpenWish[]> {
   const rows = await db.waitlistWish.findMany({
-    where: { locationId, status: { in: OPEN_WISH }, expiresAt: { gt: now }, dateTo: { gte: dbDate(today) } },
+    where: {
+      locationId,
+      status: { in: OPEN_WISH },
+      expiresAt: { gt: now },
+      dateTo: { gte: dbDate(today) },
+      customer: { conversations: { some: {} } },
+    },
     include: { services: { orderBy: { position: "asc" }, select: { serviceId: true } } },
     orderBy: [{ createdAt: "asc" }, { id: "asc" }],
   });
