@@ -34,6 +34,11 @@ export function Waitlist(props: { isManager: boolean }) {
       .catch((e) => setError(errorMessage(e)));
   }, [api, filter]);
   useEffect(load, [load]);
+  // Offers go out from the server's jobs: keep the list current while it is open.
+  useEffect(() => {
+    const h = setInterval(load, 30_000);
+    return () => clearInterval(h);
+  }, [load]);
 
   const act = async (p: Promise<unknown>, done: string) => {
     try {
