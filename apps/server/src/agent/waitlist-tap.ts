@@ -1,10 +1,11 @@
 // A tap on a waitlist offer's button ("Sí, lo quiero" / "No, gracias", ids waitlist.accept:<offer> /
 // waitlist.decline:<offer>, waitlist/messages.ts) is answered in code in both modes: the id names
 // the offer, so no model is needed to understand it. The same tool as the model's
-// (answer_waitlist_offer, through the ledger) and the same sentences as guided mode.
-
+// (answer_waitlist_offer, through the ledger) and the same dialogue step as guided mode (lost → the
+// nearest free times as slots to tap, which either mode can then hold).
 import { parseWaitlistChoice } from "../waitlist/messages.ts";
-import { offerAnswerText } from "./guided/visits-dialogue.ts";
+import { choicesReply } from "./guided/replies.ts";
+import { answerOffer, type VisitsIO } from "./guided/visits-dialogue.ts";
 import type { OutboundReply } from "./port.ts";
 import { runTool, type ToolLedger } from "./tools/index.ts";
 import type { ToolContext } from "./tools/types.ts";
@@ -19,14 +20,33 @@ export async function answerWaitlistTap(
   const tap = parseWaitlistChoice(choiceId);
   if (!tap) return null;
   let n = 0;
+  const replies: OutboundReply[] = [];
   const toolErrors: { name: string; code: string }[] = [];
-  const call = async (name: string, args: Record<string, unknown>) => {
-    const r = await runTool({ ...ctxBase, toolUseId: `w_${turnId}_${n++}` }, ledger, name, args);
-    if (r.isError) toolErrors.push({ name, code: (r.content as { error: { code: string } }).error.code });
-    return r;
-  };
-  const r = await call("answer_waitlist_offer", { answer: tap.answer, offer_id: tap.offerId });
-  const text = await offerAnswerText({ lang: ctxBase.lang, call }, r);
+  const lang = ctxBase.lang;
   ctxBase.state.guided = { step: "menu" };
-  return { replies: [{ kind: "text", text }], toolErrors };
+  const g = ctxBase.state.guided;
+  const io: VisitsIO = {
+    lang,
+    ctx: ctxBase,
+    g,
+    text: "",
+    async call(name, args) {
+      const r = await runTool({ ...ctxBase, toolUseId: `w_${turnId}_${n++}` }, ledger, name, args);
+      if (r.isError) toolErrors.push({ name, code: (r.content as { error: { code: string } }).error.code });
+      return r;
+    },
+    say: (text) => {
+      if (text) replies.push({ kind: "text", text });
+    },
+    ask: (text, choices) => {
+      const reply = choicesReply(lang, text, choices);
+      g.choices = reply.choices.map((c) => ({ id: c.id, title: c.title }));
+      replies.push(reply);
+    },
+    menu: (prefix) => {
+      if (prefix) replies.push({ kind: "text", text: prefix });
+    },
+  };
+  await answerOffer(io, tap.answer, tap.offerId);
+  return { replies, toolErrors };
 }

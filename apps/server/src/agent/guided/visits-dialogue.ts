@@ -9,7 +9,7 @@ import type { AgentChoice } from "../port.ts";
 import type { GuidedState } from "../state.ts";
 import type { ToolContext } from "../tools/types.ts";
 import { answerableOffers } from "../tools/waitlist.ts";
-import { serviceChoice, TEXTS } from "./replies.ts";
+import { serviceChoice, slotChoice, TEXTS } from "./replies.ts";
 import type { Understanding } from "./understand.ts";
 import type { VisitsReading } from "./visits.ts";
 import { wishDayParts } from "./visits.ts";
@@ -131,13 +131,41 @@ async function answerPending(io: VisitsIO, p: VisitsPending, u: Understanding, p
 
 // ───────────────────────────── waitlist ─────────────────────────────
 
-async function answerOffer(io: VisitsIO, answer: "accept" | "decline", offerId: string | null): Promise<Step> {
+/** Answers a waitlist offer (a tap or a plain yes/no) and says what came of it; lost → the nearest times to tap. */
+export async function answerOffer(io: VisitsIO, answer: "accept" | "decline", offerId: string | null): Promise<Step> {
   const r = await io.call("answer_waitlist_offer", { answer, ...(offerId ? { offer_id: offerId } : {}) });
   io.g.visits = null;
   io.say(await offerAnswerText(io, r));
   io.g.step = "menu";
   io.g.choices = [];
+  const c = r.content as { status?: string };
+  if (!r.isError && c.status === "lost") await offerAlternatives(io, r.content as LostContent);
   return "done";
+}
+
+type LostContent = {
+  service_ids: string[];
+  alternatives_at: { date: string; time: string; staff_id: string | null }[];
+};
+
+/** Someone was quicker: the nearest free times, as slots the customer can tap to hold (the usual proposal). */
+async function offerAlternatives(io: VisitsIO, lost: LostContent): Promise<void> {
+  const slots: Record<string, unknown>[] = [];
+  for (const a of lost.alternatives_at.slice(0, 3)) {
+    const r = await io.call("check_availability", {
+      service_ids: lost.service_ids,
+      ...(a.staff_id ? { staff_id: a.staff_id } : {}),
+      date: a.date,
+      time: a.time,
+      limit: 1,
+    });
+    const c = r.content as { slots?: Record<string, unknown>[]; requested_time_available?: boolean };
+    const hit = c.slots?.find((s) => s.date === a.date && s.time === a.time);
+    if (!r.isError && hit) slots.push(hit);
+  }
+  if (!slots.length) return;
+  Object.assign(io.g, { intent: "book", step: "slot", serviceIds: lost.service_ids, staffId: null });
+  io.ask(TEXTS[io.lang].nearest, slots.map(slotChoice));
 }
 
 /** The reply to an answered offer, in the customer's language (both modes use it for a button tap). */

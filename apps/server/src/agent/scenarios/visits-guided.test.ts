@@ -251,7 +251,7 @@ describe("waitlist, repeating visits and groups in guided mode (handleTurn)", ()
     const loserWish = await w.db.waitlistWish.findUniqueOrThrow({ where: { id: loser === a ? wishA.id : wishB.id } });
     expect(loserWish.status).toBe("waiting"); // still on the list
     expect(await active(loser)).toHaveLength(0);
-    const lostText = loser.replies.at(-1)!;
+    const lostText = loser.replies.filter((r) => r.kind === "text").at(-1)!;
     const text = lostText.kind === "text" ? lostText.text : "";
     if (loser === a)
       expect(text).toMatch(
@@ -260,6 +260,15 @@ describe("waitlist, repeating visits and groups in guided mode (handleTurn)", ()
     else expect(text).toMatch(/^Sorry — someone confirmed .* just before you, so it's gone\. The nearest free times: /);
     expect(text).not.toMatch(UUID);
     expect(winner.told).toMatch(/¡Es tuyo!|It's yours!/);
+    // The nearest free times come as slots to tap; one of them is held through the usual proposal.
+    const alts = loser.choices.filter((c) => /^S\d+$/.test(c.id));
+    expect(alts.length).toBeGreaterThan(0);
+    await loser.tap(alts[0]!.id);
+    expect(await active(loser)).toHaveLength(0); // a proposal only
+    await loser.say(loser === a ? "sí" : "yes");
+    const [held] = await active(loser);
+    expect(held).toBeDefined();
+    expect(new Date(held!.startsAt).getTime()).not.toBe(slot.start.getTime());
   });
 
   it("series: after a booking, '¿Quieres dejarla fijada cada 4 semanas?' → 'sí' books the visits; a collision is reported with alternatives", async () => {

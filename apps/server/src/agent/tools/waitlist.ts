@@ -4,10 +4,11 @@
 // webhook. Joining holds nothing and needs no later yes (it is the customer's own request); an
 // offer is answered by the customer's own reply to it, so accepting books at once (first wins).
 import { AppError } from "../../errors/app-error.ts";
+import { toLocal } from "../../time/zoned.ts";
 import type { DayPart } from "../../waitlist/match.ts";
 import { renderWaitlistLost, whenText } from "../../waitlist/messages.ts";
 import { acceptOffer, addWish, declineOffer, listWishes } from "../../waitlist/waitlist.ts";
-import type { Lang } from "../lang.ts";
+import { hhmm, type Lang } from "../lang.ts";
 import { bookingSummary, ownBooking } from "./common.ts";
 import type { ToolContext, ToolDefinition } from "./types.ts";
 
@@ -114,7 +115,12 @@ export const joinWaitlistTool: ToolDefinition = {
 };
 
 /** What the customer is told when someone else confirmed the freed time first (waitlist/messages.ts). */
-async function lostMessage(ctx: ToolContext, offerId: string, alternatives: { start: string }[], lang: Lang) {
+async function lostMessage(
+  ctx: ToolContext,
+  offerId: string,
+  alternatives: { start: string; staffId: string | null }[],
+  lang: Lang,
+) {
   const o = await ctx.deps.db.waitlistOffer.findUniqueOrThrow({
     where: { id: offerId },
     include: {
@@ -144,6 +150,12 @@ async function lostMessage(ctx: ToolContext, offerId: string, alternatives: { st
     alternatives: facts.alternatives.map((a) => whenText(a, facts.timeZone, lang)),
     services: facts.services[lang],
     wanted: whenText(facts.startsAt, facts.timeZone, lang),
+    // To look these times up (check_availability) and offer them to hold.
+    service_ids: o.wish.services.map((s) => s.serviceId),
+    alternatives_at: alternatives.map((a) => {
+      const l = toLocal(new Date(a.start), facts.timeZone);
+      return { date: l.date, time: hhmm(l.minute), staff_id: a.staffId };
+    }),
   };
 }
 
@@ -152,7 +164,7 @@ export const answerWaitlistOfferTool: ToolDefinition = {
   // Books (acceptOffer, idempotent per offer): recorded in the ledger before it runs.
   write: true,
   description:
-    "The customer answers a waitlist offer the salon sent them ('Se ha liberado un hueco… ¿Lo quieres?'): answer 'accept' books it at once if nobody confirmed it first (their reply to the offer is the confirmation); 'decline' lets it go and keeps them waiting. offer_id only when known (a button id 'waitlist.accept:<id>'); without it the newest unanswered offer is answered. If it was lost, tell them the returned message (nearest free times included).",
+    "The customer answers a waitlist offer the salon sent them ('Se ha liberado un hueco… ¿Lo quieres?'): answer 'accept' books it at once if nobody confirmed it first (their reply to the offer is the confirmation); 'decline' lets it go and keeps them waiting. offer_id only when known (a button id 'waitlist.accept:<id>'); without it the newest unanswered offer is answered. If it was lost, tell them the returned message (nearest free times included); to book one of those, call check_availability with service_ids and an alternatives_at entry.",
   input_schema: {
     type: "object",
     properties: {
