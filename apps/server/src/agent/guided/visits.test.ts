@@ -14,12 +14,17 @@ describe("readVisits", () => {
     expect(readVisits(text).waitlist).toBe(true);
   });
 
-  it.each(["quiero corte el jueves por la tarde", "tenéis hueco el sábado?", "I'd like a haircut on Friday", "sí"])(
-    "not a waitlist wish: %s",
-    (text) => {
-      expect(readVisits(text).waitlist).toBe(false);
-    },
-  );
+  it.each([
+    "quiero corte el jueves por la tarde",
+    "tenéis hueco el sábado?",
+    "I'd like a haircut on Friday",
+    "sí",
+    "si se cancela mi cita, ¿me devolvéis el depósito?",
+    "let me know if you have time on Friday",
+    "can you tell me if you do highlights?",
+  ])("not a waitlist wish: %s", (text) => {
+    expect(readVisits(text).waitlist).toBe(false);
+  });
 
   it.each([
     ["somos 3 para mechas y corte el sábado", 3],

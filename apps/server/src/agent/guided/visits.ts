@@ -18,20 +18,16 @@ export interface VisitsReading {
 
 const WAITLIST = [
   /\bavis(a|e)me\b/,
-  /\bavisame\b/,
   /\bavisadme\b/,
-  /\bme avisas\b/,
-  /\bme avisais\b/,
+  /\bme avis(as|ais|ara|areis)\b/,
   /\blista de espera\b/,
-  /\bsi se (libera|queda libre|anula|cancela)\b/,
+  /\bsi se (libera|queda libre)\b/,
   /\bcuando (se )?(libere|quede libre)\b/,
   /\bapuntame\b.*\b(espera|hueco)/,
   /\bwait(ing)? ?list\b/,
-  /\blet me know if\b/,
+  /\b(let me know|tell me|notify me|message me|text me) (if|when) (a |any )?(anything|something|slot|spot|time|space|opening|one)\b.*\b(opens|frees|comes up|becomes|free|available)/,
   /\bnotify me\b/,
-  /\btell me if\b.*\b(free|opens?|available)/,
-  /\bif (a|any)? ?(slot|thing|something|anything|time) (opens|frees|becomes)/,
-  /\b(opens|frees) up\b/,
+  /\bif (a |any )?(slot|thing|something|anything|time|spot) (opens|frees|becomes|comes up)/,
 ];
 
 const NUMBERS: Record<string, number> = {

@@ -391,3 +391,52 @@ describe("waitlist, repeating visits and groups in guided mode (handleTurn)", ()
     expect(chat.told).toMatch(/Os guardo las 3 citas del/);
   });
 });
+
+describe("groups in English (guided)", () => {
+  it("'there are 2 of us for highlights' → asked the day, proposed, held in one group with ONE link", async () => {
+    const chat = await w.chat(nextPhone(), { language: "en" });
+    const mechas = await svc("mechas");
+    const today = await salonToday(w);
+    // Laura and Marta both do colour: a day where they can start together.
+    const pair = await w.db.staffMember.findMany({
+      where: { locationId: w.locationId, email: { in: ["laura@cita.demo", "marta@cita.demo"] } },
+    });
+    let date = "";
+    for (let k = 3; k < 20 && !date; k++) {
+      const d = addDays(today, k);
+      const starts = await Promise.all(
+        pair.map(async (st) =>
+          (
+            await findSlots(w.db, {
+              locationId: w.locationId,
+              items: [mechas].map((x) => ({ serviceId: x.id, staffId: st.id })),
+              fromDate: d,
+              toDate: d,
+              now: w.clock(),
+            })
+          ).map((x) => x.start.getTime()),
+        ),
+      );
+      if (starts[0]!.some((t) => starts.every((l) => l.includes(t)))) date = d;
+    }
+    expect(date).not.toBe("");
+    await chat.say("Hi! There are 2 of us for highlights");
+    expect(chat.told).toMatch(/Great, 2 of you! Which day would you like to come\?/);
+    await chat.say(dayPhrase(date, today, "en"));
+    expect(chat.told).toMatch(/I can book you all on .*, starting together:/);
+    expect(chat.told).toMatch(/One deposit for the whole group: .*, a single payment\. Shall I confirm\?/);
+    await chat.say("yes");
+    const groups = await w.db.bookingGroup.findMany({
+      where: { organiserCustomerId: chat.customerId },
+      include: { bookings: { include: { items: true } } },
+    });
+    expect(groups).toHaveLength(1);
+    expect(groups[0]!.bookings).toHaveLength(2);
+    for (const p of groups[0]!.bookings) {
+      expect(p.items.map((i) => i.serviceId)).toEqual([mechas.id]);
+      expect((await localOf(w, p.startsAt)).date).toBe(date);
+    }
+    expect(w.deposits.groupLinks.filter((l) => l.groupId === groups[0]!.id)).toHaveLength(1);
+    expect(chat.told).toMatch(/I'm holding all 2 bookings on .* Pay the group's deposit/);
+  });
+});
