@@ -46,6 +46,8 @@ export const locationView = z.object({
   reminderOffsetsMinutes: z.array(z.number().int()),
   /** The follow-up after a visit, minutes after its end; null = none. */
   followUpMinutes: z.number().int().nullable(),
+  /** After a booking, the agent offers to repeat it every this many weeks; null = not offered. */
+  seriesOfferWeeks: z.number().int().nullable(),
   version: z.number().int(),
   hours: z.array(openingHours),
   closures: z.array(closureView),
@@ -114,6 +116,13 @@ export const locationUpdateInput = z.object({
   noShowKeepsDeposit: z.boolean().optional(),
   reminderOffsetsMinutes: reminderOffsetsInput.optional(),
   followUpMinutes: followUpInput.optional(),
+  seriesOfferWeeks: z
+    .number()
+    .int("Whole weeks only")
+    .min(1, "Repeat at least every week")
+    .max(52, "Repeat at most every 52 weeks")
+    .nullable()
+    .optional(),
 });
 export type LocationUpdateInput = z.infer<typeof locationUpdateInput>;
 

@@ -47,6 +47,23 @@ describe("locations", () => {
     expect(audit).toMatchObject({ actorType: "staff", actorId: f.ids.manager, action: "location.update" });
   });
 
+  it("switches the repeat offer on (every N weeks) and off; refuses intervals outside 1–52, as the database does", async () => {
+    const before = await f.as("manager").locations.get();
+    expect(before.seriesOfferWeeks).toBeNull();
+    const on = await f.as("manager").locations.update({ version: before.version, seriesOfferWeeks: 4 });
+    expect(on.seriesOfferWeeks).toBe(4);
+    for (const bad of [0, 53, 2.5]) {
+      await expect(
+        f.as("manager").locations.update({ version: on.version, seriesOfferWeeks: bad }),
+      ).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    }
+    await expect(
+      f.t.db.$executeRaw`UPDATE location SET series_offer_weeks = 60 WHERE id = ${f.locationId}::uuid`,
+    ).rejects.toThrow(/location_series_offer_weeks/);
+    const off = await f.as("manager").locations.update({ version: on.version, seriesOfferWeeks: null });
+    expect(off.seriesOfferWeeks).toBeNull();
+  });
+
   it("refuses a stale version with CONFLICT and writes nothing", async () => {
     const loc = await f.as("owner").locations.get();
     await f.as("owner").locations.update({ version: loc.version, phone: "+34911111111" });

@@ -26,6 +26,8 @@ export interface LocationUpdate {
   reminderOffsetsMinutes?: number[];
   /** Minutes after the end; null = no follow-up. */
   followUpMinutes?: number | null;
+  /** Weeks between repeats the agent offers after a booking; null = not offered. */
+  seriesOfferWeeks?: number | null;
 }
 
 async function readLocation(tx: Tx, locationId: string): Promise<LocationView> {

@@ -153,6 +153,7 @@ export function viewLocationRow(l: Location): SyncLocationRow {
     noShowKeepsDeposit: l.noShowKeepsDeposit,
     reminderOffsetsMinutes: l.reminderOffsetsMinutes,
     followUpMinutes: l.followUpMinutes,
+    seriesOfferWeeks: l.seriesOfferWeeks,
     version: l.version,
     createdAt: iso(l.createdAt),
     updatedAt: iso(l.updatedAt),

@@ -33,6 +33,6 @@ export const CHECK_CONSTRAINTS = {
   waitlist_wish: ["waitlist_wish_sane_dates", "waitlist_wish_day_parts", "waitlist_wish_offers_non_negative"],
   waitlist_wish_service: ["waitlist_wish_service_position"],
   waitlist_offer: ["waitlist_offer_sane_range", "waitlist_offer_held_has_send_at"],
-  location: ["location_waitlist_settings"],
+  location: ["location_waitlist_settings", "location_series_offer_weeks"],
   booking_series: ["booking_series_rule"],
 } as const;

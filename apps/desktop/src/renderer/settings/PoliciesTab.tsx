@@ -38,7 +38,13 @@ type Form = Record<(typeof TEXT)[number] | (typeof NUMBERS)[number], string> &
     followUp: boolean;
     /** Hours after the visit. */
     followUpHours: string;
+    /** The agent offers to repeat a booking (issue #20), every `seriesWeeks` weeks. */
+    seriesOffer: boolean;
+    seriesWeeks: string;
   };
+
+/** The weeks shown when repeat offers are switched on from off ("cada 4 semanas"). */
+const SERIES_DEFAULT_WEEKS = 4;
 
 /** The follow-up's hours shown when it is switched on from off. */
 const FOLLOW_UP_DEFAULT_MINUTES = 120;
@@ -61,6 +67,8 @@ function formOf(l: Location): Form {
     reminders: minutesListToHours(l.reminderOffsetsMinutes),
     followUp: l.followUpMinutes !== null,
     followUpHours: minutesToHours(l.followUpMinutes ?? FOLLOW_UP_DEFAULT_MINUTES),
+    seriesOffer: l.seriesOfferWeeks !== null,
+    seriesWeeks: String(l.seriesOfferWeeks ?? SERIES_DEFAULT_WEEKS),
   };
 }
 
@@ -90,7 +98,9 @@ function PolicyForm({ loc, onSaved }: { loc: Location; onSaved(): void }) {
   const [form, setForm] = useState<Form>(original);
   const [errors, setErrors] = useState<Errors>({});
   const [busy, setBusy] = useState(false);
-  const text = (k: (typeof TEXT)[number] | (typeof NUMBERS)[number] | "reminders" | "followUpHours") => ({
+  const text = (
+    k: (typeof TEXT)[number] | (typeof NUMBERS)[number] | "reminders" | "followUpHours" | "seriesWeeks",
+  ) => ({
     value: form[k],
     onChange: (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value }),
     "data-testid": `policy-${k}`,
@@ -121,6 +131,13 @@ function PolicyForm({ loc, onSaved }: { loc: Location; onSaved(): void }) {
       const minutes = hoursToMinutes(form.followUpHours);
       if (minutes === null || minutes === undefined) local.followUpMinutes = s.notHours;
       else input.followUpMinutes = minutes;
+    }
+    if (!form.seriesOffer) {
+      if (original.seriesOffer) input.seriesOfferWeeks = null;
+    } else if (!original.seriesOffer || form.seriesWeeks !== original.seriesWeeks) {
+      const weeks = parseWhole(form.seriesWeeks);
+      if (weeks === null || weeks === undefined) local.seriesOfferWeeks = s.notWhole;
+      else input.seriesOfferWeeks = weeks;
     }
     const all = onField(withLocal(check(locationUpdateInput, input, tr.lang), local), "reminderOffsetsMinutes");
     setErrors(all);
@@ -186,7 +203,16 @@ function PolicyForm({ loc, onSaved }: { loc: Location; onSaved(): void }) {
           <Field label={s.hold} name="holdMinutes" errors={errors}>
             <input inputMode="numeric" {...text("holdMinutes")} />
           </Field>
+          <Field label={s.seriesWeeks} name="seriesOfferWeeks" errors={errors}>
+            <input inputMode="numeric" disabled={!form.seriesOffer} {...text("seriesWeeks")} />
+          </Field>
         </div>
+        <Check
+          label={s.seriesOffer}
+          checked={form.seriesOffer}
+          onChange={(seriesOffer) => setForm({ ...form, seriesOffer })}
+          testid="policy-seriesOffer"
+        />
       </fieldset>
       <fieldset>
         <legend>{s.money}</legend>

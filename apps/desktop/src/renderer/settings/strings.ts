@@ -130,6 +130,8 @@ const en = {
   reminderHint:
     "Up to 3, separated by commas, e.g. 24, 2 (1:30 is an hour and a half); empty: no reminders. Sent in the customer's language, with confirm / reschedule / cancel buttons.",
   followUp: "Send a follow-up after the visit",
+  seriesOffer: "After a WhatsApp booking, offer to repeat it",
+  seriesWeeks: "Repeat every (weeks)",
   followUpHours: "Follow-up (hours after the visit)",
   notHours: "Enter hours, e.g. 24, 2 or 1:30",
   // Integrations
@@ -302,6 +304,8 @@ const es: Dict = {
   reminderHint:
     "Hasta 3, separados por comas, p. ej. 24, 2 (1:30 es hora y media); vacío: sin recordatorios. Se envían en el idioma del cliente, con botones para confirmar, cambiar la hora o cancelar.",
   followUp: "Enviar un seguimiento después de la cita",
+  seriesOffer: "Tras una reserva por WhatsApp, ofrecer dejarla fijada",
+  seriesWeeks: "Repetir cada (semanas)",
   followUpHours: "Seguimiento (horas después de la cita)",
   notHours: "Escribe horas, p. ej. 24, 2 o 1:30",
   integration: "Integración",
