@@ -74,14 +74,26 @@ export async function visitsStep(io: VisitsIO, u: Understanding, v: VisitsReadin
     io.g.visits = null;
   }
   if (v.offerAnswer) return answerOffer(io, v.offerAnswer.answer, v.offerAnswer.offerId);
-  // A plain yes/no with no question of ours open: the answer to a waitlist offer sent meanwhile.
-  const proposalOpen = io.g.step.startsWith("confirm_");
-  if ((u.yes || u.no) && !proposalOpen && !u.hasDetails && (await answerableOffers(io.ctx)).length) {
+  // A plain yes/no answering a waitlist offer: the offer is the last thing the chat said, or no
+  // dialogue of ours is under way (a "no" to the times shown is not a no to an offer).
+  if ((u.yes || u.no) && !u.hasDetails && (await offerIsOpenQuestion(io))) {
     return answerOffer(io, u.yes ? "accept" : "decline", null);
   }
   if (v.people && v.people >= 2) return startGroup(io, u, v.people);
   if (v.waitlist) return joinWaitlist(io, u);
   return "open";
+}
+
+async function offerIsOpenQuestion(io: VisitsIO): Promise<boolean> {
+  if (!(await answerableOffers(io.ctx)).length) return false;
+  if (io.g.step === "menu") return true;
+  const last = await io.ctx.deps.db.message.findFirst({
+    where: { conversationId: io.ctx.conversationId, direction: "outbound", author: "bot", kind: { not: "note" } },
+    orderBy: { createdAt: "desc" },
+    select: { choices: true },
+  });
+  const ids = Array.isArray(last?.choices) ? (last.choices as { id?: string }[]).map((c) => c.id ?? "") : [];
+  return ids.some((id) => id.startsWith("waitlist.accept:"));
 }
 
 async function answerPending(io: VisitsIO, p: VisitsPending, u: Understanding, pick: string | null): Promise<Step> {

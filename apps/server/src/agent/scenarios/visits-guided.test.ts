@@ -150,6 +150,24 @@ describe("waitlist, repeating visits and groups in guided mode (handleTurn)", ()
     expect(chat.told).toMatch(/Sigues en la lista de espera/);
   });
 
+  it("a 'no' to the times shown in a booking under way is not a no to an open offer", async () => {
+    const javier = await staff("javier@cita.demo");
+    const { date, slot } = await freeAfternoon(javier.id, [9, 10, 11, 12, 13, 14, 15, 16]);
+    const chat = await w.chat(nextPhone());
+    const wish = await waiting(chat, date, "Javier");
+    const offer = await offerSlotByHand(
+      deps(),
+      w.locationId,
+      { wishId: wish.id, staffId: javier.id, startsAt: slot.start },
+      desk,
+    );
+    const today = await salonToday(w);
+    await chat.say(`quiero un corte de hombre ${dayPhrase(addDays(today, 2), today)}`);
+    await chat.say("no");
+    expect((await w.db.waitlistOffer.findUniqueOrThrow({ where: { id: offer.offerId } })).status).toBe("sent");
+    expect((await w.db.waitlistWish.findUniqueOrThrow({ where: { id: wish.id } })).status).toBe("offered");
+  });
+
   it("offer accepted: a cancellation frees the time, the offer is sent, the customer taps 'Sí, lo quiero' → booked, wish booked", async () => {
     const carlos = await staff("carlos@cita.demo");
     const cut = await svc("corte-hombre");
