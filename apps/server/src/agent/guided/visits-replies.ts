@@ -136,6 +136,11 @@ export function groupProposalText(p: Dict, lang: Lang): string {
 export function groupHeldText(r: Dict, lang: Lang): string {
   const n = ((r.people as unknown[]) ?? []).length;
   const link = r.deposit_link as { url: string; amount: string } | null;
+  if (!link && r.status !== "confirmed") {
+    return lang === "es"
+      ? `Os guardo las ${n} citas del ${r.when} hasta las ${r.hold_expires_at}. Ahora mismo no puedo generar el enlace de la señal: una persona del salón os lo enviará.`
+      : `I'm holding all ${n} bookings on ${r.when} until ${r.hold_expires_at}. I can't create the deposit link right now: a person at the salon will send it to you.`;
+  }
   if (!link) {
     return lang === "es"
       ? `¡Reservado! Os esperamos a los ${n} el ${r.when}.`

@@ -8,7 +8,7 @@ import { createGroup } from "../../bookings/group.ts";
 import { MAX_GROUP_PEOPLE } from "../../bookings/group-plan.ts";
 import { depositFor } from "../../bookings/policy.ts";
 import { SERIES_OFFER_WEEKS, seriesFromBooking, seriesOfferFor } from "../../bookings/series.ts";
-import { AppError } from "../../errors/app-error.ts";
+import { AppError, isAppError } from "../../errors/app-error.ts";
 import { localToUtc, toLocal } from "../../time/zoned.ts";
 import { describeWhen, euros, hhmm } from "../lang.ts";
 import type { ProposalAction } from "../state.ts";
@@ -304,8 +304,14 @@ export const holdGroupTool: ToolDefinition = {
     if (group.depositCents > 0) {
       if (!ctx.deps.deposits?.requestGroupLink) linkError = "Online deposit payments are not available: hand over";
       else {
-        const l = await ctx.deps.deposits.requestGroupLink(group.id);
-        link = { url: l.url, amount: euros(l.amountCents, ctx.lang) };
+        try {
+          const l = await ctx.deps.deposits.requestGroupLink(group.id);
+          link = { url: l.url, amount: euros(l.amountCents, ctx.lang) };
+        } catch (e) {
+          // The group stays held (it expires unpaid); the customer is told a person will follow up.
+          if (!isAppError(e)) throw e;
+          linkError = e.message;
+        }
       }
     }
     const holdEnd = group.holdExpiresAt ? hhmm(toLocal(new Date(group.holdExpiresAt), ctx.timeZone).minute) : null;
