@@ -208,6 +208,35 @@ describe("waitlist, repeating visits and groups in guided mode (handleTurn)", ()
     expect(chat.told).not.toMatch(UUID);
   });
 
+  it("offer accepted for a service with a deposit: booked awaiting its deposit, the payment link in the reply", async () => {
+    const laura = await staff("laura@cita.demo");
+    const cut = await svc("corte-mujer");
+    const today = await salonToday(w);
+    const { date, slots } = await salonDay(w, {
+      items: [{ serviceId: cut.id, staffId: laura.id }],
+      window: AFTERNOON,
+      offsets: [3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+    });
+    const chat = await w.chat(nextPhone());
+    await chat.say(`avísame si se libera algo ${dayPhrase(date, today)} por la tarde con Laura para un corte de mujer`);
+    const wish = await w.db.waitlistWish.findFirstOrThrow({ where: { customerId: chat.customerId } });
+    const offer = await offerSlotByHand(
+      deps(),
+      w.locationId,
+      { wishId: wish.id, staffId: laura.id, startsAt: slots[0]!.start },
+      desk,
+    );
+    await chat.say("Sí, lo quiero", { choiceId: `waitlist.accept:${offer.offerId}` });
+    const [b] = await active(chat);
+    expect(b?.status).toBe("pending_deposit");
+    expect(b?.depositCents).toBe(500);
+    const link = w.deposits.links.find((l) => l.bookingId === b!.id);
+    expect(link).toBeDefined();
+    expect(chat.told).toMatch(/¡Es tuyo! Corte mujer con Laura el .* Para confirmarla paga la señal de 5 € aquí: /);
+    expect(chat.told).toContain(link!.url);
+    expect((await w.db.waitlistOffer.findUniqueOrThrow({ where: { id: offer.offerId } })).bookingId).toBe(b!.id);
+  });
+
   it("offer accepted by a typed 'yes' (en): the newest open offer is answered", async () => {
     const javier = await staff("javier@cita.demo");
     const { date, slot } = await freeAfternoon(javier.id, [6, 7, 8, 9, 10, 11, 12, 13]);
