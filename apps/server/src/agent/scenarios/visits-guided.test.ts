@@ -362,6 +362,20 @@ describe("waitlist, repeating visits and groups in guided mode (handleTurn)", ()
     expect(chat.told).not.toMatch(UUID);
   });
 
+  it("series: not offered after a booking with a deposit (each later visit would lapse unpaid)", async () => {
+    const chat = await w.chat(nextPhone());
+    const cut = await svc("corte-mujer");
+    const today = await salonToday(w);
+    const { date } = await salonDay(w, { items: [{ serviceId: cut.id, staffId: null }], window: AFTERNOON });
+    await chat.say(`quiero un corte de mujer ${dayPhrase(date, today)} por la tarde`);
+    await chat.tap(chat.choices.find((c) => c.id.startsWith("S"))!.id);
+    await chat.say("sí");
+    const [b] = await active(chat);
+    expect(b?.status).toBe("pending_deposit");
+    expect(chat.told).not.toMatch(/fijada/);
+    expect(chat.choices.map((c) => c.id)).toContain("menu:another");
+  });
+
   it("series: 'no' keeps a single booking", async () => {
     const chat = await w.chat(nextPhone(), { language: "en" });
     const cut = await svc("corte-hombre");

@@ -51,6 +51,13 @@ export const repeatBookingTool: ToolDefinition = {
   },
   async run(ctx, input) {
     const b = await ownBooking(ctx, input.booking_id);
+    if (b.depositCents > 0) {
+      // Each later visit would wait for its own deposit and lapse with its hold: the desk arranges these.
+      throw new AppError(
+        "BAD_INPUT",
+        "A visit with a deposit cannot be made a standing booking from the chat (every visit would need its own deposit); a person at the salon can set it up",
+      );
+    }
     const every = Number.isInteger(input.every_weeks)
       ? Math.min(12, Math.max(1, Number(input.every_weeks)))
       : SERIES_OFFER_WEEKS;
