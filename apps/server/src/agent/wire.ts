@@ -32,6 +32,8 @@ export interface AgentWiring {
   /** Speech to text for voice notes; by default from TRANSCRIBE_URL (off when unset). */
   transcriber?: Transcriber | null;
   limits?: Partial<AgentLimits>;
+  /** Ask "¿Quieres dejarla fijada cada 4 semanas?" after a booking (#20); off until the salon's setting exists. */
+  offerSeries?: boolean;
   /** SDK retries before guided mode takes over (default 2). */
   maxRetries?: number;
   requestTimeoutMs?: number;
@@ -51,6 +53,7 @@ export async function createConversationAgent(w: AgentWiring): Promise<Conversat
     transcriber: w.transcriber !== undefined ? w.transcriber : transcriberFromConfig(w.config),
     ...(w.log ? { log: w.log } : {}),
     ...(w.limits ? { limits: w.limits } : {}),
+    ...(w.offerSeries ? { offerSeries: true } : {}),
     claude: key
       ? {
           client: await createClaudeClient({
