@@ -136,6 +136,11 @@ describe.skipIf(!chromiumAvailable())("console: repeating visits and groups in t
     it(`shows the series and the group, linked (${lang})`, async () => {
       await page.getByTestId("language").selectOption(lang);
       await go(`#/day/${seriesDay}`);
+      const firstVisit = page.locator(`.block[data-booking-id="${seriesIds[0]}"]`);
+      await firstVisit.scrollIntoViewIfNeeded();
+      expect(await firstVisit.locator(".badge.link").textContent()).toBe(
+        lang === "es" ? "Periódica · 1ª" : "Repeats · #1",
+      );
       await openBlock(seriesIds[0]!);
       const series = page.getByTestId("drawer-series");
       await series.waitFor();
@@ -152,6 +157,18 @@ describe.skipIf(!chromiumAvailable())("console: repeating visits and groups in t
       await page.keyboard.press("Escape");
 
       await go(`#/day/${group.day}`);
+      // On the calendar, the group's blocks carry "Grupo de 2" and mark each other when pointed at.
+      const organiserBlock = page.locator(`.block[data-booking-id="${group.organiser}"]`);
+      const guestBlock = page.locator(`.block[data-booking-id="${group.guest}"]`);
+      await organiserBlock.scrollIntoViewIfNeeded();
+      expect(await organiserBlock.locator(".badge.link").textContent()).toBe(
+        lang === "es" ? "Grupo de 2" : "Group of 2",
+      );
+      await organiserBlock.hover();
+      await expect.poll(() => guestBlock.evaluate((el) => el.classList.contains("linked"))).toBe(true);
+      await page.screenshot({ path: join(shots, `calendar-group-linked-${lang}.png`) });
+      await page.mouse.move(0, 0);
+      await expect.poll(() => guestBlock.evaluate((el) => el.classList.contains("linked"))).toBe(false);
       await openBlock(group.organiser);
       const g = page.getByTestId("drawer-group");
       await g.waitFor();

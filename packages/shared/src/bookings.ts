@@ -66,6 +66,10 @@ export const bookingOutput = z.object({
   cancelReason: z.string().nullable(),
   rescheduledFromId: z.string().nullable(),
   conversationId: z.string().nullable(),
+  /** Repeating visit: its series and occurrence number; group visit: its group (issue #20). */
+  seriesId: z.string().nullable(),
+  seriesIndex: z.number().nullable(),
+  groupId: z.string().nullable(),
   version: z.number(),
   items: z.array(
     z.object({

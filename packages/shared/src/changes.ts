@@ -87,6 +87,11 @@ export const syncBookingRow = z.object({
   rescheduledFromId: uuid.nullable(),
   conversationId: uuid.nullable(),
   createdByStaffId: uuid.nullable(),
+  /** A repeating visit's series and occurrence number (issue #20); null outside a series. */
+  seriesId: uuid.nullable().default(null),
+  seriesIndex: z.number().int().nullable().default(null),
+  /** The group visit this person's booking belongs to (issue #20); null when booked alone. */
+  groupId: uuid.nullable().default(null),
   version: z.number().int(),
   createdAt: instant,
   updatedAt: instant,

@@ -317,6 +317,9 @@ function viewOfNew(
     cancelReason: null,
     rescheduledFromId: row.rescheduledFromId,
     conversationId: row.conversationId,
+    seriesId: row.seriesId ?? null,
+    seriesIndex: row.seriesIndex ?? null,
+    groupId: row.groupId ?? null,
     version: 1,
     items: plan.items.map((p, k) => ({
       id: itemIds[k]!,

@@ -34,6 +34,10 @@ export interface BookingView {
   cancelReason: string | null;
   rescheduledFromId: string | null;
   conversationId: string | null;
+  /** Repeating visit: its series and occurrence number; group visit: its group (issue #20). */
+  seriesId: string | null;
+  seriesIndex: number | null;
+  groupId: string | null;
   version: number;
   items: {
     id: string;
@@ -78,6 +82,9 @@ export function viewBooking(b: BookingRow, fc: FieldCrypto): BookingView {
     cancelReason: b.cancelReason,
     rescheduledFromId: b.rescheduledFromId,
     conversationId: b.conversationId,
+    seriesId: b.seriesId,
+    seriesIndex: b.seriesIndex,
+    groupId: b.groupId,
     version: b.version,
     items: b.items.map((i) => ({
       id: i.id,

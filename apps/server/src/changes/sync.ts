@@ -63,6 +63,9 @@ export function viewBookingRow(
     cancelledBy: b.cancelledBy,
     cancelReason: b.cancelReason,
     rescheduledFromId: b.rescheduledFromId,
+    seriesId: b.seriesId,
+    seriesIndex: b.seriesIndex,
+    groupId: b.groupId,
     conversationId: b.conversationId,
     createdByStaffId: b.createdByStaffId,
     version: b.version,
@@ -178,6 +181,7 @@ export async function loadBookingRows(db: Db, ids: string[]): Promise<BookingRow
       b.total_price_cents AS "totalPriceCents", b.deposit_cents AS "depositCents", b.currency, b.notes,
       b.cancelled_at AS "cancelledAt", b.cancelled_by::text AS "cancelledBy", b.cancel_reason AS "cancelReason",
       b.rescheduled_from_id AS "rescheduledFromId", b.conversation_id AS "conversationId",
+      b.series_id AS "seriesId", b.series_index AS "seriesIndex", b.group_id AS "groupId",
       b.created_by_staff_id AS "createdByStaffId", b.version, b.created_at AS "createdAt", b.updated_at AS "updatedAt",
       COALESCE((
         SELECT json_agg(json_build_object(

@@ -153,7 +153,28 @@ export function Calendar({ route, navigate, openBooking, createAt }: CalendarPro
       sourceLabel: tr.source(b.source),
       color: colors.get(e.item.staffId) ?? "#64748b",
       pending: moving.has(b.id),
+      ...linkOf(b),
     };
+  };
+
+  // Group sizes among the bookings on screen (a group is one visit, so all of it is on the day).
+  const groupSizes = useMemo(() => {
+    const n = new Map<string, number>();
+    for (const b of snap.bookings.values()) {
+      if (b.groupId && b.status !== "cancelled" && b.status !== "expired")
+        n.set(b.groupId, (n.get(b.groupId) ?? 0) + 1);
+    }
+    return n;
+  }, [snap.bookings]);
+  const linkOf = (b: Booking): Pick<BlockView, "link"> => {
+    if (b.groupId) {
+      const n = groupSizes.get(b.groupId) ?? 1;
+      return { link: { key: b.groupId, label: tr.t("groupBadge").replace("{n}", String(n)) } };
+    }
+    if (b.seriesId && b.seriesIndex !== null) {
+      return { link: { key: b.seriesId, label: tr.t("seriesBadge").replace("{n}", String(b.seriesIndex)) } };
+    }
+    return {};
   };
 
   const onEmptyClick = (ci: number, minutes: number) => {

@@ -26,6 +26,8 @@ export interface BlockView {
   sourceLabel: string;
   color: string;
   pending?: boolean;
+  /** A repeating visit or a group visit (issue #20): blocks with the same key are linked. */
+  link?: { key: string; label: string };
 }
 
 export interface CalendarGridProps {
@@ -52,6 +54,13 @@ interface DragState {
   pointerId: number;
 }
 
+/** Pointing at a linked block marks the others of its series or group on screen. */
+function highlightLinked(key: string, on: boolean) {
+  for (const el of document.querySelectorAll(`.block[data-link="${CSS.escape(key)}"]`)) {
+    el.classList.toggle("linked", on);
+  }
+}
+
 const BlockBox = memo(function BlockBox({
   block,
   v,
@@ -65,6 +74,7 @@ const BlockBox = memo(function BlockBox({
   gapLabel: string;
   onPointerDown(e: ReactPointerEvent<HTMLElement>): void;
 }) {
+  const link = v.link;
   const width = 100 / block.lanes;
   // Two pixels short of the booking's end: back-to-back bookings read as two, not one long block.
   const height = Math.max(block.height * px - 2, 14);
@@ -77,7 +87,7 @@ const BlockBox = memo(function BlockBox({
   // Below three lines of text (short back-to-back bookings): one line, "10:30 Name · Service".
   const textHeight = (solid ? block.height : (block.segments[0]?.minutes ?? 0)) * px;
   const compact = !tiny && textHeight < 46;
-  const label = `${v.time} ${v.title} — ${v.detail} — ${v.statusLabel} · ${v.sourceLabel}`;
+  const label = `${v.time} ${v.title} — ${v.detail} — ${v.statusLabel} · ${v.sourceLabel}${link ? ` · ${link.label}` : ""}`;
   return (
     // biome-ignore lint/a11y/useSemanticElements: a block lays out nested segments; a <button> cannot hold them
     <div
@@ -86,6 +96,9 @@ const BlockBox = memo(function BlockBox({
       data-block-key={block.key}
       data-status={v.status}
       data-source={v.source}
+      data-link={link?.key}
+      onPointerEnter={link ? () => highlightLinked(link.key, true) : undefined}
+      onPointerLeave={link ? () => highlightLinked(link.key, false) : undefined}
       role="button"
       tabIndex={0}
       aria-label={label}
@@ -127,6 +140,12 @@ const BlockBox = memo(function BlockBox({
           <span className="block-badges">
             <span className={`badge status ${v.status}`}>{v.statusLabel}</span>{" "}
             <span className={`badge source ${v.source}`}>{v.sourceLabel}</span>
+            {link ? (
+              <>
+                {" "}
+                <span className="badge link">{link.label}</span>
+              </>
+            ) : null}
           </span>
         </div>
       )}

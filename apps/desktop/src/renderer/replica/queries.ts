@@ -39,6 +39,10 @@ export function toBooking(b: StoredBooking, names: Names): Booking {
     cancelReason: b.cancelReason,
     rescheduledFromId: b.rescheduledFromId,
     conversationId: b.conversationId,
+    // Rows stored before repeating visits and groups existed have neither.
+    seriesId: b.seriesId ?? null,
+    seriesIndex: b.seriesIndex ?? null,
+    groupId: b.groupId ?? null,
     version: b.version,
     items: b.items.map((i) => {
       const s = names.services.get(i.serviceId);
