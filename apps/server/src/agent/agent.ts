@@ -13,7 +13,7 @@ import { imageBlock } from "./images.ts";
 import { detectLanguage, fold, isConfirmation, type Lang } from "./lang.ts";
 import type { AgentMessage, AgentTurnInput, AgentTurnResult, ConversationAgent, OutboundReply } from "./port.ts";
 import { dbLedger, type ToolLedger } from "./tools/index.ts";
-import type { AgentDeps, ToolContext } from "./tools/types.ts";
+import { type AgentDeps, type ToolContext, withSeriesOffer } from "./tools/types.ts";
 import { beginTurn, completeTurn, failTurn, type OpenTurn, saveTranscript } from "./turns.ts";
 import { answerWaitlistTap } from "./waitlist-tap.ts";
 import { fitReply } from "./whatsapp.ts";
@@ -62,6 +62,7 @@ interface TurnReads {
     version: number;
     updatedAt: Date;
     defaultLanguage: string;
+    seriesOfferWeeks: number | null;
   }>;
   recentTurns: Promise<number>;
 }
@@ -91,7 +92,14 @@ export class BookingAgent implements ConversationAgent {
     const reads: TurnReads = {
       location: db.location.findUniqueOrThrow({
         where: { id: this.opts.locationId },
-        select: { timeZone: true, horizonDays: true, version: true, updatedAt: true, defaultLanguage: true },
+        select: {
+          timeZone: true,
+          horizonDays: true,
+          version: true,
+          updatedAt: true,
+          defaultLanguage: true,
+          seriesOfferWeeks: true,
+        },
       }),
       // This customer's turns in the window (all conversations, real time), a new one not included.
       recentTurns: db.agentTurn.count({
@@ -265,8 +273,10 @@ export class BookingAgent implements ConversationAgent {
     }
 
     const location = await reads.location;
+    // The salon's repeat offer as set now (Settings → Policies), for this turn's tools and prompt.
+    const deps = withSeriesOffer(this.opts, location.seriesOfferWeeks);
     const ctxBase: Omit<ToolContext, "toolUseId"> = {
-      deps: this.opts,
+      deps,
       customerId: input.customer.id,
       conversationId: input.conversation.id,
       lang,
@@ -305,7 +315,7 @@ export class BookingAgent implements ConversationAgent {
           client: this.opts.claude.client,
           model: this.opts.claude.model,
           maxTokens: this.opts.claude.maxTokens ?? 1024,
-          deps: this.opts,
+          deps,
           turn,
           ledger,
           ctxBase,
@@ -313,7 +323,7 @@ export class BookingAgent implements ConversationAgent {
           history: historyMessages(input.history),
           userContent,
           persist: () => saveTranscript(db, turn, "claude"),
-          system: cachedSystemPrompt(this.opts, input.customer.id, ctxBase.today, location),
+          system: cachedSystemPrompt(deps, input.customer.id, ctxBase.today, location),
           maxToolCalls: this.limits.maxToolCallsPerTurn,
           deadline: Date.now() + this.limits.turnTimeoutMs,
         });

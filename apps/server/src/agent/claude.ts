@@ -14,7 +14,7 @@ import { salonFacts } from "./tools/catalog.ts";
 import { firstName, offeredView, turnNameMaps } from "./tools/common.ts";
 import { hasSideEffects, runTool, TOOLS, type ToolLedger } from "./tools/index.ts";
 import type { AgentDeps, ToolContext } from "./tools/types.ts";
-import { SERIES_PROMPT, VISITS_PROMPT } from "./tools/visits-prompt.ts";
+import { seriesPrompt, VISITS_PROMPT } from "./tools/visits-prompt.ts";
 import type { OpenTurn } from "./turns.ts";
 
 type ContentBlockParam = Anthropic.Messages.ContentBlockParam;
@@ -111,7 +111,7 @@ export async function systemPrompt(deps: AgentDeps, customerId: string, today: s
     "- Hand over to a person (handover_to_human) when asked, on a complaint, repeated abuse, or when you cannot help after trying twice.",
     "- Use present_choices for short lists of slots or yes/no when it helps.",
     ...VISITS_PROMPT,
-    ...(deps.offerSeries ? [SERIES_PROMPT] : []),
+    ...(deps.offerSeries ? [seriesPrompt(deps.seriesOfferWeeks ?? undefined)] : []),
     "",
     "Salon facts (from the database):",
     JSON.stringify(es),
@@ -137,7 +137,7 @@ export function cachedSystemPrompt(
     byKey = new Map();
     promptCache.set(deps.db, byKey);
   }
-  const key = `${deps.locationId}|${locationVersion.version}|${locationVersion.updatedAt.getTime()}|${today}|${deps.offerSeries ? 1 : 0}`;
+  const key = `${deps.locationId}|${locationVersion.version}|${locationVersion.updatedAt.getTime()}|${today}|${deps.offerSeries ? (deps.seriesOfferWeeks ?? "d") : 0}`;
   let p = byKey.get(key);
   if (!p) {
     p = systemPrompt(deps, customerId, today);

@@ -35,6 +35,17 @@ export interface AgentDeps {
   log?: Logger;
   /** After a booking the agent asks "¿Quieres dejarla fijada cada 4 semanas?" (repeating visits, #20). */
   offerSeries?: boolean;
+  /** Weeks between the visits offered (the location's setting; default 4). */
+  seriesOfferWeeks?: number | null;
+}
+
+/**
+ * The turn's deps with the salon's repeat offer as set now (location.series_offer_weeks; null = not
+ * offered). An `offerSeries` given by the caller (tests, tools) wins.
+ */
+export function withSeriesOffer(deps: AgentDeps, weeks: number | null): AgentDeps {
+  if (deps.offerSeries !== undefined) return deps;
+  return { ...deps, offerSeries: weeks !== null, seriesOfferWeeks: weeks };
 }
 
 /** Side effects of a tool on the conversation's state, recorded with its result so a replay re-applies them. */

@@ -40,12 +40,12 @@ function gate(ctx: ToolContext, action: ProposalAction, key: string, summary: Re
 export const repeatBookingTool: ToolDefinition = {
   name: "repeat_booking",
   write: true,
-  description: `Make one of the customer's bookings a standing booking: the same services, stylist, weekday and time every N weeks (default ${SERIES_OFFER_WEEKS}), as many visits as the salon's calendar lets be booked now; the booking itself is the first visit. First call: the proposal (the dates); call again after the customer's yes. Visits that collide are reported with the nearest free times; the rest are booked.`,
+  description: `Make one of the customer's bookings a standing booking: the same services, stylist, weekday and time every N weeks (default: the salon's setting, else ${SERIES_OFFER_WEEKS}), as many visits as the salon's calendar lets be booked now; the booking itself is the first visit. First call: the proposal (the dates); call again after the customer's yes. Visits that collide are reported with the nearest free times; the rest are booked.`,
   input_schema: {
     type: "object",
     properties: {
       booking_id: { type: "string", description: "From hold_slot / list_my_bookings" },
-      every_weeks: { type: "integer", minimum: 1, maximum: 12 },
+      every_weeks: { type: "integer", minimum: 1, maximum: 52 },
     },
     required: ["booking_id"],
   },
@@ -59,8 +59,8 @@ export const repeatBookingTool: ToolDefinition = {
       );
     }
     const every = Number.isInteger(input.every_weeks)
-      ? Math.min(12, Math.max(1, Number(input.every_weeks)))
-      : SERIES_OFFER_WEEKS;
+      ? Math.min(52, Math.max(1, Number(input.every_weeks)))
+      : (ctx.deps.seriesOfferWeeks ?? SERIES_OFFER_WEEKS);
     const offer = await seriesOfferFor(bookingDeps(ctx), b.id, { everyWeeks: every, locationId: ctx.deps.locationId });
     if (!offer.offer) {
       const why = {
