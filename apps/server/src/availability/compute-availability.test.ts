@@ -214,8 +214,13 @@ describe("computeAvailability", () => {
         ],
       }),
     );
-    // Colour 10:00–11:15 then its 10-minute clean-up: the cut cannot start at 11:15 with the same stylist.
-    expect(slots).toEqual([]);
+    // Colour 10:00–11:15 then its 10-minute clean-up: the same stylist starts the cut at 11:25
+    // (the customer waits), which ends 11:55, inside her hours; from 10:15 it would not fit.
+    expect(times(slots)).toEqual(["10:00"]);
+    expect(slots[0]!.items.map((i) => [i.serviceId, new Date(i.start).toISOString().slice(11, 16)])).toEqual([
+      ["colour", new Date(slots[0]!.start).toISOString().slice(11, 16)],
+      ["cut", new Date(slots[0]!.start.getTime() + 85 * 60_000).toISOString().slice(11, 16)],
+    ]);
     const later = computeAvailability(
       query({
         services: [service("colour", 30, { processingMinutes: 30, finishingMinutes: 15 }), service("cut", 30)],
@@ -363,8 +368,28 @@ describe("properties (fast-check)", () => {
               expect(item.start).toBeGreaterThanOrEqual(madrid(day, H(9)));
               expect(item.end).toBeLessThanOrEqual(madrid(day, H(20)));
             }
-            // Items chain back to back.
-            for (let i = 1; i < slot.items.length; i++) expect(slot.items[i]!.start).toBe(slot.items[i - 1]!.end);
+            // Items chain back to back, except that a stylist continuing the visit starts when their
+            // own segments so far (buffer after included) are over, after the next buffer before;
+            // one stylist's segments of a visit never overlap.
+            for (let i = 1; i < slot.items.length; i++) {
+              const item = slot.items[i]!;
+              const ownEnd = Math.max(
+                Number.NEGATIVE_INFINITY,
+                ...slot.items
+                  .slice(0, i)
+                  .filter((x) => x.staffId === item.staffId)
+                  .flatMap((x) => blockingSegments(x.start, x.timing).map((g) => g.end)),
+              );
+              const before = item.timing.bufferBeforeMinutes * 60_000;
+              expect(item.start).toBe(Math.max(slot.items[i - 1]!.end, ownEnd + before));
+            }
+            const byStaff = new Map<string, Interval[]>();
+            for (const item of slot.items) {
+              const segs = blockingSegments(item.start, item.timing);
+              const mine = byStaff.get(item.staffId) ?? [];
+              for (const g of segs) for (const o of mine) expect(g.start < o.end && o.start < g.end).toBe(false);
+              byStaff.set(item.staffId, [...mine, ...segs]);
+            }
           }
         },
       ),

@@ -236,22 +236,29 @@ function assign(
   for (const c of candidates) {
     const plan = byStaff.get(c.staff.id);
     if (!plan) continue;
-    const end = start + plan.clientMs;
+    // A stylist who already does an item of this visit takes the next one when their own part of
+    // it is over (its buffer after included), after this service's buffer before; the customer
+    // waits meanwhile. Other stylists start when the previous item ends. (bookings/plan.ts: same.)
+    const itemStart = Math.max(
+      start,
+      sameStaffFreeAt(chosen, c.staff.id, plans) + plan.timing.bufferBeforeMinutes * MIN,
+    );
+    const end = itemStart + plan.clientMs;
     if (end > window.end) continue; // the visit must fit the salon's opening hours
     let fits = true;
     for (const o of plan.offsets) {
-      if (!covers(c.free, start + o.start, start + o.end)) {
+      if (!covers(c.free, itemStart + o.start, itemStart + o.end)) {
         fits = false;
         break;
       }
     }
     if (!fits) continue;
     // The same stylist may do two items of one visit: their own segments must not collide.
-    if (chosen.length && chosen.some((x) => x.staffId === c.staff.id && collides(x, plans, start, plan))) continue;
+    if (chosen.length && chosen.some((x) => x.staffId === c.staff.id && collides(x, plans, itemStart, plan))) continue;
     const item: SlotItem = {
       serviceId: service.id,
       staffId: c.staff.id,
-      start,
+      start: itemStart,
       end,
       priceCents: plan.priceCents,
       timing: plan.timing,
@@ -260,6 +267,17 @@ function assign(
     if (rest) return rest;
   }
   return null;
+}
+
+/** When this stylist's segments of the visit's items so far end (−∞ when they have none). */
+function sameStaffFreeAt(chosen: SlotItem[], staffId: string, plans: Map<string, Map<string, Plan>>): number {
+  let at = Number.NEGATIVE_INFINITY;
+  for (const x of chosen) {
+    if (x.staffId !== staffId) continue;
+    const offsets = plans.get(x.serviceId)!.get(x.staffId)!.offsets;
+    for (const o of offsets) at = Math.max(at, x.start + o.end);
+  }
+  return at;
 }
 
 function collides(x: SlotItem, plans: Map<string, Map<string, Plan>>, start: number, plan: Plan): boolean {

@@ -8,6 +8,8 @@ import type { BookingStatus } from "../generated/prisma/enums.ts";
 import { depositFor } from "./policy.ts";
 import { itemSpan, type PlannedSegment, planSegments, type ServiceTiming } from "./segments.ts";
 
+const MINUTE = 60_000;
+
 /** A service as loaded for availability (names, timing, price, deposit terms). */
 export type PlanService = PlanServiceRow;
 
@@ -41,7 +43,12 @@ export interface BookingPlan {
   deposit: ReturnType<typeof depositFor>;
 }
 
-/** Chains the items back to back from `startsAt`; refuses unknown services and unqualified stylists. */
+/**
+ * Chains the items from `startsAt`: each starts when the previous one ends, except that a stylist
+ * who already did an item of this visit starts the next once their part of it is over (its buffer
+ * after) and this service's buffer before has passed — as availability places them
+ * (compute-availability.ts `assign`). Refuses unknown services and unqualified stylists.
+ */
 export function planBooking(
   startsAt: Date,
   items: { serviceId: string; staffId: string }[],
@@ -49,6 +56,8 @@ export function planBooking(
   skills: readonly PlanSkill[],
 ): BookingPlan {
   let cursor = startsAt;
+  // Per stylist: when their segments of the items so far end.
+  const freeAt = new Map<string, number>();
   const planned: PlannedItem[] = items.map((item, position) => {
     const service = services.find((s) => s.id === item.serviceId);
     if (!service) throw new AppError("NOT_FOUND", "Unknown or archived service");
@@ -61,8 +70,12 @@ export function planBooking(
       finishingMinutes: skill.finishingMinutes ?? service.finishingMinutes,
       bufferAfterMinutes: service.bufferAfterMinutes,
     };
-    const span = itemSpan(cursor, timing);
+    const free = freeAt.get(item.staffId);
+    const start =
+      free === undefined ? cursor : new Date(Math.max(cursor.getTime(), free + timing.bufferBeforeMinutes * MINUTE));
+    const span = itemSpan(start, timing);
     cursor = span.endsAt;
+    freeAt.set(item.staffId, span.endsAt.getTime() + timing.bufferAfterMinutes * MINUTE);
     return {
       position,
       service,
