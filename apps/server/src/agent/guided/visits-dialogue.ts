@@ -18,6 +18,8 @@ import {
   groupProposalText,
   offerBookedText,
   onWaitlistText,
+  seriesCancelledText,
+  seriesCancelQuestion,
   seriesDoneText,
   seriesQuestionText,
   VISITS_TEXTS,
@@ -26,6 +28,7 @@ import {
 /** What these features wait for between turns (kept in GuidedState.visits). */
 export type VisitsPending =
   | { kind: "series"; bookingId: string }
+  | { kind: "series_cancel"; bookingId: string }
   | { kind: "waitlist_service"; wish: WishDraft }
   | { kind: "group_service"; group: GroupDraft }
   | { kind: "group_day"; group: GroupDraft }
@@ -79,6 +82,7 @@ export async function visitsStep(io: VisitsIO, u: Understanding, v: VisitsReadin
   if ((u.yes || u.no) && !u.hasDetails && (await offerIsOpenQuestion(io))) {
     return answerOffer(io, u.yes ? "accept" : "decline", null);
   }
+  if (v.cancelFollowing && (await cancelFollowing(io)) === "done") return "done";
   if (v.people && v.people >= 2) return startGroup(io, u, v.people);
   if (v.waitlist) return joinWaitlist(io, u);
   return "open";
@@ -104,6 +108,15 @@ async function answerPending(io: VisitsIO, p: VisitsPending, u: Understanding, p
     if (refused) {
       io.g.visits = null;
       io.menu(t.seriesNo);
+      return "done";
+    }
+    return "open";
+  }
+  if (p.kind === "series_cancel") {
+    if (io.ctx.confirmedThisTurn) return confirmCancelFollowing(io, p.bookingId);
+    if (refused) {
+      io.g.visits = null;
+      io.menu(t.keepSeries);
       return "done";
     }
     return "open";
@@ -265,6 +278,49 @@ export async function offerSeriesAfterHold(io: VisitsIO, bookingId: string): Pro
     { id: "reject", title: t.no },
   ]);
   return true;
+}
+
+/**
+ * "Cancela esta y las siguientes": the customer's next visit of a standing booking and every later
+ * one, each with its policy decision, asked first. "open" when they have no standing booking (the
+ * usual cancel dialogue goes on).
+ */
+async function cancelFollowing(io: VisitsIO): Promise<Step> {
+  const next = await io.ctx.deps.db.booking.findFirst({
+    where: {
+      customerId: io.ctx.customerId,
+      locationId: io.ctx.deps.locationId,
+      seriesId: { not: null },
+      status: { in: ["held", "pending_deposit", "confirmed"] },
+      startsAt: { gte: io.ctx.deps.clock() },
+    },
+    orderBy: { startsAt: "asc" },
+    select: { id: true },
+  });
+  if (!next) return "open";
+  const r = await io.call("cancel_series", { booking_id: next.id, scope: "following" });
+  if (r.isError) return "open";
+  const c = r.content as { status: string; proposal: Record<string, unknown> };
+  if (c.status !== "confirmation_required") return "open";
+  const t = VISITS_TEXTS[io.lang];
+  io.g.visits = { kind: "series_cancel", bookingId: next.id };
+  io.ask(seriesCancelQuestion(c.proposal, io.lang), [
+    { id: "confirm:series-cancel", title: t.yesCancelSeries },
+    { id: "reject", title: t.no },
+  ]);
+  return "done";
+}
+
+async function confirmCancelFollowing(io: VisitsIO, bookingId: string): Promise<Step> {
+  const r = await io.call("cancel_series", { booking_id: bookingId, scope: "following" });
+  io.g.visits = null;
+  if (r.isError) {
+    io.say(errorOf(r.content).message ?? TEXTS[io.lang].failed);
+    io.menu();
+    return "done";
+  }
+  io.menu(seriesCancelledText(r.content as Record<string, unknown>, io.lang));
+  return "done";
 }
 
 async function confirmSeries(io: VisitsIO, bookingId: string): Promise<Step> {

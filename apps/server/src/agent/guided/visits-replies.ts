@@ -36,6 +36,8 @@ export const VISITS_TEXTS = {
     seriesNo: "De acuerdo, la dejamos como una cita suelta.",
     groupNo: "De acuerdo, no reservo nada. Dime otro día u hora si quieres.",
     yesSeries: "Sí, fijarla",
+    yesCancelSeries: "Sí, cancelarlas",
+    keepSeries: "De acuerdo, no cancelo nada: tu cita fija sigue igual.",
     yesGroup: "Sí, reservar",
     no: "No, gracias",
     noGroupTime: (n: number) =>
@@ -50,6 +52,8 @@ export const VISITS_TEXTS = {
     seriesNo: "Alright, we'll keep it as a one-off booking.",
     groupNo: "Alright, nothing is booked. Tell me another day or time if you like.",
     yesSeries: "Yes, repeat it",
+    yesCancelSeries: "Yes, cancel them",
+    keepSeries: "All right, I'm not cancelling anything: your standing booking stays as it is.",
     yesGroup: "Yes, book it",
     no: "No, thanks",
     noGroupTime: (n: number) =>
@@ -116,6 +120,22 @@ export function seriesDoneText(r: Dict, lang: Lang): string {
       ? "Dime si quieres alguna de esas horas para las que no han cabido."
       : "Tell me if you'd like one of those times for the ones that didn't fit.";
   return `${head}\n${lang === "es" ? "No han cabido:" : "Not booked:"}\n${lines.join("\n")}\n${tail}`;
+}
+
+/** "Cancel these visits of your standing booking?" with each visit's refund or kept deposit. */
+export function seriesCancelQuestion(p: Dict, lang: Lang): string {
+  const visits = (p.visits as { when: string; explanation: string }[]) ?? [];
+  const lines = visits.map((v) => `• ${v.when}: ${v.explanation}`);
+  return lang === "es"
+    ? `Cancelo tu cita fija desde la próxima visita (${visits.length}):\n${lines.join("\n")}\n¿Confirmas?`
+    : `I'll cancel your standing booking from the next visit on (${visits.length}):\n${lines.join("\n")}\nShall I go ahead?`;
+}
+
+export function seriesCancelledText(r: Dict, lang: Lang): string {
+  const done = (r.cancelled as { when: string }[]) ?? [];
+  return lang === "es"
+    ? `Hecho: he cancelado ${done.length === 1 ? "1 visita" : `${done.length} visitas`} (${done.map((d) => d.when).join("; ")}).`
+    : `Done: I've cancelled ${done.length === 1 ? "1 visit" : `${done.length} visits`} (${done.map((d) => d.when).join("; ")}).`;
 }
 
 export function groupProposalText(p: Dict, lang: Lang): string {

@@ -4,6 +4,28 @@ import { readVisits, wishDayParts } from "./visits.ts";
 
 describe("readVisits", () => {
   it.each([
+    "cancela esta y las siguientes",
+    "quiero anular la cita fija",
+    "cancelad todas mis citas, ya no vengo más",
+    "Cancelar las próximas también",
+    "cancel this and the following ones",
+    "please cancel all my future visits",
+    "cancel my standing booking",
+  ])("cancel a standing booking: %s", (text) => {
+    expect(readVisits(text).cancelFollowing).toBe(true);
+  });
+
+  it.each([
+    "quiero cancelar mi cita del jueves",
+    "cancel my appointment on Friday",
+    "¿cuál es la siguiente cita libre?",
+    "what are the following days you have free?",
+    "si cancelo, ¿me devolvéis el depósito?",
+  ])("not a standing cancellation: %s", (text) => {
+    expect(readVisits(text).cancelFollowing).toBe(false);
+  });
+
+  it.each([
     "avísame si se libera algo el jueves por la tarde con Laura",
     "Avisadme si queda libre un hueco",
     "¿me apuntas en la lista de espera?",

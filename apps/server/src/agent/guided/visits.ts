@@ -14,7 +14,18 @@ export interface VisitsReading {
   people: number | null;
   /** A tap on a waitlist offer's button. */
   offerAnswer: { answer: "accept" | "decline"; offerId: string } | null;
+  /** Cancel a standing booking from the next visit on ("cancela esta y las siguientes"). */
+  cancelFollowing: boolean;
 }
+
+const CANCEL_FOLLOWING = [
+  /\b(cancel|anul|quit)\w*\b.*\b(y |todas )?(las|los) (siguientes|proximas|demas|que quedan)\b/,
+  /\b(cancel|anul|quit)\w*\b.*\btodas\b.*\b(citas|visitas|fijas|reservas)\b/,
+  /\b(cancel|anul)\w*\b.*\b(cita|visita|reserva) fija\b/,
+  /\bcancel\w*\b.*\b(and )?(the |all the )?(following|rest|remaining)( ones| visits| appointments| bookings)?\b/,
+  /\bcancel\w*\b.*\ball\b.*\b(future|upcoming|next|remaining|repeat\w*|standing)\b/,
+  /\bcancel\w*\b.*\b(standing|repeating|recurring) (booking|appointment|visit)s?\b/,
+];
 
 const WAITLIST = [
   /\bavis(a|e)me\b/,
@@ -80,6 +91,7 @@ export function readVisits(text: string, choiceId: string | null = null): Visits
     waitlist: WAITLIST.some((re) => re.test(f)),
     people,
     offerAnswer: parseWaitlistChoice(choiceId),
+    cancelFollowing: CANCEL_FOLLOWING.some((re) => re.test(f)),
   };
 }
 

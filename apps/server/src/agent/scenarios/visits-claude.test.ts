@@ -7,6 +7,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { findSlots } from "../../availability/find.ts";
 import type { Slot } from "../../availability/types.ts";
+import { createSeries } from "../../bookings/series.ts";
 import { addDays, localToUtc } from "../../time/zoned.ts";
 import { offerSlotByHand } from "../../waitlist/waitlist.ts";
 import { FakeAnthropic, say, use } from "../fakes/fake-anthropic.ts";
@@ -228,6 +229,44 @@ describe("waitlist, repeating visits and groups in Claude mode (fake Messages AP
     expect(l2.time).toBe(l1.time); // the wall time kept across the DST change
     expect(visits[1]!.startsAt.getTime()).toBe(localToUtc(l2.date, l1.minute, "Europe/Madrid").getTime());
     expect(chat.told).toMatch(/Queda fijada cada 4 semanas/);
+    expect(new Set(await modes(chat))).toEqual(new Set(["claude"]));
+  });
+
+  it("series: 'cancela la segunda y las siguientes' → cancel_series proposal with each visit's policy; after 'sí' the second visit on are cancelled, the first stays", async () => {
+    const chat = await w.chat(nextPhone());
+    const cut = await svc("corte-hombre");
+    const carlos = await staff("carlos@cita.demo");
+    const slot = await freeAfternoon(carlos.id, 5);
+    const made = await createSeries(
+      deps(),
+      {
+        locationId: w.locationId,
+        customerId: chat.customerId,
+        startsAt: slot.start,
+        items: [{ serviceId: cut.id, staffId: carlos.id }],
+        source: "console",
+        mode: "book",
+        rule: { kind: "weeks", every: 2 },
+        limit: { count: 3 },
+      },
+      desk,
+    );
+    const ids = made.booked.map((b) => b.booking.id);
+    expect(ids.length).toBe(3);
+    fake.load([
+      use("cancel_series", { booking_id: ids[1], scope: "following" }),
+      say("Cancelo {{last.proposal.visits.0.when}} y {{last.proposal.visits.1.when}}. ¿Confirmas?"),
+    ]);
+    await chat.say("cancela la segunda visita y las siguientes");
+    expect(fake.failures).toEqual([]);
+    expect((await active(chat)).length).toBe(3); // only proposed
+    const proposal = await lastTool("cancel_series");
+    expect((proposal.result as { content: { status: string } }).content.status).toBe("confirmation_required");
+    fake.load([use("cancel_series", { booking_id: ids[1], scope: "following" }), say("Hecho, cancelada(s).")]);
+    await chat.say("sí");
+    expect(fake.failures).toEqual([]);
+    const after = await w.db.booking.findMany({ where: { id: { in: ids } }, orderBy: { seriesIndex: "asc" } });
+    expect(after.map((b) => b.status)).toEqual(["confirmed", "cancelled", "cancelled"]);
     expect(new Set(await modes(chat))).toEqual(new Set(["claude"]));
   });
 

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findSlots } from "../../availability/find.ts";
 import type { Slot } from "../../availability/types.ts";
 import { createBooking } from "../../bookings/create.ts";
+import { createSeries } from "../../bookings/series.ts";
 import { cancelBooking } from "../../bookings/transitions.ts";
 import { addDays, localToUtc } from "../../time/zoned.ts";
 import { offerFreedTime, offerSlotByHand } from "../../waitlist/waitlist.ts";
@@ -389,6 +390,67 @@ describe("waitlist, repeating visits and groups in guided mode (handleTurn)", ()
     expect(await w.db.bookingSeries.count({ where: { customerId: chat.customerId } })).toBe(0);
     expect(await active(chat)).toHaveLength(1);
     expect(chat.told).toMatch(/keep it as a one-off booking/);
+  });
+
+  it("series: 'cancela esta y las siguientes' → each visit with its policy, asked first; 'sí' cancels every future visit of the series, nothing else", async () => {
+    const chat = await w.chat(nextPhone());
+    const cut = await svc("corte-hombre");
+    const carlos = await staff("carlos@cita.demo");
+    const { date, slot } = await freeAfternoon(carlos.id, [6, 7, 8, 9, 10, 11, 12]);
+    expect(date).toBeTruthy();
+    const made = await createSeries(
+      deps(),
+      {
+        locationId: w.locationId,
+        customerId: chat.customerId,
+        startsAt: slot.start,
+        items: [{ serviceId: cut.id, staffId: carlos.id }],
+        source: "console",
+        mode: "book",
+        rule: { kind: "weeks", every: 2 },
+        limit: { count: 3 },
+      },
+      desk,
+    );
+    const booked = made.booked.map((b) => b.booking.id);
+    expect(booked.length).toBeGreaterThanOrEqual(2);
+    const single = await w.chat(nextPhone()); // someone else's visit stays
+    await chat.say("quiero cancelar esta y las siguientes");
+    expect(chat.told).toMatch(new RegExp(`Cancelo tu cita fija desde la próxima visita \\(${booked.length}\\)`));
+    expect(chat.choices.map((c) => c.id)).toEqual(["confirm:series-cancel", "reject"]);
+    expect((await active(chat)).length).toBe(booked.length); // only asked
+    await chat.say("sí");
+    const after = await w.db.booking.findMany({ where: { id: { in: booked } } });
+    expect(after.every((b) => b.status === "cancelled" && b.cancelledBy === "customer")).toBe(true);
+    expect(chat.told).toMatch(new RegExp(`Hecho: he cancelado ${booked.length} visitas`));
+    expect(chat.told).not.toMatch(UUID);
+    expect(await single.bookings()).toEqual([]);
+  });
+
+  it("series: 'cancel this and the following ones' (en), 'no' keeps the standing booking", async () => {
+    const chat = await w.chat(nextPhone(), { language: "en" });
+    const cut = await svc("corte-hombre");
+    const carlos = await staff("carlos@cita.demo");
+    const { slot } = await freeAfternoon(carlos.id, [13, 14, 15, 16, 17, 18]);
+    const made = await createSeries(
+      deps(),
+      {
+        locationId: w.locationId,
+        customerId: chat.customerId,
+        startsAt: slot.start,
+        items: [{ serviceId: cut.id, staffId: carlos.id }],
+        source: "console",
+        mode: "book",
+        rule: { kind: "weeks", every: 3 },
+        limit: { count: 2 },
+      },
+      desk,
+    );
+    await chat.say("please cancel this and the following ones");
+    expect(chat.told).toMatch(/I'll cancel your standing booking from the next visit on/);
+    await chat.say("no thanks");
+    expect(chat.told).toMatch(/your standing booking stays as it is/);
+    expect((await active(chat)).length).toBe(made.booked.length);
   });
 
   it("group: 'somos 3 para corte y peinado el <día>' → three bookings held in one group, ONE deposit link", async () => {

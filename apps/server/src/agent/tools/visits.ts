@@ -8,6 +8,7 @@ import { createGroup } from "../../bookings/group.ts";
 import { MAX_GROUP_PEOPLE } from "../../bookings/group-plan.ts";
 import { depositFor } from "../../bookings/policy.ts";
 import { SERIES_OFFER_WEEKS, seriesFromBooking, seriesOfferFor } from "../../bookings/series.ts";
+import { cancelBooking, previewCancellation } from "../../bookings/transitions.ts";
 import { AppError, isAppError } from "../../errors/app-error.ts";
 import { localToUtc, toLocal } from "../../time/zoned.ts";
 import { describeWhen, euros, hhmm } from "../lang.ts";
@@ -335,4 +336,98 @@ export const holdGroupTool: ToolDefinition = {
   },
 };
 
-export const VISIT_TOOLS: ToolDefinition[] = [repeatBookingTool, holdGroupTool];
+// ───────────────────────── cancelling a standing booking ─────────────────────────
+
+const LIVE = ["held", "pending_deposit", "confirmed"] as const;
+
+/** The customer's live visits of `b`'s series in scope: this one, or this and every later one. */
+async function visitsInScope(ctx: ToolContext, seriesId: string, fromIndex: number, scope: "this" | "following") {
+  return ctx.deps.db.booking.findMany({
+    where: {
+      seriesId,
+      customerId: ctx.customerId,
+      locationId: ctx.deps.locationId,
+      status: { in: [...LIVE] },
+      seriesIndex: scope === "this" ? fromIndex : { gte: fromIndex },
+    },
+    orderBy: { seriesIndex: "asc" },
+    select: { id: true },
+  });
+}
+
+export const cancelSeriesTool: ToolDefinition = {
+  name: "cancel_series",
+  write: true,
+  description:
+    "Cancel visits of a standing (repeating) booking: scope 'following' = this visit and every later one of its series, 'this' = only this one. The first call returns each visit with the policy decision (refund or deposit kept, and why) for you to explain; call again with the same arguments only after the customer confirms. Each visit follows the cancellation policy on its own.",
+  input_schema: {
+    type: "object",
+    properties: {
+      booking_id: { type: "string", description: "A visit of the series, from list_my_bookings" },
+      scope: { type: "string", enum: ["this", "following"] },
+      reason: { type: "string" },
+    },
+    required: ["booking_id", "scope"],
+  },
+  async run(ctx, input) {
+    const b = await ownBooking(ctx, input.booking_id);
+    if (!b.seriesId || b.seriesIndex === null) {
+      throw new AppError("BAD_INPUT", "This booking does not repeat: use cancel_booking");
+    }
+    if (!(LIVE as readonly string[]).includes(b.status)) {
+      throw new AppError("ILLEGAL_TRANSITION", `This visit is already ${b.status}`);
+    }
+    const scope = input.scope === "this" ? "this" : "following";
+    const visits = await visitsInScope(ctx, b.seriesId, b.seriesIndex, scope);
+    const previews = await Promise.all(
+      visits.map(async (v) => {
+        const view = await ownBooking(ctx, v.id);
+        const d = await previewCancellation(bookingDeps(ctx), v.id, { locationId: ctx.deps.locationId });
+        return { view, d };
+      }),
+    );
+    const summary = {
+      scope,
+      visits: previews.map(({ view, d }) => ({
+        when: bookingSummary(view, ctx.lang, ctx.timeZone).when,
+        refund: euros(d.refundCents, ctx.lang),
+        deposit_kept: euros(d.keptCents, ctx.lang),
+        explanation: d.explanation[ctx.lang],
+      })),
+    };
+    const key = `series-cancel:${b.id}|${scope}|${visits.map((v) => v.id).join(",")}`;
+    const pending = gate(ctx, "cancel_booking", key, summary);
+    if (pending) return pending;
+    const reason =
+      typeof input.reason === "string" && input.reason.trim()
+        ? input.reason.trim().slice(0, 200)
+        : "Standing booking cancelled by the customer on WhatsApp";
+    const cancelled = [];
+    for (const { view } of previews) {
+      const done = await cancelBooking(bookingDeps(ctx), view.id, actorOf(ctx), {
+        by: "customer",
+        reason,
+        locationId: ctx.deps.locationId,
+      });
+      let refund: unknown = null;
+      if (done.decision.refundCents > 0) {
+        refund = ctx.deps.refunds
+          ? await ctx.deps.refunds.refundDeposit(view.id, done.decision.refundCents, done.decision.rule)
+          : { status: "pending_staff", note: "Automatic refunds are not set up: staff will refund it" };
+      }
+      cancelled.push({
+        when: bookingSummary(done.booking, ctx.lang, ctx.timeZone).when,
+        refund_cents: done.decision.refundCents,
+        kept_cents: done.decision.keptCents,
+        explanation: done.decision.explanation[ctx.lang],
+        refund,
+      });
+    }
+    return {
+      content: { status: "cancelled", scope, cancelled },
+      effects: { consume: { action: "cancel_booking", key } },
+    };
+  },
+};
+
+export const VISIT_TOOLS: ToolDefinition[] = [repeatBookingTool, holdGroupTool, cancelSeriesTool];
