@@ -29,6 +29,39 @@ export interface DepositLink {
   reused: boolean;
 }
 
+/**
+ * Opens the Checkout Session for a deposit payment row (one Session per payment: Stripe's
+ * idempotency key is the payment's id) and stores its id and URL; Stripe's health is reported
+ * either way. Used for one booking's deposit and for a group's (group-deposit.ts).
+ */
+export async function openCheckoutSession<P extends { id: string }>(
+  services: PaymentServices,
+  stripe: Stripe,
+  payment: P,
+  params: Stripe.Checkout.SessionCreateParams,
+  now: Date,
+) {
+  let session: Stripe.Checkout.Session;
+  try {
+    session = await stripe.checkout.sessions.create(params, { idempotencyKey: `deposit-${payment.id}` });
+  } catch (e) {
+    await reportIntegration(
+      services.db,
+      "stripe",
+      { mode: stripeMode(services.config), healthy: false, lastError: (e as Error).message },
+      now,
+    ).catch(() => {});
+    throw new AppError("UNAVAILABLE", "Stripe did not create the deposit link; try again", {}, { cause: e });
+  }
+  if (!session.url) throw new AppError("UNAVAILABLE", "Stripe returned a checkout session without a URL");
+  const updated = await services.db.payment.update({
+    where: { id: payment.id },
+    data: { checkoutSessionId: session.id, checkoutUrl: session.url },
+  });
+  await reportIntegration(services.db, "stripe", { mode: stripeMode(services.config), healthy: true }, now);
+  return updated;
+}
+
 export async function requestDepositLink(
   services: PaymentServices,
   bookingId: string,
@@ -126,24 +159,7 @@ export async function requestDepositLink(
       cancel_url: `${base}/pay/cancelled?booking=${b.id}`,
       locale: lang,
     };
-    let session: Stripe.Checkout.Session;
-    try {
-      session = await stripe.checkout.sessions.create(params, { idempotencyKey: `deposit-${payment.id}` });
-    } catch (e) {
-      await reportIntegration(
-        services.db,
-        "stripe",
-        { mode: stripeMode(services.config), healthy: false, lastError: (e as Error).message },
-        now,
-      ).catch(() => {});
-      throw new AppError("UNAVAILABLE", "Stripe did not create the deposit link; try again", {}, { cause: e });
-    }
-    if (!session.url) throw new AppError("INTERNAL", "Stripe returned a checkout session without a URL");
-    payment = await services.db.payment.update({
-      where: { id: payment.id },
-      data: { checkoutSessionId: session.id, checkoutUrl: session.url },
-    });
-    await reportIntegration(services.db, "stripe", { mode: stripeMode(services.config), healthy: true }, now);
+    payment = await openCheckoutSession(services, stripe, payment, params, now);
   }
 
   if (b.status === "held") {

@@ -17,10 +17,9 @@ import { notifyOnce } from "../notifications/once.ts";
 import { scheduleHoldExpiry } from "../reminders/holds.ts";
 import { planReminders } from "../reminders/reminders.ts";
 import { JOB_ACTOR, notifierOf, type PaymentServices, publicBaseUrl, TX_OPTIONS } from "./common.ts";
-import { type DepositLink, MIN_CHECKOUT_MS } from "./deposits.ts";
-import { reportIntegration } from "./integration-status.ts";
+import { type DepositLink, MIN_CHECKOUT_MS, openCheckoutSession } from "./deposits.ts";
 import { refundPayment } from "./refunds.ts";
-import { requireStripe, stripeMode } from "./stripe-client.ts";
+import { requireStripe } from "./stripe-client.ts";
 
 const SKEW_MS = 60_000;
 const HOLDING = new Set(["held", "pending_deposit"]);
@@ -134,24 +133,7 @@ export async function requestGroupDepositLink(
       cancel_url: `${publicBaseUrl(services)}/pay/cancelled?booking=${prep.payer.id}`,
       locale: lang,
     };
-    let session: Stripe.Checkout.Session;
-    try {
-      session = await stripe.checkout.sessions.create(params, { idempotencyKey: `deposit-${payment.id}` });
-    } catch (e) {
-      await reportIntegration(
-        services.db,
-        "stripe",
-        { mode: stripeMode(services.config), healthy: false, lastError: (e as Error).message },
-        now,
-      ).catch(() => {});
-      throw new AppError("UNAVAILABLE", "Stripe did not create the deposit link; try again", {}, { cause: e });
-    }
-    if (!session.url) throw new AppError("UNAVAILABLE", "Stripe returned a checkout session without a URL");
-    payment = await services.db.payment.update({
-      where: { id: payment.id },
-      data: { checkoutSessionId: session.id, checkoutUrl: session.url },
-    });
-    await reportIntegration(services.db, "stripe", { mode: stripeMode(services.config), healthy: true }, now);
+    payment = await openCheckoutSession(services, stripe, payment, params, now);
   }
   for (const b of prep.live) {
     if (b.status !== "held") continue;
