@@ -1,6 +1,9 @@
 // The console's Waitlist (issue #20) in Debian's Chromium against a real Cita server with the demo
 // salon: the front desk sees who waits for what (names and dates, never internal ids), offers a free
 // time by hand through the form, and the offer is recorded on the server; the view speaks English too.
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type Browser,
@@ -17,6 +20,7 @@ import { nowMs } from "../apps/server/src/testing/test-now.ts";
 import { DEMO, newPage, signIn } from "./console-support.ts";
 
 const canRun = chromiumAvailable();
+const shots = join(fileURLToPath(new URL("..", import.meta.url)), "test-results", "console");
 const TZ = "Europe/Madrid";
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 const localToday = () =>
@@ -36,6 +40,7 @@ describe.skipIf(!canRun)("console waitlist in Chromium", () => {
     server = await startConsoleServer(t.url);
     desk = (await staffClient(server.url, DEMO.desk.email, DEMO.desk.password)).client;
     browser = await launchChromium();
+    await mkdir(shots, { recursive: true });
   }, 180_000);
 
   afterAll(async () => {
@@ -91,6 +96,7 @@ describe.skipIf(!canRun)("console waitlist in Chromium", () => {
       .poll(async () => (await page.getByTestId("waitlist-row").first().textContent()) ?? "")
       .toMatch(/Enviada, sin respuesta|Retenida \(silencio\)/);
     expect(await page.getByTestId("waitlist-row").first().textContent()).toContain(staffName);
+    await page.screenshot({ path: join(shots, "waitlist-es.png"), fullPage: true });
 
     const [listed] = await desk.waitlist.list.query({});
     expect(listed?.offers).toHaveLength(1);
@@ -98,6 +104,8 @@ describe.skipIf(!canRun)("console waitlist in Chromium", () => {
 
     await page.getByTestId("language").selectOption("en");
     await expect.poll(async () => page.getByTestId("waitlist").locator("h2").textContent()).toBe("Waitlist");
+    expect(await page.getByTestId("waitlist").textContent()).not.toMatch(UUID);
+    await page.screenshot({ path: join(shots, "waitlist-en.png"), fullPage: true });
     await context.close();
   }, 120_000);
 });
