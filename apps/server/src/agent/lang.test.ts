@@ -1,7 +1,7 @@
 // The guided agent's reading of days and times in customer text, at the edges the scenario suites
 // met when run at other instants than their frozen Tuesday.
 import { describe, expect, it } from "vitest";
-import { parseDate, parseDayPart, parseTime } from "./lang.ts";
+import { detectLanguage, parseDate, parseDayPart, parseTime } from "./lang.ts";
 
 describe("parseTime", () => {
   it("keeps the minutes of HH:MM and HH.MM (folding turns the separator into a space)", () => {
@@ -59,5 +59,15 @@ describe("parseDate", () => {
     expect(parseDate("el 2 de enero", "2026-12-31")).toBe("2027-01-02");
     expect(parseDate("el 7 de marzo a las 12:00", "2028-02-29")).toBe("2028-03-07");
     expect(parseDate("on March 2", "2028-02-29")).toBe("2028-03-02");
+  });
+});
+
+describe("detectLanguage", () => {
+  it("a bare 'no' (English and Spanish alike) keeps the conversation's language", () => {
+    expect(detectLanguage("no", "en")).toBe("en");
+    expect(detectLanguage("No.", "es")).toBe("es");
+    expect(detectLanguage("no thanks", "es")).toBe("en");
+    expect(detectLanguage("no puedo el jueves", "en")).toBe("es");
+    expect(detectLanguage("no, gracias", "en")).toBe("es");
   });
 });

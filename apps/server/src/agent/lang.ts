@@ -15,8 +15,9 @@ export function fold(text: string): string {
     .trim();
 }
 
+// "no" is as English as it is Spanish: it is in neither list, so a bare "no" keeps the language.
 const ES_WORDS = new Set(
-  "hola buenas buenos dias tardes noches quiero quisiera cita para el la los las una un por favor gracias manana hoy viernes sabado lunes martes miercoles jueves domingo corte pelo tinte hora puedo tienes teneis hay que cuando donde si con mi me es y mis reservas cancelar cambiar persona precio precios horario no puedo cambiala vale".split(
+  "hola buenas buenos dias tardes noches quiero quisiera cita para el la los las una un por favor gracias manana hoy viernes sabado lunes martes miercoles jueves domingo corte pelo tinte hora puedo tienes teneis hay que cuando donde si con mi me es y mis reservas cancelar cambiar persona precio precios horario puedo cambiala vale".split(
     " ",
   ),
 );
