@@ -36,6 +36,8 @@ export interface SubscribeOptions {
   locationId?: string | null;
   /** Ends the subscription (the iterator returns). */
   signal?: AbortSignal;
+  /** A subscriber inside the server (the waitlist's wake-up), not a console: not in subscriberCount. */
+  internal?: boolean;
 }
 
 export interface ChangeFeedOptions {
@@ -103,6 +105,7 @@ class Subscriber {
     private readonly feed: ChangeFeed,
     after: bigint,
     readonly locationId: string | null,
+    readonly internal: boolean,
   ) {
     this.last = after;
     // Nothing to replay: buffer live events from now on, even before the first next().
@@ -212,8 +215,11 @@ export class ChangeFeed {
     return this._head;
   }
 
+  /** Consoles and other outside subscribers (cita_sse_subscribers); the server's own are left out. */
   get subscriberCount(): number {
-    return this.subscribers.size;
+    let n = 0;
+    for (const s of this.subscribers) if (!s.internal) n++;
+    return n;
   }
 
   /** Live events buffered across all subscribers (each buffer is bounded by `bufferSize`). */
@@ -257,7 +263,7 @@ export class ChangeFeed {
   }
 
   subscribe(opts: SubscribeOptions = {}): ChangeSubscription {
-    const sub = new Subscriber(this, opts.after ?? this._head, opts.locationId ?? null);
+    const sub = new Subscriber(this, opts.after ?? this._head, opts.locationId ?? null, opts.internal ?? false);
     const onAbort = () => sub.close();
     if (this.stopped || opts.signal?.aborted) {
       sub.closed = true;

@@ -110,8 +110,7 @@ const WAKE_DEBOUNCE_MS = 1_000;
 async function wakeOnChanges(jobs: JobQueue, services: AppServices): Promise<void> {
   const feed = services.changeFeed;
   if (!feed) return;
-  const head = (await services.db.changeLog.aggregate({ _max: { version: true } }))._max.version ?? 0n;
-  const sub = feed.subscribe({ after: head });
+  const sub = feed.subscribe({ after: feed.head, internal: true });
   let timer: ReturnType<typeof setTimeout> | null = null;
   void (async () => {
     try {
