@@ -37,6 +37,7 @@ describe.skipIf(!chromiumAvailable())("console: repeating visits and groups in t
   let page: Page;
   let desk: StaffClient;
   let seriesIds: string[] = [];
+  let seriesIndexes: number[] = [];
   let seriesDay = "";
   let group: { day: string; organiser: string; guest: string };
 
@@ -77,6 +78,7 @@ describe.skipIf(!chromiumAvailable())("console: repeating visits and groups in t
         limit: { count: 3 },
       });
       seriesIds = r.booked.map((x) => x.booking.id);
+      seriesIndexes = r.booked.map((x) => x.index);
       seriesDay = day;
     }
     expect(seriesIds.length).toBeGreaterThanOrEqual(2);
@@ -153,7 +155,8 @@ describe.skipIf(!chromiumAvailable())("console: repeating visits and groups in t
       await page.screenshot({ path: join(shots, `drawer-series-${lang}.png`) });
       await series.locator("button.link").first().click();
       await page.locator(`[data-testid="drawer"][data-booking-id="${seriesIds[1]}"]`).waitFor();
-      expect(await page.getByTestId("series-position").textContent()).toMatch(/^2 /);
+      // The next booked visit (a visit that collided when the series was made has no booking).
+      expect(await page.getByTestId("series-position").textContent()).toMatch(new RegExp(`^${seriesIndexes[1]} `));
       await page.keyboard.press("Escape");
 
       await go(`#/day/${group.day}`);

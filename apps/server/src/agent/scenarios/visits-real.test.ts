@@ -29,6 +29,11 @@ beforeAll(async () => {
     where: { locationId: w.locationId, slug: "corte-mujer" },
     data: { depositRule: "fixed", depositValue: 500 },
   });
+  // Offers go out at once whenever the suite runs: quiet hours (their own test: waitlist.test.ts) off.
+  await w.db.location.update({
+    where: { id: w.locationId },
+    data: { waitlistQuietStartMinute: 0, waitlistQuietEndMinute: 0 },
+  });
 }, 120_000);
 afterAll(async () => {
   await w?.drop();
