@@ -27,7 +27,7 @@ export const CHECK_CONSTRAINTS = {
   staff_time_off: ["staff_time_off_positive_range", "staff_time_off_sane_range"],
   payment: ["payment_amount_non_negative", "payment_sane_times"],
   refund: ["refund_amount_non_negative"],
-  service: ["service_money_non_negative"],
+  service: ["service_money_non_negative", "service_patch_test_limits"],
   staff_service: ["staff_service_price_non_negative"],
   // issue #20 (migration 20261207172401_waitlist_series_groups)
   waitlist_wish: ["waitlist_wish_sane_dates", "waitlist_wish_day_parts", "waitlist_wish_offers_non_negative"],
@@ -35,4 +35,10 @@ export const CHECK_CONSTRAINTS = {
   waitlist_offer: ["waitlist_offer_sane_range", "waitlist_offer_held_has_send_at"],
   location: ["location_waitlist_settings", "location_series_offer_weeks"],
   booking_series: ["booking_series_rule"],
+  // issue #21 (migration 20261207204516_salon_craft)
+  booking_resource_segment: ["booking_resource_segment_sane_range"],
+  resource: ["resource_kind_slug"],
+  service_resource_need: ["service_resource_need_kind_slug"],
+  patch_test: ["patch_test_sane_time"],
+  treatment_photo: ["treatment_photo_bytes"],
 } as const;
