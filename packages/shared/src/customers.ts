@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { bookingStatus, isoInstant, language, pageInput, uuid } from "./common.ts";
 import { line, rowVersion, text } from "./input.ts";
+import { treatmentExport } from "./treatments.ts";
 
 export const customerView = z.object({
   id: uuid,
@@ -205,6 +206,8 @@ export const customerExport = z.object({
       offers: z.array(z.object({ startsAt: isoInstant, status: z.string(), sentAt: isoInstant.nullable() })),
     }),
   ),
+  /** Colour and treatment records (issue #21): formulas, notes and before/after photos. */
+  treatments: z.array(treatmentExport),
   audit: z.array(
     z.object({
       at: isoInstant,

@@ -16,4 +16,5 @@ export * from "./payments.ts";
 export * from "./reports.ts";
 export * from "./staff.ts";
 export * from "./time.ts";
+export * from "./treatments.ts";
 export * from "./waitlist.ts";

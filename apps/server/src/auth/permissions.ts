@@ -13,6 +13,8 @@ export const PERMISSIONS = {
   "customers.export": ["owner", "manager"],
   /** Erasing a customer's personal data (cannot be undone). */
   "customers.erase": ["owner", "manager"],
+  /** Colour/treatment records (#21): formulas, notes, before/after photos; the stylists write them. */
+  "treatments.use": ["owner", "manager", "front_desk", "stylist"],
   "chats.use": ["owner", "manager", "front_desk"],
   /** Open an agent turn: the tools it called and what they returned (chats.turn). */
   "chats.explain": ["owner", "manager"],

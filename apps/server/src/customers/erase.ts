@@ -17,6 +17,8 @@
 //                     {"erased":true}; WhatsApp dedup keys (message ids encode the number) replaced
 //   audit_log,        entries about the customer, their bookings, chats and payments lose every free-text
 //   change_log        field; any other entry holding their phone, name or notes loses that value
+//   treatment_record  colour/treatment records (#21) deleted with their photo rows; the encrypted photo
+//                     files deleted from <data dir>/treatments after commit (counted in mediaFiles)
 //   audit             one "customer.erase" entry with counts only
 //
 // Refused while the customer has an upcoming active booking (held, awaiting deposit, confirmed or
@@ -46,7 +48,9 @@ import {
   relatedAuditWhere,
   secretMatcher,
   secretsSqlPattern,
+  treatmentsDirFor,
 } from "./personal-data.ts";
+import { eraseTreatmentRows, removeTreatmentFiles } from "./treatment-photos.ts";
 
 export interface CustomerErase {
   customerId: string;
@@ -215,7 +219,11 @@ export async function eraseCustomer(
 ): Promise<CustomerEraseResult> {
   const fc = scope.fc;
   const now = scope.clock();
-  const files: { paths: string[]; messageIds: string[] } = { paths: [], messageIds: [] };
+  const files: { paths: string[]; messageIds: string[]; treatments: string[] } = {
+    paths: [],
+    messageIds: [],
+    treatments: [],
+  };
   const result = await scope.db.$transaction(
     async (tx: Tx): Promise<CustomerEraseResult> => {
       const locked = await tx.$queryRaw<{ id: string }[]>`
@@ -313,6 +321,8 @@ export async function eraseCustomer(
         data: { conversationId: null },
       });
       await tx.conversation.deleteMany({ where: { id: { in: conversationIds } } });
+      // Colour/treatment records (#21): rows now, their photo files after commit.
+      files.treatments = (await eraseTreatmentRows(tx, customerIds)).storageKeys;
 
       // Bookings keep their figures; the words go.
       await tx.booking.updateMany({
@@ -392,6 +402,8 @@ export async function eraseCustomer(
     },
     { timeout: 60_000, maxWait: 10_000 },
   );
-  result.mediaFiles = await removeMedia(media.mediaDir, files.paths, files.messageIds);
+  result.mediaFiles =
+    (await removeMedia(media.mediaDir, files.paths, files.messageIds)) +
+    (await removeTreatmentFiles(treatmentsDirFor(media), files.treatments));
   return result;
 }

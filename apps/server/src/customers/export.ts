@@ -8,7 +8,8 @@ import type { CustomerExportDto } from "@cita/shared";
 import type { Scope } from "../audit/scope.ts";
 import { appendAudit } from "../changes/change-log.ts";
 import { AppError } from "../errors/app-error.ts";
-import { attachmentsOf, auditAbout, insideDir, type MediaOptions } from "./personal-data.ts";
+import { attachmentsOf, auditAbout, insideDir, type MediaOptions, treatmentsDirFor } from "./personal-data.ts";
+import { exportTreatments } from "./treatment-photos.ts";
 
 /** Stored media above this size are listed without their bytes. */
 export const EXPORT_MEDIA_MAX_BYTES = 5 * 1024 * 1024;
@@ -174,6 +175,7 @@ export async function exportCustomer(
       createdAt: iso(w.createdAt),
       offers: w.offers.map((o) => ({ startsAt: iso(o.startsAt), status: o.status, sentAt: isoOrNull(o.sentAt) })),
     })),
+    treatments: await exportTreatments(fc, db, ids, treatmentsDirFor(media)),
     audit: audit.map((a) => ({
       at: iso(a.at),
       actorType: a.actorType,

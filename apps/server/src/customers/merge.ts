@@ -166,6 +166,8 @@ export async function mergeCustomers(scope: Scope, input: CustomerMerge): Promis
       data: { customerId: survivor.id, version: { increment: 1 } },
     });
     await tx.bookingSeries.updateMany({ where: { customerId: duplicate.id }, data: { customerId: survivor.id } });
+    // Issue #21: colour/treatment records (formulas, photos) follow the person too.
+    await tx.treatmentRecord.updateMany({ where: { customerId: duplicate.id }, data: { customerId: survivor.id } });
     await tx.bookingGroup.updateMany({
       where: { organiserCustomerId: duplicate.id },
       data: { organiserCustomerId: survivor.id },

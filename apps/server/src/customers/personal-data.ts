@@ -1,6 +1,6 @@
 // Where a customer's personal data can be, and how to recognise it in free text and JSON: shared by
 // export.ts (collect it) and erase.ts (remove it). Pure helpers plus the audit query.
-import { resolve, sep } from "node:path";
+import { dirname, join, resolve, sep } from "node:path";
 import type { AttachmentRef } from "../channels/payloads.ts";
 import type { Db, Tx } from "../db/client.ts";
 import { foldName } from "./customers.ts";
@@ -8,7 +8,12 @@ import { foldName } from "./customers.ts";
 export interface MediaOptions {
   /** The directory channels/media.ts stores attachments in (<data dir>/media); files outside it are never touched. */
   mediaDir?: string | null;
+  /** Treatment photos (#21, treatment-photos.ts); by default <data dir>/treatments, next to mediaDir. */
+  treatmentsDir?: string | null;
 }
+
+export const treatmentsDirFor = (m: MediaOptions): string | null =>
+  m.treatmentsDir ?? (m.mediaDir ? join(dirname(resolve(m.mediaDir)), "treatments") : null);
 
 export function insideDir(dir: string, path: string): boolean {
   const root = resolve(dir) + sep;

@@ -14,6 +14,7 @@ import { paymentsRouter } from "./routers/payments.ts";
 import { reportsRouter } from "./routers/reports.ts";
 import { servicesRouter } from "./routers/services.ts";
 import { staffRouter } from "./routers/staff.ts";
+import { treatmentsRouter } from "./routers/treatments.ts";
 import { visitsRouter } from "./routers/visits.ts";
 import { waitlistRouter } from "./routers/waitlist.ts";
 
@@ -43,6 +44,7 @@ export const appRouter = router({
   integrations: integrationsRouter,
   visits: visitsRouter,
   waitlist: waitlistRouter,
+  treatments: treatmentsRouter,
 });
 
 export type AppRouter = typeof appRouter;
