@@ -103,6 +103,8 @@ export const createBookingInput = z.object({
   allowOutsideHours: z.boolean().optional(),
   guestName: line(120, { trim: true, min: 1 }).optional(),
   notes: text(2000).optional(),
+  /** Staff only (issue #21): book without the valid patch test the visit needs (audited). */
+  overridePatchTest: z.boolean().optional(),
   idempotencyKey,
 });
 

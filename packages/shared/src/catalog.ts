@@ -149,6 +149,18 @@ const cents = (what: string) =>
 const depositValue = z.number().int().min(0, "Deposit cannot be negative").max(10_000_000);
 const sortOrder = z.number().int().min(0).max(100_000);
 
+/** Issue #21: the service needs a negative skin-allergy test ≥ min hours before, ≤ max months old. */
+function patchTestFields<D extends boolean>(defaults: D) {
+  const hours = z.number().int("Patch test hours must be whole hours").min(1).max(24 * 60);
+  const months = z.number().int("Patch test months must be whole months").min(1).max(60);
+  return {
+    patchTestRequired: defaults ? z.boolean().default(false) : z.boolean().optional(),
+    patchTestMinHours: defaults ? hours.default(48) : hours.optional(),
+    patchTestMaxMonths: defaults ? months.default(6) : months.optional(),
+    isPatchTest: defaults ? z.boolean().default(false) : z.boolean().optional(),
+  };
+}
+
 export const serviceFields = z.object({
   slug: z
     .string()
@@ -170,6 +182,7 @@ export const serviceFields = z.object({
   /** Cents when fixed, percent (0–100) when percent, 0 when none. */
   depositValue: depositValue.default(0),
   sortOrder: sortOrder.default(0),
+  ...patchTestFields(true),
 });
 
 export const serviceCreateInput = serviceFields;
@@ -187,6 +200,7 @@ export const serviceUpdateInput = z.object({
   depositRule: depositRule.optional(),
   depositValue: depositValue.optional(),
   sortOrder: sortOrder.optional(),
+  ...patchTestFields(false),
 });
 export type ServiceUpdateInput = z.input<typeof serviceUpdateInput>;
 
@@ -239,6 +253,11 @@ export const serviceView = z.object({
   depositValue: z.number().int(),
   active: z.boolean(),
   sortOrder: z.number().int(),
+  /** Issue #21 (optional: the offline replica's services do not carry them). */
+  patchTestRequired: z.boolean().optional(),
+  patchTestMinHours: z.number().int().optional(),
+  patchTestMaxMonths: z.number().int().optional(),
+  isPatchTest: z.boolean().optional(),
   version: z.number().int(),
   staff: z.array(serviceStaffView),
 });

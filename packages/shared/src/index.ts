@@ -13,6 +13,7 @@ export * from "./format.ts";
 export * from "./input.ts";
 export * from "./integrations.ts";
 export * from "./payments.ts";
+export * from "./patch-tests.ts";
 export * from "./reports.ts";
 export * from "./staff.ts";
 export * from "./time.ts";

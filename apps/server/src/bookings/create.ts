@@ -30,6 +30,7 @@ import {
   wantedTimeState,
 } from "./booking-context.ts";
 import { ClaimLost, type ClaimSegment, claimGateFor } from "./claims.ts";
+import { assertPatchTest, type PatchTestRefusalDetails } from "./patch-test.ts";
 import { isDoubleBooking } from "./conflict.ts";
 import { type BookingPlan, initialStatus, planBooking } from "./plan.ts";
 import { BOOKING_TX } from "./tx-options.ts";
@@ -66,6 +67,11 @@ export interface CreateBookingInput {
   idempotencyKey?: string | null;
   /** An occurrence of a repeating visit (bookings/series.ts): its series and number (1 = first). */
   series?: { id: string; index: number } | null;
+  /**
+   * Console staff only (issue #21): book although the visit needs a valid patch test the customer
+   * lacks; the booking records who (patch_test_override_by_id) and its audit row says so.
+   */
+  overridePatchTest?: boolean;
 }
 
 export interface BookingDeps {
@@ -218,6 +224,13 @@ export async function insertBooking(
   await expireStaleHoldsOverlapping(tx, staffIds, plan.from, plan.to, now, actor);
   const row = bookingRow(deps, input, plan, location, now, extra);
   const { id } = await writeBooking(tx, plan, row, actor, bookingAudit(input, plan, row));
+  // A moved booking that staff booked without a valid patch test stays so (issue #21).
+  if (extra.rescheduledFromId) {
+    await tx.$executeRaw`UPDATE booking n SET patch_test_override_by_id = o.patch_test_override_by_id
+                           FROM booking o
+                          WHERE n.id = ${id}::uuid AND o.id = ${extra.rescheduledFromId}::uuid
+                            AND o.patch_test_override_by_id IS NOT NULL`;
+  }
   return id;
 }
 
@@ -232,6 +245,52 @@ async function alternativesFor(
   return alternativesIn(wide, input, rival);
 }
 
+/**
+ * Issue #21: refuses a visit that needs a valid patch test the customer lacks (PATCH_TEST_REQUIRED),
+ * unless console staff override it (or the booking being moved was booked so): then answers the
+ * refusal's details, for the audit.
+ */
+async function patchTestCheck(
+  deps: BookingDeps,
+  input: CreateBookingInput,
+  now: Date,
+  excludeBookingId?: string,
+): Promise<PatchTestRefusalDetails | null> {
+  try {
+    await assertPatchTest(deps.db, input, now);
+    return null;
+  } catch (e) {
+    if (!(e instanceof AppError) || e.code !== "PATCH_TEST_REQUIRED") throw e;
+    const moved = excludeBookingId
+      ? await deps.db.booking.findUnique({ where: { id: excludeBookingId }, select: { patchTestOverrideById: true } })
+      : null;
+    if (!input.overridePatchTest && !moved?.patchTestOverrideById) throw e;
+    return e.details?.patchTest as PatchTestRefusalDetails;
+  }
+}
+
+/** Marks a booking made without a valid patch test with who overrode it, and audits it (issue #21). */
+async function recordPatchTestOverride(
+  tx: Tx,
+  bookingId: string,
+  locationId: string,
+  refusal: PatchTestRefusalDetails,
+  actor: Actor,
+): Promise<void> {
+  const by = actor.type === "staff" ? (actor.id ?? null) : null;
+  if (by) await tx.booking.update({ where: { id: bookingId }, data: { patchTestOverrideById: by } });
+  await appendAudit(tx, actor, {
+    action: "booking.patch_test_overridden",
+    entityType: "booking",
+    entityId: bookingId,
+    locationId,
+    data: { reason: refusal.reason, serviceIds: refusal.serviceIds, overriddenBy: by },
+  });
+}
+
+/** A checked plan, with the patch-test refusal staff overrode (issue #21), if any. */
+type CheckedPlan = BookingPlan & { patchTestOverride: PatchTestRefusalDetails | null };
+
 /** The wanted visit's checks on one load: time window, stylists, and (unless relaxed) the rules. */
 async function checkOn(
   deps: BookingDeps,
@@ -239,11 +298,12 @@ async function checkOn(
   input: CreateBookingInput,
   now: Date,
   excludeBookingId?: string,
-): Promise<BookingPlan> {
+): Promise<CheckedPlan> {
   // Never relaxed, not even by allowOutsideHours: the horizon ahead, a few weeks back.
   assertTimeIn(ctx, input, now);
-  const plan = planIn(ctx, input);
-  assertStoredWindow(plan);
+  const planned = planIn(ctx, input);
+  assertStoredWindow(planned);
+  const plan: CheckedPlan = { ...planned, patchTestOverride: await patchTestCheck(deps, input, now, excludeBookingId) };
   if (input.allowOutsideHours) return plan;
   const state = wantedTimeState(ctx, input);
   if (state === "taken") {
@@ -342,6 +402,9 @@ const reload = async (deps: BookingDeps, id: string) =>
 
 export async function createBooking(deps: BookingDeps, input: CreateBookingInput, actor: Actor): Promise<BookingView> {
   if (!input.items.length) throw new AppError("BAD_INPUT", "A booking needs at least one service");
+  if (input.overridePatchTest && (actor.type !== "staff" || !actor.id)) {
+    throw new AppError("FORBIDDEN", "Only salon staff can book without a valid patch test");
+  }
   const key = input.idempotencyKey;
   const hash = requestHash({ ...input, idempotencyKey: undefined });
   if (key) {
@@ -358,18 +421,22 @@ export async function createBooking(deps: BookingDeps, input: CreateBookingInput
   // Without an idempotency key the booking is one statement, a transaction of its own; with one,
   // the key is claimed first in a transaction around it (idempotency.ts explains the order).
   const write = async (): Promise<{ id: string; itemIds: string[]; replay: boolean }> => {
-    if (!key) {
+    const overridden = plan.patchTestOverride;
+    if (!key && !overridden) {
       const written = await runStatement(deps.db, () =>
         writeBooking(deps.db, plan, row, actor, audit, { changeLog: true }),
       );
       return { ...written, replay: false };
     }
     return deps.db.$transaction(async (tx) => {
-      const prior = await replayed<{ bookingId: string }>(tx, "booking.create", key, hash);
-      if (prior) return { id: prior.bookingId, itemIds: [], replay: true };
-      await claim(tx, "booking.create", key, hash);
+      if (key) {
+        const prior = await replayed<{ bookingId: string }>(tx, "booking.create", key, hash);
+        if (prior) return { id: prior.bookingId, itemIds: [], replay: true };
+        await claim(tx, "booking.create", key, hash);
+      }
       const written = await writeBooking(tx, plan, row, actor, audit);
-      await remember(tx, "booking.create", key, { bookingId: written.id });
+      if (overridden) await recordPatchTestOverride(tx, written.id, row.locationId, overridden, actor);
+      if (key) await remember(tx, "booking.create", key, { bookingId: written.id });
       await appendChange(tx, { entityType: "booking", entityId: written.id, op: "upsert", locationId: row.locationId });
       return { ...written, replay: false };
     }, BOOKING_TX);

@@ -21,6 +21,11 @@ export interface ServiceFields {
   depositRule?: DepositRule;
   depositValue?: number;
   sortOrder?: number;
+  /** Issue #21: patch tests (bookings/patch-test.ts). */
+  patchTestRequired?: boolean;
+  patchTestMinHours?: number;
+  patchTestMaxMonths?: number;
+  isPatchTest?: boolean;
 }
 
 export interface StaffAssignment {
@@ -67,7 +72,12 @@ export function checkServiceRules(s: {
   priceCents: number;
   depositRule: DepositRule;
   depositValue: number;
+  patchTestRequired?: boolean;
+  isPatchTest?: boolean;
 }): void {
+  if (s.patchTestRequired && s.isPatchTest) {
+    throw new AppError("BAD_INPUT", "The patch test itself cannot require a patch test");
+  }
   if (!(s.durationMinutes > 0)) throw new AppError("BAD_INPUT", "Duration must be more than 0 minutes");
   for (const [k, label] of [
     ["processingMinutes", "Processing time"],
@@ -176,6 +186,10 @@ export async function createService(scope: Scope, input: ServiceFields & { slug?
     depositRule: input.depositRule ?? "none",
     depositValue: input.depositValue ?? 0,
     sortOrder: input.sortOrder ?? 0,
+    patchTestRequired: input.patchTestRequired ?? false,
+    patchTestMinHours: input.patchTestMinHours ?? 48,
+    patchTestMaxMonths: input.patchTestMaxMonths ?? 6,
+    isPatchTest: input.isPatchTest ?? false,
   };
   checkServiceRules(data);
   const base = input.slug ?? slugify(input.nameEs);

@@ -11,6 +11,8 @@ export const APP_ERROR_CODES = {
   NOT_BOOKABLE: 422,
   ILLEGAL_TRANSITION: 409,
   PRECONDITION_FAILED: 412,
+  /** Issue #21: the visit needs a valid skin-allergy test first (details.patchTest says why, and the offer). */
+  PATCH_TEST_REQUIRED: 412,
   PAYLOAD_TOO_LARGE: 413,
   RATE_LIMITED: 429,
   INTERNAL: 500,

@@ -10,6 +10,7 @@ import { chatsRouter } from "./routers/chats.ts";
 import { customersRouter } from "./routers/customers.ts";
 import { integrationsRouter } from "./routers/integrations.ts";
 import { locationsRouter } from "./routers/locations.ts";
+import { patchTestsRouter } from "./routers/patch-tests.ts";
 import { paymentsRouter } from "./routers/payments.ts";
 import { reportsRouter } from "./routers/reports.ts";
 import { servicesRouter } from "./routers/services.ts";
@@ -45,6 +46,7 @@ export const appRouter = router({
   visits: visitsRouter,
   waitlist: waitlistRouter,
   treatments: treatmentsRouter,
+  patchTests: patchTestsRouter,
 });
 
 export type AppRouter = typeof appRouter;
