@@ -14,6 +14,7 @@
 // state, so the same query always gives the same answer.
 import { addDays, localToUtc, toLocal, weekdayOf } from "../time/zoned.ts";
 import { covers, firstEndingAfter, intersect, mergeSorted, sortIntervals, subtract } from "./intervals.ts";
+import { type HeldResource, pickResources, type ResourceAvailability } from "./resources.ts";
 import type { AvailabilityQuery, Interval, ServiceSpec, Slot, SlotItem, StaffAvailability, Timing } from "./types.ts";
 
 const MIN = 60_000;
@@ -125,6 +126,10 @@ export function computeAvailability(q: AvailabilityQuery): Slot[] {
   const latest = q.now.getTime() + location.horizonDays * 24 * 60 * MIN;
   const closures = new Set(location.closures);
   const busyByStaff = new Map(q.staff.map((s) => [s.id, mergeSorted(sortIntervals(s.busy))]));
+  // Resources (issue #21) only matter when a requested service needs one.
+  const resources: ResourceAvailability[] | null = requested.some(({ service }) => service.needs?.length)
+    ? (q.resources ?? []).map((r) => ({ ...r, busy: mergeSorted(sortIntervals(r.busy)) }))
+    : null;
   // service → stylist → plan, computed once for the whole range.
   const plans = new Map<string, Map<string, Plan>>();
   for (const { service } of requested) {
@@ -181,7 +186,7 @@ export function computeAvailability(q: AvailabilityQuery): Slot[] {
         if (start <= previous || start < earliest) continue;
         previous = start;
         if (start > latest) break;
-        const items = assign(requested, plans, 0, start, window, byLoad, day, []);
+        const items = assign(requested, plans, 0, start, window, byLoad, day, [], resources);
         if (!items) continue;
         // The wall time is the minute we asked for, except where a DST gap moved it.
         const minute = start === at(first + m) && !dstDay ? first + m : toLocal(start, location.timeZone).minute;
@@ -228,6 +233,7 @@ function assign(
   byLoad: DayStaff[],
   day: Map<string, DayStaff>,
   chosen: SlotItem[],
+  resources: ResourceAvailability[] | null,
 ): SlotItem[] | null {
   if (index === requested.length) return chosen;
   const { service, staffId } = requested[index]!;
@@ -255,6 +261,12 @@ function assign(
     if (!fits) continue;
     // The same stylist may do two items of one visit: their own segments must not collide.
     if (chosen.length && chosen.some((x) => x.staffId === c.staff.id && collides(x, plans, itemStart, plan))) continue;
+    // The resources its phases occupy (a colour's station through its processing too).
+    let held: HeldResource[] | null = null;
+    if (resources && service.needs?.length) {
+      held = pickResources(service.needs, itemStart, plan.timing, resources, heldSoFar(chosen));
+      if (!held) continue;
+    }
     const item: SlotItem = {
       serviceId: service.id,
       staffId: c.staff.id,
@@ -262,11 +274,17 @@ function assign(
       end,
       priceCents: plan.priceCents,
       timing: plan.timing,
+      ...(held?.length ? { resources: held } : {}),
     };
-    const rest = assign(requested, plans, index + 1, end, window, byLoad, day, [...chosen, item]);
+    const rest = assign(requested, plans, index + 1, end, window, byLoad, day, [...chosen, item], resources);
     if (rest) return rest;
   }
   return null;
+}
+
+/** The resources the visit's items so far hold. */
+function heldSoFar(chosen: SlotItem[]): HeldResource[] {
+  return chosen.flatMap((x) => x.resources ?? []);
 }
 
 /** When this stylist's segments of the visit's items so far end (−∞ when they have none). */

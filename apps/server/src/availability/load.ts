@@ -4,6 +4,7 @@
 import type { Tx } from "../db/client.ts";
 import { AppError } from "../errors/app-error.ts";
 import type { DepositRule } from "../generated/prisma/enums.ts";
+import type { ResourceAvailability, ResourceNeed } from "./resources.ts";
 import type {
   AvailabilityQuery,
   DateOverride,
@@ -90,6 +91,8 @@ export interface AvailabilityInputs {
   query: AvailabilityQuery;
   /** Active booking segments (live holds included) per stylist, in epoch ms. */
   booked: Map<string, Interval[]>;
+  /** Active resource segments (live holds included) per resource (issue #21), in epoch ms. */
+  resourceBooked: Map<string, Interval[]>;
   location: { id: string; timeZone: string; holdMinutes: number; currency: string; horizonDays: number };
   /** The visit's services (active, this location's): names, timing, price, deposit terms. */
   services: PlanServiceRow[];
@@ -121,6 +124,8 @@ export interface PlanServiceRow {
   bufferAfterMinutes: number;
   depositRule: DepositRule;
   depositValue: number;
+  /** The kinds of resource its phases occupy (issue #21). */
+  needs?: ResourceNeed[];
 }
 
 /** The query with booked time added to each stylist's busy time (plus any `extra`, e.g. a just-won claim). */
@@ -134,7 +139,23 @@ export function withBookings(
       ...s,
       busy: [...s.busy, ...(inputs.booked.get(s.id) ?? []), ...(extra.get(s.id) ?? [])],
     })),
+    ...(inputs.query.resources
+      ? {
+          resources: inputs.query.resources.map((r) => ({
+            ...r,
+            busy: [...r.busy, ...(inputs.resourceBooked.get(r.id) ?? []), ...(extra.get(r.id) ?? [])],
+          })),
+        }
+      : {}),
   };
+}
+
+/** The location's needed resources with booked time as busy (what a plan picks from), [] when none is needed. */
+export function bookedResources(inputs: AvailabilityInputs): ResourceAvailability[] {
+  return (inputs.query.resources ?? []).map((r) => ({
+    ...r,
+    busy: [...r.busy, ...(inputs.resourceBooked.get(r.id) ?? [])].sort((x, y) => x.start - y.start),
+  }));
 }
 
 export async function loadAvailabilityQuery(db: Tx, p: LoadAvailabilityParams): Promise<AvailabilityQuery> {
@@ -167,6 +188,7 @@ interface LoadedRow {
     external: [number, number][];
     booked: [number, number][];
   }[];
+  resources: { id: string; kind: string; booked: [number, number][] }[];
 }
 
 /**
@@ -190,8 +212,12 @@ export async function loadAvailabilityInputs(db: Tx, p: LoadAvailabilityParams):
              ((${p.toDate}::date + 1)::timestamp AT TIME ZONE loc.time_zone) + interval '1 day' AS t
         FROM loc
     ), st AS (
-      SELECT s.id, s.display_name FROM staff_member s
-       WHERE s.location_id = ${p.locationId}::uuid AND s.active AND s.bookable
+      -- This location's stylists: those based here and those who also work here (issue #21).
+      SELECT s.id, s.display_name, s.location_id AS home FROM staff_member s
+       WHERE (s.location_id = ${p.locationId}::uuid
+              OR EXISTS (SELECT 1 FROM staff_location sl
+                          WHERE sl.staff_id = s.id AND sl.location_id = ${p.locationId}::uuid))
+         AND s.active AND s.bookable
          AND (s.id = ANY(${pinned}::uuid[])
               OR (NOT ${p.onlyPinnedStaff ?? false}::boolean
                   AND EXISTS (SELECT 1 FROM staff_service k
@@ -211,7 +237,10 @@ export async function loadAvailabilityInputs(db: Tx, p: LoadAvailabilityParams):
                       'durationMinutes', v.duration_minutes, 'processingMinutes', v.processing_minutes,
                       'finishingMinutes', v.finishing_minutes, 'bufferBeforeMinutes', v.buffer_before_minutes,
                       'bufferAfterMinutes', v.buffer_after_minutes, 'depositRule', v.deposit_rule,
-                      'depositValue', v.deposit_value)), '[]'::json)
+                      'depositValue', v.deposit_value,
+                      'needs', (SELECT coalesce(json_agg(json_build_object('kind', n.kind, 'phase', n.phase)
+                                                         ORDER BY n.kind, n.phase), '[]'::json)
+                                  FROM service_resource_need n WHERE n.service_id = v.id))), '[]'::json)
                      FROM service v
                     WHERE v.id = ANY(${serviceIds}::uuid[]) AND v.location_id = ${p.locationId}::uuid AND v.active),
       'staff', (SELECT coalesce(json_agg(json_build_object(
@@ -223,7 +252,9 @@ export async function loadAvailabilityInputs(db: Tx, p: LoadAvailabilityParams):
                        FROM staff_service k WHERE k.staff_id = st.id AND k.service_id = ANY(${serviceIds}::uuid[])),
           'weekly', (SELECT coalesce(json_agg(json_build_object('weekday', b.weekday, 'kind', b.kind,
                         'startMinute', b.start_minute, 'endMinute', b.end_minute)), '[]'::json)
-                       FROM staff_schedule_block b WHERE b.staff_id = st.id),
+                       FROM staff_schedule_block b
+                      -- A block without a location is worked at the stylist's home location.
+                      WHERE b.staff_id = st.id AND coalesce(b.location_id, st.home) = ${p.locationId}::uuid),
           'overrides', (SELECT coalesce(json_agg(json_build_object('date', o.date::text, 'kind', o.kind,
                            'startMinute', o.start_minute, 'endMinute', o.end_minute)), '[]'::json)
                           FROM staff_date_override o
@@ -243,7 +274,21 @@ export async function loadAvailabilityInputs(db: Tx, p: LoadAvailabilityParams):
                         AND (${exclude}::uuid IS NULL OR g.booking_id <> ${exclude}::uuid)
                         -- A hold whose time is up no longer blocks anyone, even before the expiry job runs.
                         AND NOT (bk.status IN ('held', 'pending_deposit') AND bk.hold_expires_at <= ${p.now}))
-        ) ORDER BY st.display_name), '[]'::json) FROM st)
+        ) ORDER BY st.display_name), '[]'::json) FROM st),
+      -- Resources of the kinds the services need, with the time active bookings hold them.
+      'resources', (SELECT coalesce(json_agg(json_build_object(
+          'id', r.id, 'kind', r.kind,
+          'booked', (SELECT coalesce(json_agg(json_build_array((extract(epoch FROM g.starts_at) * 1000)::float8,
+                        (extract(epoch FROM g.ends_at) * 1000)::float8)), '[]'::json)
+                       FROM booking_resource_segment g JOIN booking bk ON bk.id = g.booking_id, win
+                      WHERE NOT ${p.ignoreBookings ?? false}::boolean
+                        AND g.resource_id = r.id AND g.active AND g.starts_at < win.t AND g.ends_at > win.f
+                        AND (${exclude}::uuid IS NULL OR g.booking_id <> ${exclude}::uuid)
+                        AND NOT (bk.status IN ('held', 'pending_deposit') AND bk.hold_expires_at <= ${p.now}))
+        ) ORDER BY r.sort_order, r.name), '[]'::json)
+          FROM resource r
+         WHERE r.location_id = ${p.locationId}::uuid AND r.active
+           AND r.kind IN (SELECT n.kind FROM service_resource_need n WHERE n.service_id = ANY(${serviceIds}::uuid[])))
     ) AS j`;
   const loaded = row!.j;
   const location = loaded.location;
@@ -263,6 +308,11 @@ export async function loadAvailabilityInputs(db: Tx, p: LoadAvailabilityParams):
         new Date(loaded.window.to),
       );
   const booked = new Map(loaded.staff.filter((s) => s.booked.length).map((s) => [s.id, s.booked.map(interval)]));
+  const resourceBooked = new Map(
+    loaded.resources.filter((r) => r.booked.length).map((r) => [r.id, r.booked.map(interval)]),
+  );
+  const needed = loaded.services.some((s) => s.needs?.length);
+  const resources: ResourceAvailability[] = loaded.resources.map((r) => ({ id: r.id, kind: r.kind, busy: [] }));
   const query: AvailabilityQuery = {
     now: p.now,
     location: {
@@ -281,6 +331,7 @@ export async function loadAvailabilityInputs(db: Tx, p: LoadAvailabilityParams):
       bufferBeforeMinutes: s.bufferBeforeMinutes,
       bufferAfterMinutes: s.bufferAfterMinutes,
       priceCents: s.priceCents,
+      ...(s.needs?.length ? { needs: s.needs } : {}),
     })),
     staff: loaded.staff.map((s) => ({
       id: s.id,
@@ -294,10 +345,12 @@ export async function loadAvailabilityInputs(db: Tx, p: LoadAvailabilityParams):
     fromDate: p.fromDate,
     toDate: p.toDate,
     ...(p.limit ? { limit: p.limit } : {}),
+    ...(needed ? { resources } : {}),
   };
   return {
     query,
     booked,
+    resourceBooked,
     location: {
       id: location.id,
       timeZone: location.time_zone,
@@ -312,4 +365,49 @@ export async function loadAvailabilityInputs(db: Tx, p: LoadAvailabilityParams):
       skills: new Map(s.skills.map((k) => [k.serviceId, k])),
     })),
   };
+}
+
+/**
+ * Issue #21: the resource side of a plan for writers that read rows themselves (group visits):
+ * each service's needs and the location's resources of those kinds with the time live bookings
+ * hold them in [from, to).
+ */
+export async function loadResourceState(
+  db: Tx,
+  locationId: string,
+  serviceIds: string[],
+  from: Date,
+  to: Date,
+  now: Date,
+): Promise<{ needs: Map<string, ResourceNeed[]>; resources: ResourceAvailability[] }> {
+  const needRows = await db.serviceResourceNeed.findMany({ where: { serviceId: { in: serviceIds } } });
+  const needs = new Map<string, ResourceNeed[]>();
+  for (const n of needRows)
+    needs.set(n.serviceId, [...(needs.get(n.serviceId) ?? []), { kind: n.kind, phase: n.phase }]);
+  if (!needRows.length) return { needs, resources: [] };
+  const rows = await db.resource.findMany({
+    where: { locationId, active: true, kind: { in: [...new Set(needRows.map((n) => n.kind))] } },
+    orderBy: [{ sortOrder: "asc" }, { name: "asc" }],
+    select: {
+      id: true,
+      kind: true,
+      segments: {
+        where: {
+          active: true,
+          startsAt: { lt: to },
+          endsAt: { gt: from },
+          NOT: { booking: { status: { in: ["held", "pending_deposit"] }, holdExpiresAt: { lte: now } } },
+        },
+        select: { startsAt: true, endsAt: true },
+      },
+    },
+  });
+  const resources = rows.map((r) => ({
+    id: r.id,
+    kind: r.kind,
+    busy: r.segments
+      .map((g) => ({ start: g.startsAt.getTime(), end: g.endsAt.getTime() }))
+      .sort((a, b) => a.start - b.start),
+  }));
+  return { needs, resources };
 }

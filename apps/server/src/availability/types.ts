@@ -1,5 +1,6 @@
 // Inputs and outputs of the pure availability computation. Everything the function needs is in
 // here (including "now"), so it is deterministic and testable without a database.
+import type { HeldResource, ResourceAvailability, ResourceNeed } from "./resources.ts";
 
 /** Half-open instant interval [start, end) in epoch milliseconds. */
 export interface Interval {
@@ -52,6 +53,8 @@ export interface StaffAvailability {
 export interface ServiceSpec extends Timing {
   id: string;
   priceCents: number;
+  /** The kinds of resource its phases occupy (issue #21); none = no resource. */
+  needs?: ResourceNeed[];
 }
 
 export interface LocationRules {
@@ -82,6 +85,8 @@ export interface AvailabilityQuery {
   toDate: string;
   /** Stop after this many slots (the agent wants a few, the console a day's worth). */
   limit?: number;
+  /** The location's resources of the kinds the services need, with the time they are held. */
+  resources?: ResourceAvailability[];
 }
 
 export interface SlotItem {
@@ -92,6 +97,8 @@ export interface SlotItem {
   end: number;
   priceCents: number;
   timing: Timing;
+  /** The resources this item would hold (issue #21), when its service needs any. */
+  resources?: HeldResource[];
 }
 
 export interface Slot {

@@ -7,7 +7,12 @@
 
 import { computeAvailability } from "../availability/compute-availability.ts";
 import { ALTERNATIVE_DAYS, pickAlternatives, type SlotView, slotView } from "../availability/find.ts";
-import { type AvailabilityInputs, loadAvailabilityInputs, withBookings } from "../availability/load.ts";
+import {
+  type AvailabilityInputs,
+  bookedResources,
+  loadAvailabilityInputs,
+  withBookings,
+} from "../availability/load.ts";
 import type { Interval } from "../availability/types.ts";
 import type { Db } from "../db/client.ts";
 import { AppError } from "../errors/app-error.ts";
@@ -91,7 +96,7 @@ export function planIn(ctx: BookingContext, wanted: WantedVisit): BookingPlan {
   const skills = ctx.inputs.staff.flatMap((s) =>
     [...s.skills].map(([serviceId, k]) => ({ ...k, staffId: s.id, serviceId })),
   );
-  return planBooking(wanted.startsAt, wanted.items, ctx.inputs.services, skills);
+  return planBooking(wanted.startsAt, wanted.items, ctx.inputs.services, skills, bookedResources(ctx.inputs));
 }
 
 /** BAD_INPUT when the start lies outside the booking window (horizon ahead, a few weeks back). */

@@ -3,6 +3,7 @@
 // (services, stylists' skills) to each person's booking plan, the group's span and ONE deposit —
 // the sum of each person's deposit by the policy (policy.ts depositFor, per service), so that
 // cancelling one person later can follow the policy for that person's own share.
+import type { ResourceAvailability } from "../availability/resources.ts";
 import { AppError } from "../errors/app-error.ts";
 import { type BookingPlan, type PlanService, type PlanSkill, planBooking } from "./plan.ts";
 import { type DepositDecision, depositFor } from "./policy.ts";
@@ -63,15 +64,26 @@ export function planGroup(
   people: readonly GroupPersonRequest[],
   services: readonly PlanService[],
   skills: readonly PlanSkill[],
+  resources: readonly ResourceAvailability[] = [],
 ): GroupPlan {
   if (people.length < 2 || people.length > MAX_GROUP_PEOPLE) {
     throw new AppError("BAD_INPUT", `people: a group is 2 to ${MAX_GROUP_PEOPLE} people`);
   }
   const plans: BookingPlan[] = [];
+  // Each person's basins and stations (issue #21) are picked around the earlier people's.
+  const plan1 = (start: Date, items: GroupPersonRequest["items"]) =>
+    planBooking(
+      start,
+      items,
+      services,
+      skills,
+      resources,
+      plans.flatMap((p) => p.resourceSegments),
+    );
   for (const [position, person] of people.entries()) {
     if (!person.items.length) throw new AppError("BAD_INPUT", `people.${position}.items: at least one service`);
     if (timing === "together") {
-      const plan = planBooking(startsAt, person.items, services, skills);
+      const plan = plan1(startsAt, person.items);
       if (firstClash(plan, plans)) {
         throw new AppError(
           "BAD_INPUT",
@@ -83,13 +95,19 @@ export function planGroup(
       continue;
     }
     let start = plans.at(-1)?.endsAt ?? startsAt;
-    let plan = planBooking(start, person.items, services, skills);
+    let plan = plan1(start, person.items);
     // Each step moves past one clashing segment, so this ends within the earlier segments' count.
     for (let hit = firstClash(plan, plans); hit; hit = firstClash(plan, plans)) {
       start = new Date(Math.max(start.getTime() + 60_000, hit.endsAt.getTime()));
-      plan = planBooking(start, person.items, services, skills);
+      plan = plan1(start, person.items);
     }
     plans.push(plan);
+  }
+  const unheld = [...new Set(plans.flatMap((p) => p.unheldKinds))];
+  if (unheld.length) {
+    throw new AppError("SLOT_TAKEN", `No free ${unheld.join(", ").replaceAll("_", " ")} for everyone at that time`, {
+      resources: unheld,
+    });
   }
   const deposit = depositFor(
     plans.flatMap((p) => p.items.map((i) => ({ serviceId: i.service.id, priceCents: i.priceCents, terms: i.service }))),

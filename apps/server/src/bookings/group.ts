@@ -6,6 +6,8 @@
 // (group-plan.ts), is paid by the organiser through one Checkout Session (payments/group-deposit.ts);
 // each booking keeps its own share in deposit_cents, so cancelling one person follows the policy
 // for that person's share (transitions.ts previewCancellation, refunds.ts refundBooking).
+
+import { loadResourceState } from "../availability/load.ts";
 import type { Actor } from "../changes/change-log.ts";
 import { appendAudit, appendChange } from "../changes/change-log.ts";
 import type { Tx } from "../db/client.ts";
@@ -16,6 +18,7 @@ import type { BookingSource, CancelledBy } from "../generated/prisma/enums.ts";
 import { claim, isDuplicateKey, remember, replayed, requestHash } from "../idempotency/idempotency.ts";
 import type { PaymentServices } from "../payments/common.ts";
 import { cancelWithRefund } from "../payments/refunds.ts";
+import { staffAtLocation } from "../staff/at-location.ts";
 import { isDoubleBooking } from "./conflict.ts";
 import { assertBookable, type BookingDeps, type CreateBookingInput, expireStaleHoldsOverlapping } from "./create.ts";
 import { type GroupPersonRequest, type GroupTiming, planGroup } from "./group-plan.ts";
@@ -208,11 +211,22 @@ export async function createGroup(deps: BookingDeps, input: CreateGroupInput, ac
   const skills = await deps.db.staffService.findMany({
     where: {
       OR: input.people.flatMap((p) => p.items.map((i) => ({ staffId: i.staffId, serviceId: i.serviceId }))),
-      staff: { active: true, bookable: true, locationId: input.locationId },
+      staff: { active: true, bookable: true, ...staffAtLocation(input.locationId) },
     },
   });
   if (Number.isNaN(input.startsAt.getTime())) throw new AppError("BAD_INPUT", "startsAt: not a valid instant");
-  const group = planGroup(input.startsAt, input.timing, input.people, services, skills);
+  // Basins and stations (issue #21): what the services need and what is held that day.
+  const day = input.startsAt.getTime();
+  const held = await loadResourceState(
+    deps.db,
+    input.locationId,
+    serviceIds,
+    new Date(day - 86_400_000),
+    new Date(day + 2 * 86_400_000),
+    now,
+  );
+  const withNeeds = services.map((s) => ({ ...s, needs: held.needs.get(s.id) ?? [] }));
+  const group = planGroup(input.startsAt, input.timing, input.people, withNeeds, skills, held.resources);
   for (const { plan } of group.people) {
     const error = bookingTimeWindowError(plan.startsAt, now, location.horizonDays);
     if (error) throw error;

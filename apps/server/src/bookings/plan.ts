@@ -3,6 +3,7 @@
 // the deposit and the status. Pure: no database, no clock of its own.
 
 import type { PlanServiceRow } from "../availability/load.ts";
+import { type HeldResource, pickResources, type ResourceAvailability } from "../availability/resources.ts";
 import { AppError } from "../errors/app-error.ts";
 import type { BookingStatus } from "../generated/prisma/enums.ts";
 import { depositFor } from "./policy.ts";
@@ -34,6 +35,10 @@ export interface PlannedItem {
 export interface BookingPlan {
   items: PlannedItem[];
   segments: (PlannedSegment & { staffId: string; position: number })[];
+  /** The resources its items hold (issue #21): one per kind a service's phases need. */
+  resourceSegments: (HeldResource & { position: number })[];
+  /** Kinds of resource some item needs but none is free for (the plan cannot be written as is). */
+  unheldKinds: string[];
   startsAt: Date;
   endsAt: Date;
   /** The span every segment lies in (buffers included). */
@@ -54,6 +59,8 @@ export function planBooking(
   items: { serviceId: string; staffId: string }[],
   services: readonly PlanService[],
   skills: readonly PlanSkill[],
+  resources: readonly ResourceAvailability[] = [],
+  alsoHeld: readonly HeldResource[] = [],
 ): BookingPlan {
   let cursor = startsAt;
   // Per stylist: when their segments of the items so far end.
@@ -88,9 +95,12 @@ export function planBooking(
   const segments = planned.flatMap((p) =>
     planSegments(p.span.startsAt, p.timing).map((s) => ({ ...s, staffId: p.staffId, position: p.position })),
   );
+  const { resourceSegments, unheldKinds } = planResources(planned, resources, alsoHeld);
   return {
     items: planned,
     segments,
+    resourceSegments,
+    unheldKinds,
     startsAt: planned[0]!.span.startsAt,
     endsAt: planned.at(-1)!.span.endsAt,
     from: new Date(Math.min(...segments.map((s) => s.startsAt.getTime()))),
@@ -98,6 +108,30 @@ export function planBooking(
     totalPriceCents: planned.reduce((n, p) => n + p.priceCents, 0),
     deposit: depositFor(planned.map((p) => ({ serviceId: p.service.id, priceCents: p.priceCents, terms: p.service }))),
   };
+}
+
+/** Picks the resources each item's phases need, as availability does (availability/resources.ts). */
+function planResources(
+  planned: PlannedItem[],
+  resources: readonly ResourceAvailability[],
+  alsoHeld: readonly HeldResource[],
+): Pick<BookingPlan, "resourceSegments" | "unheldKinds"> {
+  const resourceSegments: BookingPlan["resourceSegments"] = [];
+  const unheldKinds: string[] = [];
+  for (const p of planned) {
+    const needs = p.service.needs ?? [];
+    if (!needs.length) continue;
+    const held = pickResources(needs, p.span.startsAt.getTime(), p.timing, resources, [
+      ...alsoHeld,
+      ...resourceSegments,
+    ]);
+    if (!held) {
+      for (const n of needs) if (!unheldKinds.includes(n.kind)) unheldKinds.push(n.kind);
+      continue;
+    }
+    for (const h of held) resourceSegments.push({ ...h, position: p.position });
+  }
+  return { resourceSegments, unheldKinds };
 }
 
 /** The status a new booking starts in: a hold, awaiting its deposit, or confirmed. */

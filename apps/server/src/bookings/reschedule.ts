@@ -9,6 +9,7 @@ import { AppError } from "../errors/app-error.ts";
 import { claim, isDuplicateKey, remember, replayed, requestHash } from "../idempotency/idempotency.ts";
 import { isDoubleBooking } from "./conflict.ts";
 import { assertBookable, type BookingDeps, insertBooking, type NewBookingItem, slotTakenError } from "./create.ts";
+import { setTimeHeld } from "./hold-state.ts";
 import { isOpen } from "./state.ts";
 import { BOOKING_TX } from "./tx-options.ts";
 import { type BookingView, loadBooking, viewBooking } from "./view.ts";
@@ -64,7 +65,7 @@ export async function rescheduleBooking(deps: BookingDeps, input: RescheduleInpu
           version: current.version,
         });
       }
-      await tx.bookingSegment.updateMany({ where: { bookingId: old.id }, data: { active: false } });
+      await setTimeHeld(tx, old.id, false);
       await tx.booking.update({
         where: { id: old.id },
         data: {

@@ -8,6 +8,7 @@ import type { Tx } from "../db/client.ts";
 import { AppError } from "../errors/app-error.ts";
 import type { BookingStatus, CancelledBy } from "../generated/prisma/enums.ts";
 import type { BookingDeps } from "./create.ts";
+import { setTimeHeld } from "./hold-state.ts";
 import { cancellationDecision, type MoneyDecision, noShowDecision } from "./policy.ts";
 import { assertMove, blocksTime } from "./state.ts";
 import { BOOKING_TX } from "./tx-options.ts";
@@ -43,7 +44,7 @@ async function move(
     }
     assertMove(b.status, to);
     if (blocksTime(b.status) && !blocksTime(to)) {
-      await tx.bookingSegment.updateMany({ where: { bookingId: b.id }, data: { active: false } });
+      await setTimeHeld(tx, b.id, false);
     }
     await tx.booking.update({ where: { id: b.id }, data: { status: to, version: { increment: 1 }, ...opts.data } });
     await opts.onMove?.(tx);

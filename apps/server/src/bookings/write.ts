@@ -1,5 +1,5 @@
 // Writes a planned booking — the booking row, its items, the segments that block each stylist and
-// its audit entry — in ONE statement (data-modifying CTEs), so a booking costs one round trip
+// its audit entry, and the resources it holds (issue #21) — in ONE statement (data-modifying CTEs), so a booking costs one round trip
 // inside its transaction instead of six. The exclusion constraint on booking_segment still
 // refuses an overlap inside that statement (SQLSTATE 23P01, as before); foreign keys are checked
 // at its end, when every row of it exists. The customer must exist and not be erased: otherwise
@@ -55,8 +55,9 @@ export async function writeBooking(
   const createdBy = actor.type === "staff" ? (actor.id ?? null) : null;
   const items = plan.items;
   const segs = plan.segments;
+  const held = plan.resourceSegments;
   const guest = row.guestNameCipher ? Buffer.from(row.guestNameCipher) : null;
-  const [written] = await tx.$queryRaw<{ booked: number; items: number; segments: number }[]>`
+  const [written] = await tx.$queryRaw<{ booked: number; items: number; segments: number; resources: number }[]>`
     WITH c AS (
       SELECT id FROM customer WHERE id = ${row.customerId}::uuid AND erased_at IS NULL
     ), b AS (
@@ -94,6 +95,14 @@ export async function writeBooking(
                        ${segs.map((s) => iso(s.endsAt))}::timestamptz[])
              AS x(item_id, staff_id, kind, starts_at, ends_at)
       RETURNING id
+    ), r AS (
+      INSERT INTO booking_resource_segment (id, booking_id, item_id, resource_id, phase, starts_at, ends_at)
+      SELECT gen_random_uuid(), b.id, x.item_id, x.resource_id, x.phase::"ServicePhase", x.starts_at, x.ends_at
+        FROM b, unnest(${held.map((h) => itemIds[h.position]!)}::uuid[], ${held.map((h) => h.resourceId)}::uuid[],
+                       ${held.map((h) => h.phase)}::text[], ${held.map((h) => iso(new Date(h.start)))}::timestamptz[],
+                       ${held.map((h) => iso(new Date(h.end)))}::timestamptz[])
+             AS x(item_id, resource_id, phase, starts_at, ends_at)
+      RETURNING id
     ), a AS (
       INSERT INTO audit_log (actor_type, actor_id, action, entity_type, entity_id, location_id, data)
       SELECT ${actor.type}::"ActorType", ${actor.id ?? null}, ${audit.action}, 'booking', b.id::text,
@@ -104,16 +113,19 @@ export async function writeBooking(
       opts.changeLog
         ? Prisma.sql`, ${changeLogCtes(
             [{ entityType: "booking", entityId: id, op: "upsert", locationId: row.locationId }],
-            Prisma.sql`SELECT b.id FROM b, (SELECT count(*) FROM s) AS written`,
+            Prisma.sql`SELECT b.id FROM b, (SELECT count(*) FROM s) AS written, (SELECT count(*) FROM r) AS held`,
           )}`
         : Prisma.empty
     }
     SELECT (SELECT count(*) FROM b)::int AS booked, (SELECT count(*) FROM i)::int AS items,
-           (SELECT count(*) FROM s)::int AS segments, (SELECT count(*) FROM a)::int AS audited,
+           (SELECT count(*) FROM s)::int AS segments, (SELECT count(*) FROM r)::int AS resources,
+           (SELECT count(*) FROM a)::int AS audited,
            ${opts.changeLog ? CHANGE_NOTIFY : Prisma.sql`NULL`} AS notified`;
   if (written?.booked !== 1) throw new AppError("NOT_FOUND", "Unknown customer");
-  if (written.items !== items.length || written.segments !== segs.length) {
-    throw new Error(`booking ${id}: wrote ${written.items} items and ${written.segments} segments`);
+  if (written.items !== items.length || written.segments !== segs.length || written.resources !== held.length) {
+    throw new Error(
+      `booking ${id}: wrote ${written.items} items, ${written.segments} segments, ${written.resources} resource segments`,
+    );
   }
   return { id, itemIds };
 }

@@ -6,6 +6,7 @@
 import type Stripe from "stripe";
 import { isDoubleBooking } from "../bookings/conflict.ts";
 import { expireStaleHoldsOverlapping } from "../bookings/create.ts";
+import { setTimeHeld } from "../bookings/hold-state.ts";
 import { confirmBooking, expireHold } from "../bookings/transitions.ts";
 import { appendAudit, appendChange } from "../changes/change-log.ts";
 import type { Tx } from "../db/client.ts";
@@ -244,7 +245,7 @@ async function reviveOrRefund(
         const to = new Date(Math.max(...cur.segments.map((s) => s.endsAt.getTime())));
         // Holds whose time is up but not yet expired must not stand in the way.
         await expireStaleHoldsOverlapping(tx, staff, from, to, now, JOB_ACTOR);
-        await tx.bookingSegment.updateMany({ where: { bookingId: b.id }, data: { active: true } });
+        await setTimeHeld(tx, b.id, true);
         await tx.booking.update({
           where: { id: b.id },
           data: { status: "confirmed", holdExpiresAt: null, version: { increment: 1 } },

@@ -8,6 +8,7 @@ import type Stripe from "stripe";
 import { isDoubleBooking } from "../bookings/conflict.ts";
 import { expireStaleHoldsOverlapping } from "../bookings/create.ts";
 import { loadGroup, payerBooking } from "../bookings/group.ts";
+import { setTimeHeld } from "../bookings/hold-state.ts";
 import { expireHold, markAwaitingDeposit } from "../bookings/transitions.ts";
 import type { Actor } from "../changes/change-log.ts";
 import { appendAudit, appendChange } from "../changes/change-log.ts";
@@ -263,7 +264,7 @@ export async function onGroupSessionPaid(
         const from = b.status;
         if (!HOLDING.has(from) && from !== "expired") continue;
         if (from === "expired") {
-          await tx.bookingSegment.updateMany({ where: { bookingId: b.id }, data: { active: true } });
+          await setTimeHeld(tx, b.id, true);
         }
         await tx.booking.update({
           where: { id: b.id },
