@@ -10,6 +10,7 @@
 // log last.
 
 import type { SlotView } from "../availability/find.ts";
+import { bookedResources, loadAvailabilityInputs } from "../availability/load.ts";
 import type { Actor } from "../changes/change-log.ts";
 import { appendAudit, appendChange } from "../changes/change-log.ts";
 import type { FieldCrypto } from "../crypto/field-crypto.ts";
@@ -19,6 +20,7 @@ import { ContentionError, runStatement } from "../db/transaction.ts";
 import { AppError } from "../errors/app-error.ts";
 import type { BookingSource, BookingStatus } from "../generated/prisma/enums.ts";
 import { claim, isDuplicateKey, remember, replayed, requestHash } from "../idempotency/idempotency.ts";
+import { addDays } from "../time/zoned.ts";
 import {
   alternativesIn,
   assertTimeIn,
@@ -30,8 +32,9 @@ import {
   wantedTimeState,
 } from "./booking-context.ts";
 import { ClaimLost, type ClaimSegment, claimGateFor } from "./claims.ts";
+import { doubleBookingGuard, isDoubleBooking } from "./conflict.ts";
+import { setTimeHeld } from "./hold-state.ts";
 import { assertPatchTest, type PatchTestRefusalDetails } from "./patch-test.ts";
-import { isDoubleBooking } from "./conflict.ts";
 import { type BookingPlan, initialStatus, planBooking } from "./plan.ts";
 import { BOOKING_TX } from "./tx-options.ts";
 import { type BookingView, bookingInclude, viewBooking } from "./view.ts";
@@ -168,19 +171,27 @@ export async function expireStaleHoldsOverlapping(
   to: Date,
   now: Date,
   actor: Actor,
+  resourceIds: string[] = [],
 ): Promise<number> {
+  const overlapping = { active: true, startsAt: { lt: to }, endsAt: { gt: from } };
   const stale = await tx.booking.findMany({
     where: {
       status: { in: ["held", "pending_deposit"] },
       holdExpiresAt: { lte: now },
-      segments: { some: { staffId: { in: staffIds }, active: true, startsAt: { lt: to }, endsAt: { gt: from } } },
+      OR: [
+        { segments: { some: { staffId: { in: staffIds }, ...overlapping } } },
+        // Issue #21: a stale hold on a basin or station is in the way too.
+        ...(resourceIds.length
+          ? [{ resourceSegments: { some: { resourceId: { in: resourceIds }, ...overlapping } } }]
+          : []),
+      ],
     },
     select: { id: true, locationId: true, status: true },
     // One order for every writer expiring the same holds, so two of them cannot lock each other's.
     orderBy: { id: "asc" },
   });
   for (const b of stale) {
-    await tx.bookingSegment.updateMany({ where: { bookingId: b.id }, data: { active: false } });
+    await setTimeHeld(tx, b.id, false);
     await tx.booking.update({ where: { id: b.id }, data: { status: "expired", version: { increment: 1 } } });
     await appendAudit(tx, actor, {
       action: "booking.expired",
@@ -207,21 +218,28 @@ export async function insertBooking(
   extra: BookingExtra = {},
 ): Promise<string> {
   const now = deps.clock();
-  const location = await tx.location.findUnique({ where: { id: input.locationId } });
-  if (!location) throw new AppError("NOT_FOUND", "Unknown location");
-  const services = await tx.service.findMany({
-    where: { id: { in: input.items.map((i) => i.serviceId) }, locationId: input.locationId, active: true },
+  assertStoredInstant(input.startsAt);
+  // The same load availability and createBooking plan from, read inside this transaction: the
+  // location, services, pinned stylists (based here or also working here) and the resources held.
+  const day = input.startsAt.toISOString().slice(0, 10);
+  const inputs = await loadAvailabilityInputs(tx, {
+    locationId: input.locationId,
+    items: input.items,
+    onlyPinnedStaff: true,
+    fromDate: addDays(day, -1),
+    toDate: addDays(day, 1),
+    now,
   });
-  const skills = await tx.staffService.findMany({
-    where: {
-      OR: input.items.map((i) => ({ staffId: i.staffId, serviceId: i.serviceId })),
-      staff: { active: true, bookable: true, locationId: input.locationId },
-    },
-  });
-  const plan = planBooking(input.startsAt, input.items, services, skills);
+  const location = inputs.location;
+  const skills = inputs.staff.flatMap((s) =>
+    [...s.skills].map(([serviceId, k]) => ({ ...k, staffId: s.id, serviceId })),
+  );
+  const plan = planBooking(input.startsAt, input.items, inputs.services, skills, bookedResources(inputs));
   assertStoredWindow(plan);
+  if (plan.unheldKinds.length) throw resourceTakenError(plan);
   const staffIds = [...new Set(plan.items.map((p) => p.staffId))];
-  await expireStaleHoldsOverlapping(tx, staffIds, plan.from, plan.to, now, actor);
+  const resourceIds = (inputs.query.resources ?? []).map((r) => r.id);
+  await expireStaleHoldsOverlapping(tx, staffIds, plan.from, plan.to, now, actor, resourceIds);
   const row = bookingRow(deps, input, plan, location, now, extra);
   const { id } = await writeBooking(tx, plan, row, actor, bookingAudit(input, plan, row));
   // A moved booking that staff booked without a valid patch test stays so (issue #21).
@@ -232,6 +250,14 @@ export async function insertBooking(
                             AND o.patch_test_override_by_id IS NOT NULL`;
   }
   return id;
+}
+
+/** Issue #21: every basin/station/room of a kind the visit needs is held at that time. */
+function resourceTakenError(plan: BookingPlan, alternatives: SlotView[] = []): AppError {
+  return new AppError("SLOT_TAKEN", `No free ${plan.unheldKinds.join(", ").replaceAll("_", " ")} at that time`, {
+    alternatives,
+    resources: plan.unheldKinds,
+  });
 }
 
 /** The nearest alternatives to the wanted visit, on a load of every qualified stylist over the next days. */
@@ -304,6 +330,10 @@ async function checkOn(
   const planned = planIn(ctx, input);
   assertStoredWindow(planned);
   const plan: CheckedPlan = { ...planned, patchTestOverride: await patchTestCheck(deps, input, now, excludeBookingId) };
+  // Hours may be relaxed by staff; a basin or station that is held cannot (issue #21).
+  if (input.allowOutsideHours && plan.unheldKinds.length) {
+    throw resourceTakenError(plan, await alternativesFor(deps, input, excludeBookingId));
+  }
   if (input.allowOutsideHours) return plan;
   const state = wantedTimeState(ctx, input);
   if (state === "taken") {
@@ -316,6 +346,7 @@ async function checkOn(
       alternatives: await alternativesFor(deps, input),
     });
   }
+  if (plan.unheldKinds.length) throw resourceTakenError(plan, await alternativesFor(deps, input, excludeBookingId));
   return plan;
 }
 
@@ -457,10 +488,18 @@ export async function createBooking(deps: BookingDeps, input: CreateBookingInput
         // the ones in the way and try once more. Rare, so the common path does not pay for the look.
         if (!isDoubleBooking(e)) throw e;
         const staffIds = [...new Set(plan.items.map((p) => p.staffId))];
+        const resourceIds = [...new Set(plan.resourceSegments.map((r) => r.resourceId))];
         const expired = await deps.db.$transaction(
-          (tx) => expireStaleHoldsOverlapping(tx, staffIds, plan.from, plan.to, deps.clock(), actor),
+          (tx) => expireStaleHoldsOverlapping(tx, staffIds, plan.from, plan.to, deps.clock(), actor, resourceIds),
           BOOKING_TX,
         );
+        if (doubleBookingGuard(e) === "resource") {
+          // Another visit took that basin or station first: another of the kind may still be free.
+          const fresh = planIn(await loadBookingContext(deps.db, input, deps.clock(), "check"), input);
+          if (fresh.unheldKinds.length) throw e;
+          plan.resourceSegments = fresh.resourceSegments;
+          return await write();
+        }
         if (!expired) throw e;
         return await write();
       }
