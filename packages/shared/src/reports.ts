@@ -31,7 +31,7 @@ export const periodDays = daysInRange;
 
 export const reportInput = z
   .object({
-    /** Defaults to the caller's location; another location is refused. */
+    /** Defaults to the location the request acts on; another one only if the caller may see it (#21). */
     locationId: uuid.optional(),
     /** First local date of the period (YYYY-MM-DD), inclusive. */
     from: localDate,
@@ -347,5 +347,113 @@ export function computeReport(input: ReportInput, data: ReportData): ReportOutpu
       conversations: data.conversations?.withBot ?? null,
     },
     ...(data.refilledFromWaitlist != null ? { refilledFromWaitlist: data.refilledFromWaitlist } : {}),
+  };
+}
+
+// ---- Several locations (issue #21) -------------------------------------------------------------
+
+/** One location a staff member may see (the console's location switcher, "all locations" reports). */
+export const myLocation = z.object({
+  id: uuid,
+  name: z.string(),
+  city: z.string(),
+  timeZone: z.string(),
+  /** The staff member's own (home) location. */
+  home: z.boolean(),
+});
+export type MyLocation = z.infer<typeof myLocation>;
+export const myLocationsOutput = z.array(myLocation);
+
+/** reports.allLocations: one period for every location the caller may see. */
+export const reportAllInput = z
+  .object({
+    /** First local date of the period (YYYY-MM-DD), inclusive; each location's own time zone. */
+    from: localDate,
+    /** Last local date of the period, inclusive. */
+    to: localDate,
+  })
+  .superRefine(
+    dateRange({
+      from: "from",
+      to: "to",
+      maxDays: REPORT_MAX_DAYS,
+      tooLong: `a report covers at most ${REPORT_MAX_DAYS} days`,
+    }),
+  );
+export type ReportAllInput = z.infer<typeof reportAllInput>;
+
+/** The figures that add up across locations (rates recomputed from the summed counts). */
+export const reportTotals = z.object({
+  /** The locations' currency; null when they differ (money totals are then not added up: null). */
+  currency: z.string().nullable(),
+  bookings: z.object({ total: count, byStatus, rescheduled: count }),
+  noShow: rate,
+  lateCancel: rate,
+  deposits: z.object({ takenCents: cents.nullable(), keptCents: cents.nullable(), bookings: count }),
+  revenue: z.object({ totalCents: cents.nullable(), visits: count }),
+  utilisation: z.object({ bookedMinutes: minutes, capacityMinutes: minutes.nullable(), rate: ratio }),
+  agent: z.object({
+    booked: count,
+    awaiting: count,
+    abandoned: count,
+    handedOver: count.nullable(),
+    conversations: count.nullable(),
+  }),
+});
+export type ReportTotals = z.infer<typeof reportTotals>;
+
+export const reportAllOutput = z.object({
+  from: dateString,
+  to: dateString,
+  locations: z.array(z.object({ locationId: uuid, name: z.string(), report: reportOutput })),
+  total: reportTotals,
+});
+export type ReportAllOutput = z.infer<typeof reportAllOutput>;
+
+/** Adds up several locations' reports (pure: the server and the replica use it alike). */
+export function combineReports(reports: readonly ReportOutput[]): ReportTotals {
+  const currencies = new Set(reports.map((r) => r.currency));
+  const oneCurrency = currencies.size <= 1;
+  const sum = (f: (r: ReportOutput) => number) => reports.reduce((n, r) => n + f(r), 0);
+  const sumOrNull = (f: (r: ReportOutput) => number | null | undefined) =>
+    reports.some((r) => f(r) == null) ? null : reports.reduce((n, r) => n + (f(r) ?? 0), 0);
+  const byStatusTotal = zeroByStatus();
+  for (const r of reports) for (const s of BOOKING_STATUSES) byStatusTotal[s] += r.bookings.byStatus[s] ?? 0;
+  const noShow = sum((r) => r.noShow.count);
+  const noShowOf = sum((r) => r.noShow.of);
+  const late = sum((r) => r.lateCancel.count);
+  const lateOf = sum((r) => r.lateCancel.of);
+  const bookedMinutes = sum((r) => r.utilisation.bookedMinutes);
+  const capacityMinutes = reports.length ? sumOrNull((r) => r.utilisation.capacityMinutes) : null;
+  return {
+    currency: oneCurrency ? (reports[0]?.currency ?? null) : null,
+    bookings: {
+      total: sum((r) => r.bookings.total),
+      byStatus: byStatusTotal,
+      rescheduled: sum((r) => r.bookings.rescheduled),
+    },
+    noShow: rateOf(noShow, noShowOf),
+    lateCancel: rateOf(late, lateOf),
+    deposits: {
+      takenCents: oneCurrency ? sum((r) => r.deposits.takenCents) : null,
+      keptCents: oneCurrency ? sum((r) => r.deposits.keptCents) : null,
+      bookings: sum((r) => r.deposits.bookings),
+    },
+    revenue: {
+      totalCents: oneCurrency ? sum((r) => r.revenue.totalCents) : null,
+      visits: sum((r) => r.revenue.visits),
+    },
+    utilisation: {
+      bookedMinutes,
+      capacityMinutes,
+      rate: capacityMinutes === null ? null : ratioOf(bookedMinutes, capacityMinutes),
+    },
+    agent: {
+      booked: sum((r) => r.agent.booked),
+      awaiting: sum((r) => r.agent.awaiting),
+      abandoned: sum((r) => r.agent.abandoned),
+      handedOver: reports.length ? sumOrNull((r) => r.agent.handedOver) : null,
+      conversations: reports.length ? sumOrNull((r) => r.agent.conversations) : null,
+    },
   };
 }

@@ -11,6 +11,13 @@ import { escalationSummary } from "./guided/replies.ts";
 import { runGuidedTurn } from "./guided.ts";
 import { imageBlock } from "./images.ts";
 import { detectLanguage, fold, isConfirmation, type Lang } from "./lang.ts";
+import {
+  askWhichSalon,
+  pickedSalon,
+  storeConversationLocation,
+  type TurnLocation,
+  turnLocation,
+} from "./location-choice.ts";
 import type { AgentMessage, AgentTurnInput, AgentTurnResult, ConversationAgent, OutboundReply } from "./port.ts";
 import { dbLedger, type ToolLedger } from "./tools/index.ts";
 import { type AgentDeps, type ToolContext, withSeriesOffer } from "./tools/types.ts";
@@ -56,7 +63,10 @@ const RULE_BREAK =
   /(ignora|ignore|olvida (las|tus) instrucciones|system|sistema:|developer mode|jailbreak|sin (pagar )?(el )?deposito|waive|deposit to zero|without (a |the )?deposit|no deposit|descuento|discount|devuelveme el deposito|saltate|override|admin|gerente|encargad|manager|owner|i ?m the|this is [a-z]+ the|otra clienta|other customer|another customer|every customer|todas las reservas|las citas (que tiene|de)|citas de [a-z]+ [a-z]+|quien tiene cita|phone number of|telefono de|telefonos|booking with id|cancela la cita de|move [a-z]+ [a-z]+ s |ya se que esta cerrad|tu hazlo|no need to check|list of my clients|list every)/;
 
 interface TurnReads {
+  /** Issue #21: the conversation's salon, or the salons to ask about (one number for several). */
+  where: Promise<TurnLocation>;
   location: Promise<{
+    id: string;
     timeZone: string;
     horizonDays: number;
     version: number;
@@ -66,6 +76,9 @@ interface TurnReads {
   }>;
   recentTurns: Promise<number>;
 }
+
+/** State note while the "which salon?" question is open; holds the customer's first message. */
+const SALON_ASKED = "salon_asked:";
 
 const TOOL_FAILURE_CODES = new Set(["INTERNAL", "UNAVAILABLE", "LIMIT", "CONFLICT"]);
 
@@ -89,24 +102,18 @@ export class BookingAgent implements ConversationAgent {
     const newTurnId = randomUUID();
     const startedAt = performance.now();
     const since = new Date(Date.now() - this.limits.rateLimitWindowMs);
+    // The conversation's location (issue #21: its inbox's, or the customer's answer), else the default.
+    const where = turnLocation(db, input.conversation, this.opts.locationId);
     const reads: TurnReads = {
-      location: db.location.findUniqueOrThrow({
-        where: { id: this.opts.locationId },
-        select: {
-          timeZone: true,
-          horizonDays: true,
-          version: true,
-          updatedAt: true,
-          defaultLanguage: true,
-          seriesOfferWeeks: true,
-        },
-      }),
+      where,
+      location: where.then((w) => readLocation(db, w.kind === "known" ? w.locationId : this.opts.locationId)),
       // This customer's turns in the window (all conversations, real time), a new one not included.
       recentTurns: db.agentTurn.count({
         where: { conversation: { customerId: input.customer.id }, startedAt: { gte: since }, id: { not: newTurnId } },
       }),
     };
     // Not awaited when the turn is a replay: never an unhandled rejection.
+    where.catch(() => {});
     reads.location.catch(() => {});
     reads.recentTurns.catch(() => {});
     const begun = await beginTurn(db, {
@@ -238,7 +245,7 @@ export class BookingAgent implements ConversationAgent {
         }
       }
     }
-    const fullText = [text, ...extraTexts].filter(Boolean).join("\n");
+    let fullText = [text, ...extraTexts].filter(Boolean).join("\n");
     if (extraTexts.length) {
       state.lang = detectLanguage(fullText, lang);
       lang = state.lang;
@@ -272,9 +279,28 @@ export class BookingAgent implements ConversationAgent {
       );
     }
 
-    const location = await reads.location;
+    // Issue #21: one number for several salons and none chosen yet → ask which one (either mode);
+    // the answer is stored on the conversation and the customer's earlier message is answered.
+    const where = await reads.where;
+    let location = await reads.location;
+    let salonNote: string | null = null;
+    if (where.kind === "ask") {
+      const picked = pickedSalon(where.options, lastCustomer?.selectedChoiceId ?? null, fullText);
+      const asked = state.notes.find((n) => n.startsWith(SALON_ASKED));
+      if (!picked) {
+        // The first message is kept to be answered once the salon is known.
+        if (!asked) state.notes.push(`${SALON_ASKED}${fullText.slice(0, 1000)}`);
+        return { mode: mode0, result: { replies: askWhichSalon(lang, where.options, asked !== undefined) } };
+      }
+      await storeConversationLocation(db, input.conversation.id, picked.id);
+      state.notes = state.notes.filter((n) => !n.startsWith(SALON_ASKED));
+      location = await readLocation(db, picked.id);
+      // What the customer wrote before being asked (the question's answer is only the salon).
+      fullText = asked ? asked.slice(SALON_ASKED.length) : "";
+      salonNote = `The customer chose the salon "${picked.name}".`;
+    }
     // The salon's repeat offer as set now (Settings → Policies), for this turn's tools and prompt.
-    const deps = withSeriesOffer(this.opts, location.seriesOfferWeeks);
+    const deps = withSeriesOffer({ ...this.opts, locationId: location.id }, location.seriesOfferWeeks);
     const ctxBase: Omit<ToolContext, "toolUseId"> = {
       deps,
       customerId: input.customer.id,
@@ -307,6 +333,7 @@ export class BookingAgent implements ConversationAgent {
             text: `[Note from salon staff when handing the chat back to you: ${input.handBackNote}]`,
           });
         }
+        if (salonNote) userContent.push({ type: "text", text: `[${salonNote}]` });
         if (fullText) userContent.push({ type: "text", text: fullText });
         userContent.push(...imageBlocks);
         for (const n of notes) userContent.push({ type: "text", text: `[${n}]` });
@@ -452,6 +479,22 @@ const staffLanguage = (location: { defaultLanguage: string }): Lang =>
   location.defaultLanguage === "en" ? "en" : "es";
 
 /** A turn that only says one thing (in the customer's language), perhaps handing the chat to staff. */
+/** What a turn reads of its location (issue #21: the conversation's, read per turn). */
+function readLocation(db: BookingAgentOptions["db"], id: string) {
+  return db.location.findUniqueOrThrow({
+    where: { id },
+    select: {
+      id: true,
+      timeZone: true,
+      horizonDays: true,
+      version: true,
+      updatedAt: true,
+      defaultLanguage: true,
+      seriesOfferWeeks: true,
+    },
+  });
+}
+
 function saying(mode: string, lang: Lang, text: Record<Lang, string>, escalate?: { reason: string; summary: string }) {
   return {
     mode,

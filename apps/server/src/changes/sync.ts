@@ -241,6 +241,19 @@ export interface SyncQuery {
   cursor?: bigint | null;
   limit: number;
   entities?: readonly SyncEntity[];
+  /**
+   * Issue #21: the locations the caller may see (auth/locations.ts); null/absent = every location.
+   * Bookings, services and locations of other locations, and staff whose home is elsewhere, come as
+   * tombstones (a replica that held one drops it). Customers are the installation's, not a location's.
+   */
+  locationIds?: readonly string[] | null;
+}
+
+/** The location a synced row belongs to (customers: none). */
+function rowLocation(type: SyncEntity, row: unknown): string | null {
+  if (type === "customer") return null;
+  const r = row as { id: string; locationId?: string };
+  return type === "location" ? r.id : (r.locationId ?? null);
 }
 
 /**
@@ -275,6 +288,7 @@ export async function syncChanges(db: Db, fc: FieldCrypto, q: SyncQuery): Promis
   const hasMore = latest.length > q.limit;
   const page = hasMore ? latest.slice(0, q.limit) : latest;
 
+  const visible = q.locationIds ? new Set(q.locationIds) : null;
   const rows = new Map<SyncEntity, Map<string, unknown>>();
   for (const type of types) {
     const ids = page.filter((c) => c.entity_type === type && c.op !== "delete").map((c) => c.entity_id);
@@ -283,7 +297,9 @@ export async function syncChanges(db: Db, fc: FieldCrypto, q: SyncQuery): Promis
 
   const changes = page.map((c): SyncChange => {
     const type = c.entity_type as SyncEntity;
-    const row = c.op === "delete" ? undefined : rows.get(type)?.get(c.entity_id);
+    let row = c.op === "delete" ? undefined : rows.get(type)?.get(c.entity_id);
+    const at = row === undefined ? null : rowLocation(type, row);
+    if (visible && at !== null && !visible.has(at)) row = undefined;
     const base = { version: c.version.toString(), entityType: type, entityId: c.entity_id };
     return (row ? { ...base, op: "upsert", row } : { ...base, op: "delete", row: null }) as SyncChange;
   });

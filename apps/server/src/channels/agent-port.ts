@@ -20,6 +20,10 @@ export interface AgentConversation {
   channel: string;
   mode: "bot" | "human";
   lastCustomerMessageAt: Date | null;
+  /** Issue #21: the salon this chat is with (null: not known yet; the agent decides or asks). */
+  locationId?: string | null;
+  /** The channel account (Chatwoot inbox / Meta phone_number_id) it came in on. */
+  channelAccount?: string;
 }
 
 export interface AgentCustomer {

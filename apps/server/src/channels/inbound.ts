@@ -316,8 +316,13 @@ async function applyMessages(tx: Tx, deps: ChannelDeps, items: ReceivedMessage[]
       SELECT * FROM unnest(${channels}::text[], ${accounts}::text[], ${exts}::text[], ${owners}::uuid[], ${modes}::text[])
              AS x(channel, account, ext, customer_id, mode)
     ), ins AS (
-      INSERT INTO conversation (id, customer_id, channel, channel_account, external_id, mode, updated_at)
-      SELECT gen_random_uuid(), customer_id, channel::"Channel", account, ext, mode::"ConversationMode", ${now} FROM input
+      INSERT INTO conversation (id, customer_id, channel, channel_account, external_id, mode, updated_at, location_id)
+      SELECT gen_random_uuid(), customer_id, channel::"Channel", account, ext, mode::"ConversationMode", ${now},
+             -- Issue #21: the salon of this inbox when exactly one serves it; none (the default
+             -- location answers) or several (the agent asks which one) leave it null.
+             (SELECT CASE WHEN count(*) = 1 THEN (array_agg(li.location_id))[1] END FROM location_inbox li
+               WHERE li.channel = input.channel::"Channel" AND li.channel_account = input.account)
+        FROM input
       ON CONFLICT (channel, channel_account, external_id) DO NOTHING
       RETURNING id, channel, channel_account, external_id
     )

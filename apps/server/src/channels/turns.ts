@@ -176,6 +176,8 @@ async function runOneTurn(
         channel: conversation.channel,
         mode: conversation.mode,
         lastCustomerMessageAt: conversation.lastCustomerMessageAt,
+        locationId: conversation.locationId,
+        channelAccount: conversation.channelAccount,
       },
       customer: {
         id: c.id,

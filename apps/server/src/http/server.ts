@@ -5,6 +5,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import helmet from "helmet";
 import type { Logger } from "pino";
 import { verifyAccessToken } from "../auth/access-token.ts";
+import { locationHeaderOf } from "../auth/locations.ts";
 import { pendingMigrations } from "../db/migrate.ts";
 import { appErrorShape } from "../errors/map-error.ts";
 import type { AppServices } from "../services.ts";
@@ -84,6 +85,8 @@ export function trpcOptionsFor(services: AppServices) {
       // connection parameter instead (httpSubscriptionLink's connectionParams).
       auth:
         authFromHeader(req.headers.authorization, services) ?? authFromToken(info.connectionParams?.token, services),
+      // Issue #21: the location the console shows (checked in procedureFor, auth/locations.ts).
+      locationHeader: locationHeaderOf(req.headers) ?? info.connectionParams?.location ?? null,
       ...services,
     }),
     onError: ({ path, error, ctx }) => {

@@ -9,4 +9,10 @@ export interface AppContext extends AppServices {
   userAgent: string | null;
   /** Verified access-token claims, or null for an anonymous caller. */
   auth: AccessClaims | null;
+  /**
+   * The location the caller asks to act on (`x-cita-location` header, or the SSE `location`
+   * connection parameter; issue #21), checked by procedureFor against auth/locations.ts; absent =
+   * the caller's home location.
+   */
+  locationHeader?: string | null;
 }

@@ -2,6 +2,7 @@
 // everything else uses `procedureFor(permission)`, which checks the caller's role on the server.
 import { TRPCError } from "@trpc/server";
 import type { AccessClaims } from "../auth/access-token.ts";
+import { claimsForLocation } from "../auth/locations.ts";
 import { type Permission, roleHas } from "../auth/permissions.ts";
 import { assertAccessSession } from "../auth/sessions.ts";
 import { baseProcedure, middleware } from "./init.ts";
@@ -30,8 +31,9 @@ const requirePermission = middleware(async ({ ctx, meta, next }) => {
   if (!(ctx.config.CITA_ENV === "test" && ctx.auth.sid === TEST_NIL_SESSION_ID)) {
     await assertAccessSession(ctx.db, ctx.auth);
   }
-  // Only the narrowed key: tRPC merges it into the context it already has.
-  return next({ ctx: { auth: ctx.auth as AccessClaims } });
+  // Only the narrowed key: tRPC merges it into the context it already has. The location asked for
+  // (issue #21) replaces the home one when the caller may see it (auth/locations.ts).
+  return next({ ctx: { auth: await claimsForLocation(ctx.db, ctx.auth as AccessClaims, ctx.locationHeader) } });
 });
 
 export function procedureFor(permission: Permission) {

@@ -7,6 +7,7 @@
 import { changesStreamInput, changesSyncInput, changesSyncOutput } from "@cita/shared";
 import { TRPCError, tracked } from "@trpc/server";
 import { clearInput } from "../../audit/input.ts";
+import { allowedLocationIds, mayUseLocation, seesEveryLocation } from "../../auth/locations.ts";
 import { assertAccessSession } from "../../auth/sessions.ts";
 import { syncChanges } from "../../changes/sync.ts";
 import { isAppError } from "../../errors/app-error.ts";
@@ -49,9 +50,13 @@ export const changesRouter = router({
       if (!feed) throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: "Live changes are not running" });
       const revoked = new AbortController();
       // Subscribe before the stream opens, so whatever commits after the client's "started" is seen.
+      // Issue #21: a location asked for must be one the caller may see; none = every location for
+      // the roles that see them all, else the location the request acts on.
+      if (input.locationId && !(await mayUseLocation(ctx.db, ctx.auth, input.locationId)))
+        throw new TRPCError({ code: "FORBIDDEN", message: "You cannot see this location" });
       const sub = feed.subscribe({
         after: input.lastEventId ? BigInt(input.lastEventId) : null,
-        locationId: input.locationId ?? null,
+        locationId: input.locationId ?? (seesEveryLocation(ctx.auth.role) ? null : ctx.auth.loc),
         signal: signal ? AbortSignal.any([signal, revoked.signal]) : revoked.signal,
       });
       const stopWatching = watchSession(ctx, revoked);
@@ -74,11 +79,13 @@ export const changesRouter = router({
   sync: procedureFor("calendar.read")
     .input(clearInput(changesSyncInput))
     .output(changesSyncOutput)
-    .query(({ ctx, input }) =>
+    .query(async ({ ctx, input }) =>
       syncChanges(ctx.db, ctx.fc, {
         cursor: input.cursor ? BigInt(input.cursor) : null,
         limit: input.limit,
         entities: input.entities,
+        // Issue #21: only rows of the locations this role may see (owners/managers: all).
+        locationIds: seesEveryLocation(ctx.auth.role) ? null : await allowedLocationIds(ctx.db, ctx.auth),
       }),
     ),
 });

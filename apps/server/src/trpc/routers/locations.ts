@@ -4,14 +4,20 @@ import {
   locationSetHoursInput,
   locationUpdateInput,
   locationView,
+  myLocationsOutput,
 } from "@cita/shared";
 import { clearInput } from "../../audit/input.ts";
 import { scopeFrom } from "../../audit/scope.ts";
+import { allowedLocations } from "../../auth/locations.ts";
 import { addClosure, getLocation, removeClosure, setOpeningHours, updateLocation } from "../../catalog/locations.ts";
 import { router } from "../init.ts";
 import { procedureFor } from "../procedures.ts";
 
 export const locationsRouter = router({
+  /** Issue #21: the locations the caller may see (the console's switcher), home first. */
+  mine: procedureFor("sessions.self")
+    .output(myLocationsOutput)
+    .query(({ ctx }) => allowedLocations(ctx.db, ctx.auth)),
   get: procedureFor("catalog.read")
     .output(locationView)
     .query(({ ctx }) => getLocation(scopeFrom(ctx))),

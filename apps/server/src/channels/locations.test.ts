@@ -1,0 +1,153 @@
+// Issue #21, several locations on one server, the chat side (guided mode, the real path: signed
+// Chatwoot webhooks → inbound job → turn → outbox → fake Chatwoot):
+// - a chat on location B's inbox is answered with B's services and hours, not A's;
+// - one number for A and B: the agent asks which salon (the salons as choices), stores the answer on
+//   the conversation and then answers the customer's first message with that salon's prices;
+// - an inbox no location names is answered by the default location (today's single-salon behaviour).
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createConversationAgent } from "../agent/wire.ts";
+import { loadConfig } from "../config/env.ts";
+import { createSalonFixture, type SalonFixture } from "../testing/fixtures.ts";
+import { createSecondLocation, LOCATION_B, routeInbox, type SecondLocation } from "../testing/second-location.ts";
+import { createTestDatabase, type TestDatabase } from "../testing/test-db.ts";
+import { chatwootMessage, deliverChatwoot } from "./fakes/fake-chatwoot.ts";
+import { type ChannelsHarness, CW_SECRET, startChannelsHarness, until } from "./testing.ts";
+
+let t: TestDatabase;
+let a: SalonFixture;
+let b: SecondLocation;
+let h: ChannelsHarness;
+
+const INBOX_B = 21;
+const INBOX_SHARED = 22;
+const INBOX_UNROUTED = 23;
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  a = await createSalonFixture(t.db, t.fc, { customers: 0 });
+  b = await createSecondLocation(t.db, a);
+  const agent = await createConversationAgent({
+    config: loadConfig({ CITA_ENV: "test" }),
+    db: t.db,
+    fc: t.fc,
+    clock: () => new Date(),
+    locationId: a.locationId,
+    transcriber: null,
+  });
+  h = await startChannelsHarness(t, { agent });
+  await routeInbox(t.db, "chatwoot", String(INBOX_B), [b.locationId]);
+  await routeInbox(t.db, "chatwoot", String(INBOX_SHARED), [a.locationId, b.locationId]);
+}, 60_000);
+
+afterAll(async () => {
+  await h?.stop();
+  await t?.drop();
+});
+
+let ext = 9100;
+
+/** Sends one customer message on `inbox`; resolves with the bot's replies to it (text and choices). */
+async function say(inbox: number, conversation: number, phone: string, content: string) {
+  const before = await t.db.message.count({
+    where: { conversation: { externalId: String(conversation) }, direction: "outbound", author: "bot" },
+  });
+  const payload = chatwootMessage({ conversationId: conversation, inboxId: inbox, phone, content, status: "pending" });
+  const res = await deliverChatwoot(`${h.url}/webhooks/chatwoot`, payload, { secret: CW_SECRET });
+  expect(res.status).toBe(200);
+  const conv = await until(() =>
+    t.db.conversation.findFirst({ where: { channel: "chatwoot", externalId: String(conversation) } }),
+  );
+  // Answered: the inbound message carries its turn, and the bot's replies are stored after it.
+  await until(async () => {
+    const open = await t.db.message.count({ where: { conversationId: conv.id, direction: "inbound", turnId: null } });
+    const out = await t.db.message.count({ where: { conversationId: conv.id, direction: "outbound", author: "bot" } });
+    return open === 0 && out > before;
+  }, 30_000);
+  const replies = await t.db.message.findMany({
+    where: { conversationId: conv.id, direction: "outbound", author: "bot" },
+    orderBy: [{ createdAt: "asc" }],
+    skip: before,
+  });
+  return {
+    conversationId: conv.id,
+    text: replies.map((m) => m.body ?? "").join("\n"),
+    choices: replies.flatMap((m) => (Array.isArray(m.choices) ? (m.choices as { id: string; title: string }[]) : [])),
+  };
+}
+
+describe("a chat on location B's inbox", () => {
+  it("is answered with B's services, prices and hours, not A's", async () => {
+    const conv = ++ext;
+    const r = await say(INBOX_B, conv, "+34611000001", "¿Qué precios tenéis?");
+    const stored = await t.db.conversation.findUniqueOrThrow({ where: { id: r.conversationId } });
+    expect(stored.locationId).toBe(b.locationId);
+    // B's services with B's prices…
+    expect(r.text).toContain(LOCATION_B.services.blowDry.nameEs);
+    expect(r.text).toContain(LOCATION_B.services.highlights.nameEs);
+    expect(r.text).toMatch(/18[,.]00|18 ?€/);
+    expect(r.text).not.toContain("Corte");
+    expect(r.text).not.toContain("Manicura");
+    // …B's hours (10:00–18:00, closed on Sunday) and address, not A's hours (09:00–20:00).
+    const hours = await say(INBOX_B, conv, "+34611000001", "¿Qué horario tenéis?");
+    expect(hours.text).toContain("10:00");
+    expect(hours.text).toContain("18:00");
+    expect(hours.text).toContain("Calle Feria 10");
+    expect(hours.text).not.toContain("09:00");
+    expect(hours.text).not.toContain("20:00");
+    expect(hours.text).not.toContain("Calle Mayor 1");
+  });
+});
+
+describe("one number for A and B", () => {
+  it("asks which salon, stores the answer and then answers with that salon's prices", async () => {
+    const conv = ++ext;
+    const first = await say(INBOX_SHARED, conv, "+34611000002", "¿Qué precios tenéis?");
+    // The question, with both salons as choices; nothing of either salon's catalogue yet.
+    expect(first.text).toMatch(/varios salones/);
+    expect(first.choices.map((c) => c.title).sort()).toEqual([LOCATION_B.name, "Test Salon"].sort());
+    expect(first.text).not.toContain(LOCATION_B.services.blowDry.nameEs);
+    expect((await t.db.conversation.findUniqueOrThrow({ where: { id: first.conversationId } })).locationId).toBeNull();
+
+    // Something that names no salon: asked again.
+    const unclear = await say(INBOX_SHARED, conv, "+34611000002", "no sé");
+    expect(unclear.text).toMatch(/no he entendido con qué salón/);
+
+    // The answer (the salon's name, as typed on a channel without buttons).
+    const second = await say(INBOX_SHARED, conv, "+34611000002", "salon norte");
+    const stored = await t.db.conversation.findUniqueOrThrow({ where: { id: second.conversationId } });
+    expect(stored.locationId).toBe(b.locationId);
+    expect(second.text).toContain(LOCATION_B.services.blowDry.nameEs);
+    expect(second.text).not.toContain("Corte");
+    const audit = await t.db.auditLog.findFirst({
+      where: { action: "conversation.location_chosen", entityId: stored.id },
+    });
+    expect(audit?.locationId).toBe(b.locationId);
+
+    // Later turns keep B without asking again.
+    const third = await say(INBOX_SHARED, conv, "+34611000002", "¿y el horario?");
+    expect(third.text).toContain("18:00");
+    expect(third.text).not.toMatch(/varios salones/);
+  });
+
+  it("picks A by its number in the list", async () => {
+    const conv = ++ext;
+    const first = await say(INBOX_SHARED, conv, "+34611000003", "Hola, precios por favor");
+    const n = first.choices.findIndex((c) => c.title === "Test Salon") + 1;
+    expect(n).toBeGreaterThan(0);
+    const second = await say(INBOX_SHARED, conv, "+34611000003", String(n));
+    expect((await t.db.conversation.findUniqueOrThrow({ where: { id: second.conversationId } })).locationId).toBe(
+      a.locationId,
+    );
+    expect(second.text).toContain("Corte");
+    expect(second.text).not.toContain(LOCATION_B.services.blowDry.nameEs);
+  });
+});
+
+describe("an inbox no location names", () => {
+  it("is answered by the default location, as with one salon", async () => {
+    const r = await say(INBOX_UNROUTED, ++ext, "+34611000004", "¿Qué precios tenéis?");
+    expect((await t.db.conversation.findUniqueOrThrow({ where: { id: r.conversationId } })).locationId).toBeNull();
+    expect(r.text).toContain("Corte");
+    expect(r.text).not.toContain(LOCATION_B.services.blowDry.nameEs);
+  });
+});
