@@ -7,6 +7,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { TRPCError } from "@trpc/server";
 import pg from "pg";
+import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appendAudit, appendChange } from "../changes/change-log.ts";
 import { syncChanges } from "../changes/sync.ts";
@@ -46,6 +47,7 @@ const NEEDLES = [
   "enferma",
   EMAIL,
   "devolución",
+  "Koleston",
 ];
 
 let t: TestDatabase;
@@ -336,6 +338,26 @@ async function seed(): Promise<Seeded> {
       status: "processed",
     },
   });
+  // Issue #21: a colour formula with notes and an after photo, recorded on the completed visit.
+  const salonManager = callerFor(h.services, {
+    staffId: salon.managerId,
+    role: "manager",
+    locationId: salon.locationId,
+  });
+  const formulaRecord = await salonManager.treatments.record({
+    customerId: c0.id,
+    bookingId: done.id,
+    formula: { products: [{ brand: "Koleston", shade: "7/1", amount: 30, unit: "g" }], proportions: "1:1" },
+    notes: "Prefiere a Laura los sábados; nada de amoniaco",
+  });
+  const afterPhoto = await sharp({ create: { width: 40, height: 30, channels: 3, background: "#a05030" } })
+    .jpeg()
+    .toBuffer();
+  await salonManager.treatments.addPhoto({
+    recordId: formulaRecord.id,
+    kind: "after",
+    dataBase64: afterPhoto.toString("base64"),
+  });
   const unrelated = await t.db.webhookEvent.create({
     data: {
       source: "stripe",
@@ -426,6 +448,14 @@ describe("customers.export and customers.erase", () => {
         "booking.cancelled",
       ]),
     );
+    expect(doc.treatments).toMatchObject([
+      {
+        bookingId: seeded.bookings.done,
+        notes: "Prefiere a Laura los sábados; nada de amoniaco",
+        formula: { products: [{ brand: "Koleston", shade: "7/1" }] },
+        photos: [{ kind: "after", dataBase64: expect.any(String) }],
+      },
+    ]);
     // The other customer's chat is not in it.
     expect(JSON.stringify(doc)).not.toContain("Otro Cliente");
     expect(JSON.stringify(doc)).not.toContain(seeded.otherConversationId);
@@ -482,7 +512,7 @@ describe("customers.export and customers.erase", () => {
       customerId: seeded.customerId,
       bookings: 3,
       conversations: 2,
-      mediaFiles: 2,
+      mediaFiles: 3, // the voice note, the photo, and the treatment's photo (#21)
       mergedRecords: 0,
     });
     // Two inbound messages with their replies, and the one that asked for a person.
@@ -507,6 +537,8 @@ describe("customers.export and customers.erase", () => {
     // 2. No media files.
     for (const p of seeded.mediaPaths) expect(existsSync(p)).toBe(false);
     expect(readdirSync(join(h.dataDir, "media"))).toEqual([]);
+    expect(readdirSync(join(h.dataDir, "treatments"))).toEqual([]);
+    expect(await t.db.treatmentRecord.count({ where: { customerId: seeded.customerId } })).toBe(0);
 
     // 3. The customer row is anonymised; the blind index is gone.
     const after = await t.db.customer.findUniqueOrThrow({ where: { id: seeded.customerId } });
