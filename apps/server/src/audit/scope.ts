@@ -17,7 +17,7 @@ export interface Scope {
   locationId: string;
 }
 
-export type EntityType = "location" | "service" | "staff" | "customer";
+export type EntityType = "location" | "service" | "staff" | "customer" | "resource";
 
 export interface WriteRecord {
   action: string;

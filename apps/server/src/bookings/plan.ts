@@ -126,7 +126,13 @@ function planResources(
       ...resourceSegments,
     ]);
     if (!held) {
-      for (const n of needs) if (!unheldKinds.includes(n.kind)) unheldKinds.push(n.kind);
+      // Name the kinds that are full, not every kind the service needs.
+      const before = [...alsoHeld, ...resourceSegments];
+      for (const n of needs) {
+        if (unheldKinds.includes(n.kind)) continue;
+        const ofKind = needs.filter((m) => m.kind === n.kind);
+        if (!pickResources(ofKind, p.span.startsAt.getTime(), p.timing, resources, before)) unheldKinds.push(n.kind);
+      }
       continue;
     }
     for (const h of held) resourceSegments.push({ ...h, position: p.position });

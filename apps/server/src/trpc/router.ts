@@ -13,6 +13,7 @@ import { locationsRouter } from "./routers/locations.ts";
 import { patchTestsRouter } from "./routers/patch-tests.ts";
 import { paymentsRouter } from "./routers/payments.ts";
 import { reportsRouter } from "./routers/reports.ts";
+import { resourcesRouter } from "./routers/resources.ts";
 import { servicesRouter } from "./routers/services.ts";
 import { staffRouter } from "./routers/staff.ts";
 import { treatmentsRouter } from "./routers/treatments.ts";
@@ -33,6 +34,7 @@ export const appRouter = router({
   auth: authRouter,
   locations: locationsRouter,
   services: servicesRouter,
+  resources: resourcesRouter,
   staff: staffRouter,
   availability: availabilityRouter,
   bookings: bookingsRouter,
