@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { bookingStatus, isoInstant, language, pageInput, uuid } from "./common.ts";
 import { line, rowVersion, text } from "./input.ts";
+import { patchTestExport } from "./patch-tests.ts";
 import { treatmentExport } from "./treatments.ts";
 
 export const customerView = z.object({
@@ -208,6 +209,8 @@ export const customerExport = z.object({
   ),
   /** Colour and treatment records (issue #21): formulas, notes and before/after photos. */
   treatments: z.array(treatmentExport),
+  /** Skin-allergy (patch) tests (issue #21): when, product, result, notes. */
+  patchTests: z.array(patchTestExport),
   audit: z.array(
     z.object({
       at: isoInstant,

@@ -53,3 +53,14 @@ export type PatchTestRecordInput = z.infer<typeof patchTestRecordInput>;
 export type PatchTestView = z.infer<typeof patchTestView>;
 export type PatchTestRefusal = z.infer<typeof patchTestRefusal>;
 export type PatchTestReason = z.infer<typeof patchTestReason>;
+
+/** A patch test in the customer's data export (customers.export). */
+export const patchTestExport = z.object({
+  id: uuid,
+  takenAt: z.string(),
+  product: z.string(),
+  result: patchTestResult,
+  notes: z.string().nullable(),
+  recordedBy: z.string().nullable(),
+  createdAt: z.string(),
+});

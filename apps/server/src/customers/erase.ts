@@ -19,6 +19,7 @@
 //   change_log        field; any other entry holding their phone, name or notes loses that value
 //   treatment_record  colour/treatment records (#21) deleted with their photo rows; the encrypted photo
 //                     files deleted from <data dir>/treatments after commit (counted in mediaFiles)
+//   patch_test        skin-allergy tests (#21: health data, notes encrypted) deleted
 //   audit             one "customer.erase" entry with counts only
 //
 // Refused while the customer has an upcoming active booking (held, awaiting deposit, confirmed or
@@ -36,6 +37,7 @@ import { AppError } from "../errors/app-error.ts";
 import type { BookingStatus } from "../generated/prisma/enums.ts";
 import { toLocal } from "../time/zoned.ts";
 import { logBookingsChanged } from "./booking-changes.ts";
+import { erasePatchTestRows } from "./patch-tests.ts";
 import {
   attachmentsOf,
   buildSecrets,
@@ -323,6 +325,7 @@ export async function eraseCustomer(
       await tx.conversation.deleteMany({ where: { id: { in: conversationIds } } });
       // Colour/treatment records (#21): rows now, their photo files after commit.
       files.treatments = (await eraseTreatmentRows(tx, customerIds)).storageKeys;
+      await erasePatchTestRows(tx, customerIds);
 
       // Bookings keep their figures; the words go.
       await tx.booking.updateMany({

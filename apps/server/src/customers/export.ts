@@ -8,6 +8,7 @@ import type { CustomerExportDto } from "@cita/shared";
 import type { Scope } from "../audit/scope.ts";
 import { appendAudit } from "../changes/change-log.ts";
 import { AppError } from "../errors/app-error.ts";
+import { exportPatchTests } from "./patch-tests.ts";
 import { attachmentsOf, auditAbout, insideDir, type MediaOptions, treatmentsDirFor } from "./personal-data.ts";
 import { exportTreatments } from "./treatment-photos.ts";
 
@@ -176,6 +177,7 @@ export async function exportCustomer(
       offers: w.offers.map((o) => ({ startsAt: iso(o.startsAt), status: o.status, sentAt: isoOrNull(o.sentAt) })),
     })),
     treatments: await exportTreatments(fc, db, ids, treatmentsDirFor(media)),
+    patchTests: await exportPatchTests(fc, db, ids),
     audit: audit.map((a) => ({
       at: iso(a.at),
       actorType: a.actorType,

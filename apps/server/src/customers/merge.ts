@@ -21,6 +21,7 @@ import type { Customer } from "../generated/prisma/client.ts";
 import { logBookingsChanged } from "./booking-changes.ts";
 import { type CustomerView, viewCustomer } from "./customer-store.ts";
 import { nameFields } from "./name-index.ts";
+import { movePatchTests } from "./patch-tests.ts";
 
 export interface CustomerMerge {
   survivorId: string;
@@ -168,6 +169,7 @@ export async function mergeCustomers(scope: Scope, input: CustomerMerge): Promis
     await tx.bookingSeries.updateMany({ where: { customerId: duplicate.id }, data: { customerId: survivor.id } });
     // Issue #21: colour/treatment records (formulas, photos) follow the person too.
     await tx.treatmentRecord.updateMany({ where: { customerId: duplicate.id }, data: { customerId: survivor.id } });
+    await movePatchTests(tx, duplicate.id, survivor.id);
     await tx.bookingGroup.updateMany({
       where: { organiserCustomerId: duplicate.id },
       data: { organiserCustomerId: survivor.id },

@@ -1,6 +1,7 @@
 // Patch tests (issue #21): staff record a customer's skin-allergy tests (when, product, result,
 // notes — the notes encrypted at rest like the customer's own), list them, and remove one recorded
-// by mistake. Each write is audited (no personal data in the audit: the notes only as set/none) and
+// by mistake. Each write is audited (no health or personal data in the audit: the row's id, the
+// notes only as set/none) and
 // appends a change for the customer, so consoles showing the profile refresh. Whether a booking
 // needs a test is decided in bookings/patch-test.ts.
 
@@ -92,12 +93,8 @@ export async function recordPatchTest(scope: Scope, input: PatchTestRecord): Pro
       action: "customer.patch_test_recorded",
       entityType: "customer",
       entityId: input.customerId,
-      audit: {
-        patchTestId: row.id,
-        takenAt: row.takenAt.toISOString(),
-        result: row.result,
-        notes: input.notes ? "set" : "none",
-      },
+      // The result is health data: the audit (not encrypted) names the row only.
+      audit: { patchTestId: row.id, notes: input.notes ? "set" : "none" },
       change: { patchTest: row.id },
     });
     return view(scope, row);
@@ -124,8 +121,36 @@ export async function deletePatchTest(scope: Scope, input: { id: string; reason:
       action: "customer.patch_test_deleted",
       entityType: "customer",
       entityId: row.customerId,
-      audit: { patchTestId: row.id, takenAt: row.takenAt.toISOString(), result: row.result, reason: input.reason },
+      audit: { patchTestId: row.id, reason: input.reason },
       change: { patchTest: row.id, deleted: true },
     });
   });
+}
+
+/** The tests of a customer and the records merged into it, for the data export (export.ts). */
+export async function exportPatchTests(
+  fc: Scope["fc"],
+  db: Scope["db"],
+  customerIds: string[],
+): Promise<Omit<PatchTestView, "customerId">[]> {
+  const rows = await db.patchTest.findMany({
+    where: { customerId: { in: customerIds } },
+    orderBy: [{ takenAt: "asc" }, { createdAt: "asc" }],
+    include,
+  });
+  return rows.map((r) => {
+    const { customerId: _c, ...v } = view({ fc }, r);
+    return v;
+  });
+}
+
+/** Erasure (erase.ts): a person's skin-test history is health data; the rows go. Returns how many. */
+export async function erasePatchTestRows(tx: Tx, customerIds: string[]): Promise<number> {
+  return (await tx.patchTest.deleteMany({ where: { customerId: { in: customerIds } } })).count;
+}
+
+/** Merging (merge.ts): the duplicate's tests follow the person to the surviving record. */
+export async function movePatchTests(tx: Tx, fromCustomerId: string, toCustomerId: string): Promise<number> {
+  return (await tx.patchTest.updateMany({ where: { customerId: fromCustomerId }, data: { customerId: toCustomerId } }))
+    .count;
 }
