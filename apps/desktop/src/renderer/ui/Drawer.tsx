@@ -6,6 +6,7 @@ import { loadNames, toBooking } from "../replica/queries.ts";
 import { useConsole, useSnapshot } from "./context.tsx";
 import { customerName } from "./describe.ts";
 import { actorLabel, auditLabel } from "./labels.ts";
+import { LastFormula } from "./LastFormula.tsx";
 import { VisitLinks } from "./VisitLinks.tsx";
 
 export interface DrawerProps {
@@ -168,6 +169,7 @@ export function Drawer({ bookingId, onClose, openBooking }: DrawerProps) {
         ) : null}
       </dl>
       <VisitLinks bookingId={booking.id} version={booking.version} openBooking={openBooking} />
+      <LastFormula booking={booking} />
       <div className="actions wrap">
         {offline ? null : (
           <>
