@@ -22,7 +22,9 @@ afterAll(async () => {
   await t?.drop();
 });
 
-const desk = () => callerFor(services, { staffId: randomUUID(), role: "front_desk", locationId: randomUUID() });
+// A manager: sees every location's rows (issue #21; a front desk's sync keeps its own locations only,
+// reports/locations.test.ts).
+const desk = () => callerFor(services, { staffId: randomUUID(), role: "manager", locationId: randomUUID() });
 
 /** Runs a write and appends its change in one transaction, as domain commands do. */
 async function write<T extends { id: string }>(

@@ -276,7 +276,7 @@ describe("reports.get", () => {
     await expect(as("stylist", f.staff.laura).reports.get(PERIOD)).rejects.toMatchObject({ code: "FORBIDDEN" });
     await expect(
       manager().reports.get({ ...PERIOD, locationId: "00000000-0000-4000-8000-000000000000" }),
-    ).rejects.toMatchObject({ code: "FORBIDDEN", message: "Reports cover your own location only" });
+    ).rejects.toMatchObject({ code: "FORBIDDEN", message: "Reports cover the locations you may see only" });
     await expect(manager().reports.get({ from: "2026-03-08", to: "2026-03-01" })).rejects.toMatchObject({
       code: "BAD_REQUEST",
       message: "to: must not be before from",
