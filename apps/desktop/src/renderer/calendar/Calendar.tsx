@@ -5,12 +5,14 @@ import type { StaffScheduleView } from "@cita/shared";
 import { useEffect, useMemo, useState } from "react";
 import type { Booking } from "../api.ts";
 import { alternativesOf, errorMessage, localizedError } from "../api.ts";
+import { kindLabel, useResourceStrings } from "../settings/resource-strings.ts";
 import { isShown } from "../store.ts";
 import { addDays, localToUtc, startOfWeek, today, zoned } from "../time.ts";
 import { useConsole, useSnapshot } from "../ui/context.tsx";
 import { customerName, serviceNames } from "../ui/describe.ts";
 import { type BlockView, CalendarGrid, type GridColumn } from "./CalendarGrid.tsx";
 import { type Block, instantAt, type LayoutItem, layoutColumns, type Window } from "./layout.ts";
+import { resourceItems, useResourceDay } from "./resource-columns.ts";
 
 export interface CalendarRoute {
   view: "day" | "week";
@@ -44,6 +46,12 @@ export function Calendar({ route, navigate, openBooking, createAt }: CalendarPro
   const tz = loc.timeZone;
   const [now, setNow] = useState(() => Date.now());
   const [moving, setMoving] = useState<ReadonlyMap<string, Booking>>(new Map());
+  // Issue #21: the day by resource (basins, stations, rooms) instead of by stylist.
+  const rs = useResourceStrings();
+  const [byResourceWanted, setByResource] = useState(false);
+  const resDay = useResourceDay(api, route.date, route.view === "day" && !offline, snap.bookings);
+  const hasResources = !!resDay?.resources.length;
+  const byResource = byResourceWanted && hasResources && route.view === "day";
 
   useEffect(() => {
     const h = setInterval(() => setNow(Date.now()), 30_000);
@@ -92,6 +100,14 @@ export function Calendar({ route, navigate, openBooking, createAt }: CalendarPro
   const columns: (GridColumn & { date: string; staffId: string })[] = useMemo(() => {
     const offFor = (date: string, staffId: string) =>
       notWorking({ date, staffId, loc, schedule: schedules.get(staffId) ?? null, win, tz, tr });
+    if (byResource && resDay)
+      return resDay.resources.map((r) => ({
+        key: r.id,
+        title: r.name,
+        ...(r.name === kindLabel(r.kind, tr.lang) ? {} : { subtitle: kindLabel(r.kind, tr.lang) }),
+        date: route.date,
+        staffId: "",
+      }));
     if (route.view === "day")
       return stylists.map((s) => ({
         key: s.id,
@@ -108,13 +124,29 @@ export function Calendar({ route, navigate, openBooking, createAt }: CalendarPro
       staffId: weekStaff ?? "",
       ...offFor(d, weekStaff ?? ""),
     }));
-  }, [route.view, route.date, stylists, days, fmt, weekStaff, loc, schedules, win, tz, tr]);
+  }, [route.view, route.date, stylists, days, fmt, weekStaff, loc, schedules, win, tz, tr, byResource, resDay]);
 
   const { layout, lookup } = useMemo(() => {
     const items: LayoutItem[] = [];
     const lookup = new Map<string, { booking: Booking; item: Booking["items"][number] }>();
     const bookings = new Map(snap.bookings);
     for (const [id, b] of moving) bookings.set(id, b);
+    if (byResource && resDay) {
+      for (const it of resourceItems(resDay)) {
+        const b = bookings.get(it.bookingId);
+        if (!b?.items[0]) continue;
+        lookup.set(it.key, {
+          booking: b,
+          item: {
+            ...b.items[0],
+            startsAt: new Date(it.startsAt).toISOString(),
+            endsAt: new Date(it.endsAt).toISOString(),
+          },
+        });
+        items.push(it);
+      }
+      return { layout: layoutColumns(columns, items, win, tz), lookup };
+    }
     for (const b of bookings.values()) {
       if (!isShown(b)) continue;
       for (const item of b.items) {
@@ -137,7 +169,7 @@ export function Calendar({ route, navigate, openBooking, createAt }: CalendarPro
       }
     }
     return { layout: layoutColumns(columns, items, win, tz), lookup };
-  }, [snap.bookings, moving, columns, days, route.view, weekStaff, win, tz]);
+  }, [snap.bookings, moving, columns, days, route.view, weekStaff, win, tz, byResource, resDay]);
 
   const colors = useMemo(() => new Map(snap.staff.map((s) => [s.id, s.color])), [snap.staff]);
   const view = (block: Block): BlockView => {
@@ -178,6 +210,7 @@ export function Calendar({ route, navigate, openBooking, createAt }: CalendarPro
   };
 
   const onEmptyClick = (ci: number, minutes: number) => {
+    if (byResource) return;
     const col = columns[ci];
     const g = layout.columns[ci];
     if (!col || !g || !col.staffId) return;
@@ -185,6 +218,7 @@ export function Calendar({ route, navigate, openBooking, createAt }: CalendarPro
   };
 
   const onDrop = async (block: Block, ci: number, delta: number) => {
+    if (byResource) return; // a hold follows its booking: move the booking in the stylists' view
     const e = lookup.get(block.key);
     const col = columns[ci];
     if (!e || !col) return;
@@ -245,7 +279,13 @@ export function Calendar({ route, navigate, openBooking, createAt }: CalendarPro
 
   const step = route.view === "day" ? 1 : 7;
   return (
-    <section className="calendar" data-testid="calendar" data-view={route.view} data-date={route.date}>
+    <section
+      className="calendar"
+      data-testid="calendar"
+      data-view={route.view}
+      data-date={route.date}
+      data-columns={byResource ? "resources" : "stylists"}
+    >
       <div className="toolbar">
         <button type="button" onClick={() => navigate({ ...route, date: addDays(route.date, -step) })}>
           ‹ {tr.t("previous")}
@@ -277,6 +317,28 @@ export function Calendar({ route, navigate, openBooking, createAt }: CalendarPro
             {tr.t("week")}
           </button>
         </div>
+        {route.view === "day" && hasResources ? (
+          <div className="segmented" role="tablist" data-testid="calendar-columns">
+            <button
+              type="button"
+              role="tab"
+              aria-selected={!byResource}
+              data-testid="columns-stylists"
+              onClick={() => setByResource(false)}
+            >
+              {rs.byStylist}
+            </button>
+            <button
+              type="button"
+              role="tab"
+              aria-selected={byResource}
+              data-testid="columns-resources"
+              onClick={() => setByResource(true)}
+            >
+              {rs.byResource}
+            </button>
+          </div>
+        ) : null}
         {route.view === "week" ? (
           <label>
             {tr.t("stylist")}{" "}

@@ -7,6 +7,7 @@ import { useConsole } from "../ui/context.tsx";
 import { HoursTab } from "./HoursTab.tsx";
 import { IntegrationsTab } from "./IntegrationsTab.tsx";
 import { PoliciesTab } from "./PoliciesTab.tsx";
+import { ResourcesTab } from "./ResourcesTab.tsx";
 import { ServicesTab } from "./ServicesTab.tsx";
 import { StaffTab } from "./StaffTab.tsx";
 import { type SettingsKey, useStrings } from "./strings.ts";
@@ -15,6 +16,7 @@ const TABS = [
   { id: "services", label: "tabServices" },
   { id: "staff", label: "tabStaff" },
   { id: "hours", label: "tabHours" },
+  { id: "resources", label: "tabResources" },
   { id: "policies", label: "tabPolicies" },
   { id: "integrations", label: "tabIntegrations" },
 ] as const satisfies readonly { id: string; label: SettingsKey }[];
@@ -33,6 +35,7 @@ export function Settings({ tab, navigate }: { tab: string | null; navigate(tab: 
     services: <ServicesTab />,
     staff: <StaffTab />,
     hours: <HoursTab />,
+    resources: <ResourcesTab />,
     policies: <PoliciesTab />,
     integrations: <IntegrationsTab />,
   };
