@@ -75,3 +75,51 @@ describe("booking_segment_no_overlap", () => {
     expect(err).toMatchObject({ code: "23P01" });
   });
 });
+
+describe("booking_resource_segment_no_overlap (issue #21)", () => {
+  let resource: string;
+  const hold = (from: string, to: string, active = true, phase = "processing") =>
+    c.query(
+      `INSERT INTO booking_resource_segment (id, booking_id, item_id, resource_id, phase, starts_at, ends_at, active)
+       VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7)`,
+      [ids.booking, ids.item, resource, phase, from, to, active],
+    );
+
+  beforeAll(async () => {
+    const loc = await c.query(`SELECT id FROM location LIMIT 1`);
+    const r = await c.query(
+      `INSERT INTO resource (id, location_id, kind, name, updated_at)
+       VALUES (gen_random_uuid(), $1, 'colour_station', 'Puesto 1', now()) RETURNING id`,
+      [loc.rows[0].id],
+    );
+    resource = r.rows[0].id;
+  });
+
+  it("accepts back-to-back holds and refuses an overlapping active one with SQLSTATE 23P01", async () => {
+    await hold("2026-03-10T10:00Z", "2026-03-10T10:30Z", true, "application");
+    await hold("2026-03-10T10:30Z", "2026-03-10T11:05Z");
+    const err = await hold("2026-03-10T10:45Z", "2026-03-10T11:15Z").catch((e) => e);
+    expect(err).toMatchObject({ code: "23P01", constraint: "booking_resource_segment_no_overlap" });
+  });
+
+  it("ignores released holds, and refuses bringing one back into an occupied time", async () => {
+    await hold("2026-03-10T10:45Z", "2026-03-10T11:15Z", false);
+    const err = await c
+      .query(`UPDATE booking_resource_segment SET active = true WHERE starts_at = '2026-03-10T10:45Z'`)
+      .catch((e) => e);
+    expect(err).toMatchObject({ code: "23P01" });
+  });
+
+  it("refuses kinds that are not slugs and empty ranges", async () => {
+    const loc = await c.query(`SELECT id FROM location LIMIT 1`);
+    const bad = await c
+      .query(
+        `INSERT INTO resource (id, location_id, kind, name, updated_at) VALUES (gen_random_uuid(), $1, 'Colour Station', 'X', now())`,
+        [loc.rows[0].id],
+      )
+      .catch((e) => e);
+    expect(bad).toMatchObject({ code: "23514" });
+    const empty = await hold("2026-03-10T12:00Z", "2026-03-10T12:00Z").catch((e) => e);
+    expect(empty).toMatchObject({ code: "23514" });
+  });
+});

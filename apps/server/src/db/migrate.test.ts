@@ -84,10 +84,11 @@ describe("offline migrations (WASM schema engine)", () => {
     const ext = await query<{ extname: string }>("SELECT extname FROM pg_extension ORDER BY extname");
     expect(ext.map((e) => e.extname)).toEqual(expect.arrayContaining(["btree_gist", "pg_trgm"]));
     const cons = await query<{ conname: string; contype: string }>(
-      "SELECT conname, contype::text FROM pg_constraint WHERE conname IN ('booking_segment_no_overlap','booking_segment_positive_range','booking_positive_range') ORDER BY conname",
+      "SELECT conname, contype::text FROM pg_constraint WHERE conname IN ('booking_segment_no_overlap','booking_segment_positive_range','booking_positive_range','booking_resource_segment_no_overlap') ORDER BY conname",
     );
     expect(cons).toEqual([
       { conname: "booking_positive_range", contype: "c" },
+      { conname: "booking_resource_segment_no_overlap", contype: "x" },
       { conname: "booking_segment_no_overlap", contype: "x" },
       { conname: "booking_segment_positive_range", contype: "c" },
     ]);
