@@ -126,6 +126,8 @@ export interface PlanServiceRow {
   depositValue: number;
   /** The kinds of resource its phases occupy (issue #21). */
   needs?: ResourceNeed[];
+  /** Booking it needs a valid patch test (issue #21): only then does a booking look the tests up. */
+  patchTestRequired?: boolean;
 }
 
 /** The query with booked time added to each stylist's busy time (plus any `extra`, e.g. a just-won claim). */
@@ -237,7 +239,7 @@ export async function loadAvailabilityInputs(db: Tx, p: LoadAvailabilityParams):
                       'durationMinutes', v.duration_minutes, 'processingMinutes', v.processing_minutes,
                       'finishingMinutes', v.finishing_minutes, 'bufferBeforeMinutes', v.buffer_before_minutes,
                       'bufferAfterMinutes', v.buffer_after_minutes, 'depositRule', v.deposit_rule,
-                      'depositValue', v.deposit_value,
+                      'depositValue', v.deposit_value, 'patchTestRequired', v.patch_test_required,
                       'needs', (SELECT coalesce(json_agg(json_build_object('kind', n.kind, 'phase', n.phase)
                                                          ORDER BY n.kind, n.phase), '[]'::json)
                                   FROM service_resource_need n WHERE n.service_id = v.id))), '[]'::json)

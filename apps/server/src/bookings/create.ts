@@ -329,7 +329,12 @@ async function checkOn(
   assertTimeIn(ctx, input, now);
   const planned = planIn(ctx, input);
   assertStoredWindow(planned);
-  const plan: CheckedPlan = { ...planned, patchTestOverride: await patchTestCheck(deps, input, now, excludeBookingId) };
+  // The load says whether any of the visit's services needs a patch test: most bookings skip the look-up.
+  const needsTest = planned.items.some((p) => p.service.patchTestRequired !== false);
+  const plan: CheckedPlan = {
+    ...planned,
+    patchTestOverride: needsTest ? await patchTestCheck(deps, input, now, excludeBookingId) : null,
+  };
   // Hours may be relaxed by staff; a basin or station that is held cannot (issue #21).
   if (input.allowOutsideHours && plan.unheldKinds.length) {
     throw resourceTakenError(plan, await alternativesFor(deps, input, excludeBookingId));
