@@ -17,6 +17,7 @@ import {
   type Texts,
 } from "./guided/replies.ts";
 import { type Catalog, type Understanding, understand } from "./guided/understand.ts";
+import { usualNote, usualVisit } from "./guided/usual-visit.ts";
 import { readVisits } from "./guided/visits.ts";
 import { offerSeriesAfterHold, type VisitsIO, visitsStep } from "./guided/visits-dialogue.ts";
 import { type Lang, parseNumberChoice } from "./lang.ts";
@@ -364,8 +365,14 @@ class GuidedTurn {
     g.asks = [...(g.asks ?? []), ...u.serviceAsks].filter((a) => !a.ids.some((id) => g.serviceIds!.includes(id)));
     if (u.sameAsLast || u.sameStylist) {
       const past = await this.pastBookings();
-      if (past[0] && u.sameAsLast && !u.serviceIds.length && !u.serviceAsks.length) g.serviceIds = past[0].service_ids;
-      if (past[0] && u.staffId === undefined) g.staffId = past[0].staff_ids[0] ?? null;
+      // "Lo de siempre": the last visit with a treatment record, else the last one (#21, usual-visit.ts).
+      const usual = u.sameAsLast ? await usualVisit(this.ctx.deps, this.ctx.customerId, past, this.lang) : null;
+      if (usual && !u.serviceIds.length && !u.serviceAsks.length) {
+        g.serviceIds = usual.serviceIds;
+        this.say(usualNote(this.lang, usual));
+      }
+      const lastStaff = usual ? usual.staffId : past[0] ? (past[0].staff_ids[0] ?? null) : undefined;
+      if (lastStaff !== undefined && u.staffId === undefined) g.staffId = lastStaff;
     }
     if (u.staffId !== undefined) g.staffId = u.staffId;
     if (u.day?.date) Object.assign(g, { date: u.day.date, dateOptions: null, range: null });
