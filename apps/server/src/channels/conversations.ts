@@ -23,6 +23,12 @@ export interface ChatScope {
   jobs?: JobQueue;
   /** The staff member acting. */
   staffId: string;
+  /**
+   * Issue #21: the location the console shows. The list keeps that location's chats and those not
+   * tied to a location yet (a salon not chosen, or an inbox no location names): a front desk sees
+   * every chat that may be theirs.
+   */
+  locationId?: string | null;
 }
 
 type ListItem = z.infer<typeof chatListItem>;
@@ -75,8 +81,13 @@ function listItem(fc: FieldCrypto, r: ListRow): ListItem {
   };
 }
 
-async function listRows(db: Db | Tx, where: { id?: string; filter?: string }, limit: number): Promise<ListRow[]> {
+async function listRows(
+  db: Db | Tx,
+  where: { id?: string; filter?: string; locationId?: string | null },
+  limit: number,
+): Promise<ListRow[]> {
   const id = where.id ?? null;
+  const locationId = where.locationId ?? null;
   const filter = where.filter ?? "all";
   // Waiting for a person (human, nobody assigned) first, oldest escalation first; then most recent activity.
   // Unread = customer messages since the last reply (bot or staff; notes do not count).
@@ -98,6 +109,7 @@ async function listRows(db: Db | Tx, where: { id?: string; filter?: string }, li
                           WHERE m.conversation_id = c.id AND m.kind <> 'note'
                           ORDER BY m.sent_at DESC, m.created_at DESC LIMIT 1) last ON true
      WHERE (${id}::uuid IS NULL OR c.id = ${id}::uuid)
+       AND (${locationId}::uuid IS NULL OR c.location_id IS NULL OR c.location_id = ${locationId}::uuid)
        AND (${filter} = 'all'
             OR (${filter} = 'waiting' AND c.mode = 'human' AND c.assigned_staff_id IS NULL)
             OR (${filter} = 'human' AND c.mode = 'human')
@@ -112,7 +124,7 @@ export async function listChats(
   scope: ChatScope,
   input: { filter: string; limit: number },
 ): Promise<{ items: ListItem[] }> {
-  const rows = await listRows(scope.db, { filter: input.filter }, input.limit);
+  const rows = await listRows(scope.db, { filter: input.filter, locationId: scope.locationId ?? null }, input.limit);
   return { items: rows.map((r) => listItem(scope.fc, r)) };
 }
 

@@ -10,6 +10,8 @@ import { loadConfig } from "../config/env.ts";
 import { createSalonFixture, type SalonFixture } from "../testing/fixtures.ts";
 import { createSecondLocation, LOCATION_B, routeInbox, type SecondLocation } from "../testing/second-location.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/test-db.ts";
+import { createCallerFactory } from "../trpc/init.ts";
+import { appRouter } from "../trpc/router.ts";
 import { chatwootMessage, deliverChatwoot } from "./fakes/fake-chatwoot.ts";
 import { type ChannelsHarness, CW_SECRET, startChannelsHarness, until } from "./testing.ts";
 
@@ -151,3 +153,33 @@ describe("an inbox no location names", () => {
     expect(r.text).not.toContain(LOCATION_B.services.blowDry.nameEs);
   });
 });
+
+describe("the console's chat list", () => {
+  it("shows the current location's chats and those not tied to one, not the other location's", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const list = async (location: string) =>
+      (
+        await createCallerFactory(appRouter)({
+          ...h.services,
+          requestId: "test",
+          ip: "127.0.0.1",
+          userAgent: "vitest",
+          auth: { sub: a.managerId, role: "manager", loc: a.locationId, sid: NIL, iat: now, exp: now + 900 },
+          locationHeader: location,
+        }).chats.list({ filter: "all", limit: 100 })
+      ).items.map((c) => c.id);
+    const convs = await t.db.conversation.findMany({ select: { id: true, locationId: true } });
+    const atA = convs.filter((c) => c.locationId === a.locationId).map((c) => c.id);
+    const atB = convs.filter((c) => c.locationId === b.locationId).map((c) => c.id);
+    const open = convs.filter((c) => c.locationId === null).map((c) => c.id);
+    expect(atA.length && atB.length && open.length).toBeTruthy();
+    const listA = await list(a.locationId);
+    const listB = await list(b.locationId);
+    expect(listA).toEqual(expect.arrayContaining([...atA, ...open]));
+    expect(listA.some((id) => atB.includes(id))).toBe(false);
+    expect(listB).toEqual(expect.arrayContaining([...atB, ...open]));
+    expect(listB.some((id) => atA.includes(id))).toBe(false);
+  });
+});
+
+const NIL = "00000000-0000-0000-0000-000000000000";

@@ -32,7 +32,16 @@ import { router } from "../init.ts";
 import { procedureFor } from "../procedures.ts";
 
 function chatScope(ctx: AppContext & { auth: { sub: string } }): ChatScope {
-  return { db: ctx.db, fc: ctx.fc, clock: ctx.clock, config: ctx.config, jobs: ctx.jobs, staffId: ctx.auth.sub };
+  return {
+    db: ctx.db,
+    fc: ctx.fc,
+    clock: ctx.clock,
+    config: ctx.config,
+    jobs: ctx.jobs,
+    staffId: ctx.auth.sub,
+    // Issue #21: the list follows the location the console shows.
+    locationId: (ctx.auth as { loc?: string }).loc ?? null,
+  };
 }
 
 export const chatsRouter = router({
