@@ -26,6 +26,7 @@ import type { AgentState, GuidedState } from "./state.ts";
 import { findOffered } from "./state.ts";
 import type { BookingSummary } from "./tools/common.ts";
 import { runTool, type ToolLedger } from "./tools/index.ts";
+import type { PatchTestErrorView } from "./tools/patch-test.ts";
 import type { ToolContext } from "./tools/types.ts";
 
 export interface GuidedInput {
@@ -106,6 +107,10 @@ class GuidedTurn {
     const { g, u, pick } = this;
     if (pick === "menu:human" || u.intent === "human") return this.handover();
     if ((await visitsStep(this.visitsIO(), u, readVisits(this.input.text, pick), pick)) === "done") return undefined;
+    if (g.patchOffer) {
+      const answered = await this.answerPatchOffer();
+      if (answered !== "open") return answered;
+    }
     if (g.step === "confirm_hold" || g.step === "confirm_cancel" || g.step === "confirm_reschedule") {
       const answered = await this.answerProposal();
       if (answered !== "open") return answered;
@@ -657,9 +662,76 @@ class GuidedTurn {
     });
   }
 
+  /**
+   * Issue #21: the visit needs a patch test. The reason in the customer's words (the tool's
+   * sentence), and, when there is still time, the offer to book the test first.
+   */
+  private patchRefused(p: PatchTestErrorView): Escalation {
+    const { g, t } = this;
+    if (!p.offer) {
+      this.menu(p.say);
+      return undefined;
+    }
+    this.resetBooking();
+    Object.assign(g, {
+      step: "menu",
+      intent: null,
+      patchOffer: { serviceId: p.offer.service_id, lastDay: p.offer.last_day },
+    });
+    this.ask(p.say, [
+      { id: "patch:yes", title: t.patchYes },
+      { id: "patch:no", title: t.patchNo },
+    ]);
+    return undefined;
+  }
+
+  /** A yes to the patch-test offer looks for its times up to the last day; a no leaves it. */
+  private async answerPatchOffer(): Promise<Escalation | "open"> {
+    const { g, u, pick } = this;
+    const offer = g.patchOffer!;
+    g.patchOffer = null;
+    const yes = pick === "patch:yes" || (!pick && (u.yes || this.ctx.confirmedThisTurn));
+    if (yes) {
+      this.resetBooking();
+      Object.assign(g, { intent: "book", serviceIds: [offer.serviceId], range: [this.ctx.today, offer.lastDay] });
+      const r = await this.call("check_availability", {
+        service_ids: [offer.serviceId],
+        date: this.ctx.today,
+        to_date: offer.lastDay,
+        limit: 10,
+      });
+      if (r.isError) return this.failed(r.content);
+      // Only times early enough for the visit (the nearest ones after the last day would not do).
+      const slots = (r.content as { slots: Record<string, unknown>[] }).slots
+        .filter((s) => String(s.date) <= offer.lastDay)
+        .slice(0, 8);
+      if (!slots.length) {
+        this.menu(this.t.patchNone);
+        return undefined;
+      }
+      g.step = "slot";
+      this.ask(this.t.patchSlots, slots.map(slotChoice));
+      return undefined;
+    }
+    if (pick === "patch:no" || (!pick && u.no)) {
+      this.menu(this.t.patchLater);
+      return undefined;
+    }
+    return "open";
+  }
+
   private failed(content: unknown): Escalation {
-    const e = (content as { error?: { code?: string; message?: string; alternatives?: Record<string, unknown>[] } })
-      .error;
+    const e = (
+      content as {
+        error?: {
+          code?: string;
+          message?: string;
+          alternatives?: Record<string, unknown>[];
+          patch_test?: PatchTestErrorView;
+        };
+      }
+    ).error;
+    if (e?.patch_test) return this.patchRefused(e.patch_test);
     if (e?.alternatives?.length) {
       this.say(`${e.message ?? ""}`.trim());
       this.ask(this.t.nearest, e.alternatives.map(slotChoice));

@@ -72,6 +72,8 @@ export interface GuidedState {
   choices?: { id: string; title: string }[];
   /** A waitlist / repeating-visit / group question awaiting the customer (guided/visits-dialogue.ts). */
   visits?: VisitsPending | null;
+  /** Issue #21: the offer to book the patch test first (its service, the last day), awaiting a yes. */
+  patchOffer?: { serviceId: string; lastDay: string } | null;
 }
 
 export interface AgentState {

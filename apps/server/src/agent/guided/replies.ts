@@ -49,6 +49,11 @@ export const TEXTS = {
     yes: "Sí, confirmo",
     no: "No",
     otherTimes: "Otra hora",
+    patchYes: "Sí, la prueba antes",
+    patchNo: "No, gracias",
+    patchLater: "De acuerdo. Cuando quieras reservar la prueba de alergia, dímelo.",
+    patchSlots: "Estos son los huecos para la prueba de alergia:",
+    patchNone: "No quedan huecos para la prueba antes de esa fecha. Elige un día más adelante para la cita.",
     confirmed: (b: BookingSummary) =>
       `¡Hecho! Tu cita de ${list(b.services, "es")} con ${b.stylist} el ${b.when} está confirmada${b.for_person ? ` (para ${b.for_person})` : ""}. Precio: ${b.total_price}.`,
     held: (b: BookingSummary, url: string, amount: string) =>
@@ -121,6 +126,11 @@ export const TEXTS = {
     yes: "Yes, confirm",
     no: "No",
     otherTimes: "Another time",
+    patchYes: "Yes, the test first",
+    patchNo: "No, thanks",
+    patchLater: "OK. Whenever you want to book the allergy test, just tell me.",
+    patchSlots: "These are the free times for the allergy test:",
+    patchNone: "There are no free times for the test before then. Please pick a later day for the appointment.",
     confirmed: (b: BookingSummary) =>
       `Done! Your ${list(b.services, "en")} with ${b.stylist} on ${b.when} is confirmed${b.for_person ? ` (for ${b.for_person})` : ""}. Price: ${b.total_price}.`,
     held: (b: BookingSummary, url: string, amount: string) =>

@@ -2,6 +2,7 @@
 // createBooking / rescheduleBooking / cancelBooking with an idempotency key from the tool_use_id,
 // and only after the customer said yes in a message that came after the proposal.
 import { createBooking } from "../../bookings/create.ts";
+import { assertPatchTest } from "../../bookings/patch-test.ts";
 import { depositFor } from "../../bookings/policy.ts";
 import { rescheduleBooking } from "../../bookings/reschedule.ts";
 import { searchBookings } from "../../bookings/search.ts";
@@ -75,6 +76,18 @@ export const holdSlotTool: ToolDefinition = {
         const s = services.find((x) => x.id === i.serviceId)!;
         return { serviceId: s.id, priceCents: s.priceCents, terms: s };
       }),
+    );
+    // Issue #21: a service needing a patch test the customer lacks is refused before the proposal
+    // (with the reason and the offer), not after their yes.
+    await assertPatchTest(
+      ctx.deps.db,
+      {
+        locationId: ctx.deps.locationId,
+        customerId: ctx.customerId,
+        startsAt: new Date(offered.start),
+        items: offered.items,
+      },
+      ctx.deps.clock(),
     );
     const gate = confirmationGate(ctx, "hold_slot", `${offered.ref}|${guestName ?? ""}`, {
       ...offeredView(offered, ctx.lang),

@@ -18,6 +18,7 @@ import {
 } from "./bookings.ts";
 import { salonInfoTool, searchServicesTool } from "./catalog.ts";
 import { offeredView, toOffered, turnNameMaps } from "./common.ts";
+import { PATCH_TEST_INSTRUCTION, patchTestErrorView } from "./patch-test.ts";
 import type { ToolContext, ToolDefinition, ToolEffects, ToolOutcome } from "./types.ts";
 import { VISIT_TOOLS } from "./visits.ts";
 import { WAITLIST_TOOLS } from "./waitlist.ts";
@@ -143,9 +144,18 @@ async function errorOutcome(ctx: ToolContext, e: AppError): Promise<ToolOutcome>
     }));
     alts = effects.offer.map((o) => offeredView(o, ctx.lang));
   }
+  // Issue #21: the reason a patch test is needed and the offer to book it first.
+  const patch = await patchTestErrorView(ctx, e);
   return {
     isError: true,
-    content: { error: { code: e.code, message: e.message, ...(alts ? { alternatives: alts } : {}) } },
+    content: {
+      error: {
+        code: e.code,
+        message: e.message,
+        ...(alts ? { alternatives: alts } : {}),
+        ...(patch ? { patch_test: patch, instruction: PATCH_TEST_INSTRUCTION } : {}),
+      },
+    },
     effects,
   };
 }
