@@ -8,6 +8,7 @@ import type { Tx } from "../db/client.ts";
 import { AppError } from "../errors/app-error.ts";
 import type { DateOverrideKind } from "../generated/prisma/enums.ts";
 import { localToUtc } from "../time/zoned.ts";
+import { staffAtLocation } from "./at-location.ts";
 import { bumpStaffVersion } from "./staff.ts";
 
 async function readSchedule(tx: Tx, scope: Scope, staffId: string, from?: string): Promise<StaffScheduleView> {
@@ -20,10 +21,11 @@ async function readSchedule(tx: Tx, scope: Scope, staffId: string, from?: string
       )
     : undefined;
   const staff = await tx.staffMember.findFirst({
-    where: { id: staffId, locationId: scope.locationId },
+    where: { id: staffId, ...staffAtLocation(scope.locationId) },
     select: {
       id: true,
       version: true,
+      locationId: true,
       scheduleBlocks: { orderBy: [{ weekday: "asc" }, { kind: "asc" }, { startMinute: "asc" }] },
       dateOverrides: {
         where: from ? { date: { gte: toDbDate(from) } } : {},
@@ -39,12 +41,15 @@ async function readSchedule(tx: Tx, scope: Scope, staffId: string, from?: string
   return {
     staffId: staff.id,
     version: staff.version,
-    weekly: staff.scheduleBlocks.map((b) => ({
-      weekday: b.weekday,
-      kind: b.kind,
-      startMinute: b.startMinute,
-      endMinute: b.endMinute,
-    })),
+    // The week worked HERE: a block without a location is worked at the stylist's home location.
+    weekly: staff.scheduleBlocks
+      .filter((b) => (b.locationId ?? staff.locationId) === scope.locationId)
+      .map((b) => ({
+        weekday: b.weekday,
+        kind: b.kind,
+        startMinute: b.startMinute,
+        endMinute: b.endMinute,
+      })),
     dateOverrides: staff.dateOverrides.map((o) => ({
       id: o.id,
       date: dateOnly(o.date),
@@ -116,9 +121,22 @@ export async function setWeeklySchedule(
 ): Promise<StaffScheduleView> {
   checkWeeklyBlocks(input.blocks);
   return scheduleWrite(scope, input.staffId, input.version, "staff.setWeeklySchedule", async (tx) => {
-    await tx.staffScheduleBlock.deleteMany({ where: { staffId: input.staffId } });
-    await tx.staffScheduleBlock.createMany({ data: input.blocks.map((b) => ({ ...b, staffId: input.staffId })) });
-    return { blocks: input.blocks };
+    // Only this location's week is replaced (issue #21): a stylist's weeks at other locations stay.
+    const staff = await tx.staffMember.findUniqueOrThrow({
+      where: { id: input.staffId },
+      select: { locationId: true },
+    });
+    const home = staff.locationId === scope.locationId;
+    await tx.staffScheduleBlock.deleteMany({
+      where: {
+        staffId: input.staffId,
+        OR: [{ locationId: scope.locationId }, ...(home ? [{ locationId: null }] : [])],
+      },
+    });
+    await tx.staffScheduleBlock.createMany({
+      data: input.blocks.map((b) => ({ ...b, staffId: input.staffId, locationId: home ? null : scope.locationId })),
+    });
+    return { blocks: input.blocks, ...(home ? {} : { locationId: scope.locationId }) };
   });
 }
 

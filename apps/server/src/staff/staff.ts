@@ -6,6 +6,7 @@ import { canManageStaff } from "../auth/permissions.ts";
 import type { Prisma, Tx } from "../db/client.ts";
 import { AppError } from "../errors/app-error.ts";
 import type { StaffRole } from "../generated/prisma/enums.ts";
+import { staffAtLocation } from "./at-location.ts";
 
 const select = {
   id: true,
@@ -31,7 +32,8 @@ function view(s: StaffRow): StaffView {
 
 export async function listStaff(scope: Scope, opts: { includeInactive?: boolean } = {}): Promise<StaffView[]> {
   const rows = await scope.db.staffMember.findMany({
-    where: { locationId: scope.locationId, ...(opts.includeInactive ? {} : { active: true }) },
+    // Those based here and those who also work here (issue #21: one stylist, several locations).
+    where: { ...staffAtLocation(scope.locationId), ...(opts.includeInactive ? {} : { active: true }) },
     select,
     orderBy: [{ displayName: "asc" }],
   });
@@ -51,10 +53,14 @@ export function bumpStaffVersion(tx: Tx, scope: Scope, staffId: string, version:
     version,
     (v) =>
       tx.staffMember.updateMany({
-        where: { id: staffId, locationId: scope.locationId, ...v },
+        where: { id: staffId, ...staffAtLocation(scope.locationId), ...v },
         data: { version: { increment: 1 } },
       }),
-    () => tx.staffMember.findFirst({ where: { id: staffId, locationId: scope.locationId }, select: { version: true } }),
+    () =>
+      tx.staffMember.findFirst({
+        where: { id: staffId, ...staffAtLocation(scope.locationId) },
+        select: { version: true },
+      }),
   );
 }
 
