@@ -281,3 +281,55 @@ export async function eraseTreatmentRows(
   const { count } = await tx.treatmentRecord.deleteMany({ where: { customerId: { in: customerIds } } });
   return { records: count, storageKeys: photos.map((p) => p.storageKey) };
 }
+
+// ─────────────── Key rotation (crypto/rotate-key.ts) ───────────────
+
+/**
+ * Re-encrypts every treatment record (formula, notes) under `to` inside the rotation's transaction,
+ * and every photo file as a NEW file (new random name) that its row points to in the same
+ * transaction. After the transaction, `done(true)` removes the old files (committed) or `done(false)`
+ * the new ones (rolled back): either way no row names a missing file and no file outlives its key.
+ */
+export async function reencryptTreatments(
+  tx: Pick<Tx, "treatmentRecord" | "treatmentPhoto">,
+  from: FieldCrypto,
+  to: FieldCrypto,
+  dir: string | null,
+): Promise<{ records: number; photos: number; done(committed: boolean): Promise<void> }> {
+  const again = (b: Uint8Array | null) => (b ? to.encrypt(from.decrypt(b)) : null);
+  const records = await tx.treatmentRecord.findMany({ select: { id: true, formulaCipher: true, notesCipher: true } });
+  for (const r of records) {
+    await tx.treatmentRecord.update({
+      where: { id: r.id },
+      data: { formulaCipher: again(r.formulaCipher)!, notesCipher: again(r.notesCipher) },
+    });
+  }
+  const written: string[] = [];
+  const replaced: string[] = [];
+  const photos = dir ? await tx.treatmentPhoto.findMany({ select: { id: true, storageKey: true } }) : [];
+  try {
+    for (const p of photos) {
+      let stored: Buffer;
+      try {
+        stored = await readFile(pathOf({ dir: dir! }, p.storageKey));
+      } catch {
+        continue; // the file is gone already: nothing to carry over
+      }
+      const key = `${randomBytes(16).toString("hex")}.enc`;
+      await writeFile(join(dir!, key), encryptFile(to, decryptFile(from, stored)), { mode: 0o600 });
+      written.push(key);
+      await tx.treatmentPhoto.update({ where: { id: p.id }, data: { storageKey: key } });
+      replaced.push(p.storageKey);
+    }
+  } catch (e) {
+    await removeTreatmentFiles(dir, written);
+    throw e;
+  }
+  return {
+    records: records.length,
+    photos: written.length,
+    done: async (committed) => {
+      await removeTreatmentFiles(dir, committed ? replaced : written);
+    },
+  };
+}

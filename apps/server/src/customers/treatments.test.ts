@@ -2,6 +2,7 @@
 // begun, encrypted at rest (formula, notes and photo files), shown newest first and as the drawer's
 // "last formula", in the export, moved by a merge, gone (rows and files) after an erasure, and bad
 // inputs answered BAD_REQUEST. The clock is injected, so the outcome is the same at any date/hour.
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,12 +10,15 @@ import { TRPCError } from "@trpc/server";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../config/env.ts";
+import { createFieldCrypto } from "../crypto/field-crypto.ts";
 import type { StaffRole } from "../generated/prisma/enums.ts";
 import type { AppServices } from "../services.ts";
 import { createSalonFixture, type SalonFixture } from "../testing/fixtures.ts";
 import { callerFor, testClock, testServices } from "../testing/test-app.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/test-db.ts";
 import { upsertCustomerByPhone } from "./customer-store.ts";
+import { photoBase64, reencryptTreatments } from "./treatment-photos.ts";
+import { decryptFormula } from "./treatments.ts";
 
 let t: TestDatabase;
 let f: SalonFixture;
@@ -328,5 +332,34 @@ describe("treatment records", () => {
     expect(await codeOf(as("stylist").treatments.photo({ photoId }))).toMatchObject({ code: "NOT_FOUND" });
     const dump = await t.db.$queryRaw<{ j: string }[]>`SELECT row_to_json(a)::text AS j FROM audit_log a`;
     expect(dump.map((d) => d.j).join("\n")).not.toMatch(/Koleston|sensible|Rubio/);
+  });
+});
+
+describe("treatment records under a new data key", () => {
+  it("reencryptTreatments moves formulas, notes and photo files to the new key (old files removed after commit)", async () => {
+    const customer = f.customers[2]!;
+    const r = await as("stylist").treatments.record({ customerId: customer, formula: FORMULA, notes: NOTES });
+    await as("stylist").treatments.addPhoto({
+      recordId: r.id,
+      kind: "before",
+      dataBase64: (await photoWithExif()).toString("base64"),
+    });
+    const before = readdirSync(join(dataDir, "treatments"));
+    expect(before).toHaveLength(1);
+    const to = createFieldCrypto(randomBytes(32));
+    const job = await t.db.$transaction((tx) => reencryptTreatments(tx, t.fc, to, join(dataDir, "treatments")));
+    await job.done(true);
+    expect(job.photos).toBe(1);
+    expect(job.records).toBe(await t.db.treatmentRecord.count());
+    const after = readdirSync(join(dataDir, "treatments"));
+    expect(after).toHaveLength(1);
+    expect(after[0]).not.toBe(before[0]);
+    const row = await t.db.treatmentRecord.findUniqueOrThrow({ where: { id: r.id }, include: { photos: true } });
+    expect(decryptFormula(to, row.formulaCipher).products[0]!.brand).toBe("Wella Koleston");
+    expect(to.decrypt(row.notesCipher!)).toBe(NOTES);
+    expect(() => t.fc.decrypt(row.formulaCipher)).toThrow();
+    expect(row.photos[0]!.storageKey).toBe(after[0]);
+    const jpeg = await photoBase64(to, join(dataDir, "treatments"), after[0]!);
+    expect((await sharp(Buffer.from(jpeg!, "base64")).metadata()).format).toBe("jpeg");
   });
 });
