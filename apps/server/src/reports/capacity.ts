@@ -9,6 +9,7 @@ import { intersect, mergeSorted, sortIntervals, subtract } from "../availability
 import { workingSchedule } from "../availability/load.ts";
 import type { DateOverride, Interval, LocationRules, WeeklyBlock } from "../availability/types.ts";
 import type { Tx } from "../db/client.ts";
+import { staffAtLocation } from "../staff/at-location.ts";
 import { addDays, weekdayOf } from "../time/zoned.ts";
 
 export interface StaffSchedule {
@@ -68,9 +69,10 @@ export async function loadCapacity(
       select: { hours: true, closures: { where: { date: days }, select: { date: true } } },
     }),
     db.staffMember.findMany({
-      where: { id: { in: p.staffIds }, locationId: p.locationId },
+      where: { id: { in: p.staffIds }, ...staffAtLocation(p.locationId) },
       select: {
         id: true,
+        locationId: true,
         scheduleBlocks: true,
         dateOverrides: { where: { date: days } },
         timeOff: { where: { startsAt: { lt: p.end }, endsAt: { gt: p.start } } },
@@ -80,7 +82,11 @@ export async function loadCapacity(
   return capacityMinutes(
     staff.map((s) => ({
       id: s.id,
-      ...workingSchedule(s),
+      // The week worked at this location (issue #21: a block without a location is worked at home).
+      ...workingSchedule({
+        ...s,
+        scheduleBlocks: s.scheduleBlocks.filter((b) => (b.locationId ?? s.locationId) === p.locationId),
+      }),
       timeOff: s.timeOff.map((t) => ({ start: t.startsAt.getTime(), end: t.endsAt.getTime() })),
     })),
     { timeZone: p.timeZone, hours: location.hours, closures: location.closures.map((c) => dateOnly(c.date)) },
