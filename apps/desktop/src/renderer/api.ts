@@ -40,10 +40,15 @@ export function authFailureLink(onAuthFailure: () => void): TRPCLink<AppRouter> 
       });
 }
 
+/** The header naming the location a call acts on (issue #21); absent = the staff's home location. */
+export const LOCATION_HEADER = "x-cita-location";
+
 export function createApi(
   baseUrl: string,
   getToken: () => Promise<string | null>,
   onAuthFailure: () => void = () => {},
+  /** The location the console shows (issue #21), read on every call; null = the home location. */
+  getLocation: () => string | null = () => null,
 ) {
   const url = `${baseUrl.replace(/\/+$/, "")}/trpc`;
   return createTRPCClient<AppRouter>({
@@ -54,7 +59,10 @@ export function createApi(
         true: httpSubscriptionLink({
           url,
           // Evaluated on every (re)connection, so a resumed stream carries a fresh token.
-          connectionParams: async () => ({ token: (await getToken()) ?? "" }),
+          connectionParams: async () => {
+            const location = getLocation();
+            return { token: (await getToken()) ?? "", ...(location ? { location } : {}) };
+          },
         }),
         false: httpBatchLink({
           url,
@@ -64,7 +72,11 @@ export function createApi(
           maxURLLength: 4000,
           headers: async () => {
             const token = await getToken();
-            return token ? { authorization: `Bearer ${token}` } : {};
+            const location = getLocation();
+            return {
+              ...(token ? { authorization: `Bearer ${token}` } : {}),
+              ...(location ? { [LOCATION_HEADER]: location } : {}),
+            };
           },
         }),
       }),

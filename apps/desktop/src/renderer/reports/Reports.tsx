@@ -8,6 +8,7 @@ import { errorMessage } from "../api.ts";
 import type { Lang } from "../i18n.ts";
 import { today } from "../time.ts";
 import { useConsole, useSnapshot } from "../ui/context.tsx";
+import { AllLocations } from "./AllLocations.tsx";
 import { BarChart, STATUS_COLORS, StackedBarChart, UtilisationChart } from "./charts.tsx";
 import { downloadText, toCsv } from "./csv.ts";
 import { PERIOD_KINDS, type Period, type PeriodKind, periodProblem, presetPeriod } from "./period.ts";
@@ -31,6 +32,21 @@ export function Reports(props: { source?: ReportSource }) {
   const [report, setReport] = useState<ReportOutput | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
+  // Issue #21: "this salon" or "all salons", offered online to staff who may see several.
+  const [several, setSeveral] = useState(false);
+  const [scope, setScope] = useState<"here" | "all">("here");
+  useEffect(() => {
+    if (props.source) return;
+    let live = true;
+    api.locations.mine
+      .query()
+      .then((list) => live && setSeveral(list.length > 1))
+      .catch(() => {});
+    return () => {
+      live = false;
+    };
+  }, [api, props.source]);
+  const allSalons = several && scope === "all";
 
   useEffect(() => {
     if (problem) return;
@@ -98,6 +114,28 @@ export function Reports(props: { source?: ReportSource }) {
             </label>
           </>
         ) : null}
+        {several ? (
+          <div className="segmented" role="tablist" aria-label={tr.lang === "es" ? "Salones" : "Salons"}>
+            <button
+              type="button"
+              role="tab"
+              aria-selected={scope === "here"}
+              data-testid="report-scope-here"
+              onClick={() => setScope("here")}
+            >
+              {loc?.name ?? (tr.lang === "es" ? "Este salón" : "This salon")}
+            </button>
+            <button
+              type="button"
+              role="tab"
+              aria-selected={scope === "all"}
+              data-testid="report-scope-all"
+              onClick={() => setScope("all")}
+            >
+              {tr.lang === "es" ? "Todos los salones" : "All salons"}
+            </button>
+          </div>
+        ) : null}
         <span className="tz" data-testid="report-period" data-from={period.from} data-to={period.to}>
           {fmt.localDate(period.from)} – {fmt.localDate(period.to)}
         </span>
@@ -112,8 +150,9 @@ export function Reports(props: { source?: ReportSource }) {
           {error}
         </p>
       ) : null}
-      {!shown && !problem && !error ? <p className="muted">{s.loading}</p> : null}
-      {shown && !problem ? <ReportBody report={shown} s={s} /> : null}
+      {allSalons && !problem ? <AllLocations from={period.from} to={period.to} /> : null}
+      {!allSalons && !shown && !problem && !error ? <p className="muted">{s.loading}</p> : null}
+      {!allSalons && shown && !problem ? <ReportBody report={shown} s={s} /> : null}
     </section>
   );
 }

@@ -2,7 +2,15 @@
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
 import pkg from "../../../package.json";
 import type { CitaBridge, SecretStoreStatus, UpdateState } from "../../shared/bridge.ts";
-import { type Api, type Booking, createApi, errorMessage, isAuthFailure, procedureExists } from "../api.ts";
+import {
+  type Api,
+  type Booking,
+  createApi,
+  errorMessage,
+  isAuthFailure,
+  procedureExists,
+  type RouterOutputs,
+} from "../api.ts";
 import { installBridge } from "../bridge/web.ts";
 import { cookieKeeper, isWebAuthFailure } from "../bridge/web-session.ts";
 import { Calendar } from "../calendar/Calendar.tsx";
@@ -39,6 +47,18 @@ import { ServerSetup, SignIn } from "./SignIn.tsx";
 
 const SERVER_KEY = "cita.serverUrl";
 const LANG_KEY = "cita.lang";
+
+type MyLocation = RouterOutputs["locations"]["mine"][number];
+
+/** The location this staff member last chose on this server (issue #21); null = their home location. */
+const locationKey = (serverUrl: string, staffId: string) => `cita.location:${serverUrl}:${staffId}`;
+function storedLocation(serverUrl: string, staffId: string): string | null {
+  return localStorage.getItem(locationKey(serverUrl, staffId));
+}
+function storeLocation(serverUrl: string, staffId: string, id: string | null): void {
+  if (id) localStorage.setItem(locationKey(serverUrl, staffId), id);
+  else localStorage.removeItem(locationKey(serverUrl, staffId));
+}
 
 function defaultServerUrl(): string | null {
   const stored = localStorage.getItem(SERVER_KEY);
@@ -97,6 +117,8 @@ function Connected(props: {
   onChangeServer(): void;
 }) {
   const { serverUrl, bridge, tr } = props;
+  // The location every call acts on (x-cita-location; issue #21), set by SignedIn once checked.
+  const locationBox = useMemo(() => ({ current: null as string | null }), []);
   const { session, api } = useMemo(() => {
     // Sign-in and refresh go through a client without a token: refreshing must not wait on itself.
     const anon = createApi(serverUrl, async () => null);
@@ -131,9 +153,10 @@ function Connected(props: {
         serverUrl,
         () => session.accessToken(),
         () => void session.expire(),
+        () => locationBox.current,
       ),
     };
-  }, [serverUrl, bridge]);
+  }, [serverUrl, bridge, locationBox]);
   const state = useSyncExternalStore(
     (fn) => session.subscribe(fn),
     () => session.state,
@@ -167,9 +190,15 @@ function Connected(props: {
         />
       </main>
     );
-  return <SignedIn {...props} api={api} session={session} state={state} />;
+  return <SignedIn {...props} api={api} session={session} state={state} locationBox={locationBox} />;
 }
 
+/**
+ * Issue #21: which location the console shows. The locations this staff member may see come from
+ * locations.mine (asked for the home location); the one chosen last time on this computer is kept
+ * when still allowed. Switching remounts everything below (views, live store, chats, replica), so
+ * every view reloads its data for the new location.
+ */
 function SignedIn(props: {
   serverUrl: string;
   bridge: CitaBridge;
@@ -178,6 +207,65 @@ function SignedIn(props: {
   api: Api;
   session: Session;
   state: Extract<SessionState, { status: "signed-in" }>;
+  locationBox: { current: string | null };
+}) {
+  const { api, serverUrl, locationBox, tr } = props;
+  const staffId = props.state.staff.id;
+  const offlineStart = !!props.state.offline;
+  const [choice, setChoice] = useState<{ locations: MyLocation[] | null; current: string | null } | null>(null);
+  useEffect(() => {
+    let live = true;
+    const stored = storedLocation(serverUrl, staffId);
+    const settle = (locations: MyLocation[] | null, current: string | null) => {
+      if (!live) return;
+      locationBox.current = current;
+      setChoice({ locations, current });
+    };
+    if (offlineStart) {
+      settle(null, stored);
+      return;
+    }
+    locationBox.current = null;
+    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timeout")), 4_000));
+    Promise.race([api.locations.mine.query(), timeout])
+      .then((list) => settle(list, list.find((l) => l.id === stored && !l.home)?.id ?? null))
+      // Offline, or a server without several locations: stay where we were.
+      .catch(() => settle(null, stored));
+    return () => {
+      live = false;
+    };
+  }, [api, serverUrl, staffId, offlineStart, locationBox]);
+  const switchTo = useCallback(
+    (id: string) => {
+      const home = choice?.locations?.find((l) => l.home)?.id;
+      const next = id === home ? null : id;
+      storeLocation(serverUrl, staffId, next);
+      locationBox.current = next;
+      setChoice((c) => (c ? { ...c, current: next } : c));
+    },
+    [choice, serverUrl, staffId, locationBox],
+  );
+  if (!choice) return <main className="center muted">{tr.t("loading")}</main>;
+  return (
+    <SignedInAt
+      key={choice.current ?? "home"}
+      {...props}
+      locations={choice.locations ?? []}
+      onSwitchLocation={switchTo}
+    />
+  );
+}
+
+function SignedInAt(props: {
+  serverUrl: string;
+  bridge: CitaBridge;
+  tr: Translator;
+  setLang(l: Lang): void;
+  api: Api;
+  session: Session;
+  state: Extract<SessionState, { status: "signed-in" }>;
+  locations: MyLocation[];
+  onSwitchLocation(id: string): void;
 }) {
   const { api, session, bridge, tr, serverUrl } = props;
   const [toasts, setToasts] = useState<(Toast & { id: number })[]>([]);
@@ -333,6 +421,8 @@ function SignedIn(props: {
     <Ctx.Provider value={ctx}>
       <Shell
         staffName={props.state.staff.displayName}
+        locations={props.locations}
+        onSwitchLocation={props.onSwitchLocation}
         mode={mode}
         toasts={
           // In the page's flow, between the content and the footer: a message never covers a field.
@@ -369,7 +459,19 @@ function useHashRoute(): [Route, (r: Route) => void] {
   return [parseRoute(hash), navigate];
 }
 
-function Shell({ staffName, mode, toasts }: { staffName: string; mode: Mode; toasts: React.ReactNode }) {
+function Shell({
+  staffName,
+  locations,
+  onSwitchLocation,
+  mode,
+  toasts,
+}: {
+  staffName: string;
+  locations: MyLocation[];
+  onSwitchLocation(id: string): void;
+  mode: Mode;
+  toasts: React.ReactNode;
+}) {
   const { tr, session, bridge, setLang, store, inbox, replica, toast } = useConsole();
   const offline = mode.kind === "offline";
   // One source per replica: Reports reloads when its source changes.
@@ -399,7 +501,27 @@ function Shell({ staffName, mode, toasts }: { staffName: string; mode: Mode; toa
   return (
     <div className="shell">
       <header className="topbar">
-        <strong className="brand">{loc.name}</strong>
+        {locations.length > 1 && !offline ? (
+          // Issue #21: only for staff who may see several locations.
+          <select
+            className="brand location-switcher"
+            aria-label={tr.lang === "es" ? "Salón" : "Salon"}
+            title={tr.lang === "es" ? "Cambiar de salón" : "Switch salon"}
+            data-testid="location-switcher"
+            value={loc.id}
+            onChange={(e) => onSwitchLocation(e.target.value)}
+          >
+            {locations.map((l) => (
+              <option key={l.id} value={l.id}>
+                {l.city && l.city !== l.name ? `${l.name} · ${l.city}` : l.name}
+              </option>
+            ))}
+          </select>
+        ) : (
+          <strong className="brand" data-testid="location-name">
+            {loc.name}
+          </strong>
+        )}
         <nav>
           <a href="#/day" aria-current={route.name === "calendar"}>
             {tr.t("calendar")}
