@@ -163,6 +163,26 @@ describe.skipIf(!canRun)("console: colour formula recorded on a visit shows on t
     const profile = page.getByTestId("treatments");
     await expect.poll(() => profile.getByTestId("treatment-record").count()).toBe(1);
     expect(await profile.locator("h3").first().textContent()).toBe("Formulas and treatments");
+    // Edited from the profile (the version it was read at): the drawer follows.
+    await page.keyboard.press("Escape"); // the drawer closes (it covers part of the profile)
+    await next.waitFor({ state: "detached" });
+    await profile.getByTestId("treatment-edit").click();
+    const edit = profile.getByTestId("treatment-form");
+    expect(await edit.getByTestId("product-shade").first().inputValue()).toBe("7/1");
+    await edit.getByTestId("formula-minutes").fill("40");
+    await edit.getByTestId("treatment-save").click();
+    await expect
+      .poll(async () => (await profile.getByTestId("formula-card").first().textContent()) ?? "")
+      .toContain("Processing 40 min");
+    await page.locator(`[data-testid="history-row"][data-booking-id="${pick!.next}"] button`).click();
+    await expect.poll(async () => (await last.textContent()) ?? "").toContain("Processing 40 min");
+    expect(
+      (
+        await query<{ version: number }>(t.url, "SELECT version FROM treatment_record WHERE customer_id = $1", [
+          pick!.customer,
+        ])
+      )[0]!.version,
+    ).toBe(3); // recorded, photo added, edited
     await context.close();
   }, 120_000);
 });

@@ -43,6 +43,8 @@ const en = {
   badInput: "Check the formula: some value is not valid.",
   photoRefused: "That file is not a photo, or it is larger than 8 MB.",
   deleteRecord: "Delete",
+  edit: "Edit",
+  stale: "Someone changed this formula meanwhile: close and open it again.",
   deleted: "Formula deleted",
   confirmDelete: "Delete this formula and its photos?",
 };
@@ -80,6 +82,8 @@ const es: typeof en = {
   badInput: "Revisa la fórmula: algún valor no es válido.",
   photoRefused: "Ese archivo no es una foto o pasa de 8 MB.",
   deleteRecord: "Borrar",
+  edit: "Editar",
+  stale: "Alguien ha cambiado esta fórmula mientras tanto: ciérrala y vuelve a abrirla.",
   deleted: "Fórmula borrada",
   confirmDelete: "¿Borrar esta fórmula y sus fotos?",
 };
@@ -157,6 +161,7 @@ export function Treatments({ customerId, erased }: { customerId: string; erased:
 export function FormulaCard({ record, onDeleted }: { record: TreatmentRecord; onDeleted?(): void }) {
   const { api, tr, fmt, toast } = useConsole();
   const s = useTreatmentStrings();
+  const [editing, setEditing] = useState(false);
   const f = record.formula;
   const amount = (n: number, unit: Unit) => `${fmt.number(n, 1)} ${unit}`;
   const when = record.visit ? s.onVisit(fmt.date(record.visit.startsAt)) : fmt.date(record.createdAt);
@@ -213,10 +218,26 @@ export function FormulaCard({ record, onDeleted }: { record: TreatmentRecord; on
           ))}
         </div>
       ) : null}
-      {onDeleted ? (
-        <button type="button" className="link small danger" onClick={remove}>
-          {s.deleteRecord}
-        </button>
+      {onDeleted && editing ? (
+        <TreatmentForm
+          customerId={record.customerId}
+          bookingId={record.bookingId}
+          edit={record}
+          onDone={() => {
+            setEditing(false);
+            onDeleted();
+          }}
+        />
+      ) : null}
+      {onDeleted && !editing ? (
+        <div className="actions">
+          <button type="button" className="link small" data-testid="treatment-edit" onClick={() => setEditing(true)}>
+            {s.edit}
+          </button>
+          <button type="button" className="link small danger" onClick={remove}>
+            {s.deleteRecord}
+          </button>
+        </div>
       ) : null}
     </article>
   );
@@ -278,14 +299,40 @@ function readFile(file: File): Promise<string> {
 }
 
 /** Records a formula (on a visit when `bookingId` is given) and then uploads its photos. */
-export function TreatmentForm(props: { customerId: string; bookingId: string | null; onDone(): void }) {
+export function TreatmentForm(props: {
+  customerId: string;
+  bookingId: string | null;
+  /** Edit this record (its formula and notes, with the version it was read at) instead of adding one. */
+  edit?: TreatmentRecord;
+  onDone(): void;
+}) {
   const { api, toast } = useConsole();
   const s = useTreatmentStrings();
-  const [products, setProducts] = useState<ProductRow[]>([emptyProduct()]);
-  const [dev, setDev] = useState({ volume: "", amount: "", unit: "ml" as Unit });
-  const [proportions, setProportions] = useState("");
-  const [minutes, setMinutes] = useState("");
-  const [notes, setNotes] = useState("");
+  const e0 = props.edit;
+  const [products, setProducts] = useState<ProductRow[]>(
+    e0
+      ? e0.formula.products.map((p) => ({
+          brand: p.brand ?? "",
+          shade: p.shade,
+          amount: String(p.amount),
+          unit: p.unit,
+        }))
+      : [emptyProduct()],
+  );
+  const [dev, setDev] = useState(
+    e0?.formula.developer
+      ? {
+          volume: e0.formula.developer.volume,
+          amount: String(e0.formula.developer.amount),
+          unit: e0.formula.developer.unit,
+        }
+      : { volume: "", amount: "", unit: "ml" as Unit },
+  );
+  const [proportions, setProportions] = useState(e0?.formula.proportions ?? "");
+  const [minutes, setMinutes] = useState(
+    e0?.formula.processingMinutes != null ? String(e0.formula.processingMinutes) : "",
+  );
+  const [notes, setNotes] = useState(e0?.notes ?? "");
   const [photos, setPhotos] = useState<{ before: File | null; after: File | null }>({ before: null, after: null });
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -302,24 +349,32 @@ export function TreatmentForm(props: { customerId: string; bookingId: string | n
     setBusy(true);
     setError(null);
     try {
-      const record = await api.treatments.record.mutate({
-        customerId: props.customerId,
-        bookingId: props.bookingId,
-        formula: {
-          products: filled.map((p) => ({
-            brand: p.brand.trim() || null,
-            shade: p.shade.trim(),
-            amount: num(p.amount) ?? 0,
-            unit: p.unit,
-          })),
-          developer: dev.volume.trim()
-            ? { volume: dev.volume.trim(), amount: num(dev.amount) ?? 0, unit: dev.unit }
-            : null,
-          proportions: proportions.trim() || null,
-          processingMinutes: num(minutes) === null ? null : Math.round(num(minutes)!),
-        },
-        notes: notes.trim() || null,
-      });
+      const formula = {
+        products: filled.map((p) => ({
+          brand: p.brand.trim() || null,
+          shade: p.shade.trim(),
+          amount: num(p.amount) ?? 0,
+          unit: p.unit,
+        })),
+        developer: dev.volume.trim()
+          ? { volume: dev.volume.trim(), amount: num(dev.amount) ?? 0, unit: dev.unit }
+          : null,
+        proportions: proportions.trim() || null,
+        processingMinutes: num(minutes) === null ? null : Math.round(num(minutes)!),
+      };
+      const record = e0
+        ? await api.treatments.update.mutate({
+            recordId: e0.id,
+            version: e0.version,
+            formula,
+            notes: notes.trim() || null,
+          })
+        : await api.treatments.record.mutate({
+            customerId: props.customerId,
+            bookingId: props.bookingId,
+            formula,
+            notes: notes.trim() || null,
+          });
       let photoError = false;
       for (const kind of ["before", "after"] as const) {
         const file = photos[kind];
@@ -333,7 +388,8 @@ export function TreatmentForm(props: { customerId: string; bookingId: string | n
       toast({ kind: photoError ? "error" : "info", text: photoError ? s.photoRefused : s.saved });
       props.onDone();
     } catch (e) {
-      setError(errorData(e).code === "BAD_REQUEST" ? s.badInput : errorMessage(e));
+      const code = errorData(e).code;
+      setError(code === "BAD_REQUEST" ? s.badInput : code === "CONFLICT" ? s.stale : errorMessage(e));
     } finally {
       setBusy(false);
     }
