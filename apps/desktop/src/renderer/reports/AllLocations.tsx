@@ -67,14 +67,17 @@ export function AllLocations(props: { from: string; to: string }) {
     };
   }, [api, props.from, props.to]);
   const pct = useMemo(
-    () => new Intl.NumberFormat(LOCALES[tr.lang], { style: "percent", maximumFractionDigits: 1 }),
+    () =>
+      new Intl.NumberFormat(LOCALES[tr.lang], { style: "percent", maximumFractionDigits: 1, useGrouping: "always" }),
     [tr.lang],
   );
   const rate = (v: number | null) => (v === null ? "—" : pct.format(v));
   const money = (cents: number | null, currency: string | null) =>
     cents === null || currency === null
       ? "—"
-      : new Intl.NumberFormat(LOCALES[tr.lang], { style: "currency", currency }).format(cents / 100);
+      : new Intl.NumberFormat(LOCALES[tr.lang], { style: "currency", currency, useGrouping: "always" }).format(
+          cents / 100,
+        );
 
   if (error)
     return (
