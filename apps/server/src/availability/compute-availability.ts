@@ -186,6 +186,7 @@ export function computeAvailability(q: AvailabilityQuery): Slot[] {
         if (start <= previous || start < earliest) continue;
         previous = start;
         if (start > latest) break;
+        if (q.onlyStart !== undefined && start !== q.onlyStart) continue;
         const items = assign(requested, plans, 0, start, window, byLoad, day, [], resources);
         if (!items) continue;
         // The wall time is the minute we asked for, except where a DST gap moved it.

@@ -87,6 +87,8 @@ export interface AvailabilityQuery {
   limit?: number;
   /** The location's resources of the kinds the services need, with the time they are held. */
   resources?: ResourceAvailability[];
+  /** Only this start (epoch ms) is tried: is one wanted time bookable (a booking's own check). */
+  onlyStart?: number;
 }
 
 export interface SlotItem {

@@ -27,6 +27,8 @@ export interface BookingContext {
   day: string;
   /** Alternatives already computed on this load, by wanted visit and rival. */
   alternatives: Map<string, SlotView[]>;
+  /** The wanted time's state already computed on this load, by wanted visit (a burst asks the same). */
+  states: Map<string, "free" | "taken" | "outside">;
 }
 
 export interface WantedVisit {
@@ -80,6 +82,7 @@ export function loadBookingContext(
       inputs,
       day: toLocal(wanted.startsAt, inputs.location.timeZone).date,
       alternatives: new Map<string, SlotView[]>(),
+      states: new Map<string, "free" | "taken" | "outside">(),
     }))
     .finally(() => running.delete(key));
   running.set(key, loading);
@@ -107,11 +110,19 @@ export function assertTimeIn(ctx: BookingContext, wanted: WantedVisit, now: Date
 
 /** "free", "taken" (by bookings or holds) or "outside" (hours, notice, grid) for the wanted time. */
 export function wantedTimeState(ctx: BookingContext, wanted: WantedVisit): "free" | "taken" | "outside" {
-  const day = { fromDate: ctx.day, toDate: ctx.day, items: wanted.items };
+  const key = JSON.stringify([wanted.startsAt.getTime(), wanted.items]);
+  const known = ctx.states.get(key);
+  if (known) return known;
+  // Only the wanted start is tried (not the whole day's grid).
   const at = wanted.startsAt.getTime();
-  if (computeAvailability({ ...withBookings(ctx.inputs), ...day }).some((s) => s.start.getTime() === at)) return "free";
-  if (computeAvailability({ ...ctx.inputs.query, ...day }).some((s) => s.start.getTime() === at)) return "taken";
-  return "outside";
+  const day = { fromDate: ctx.day, toDate: ctx.day, items: wanted.items, onlyStart: at, limit: 1 };
+  const state = computeAvailability({ ...withBookings(ctx.inputs), ...day }).length
+    ? "free"
+    : computeAvailability({ ...ctx.inputs.query, ...day }).length
+      ? "taken"
+      : "outside";
+  ctx.states.set(key, state);
+  return state;
 }
 
 /** The nearest alternatives on this load, with a rival's just-committed segments counted as busy. */

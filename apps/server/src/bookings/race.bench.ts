@@ -2,6 +2,8 @@
 // with a real signed-in session) book the same slot at once. Exactly one wins; every loser gets
 // SLOT_TAKEN with alternatives. Baseline: the same 100 clients' no-op query through the same server
 // at the same moment, so the figure is what booking adds to the HTTP and tRPC round trip.
+import { writeFile } from "node:fs/promises";
+import { Session } from "node:inspector/promises";
 import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
 import type { Benchmark } from "../../../../bench/lib.ts";
 import { summarize } from "../../../../bench/lib.ts";
@@ -65,7 +67,15 @@ export const benchmarks: Benchmark[] = [
         const ping: number[] = [];
         let winners = 0;
         let losersWithAlternatives = 0;
+        // CITA_RACE_PROFILE=<file>: a CPU profile of the counted rounds alone (not the set-up).
+        const profileTo = process.env.CITA_RACE_PROFILE;
+        const profiler = profileTo ? new Session() : null;
         for (let round = -1; round < ROUNDS; round++) {
+          if (round === 0 && profiler) {
+            profiler.connect();
+            await profiler.post("Profiler.enable");
+            await profiler.post("Profiler.start");
+          }
           // Round -1 warms up the server and the pool; it is not counted.
           const startsAt = localToUtc("2026-03-10", 600 + (round + 1) * 45, "Europe/Madrid").toISOString();
           const pings = await Promise.all(
@@ -99,6 +109,11 @@ export const benchmarks: Benchmark[] = [
           if (won !== 1) throw new Error(`round ${round}: ${won} winners`);
           winners += won;
           losersWithAlternatives += results.filter((r) => !r.won && r.alternatives >= 2).length;
+        }
+        if (profiler && profileTo) {
+          const { profile } = await profiler.post("Profiler.stop");
+          await writeFile(profileTo, JSON.stringify(profile));
+          profiler.disconnect();
         }
         if (losersWithAlternatives !== ROUNDS * (RACERS - 1)) {
           throw new Error(`${ROUNDS * (RACERS - 1) - losersWithAlternatives} losers without alternatives`);
