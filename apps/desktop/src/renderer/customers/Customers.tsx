@@ -6,6 +6,7 @@ import type { RouterOutputs } from "../api.ts";
 import { errorData, errorMessage } from "../api.ts";
 import { useConsole } from "../ui/context.tsx";
 import { DataActions, useIsManager } from "./DataActions.tsx";
+import { PatchTests } from "./PatchTests.tsx";
 import { Treatments } from "./Treatments.tsx";
 
 type SearchResult = RouterOutputs["customers"]["search"];
@@ -225,6 +226,7 @@ function Profile(props: { customerId: string; openBooking(id: string): void }) {
       </form>
       <DataActions detail={detail} onChanged={load} manager={isManager} />
       <Treatments customerId={c.id} erased={c.erased} />
+      <PatchTests customerId={c.id} erased={c.erased} />
       <h3>{tr.t("history")}</h3>
       {detail.bookings.length ? null : <p className="muted">{tr.t("noHistory")}</p>}
       <div className="table" data-testid="customer-history">

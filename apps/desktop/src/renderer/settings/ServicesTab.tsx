@@ -12,6 +12,28 @@ import { type SettingsKey, useStrings } from "./strings.ts";
 
 type DepositRule = "none" | "fixed" | "percent";
 
+/** Patch tests (issue #21): this component's own strings, es/en. */
+const PATCH = {
+  es: {
+    legend: "Prueba de alergia",
+    required: "Exige una prueba de alergia negativa antes de reservar",
+    minHours: "Al menos (horas antes de la cita)",
+    maxMonths: "Validez (meses)",
+    isTest: "Este servicio es la prueba de alergia (se ofrece antes)",
+    notHours: "Escribe un número de horas entero",
+    notMonths: "Escribe un número de meses entero",
+  },
+  en: {
+    legend: "Allergy (patch) test",
+    required: "Requires a negative patch test before booking",
+    minHours: "At least (hours before the visit)",
+    maxMonths: "Valid for (months)",
+    isTest: "This service is the patch test (offered first)",
+    notHours: "Write a whole number of hours",
+    notMonths: "Write a whole number of months",
+  },
+};
+
 interface Form {
   nameEs: string;
   nameEn: string;
@@ -27,6 +49,10 @@ interface Form {
   depositRule: DepositRule;
   deposit: string;
   sortOrder: string;
+  patchTestRequired: boolean;
+  patchTestMinHours: string;
+  patchTestMaxMonths: string;
+  isPatchTest: boolean;
 }
 
 const EMPTY: Form = {
@@ -44,6 +70,10 @@ const EMPTY: Form = {
   depositRule: "none",
   deposit: "",
   sortOrder: "0",
+  patchTestRequired: false,
+  patchTestMinHours: "48",
+  patchTestMaxMonths: "6",
+  isPatchTest: false,
 };
 
 function formOf(x: Service): Form {
@@ -67,6 +97,10 @@ function formOf(x: Service): Form {
           ? String(x.depositValue)
           : "",
     sortOrder: String(x.sortOrder),
+    patchTestRequired: x.patchTestRequired ?? false,
+    patchTestMinHours: String(x.patchTestMinHours ?? 48),
+    patchTestMaxMonths: String(x.patchTestMaxMonths ?? 6),
+    isPatchTest: x.isPatchTest ?? false,
   };
 }
 
@@ -88,9 +122,11 @@ const PHASES = [
 ] as const satisfies readonly (readonly [keyof Form, SettingsKey])[];
 
 /** The form as the schema's input (numbers parsed), plus errors for text that is not a number at all. */
-function toFields(f: Form, s: ReturnType<typeof useStrings>["s"]) {
+function toFields(f: Form, s: ReturnType<typeof useStrings>["s"], lang: "es" | "en" = "es") {
   const local: Errors = {};
   const fields: Record<string, unknown> = {
+    patchTestRequired: f.patchTestRequired,
+    isPatchTest: f.isPatchTest,
     nameEs: f.nameEs,
     nameEn: f.nameEn,
     descriptionEs: f.descriptionEs.trim() ? f.descriptionEs : null,
@@ -106,6 +142,12 @@ function toFields(f: Form, s: ReturnType<typeof useStrings>["s"]) {
   const price = eurosToCents(f.price);
   if (price === null || price === undefined) local.priceCents = s.notEuros;
   else fields.priceCents = price;
+  const hours = parseWhole(f.patchTestMinHours);
+  if (hours === null || hours === undefined) local.patchTestMinHours = PATCH[lang].notHours;
+  else fields.patchTestMinHours = hours;
+  const months = parseWhole(f.patchTestMaxMonths);
+  if (months === null || months === undefined) local.patchTestMaxMonths = PATCH[lang].notMonths;
+  else fields.patchTestMaxMonths = months;
   if (f.depositRule === "none") fields.depositValue = 0;
   else {
     const v = f.depositRule === "fixed" ? eurosToCents(f.deposit) : parseWhole(f.deposit);
@@ -159,10 +201,10 @@ function ServiceEditor(props: { service: Service | null; onSaved(id: string): vo
   const x = props.service;
 
   const submit = () => {
-    const { fields, local } = toFields(form, s);
+    const { fields, local } = toFields(form, s, tr.lang);
     // An edit sends only what changed, so the audit says what this edit did.
     const send = x
-      ? { serviceId: x.id, version: x.version, ...changedFields(fields, toFields(original, s).fields) }
+      ? { serviceId: x.id, version: x.version, ...changedFields(fields, toFields(original, s, tr.lang).fields) }
       : fields;
     if (!valid(withLocal(check<unknown>(x ? serviceUpdateInput : serviceCreateInput, send, tr.lang), local))) return;
     void save(
@@ -248,6 +290,37 @@ function ServiceEditor(props: { service: Service | null; onSaved(id: string): vo
           </Field>
         ) : null}
       </div>
+      <fieldset data-testid="service-patch-test">
+        <legend>{PATCH[tr.lang].legend}</legend>
+        <label className="check">
+          <input
+            type="checkbox"
+            data-testid="service-patch-required"
+            checked={form.patchTestRequired}
+            onChange={(e) => patch({ patchTestRequired: e.target.checked })}
+          />{" "}
+          {PATCH[tr.lang].required}
+        </label>
+        {form.patchTestRequired ? (
+          <div className="settings-grid">
+            <Field label={PATCH[tr.lang].minHours} name="patchTestMinHours" errors={errors}>
+              <input inputMode="numeric" data-testid="service-patch-hours" {...bind("patchTestMinHours")} />
+            </Field>
+            <Field label={PATCH[tr.lang].maxMonths} name="patchTestMaxMonths" errors={errors}>
+              <input inputMode="numeric" data-testid="service-patch-months" {...bind("patchTestMaxMonths")} />
+            </Field>
+          </div>
+        ) : null}
+        <label className="check">
+          <input
+            type="checkbox"
+            data-testid="service-is-patch-test"
+            checked={form.isPatchTest}
+            onChange={(e) => patch({ isPatchTest: e.target.checked })}
+          />{" "}
+          {PATCH[tr.lang].isTest}
+        </label>
+      </fieldset>
       <div className="actions">
         <button type="submit" className="primary" data-testid="service-save" disabled={busy}>
           {x ? s.save : s.create}
