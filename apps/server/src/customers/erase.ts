@@ -324,7 +324,8 @@ export async function eraseCustomer(
       });
       await tx.conversation.deleteMany({ where: { id: { in: conversationIds } } });
       // Colour/treatment records (#21): rows now, their photo files after commit.
-      files.treatments = (await eraseTreatmentRows(tx, customerIds)).storageKeys;
+      const treatments = await eraseTreatmentRows(tx, customerIds);
+      files.treatments = treatments.storageKeys;
       await erasePatchTestRows(tx, customerIds);
 
       // Bookings keep their figures; the words go.
@@ -390,7 +391,12 @@ export async function eraseCustomer(
         action: "customer.erase",
         entityType: "customer",
         entityId: c.id,
-        audit: { ...counts, mediaFiles: files.paths.length, mergedIds: merged.map((m) => m.id) },
+        audit: {
+          ...counts,
+          mediaFiles: files.paths.length + files.treatments.length,
+          treatmentRecords: treatments.records,
+          mergedIds: merged.map((m) => m.id),
+        },
         change: { version: after.version, erased: true },
       });
       await logBookingsChanged(

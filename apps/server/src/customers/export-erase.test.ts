@@ -611,7 +611,13 @@ describe("customers.export and customers.erase", () => {
       entityType: "customer",
       entityId: seeded.customerId,
     });
-    expect(audit[0]!.data).toMatchObject({ bookings: 3, conversations: 2, mediaFiles: 2, webhookEvents: 7 });
+    expect(audit[0]!.data).toMatchObject({
+      bookings: 3,
+      conversations: 2,
+      mediaFiles: 3,
+      treatmentRecords: 1,
+      webhookEvents: 7,
+    });
     // The redacted cancellation entry is still there, with its figures and without the reason.
     const cancelAudit = await t.db.auditLog.findFirstOrThrow({
       where: { action: "booking.cancelled", entityId: seeded.bookings.cancelled },
