@@ -7,6 +7,16 @@ import type { LocalSource, Snapshot } from "../store.ts";
 import { addDays, localToUtc } from "../time.ts";
 import type { ReplicaDb, StoredBooking } from "./db.ts";
 
+/**
+ * Issue #21: the location the console shows. The replica holds every location the role may see
+ * (the server's sync keeps only those); offline, the calendar, lists and snapshot show this one.
+ * Set by the shell (ui/App.tsx) whenever the location is chosen; null = the replica's first.
+ */
+let shownLocationId: string | null = null;
+export function setShownLocation(id: string | null): void {
+  shownLocationId = id;
+}
+
 export interface Names {
   services: ReadonlyMap<string, SyncServiceRow>;
   staff: ReadonlyMap<string, SyncStaffRow>;
@@ -71,6 +81,8 @@ export interface LocalBookingFilter {
   status?: BookingStatusName[];
   source?: SyncBookingRow["source"][];
   customerId?: string;
+  /** Only this location's bookings (issue #21). */
+  locationId?: string | null;
 }
 
 /** The bookings list's server-side filters, applied to the replica; ordered by start. */
@@ -87,7 +99,8 @@ export async function searchBookings(db: ReplicaDb, f: LocalBookingFilter, tz: s
         b.startsAt < to &&
         (!f.status?.length || f.status.includes(b.status)) &&
         (!f.source?.length || f.source.includes(b.source)) &&
-        (!f.customerId || b.customerId === f.customerId),
+        (!f.customerId || b.customerId === f.customerId) &&
+        (!f.locationId || b.locationId === f.locationId),
     )
     .sort((a, b) => (a.startsAt < b.startsAt ? -1 : a.startsAt > b.startsAt ? 1 : a.id < b.id ? -1 : 1));
 }
@@ -123,7 +136,10 @@ export async function customerHistory(db: ReplicaDb, customerId: string): Promis
 export function localSource(db: ReplicaDb, tz: () => string): LocalSource {
   return {
     async bookingsBetween(fromDate, toDate) {
-      const [rows, names] = await Promise.all([searchBookings(db, { fromDate, toDate }, tz()), loadNames(db)]);
+      const [rows, names] = await Promise.all([
+        searchBookings(db, { fromDate, toDate, locationId: shownLocationId }, tz()),
+        loadNames(db),
+      ]);
       return rows.map((b) => toBooking(b, names));
     },
     async customers(ids) {
@@ -142,7 +158,7 @@ export async function offlineSnapshot(
     db.staff.toArray(),
     db.services.toArray(),
   ]);
-  const loc = locations[0];
+  const loc = locations.find((l) => l.id === shownLocationId) ?? locations[0];
   if (!loc) return null;
   const { createdAt: _c, updatedAt: _u, ...location } = loc;
   return {

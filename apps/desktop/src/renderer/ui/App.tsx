@@ -27,6 +27,7 @@ import { PendingChanges } from "../offline/PendingChanges.tsx";
 import { registerOfflineShell } from "../offline-shell.ts";
 import { apiReplayTarget, apiSyncSource } from "../replica/connect.ts";
 import { replicaPolicyFor } from "../replica/policy.ts";
+import { setShownLocation } from "../replica/queries.ts";
 import type { ReplayResult } from "../replica/queue.ts";
 import { Replica } from "../replica/replica.ts";
 import { localReportSource } from "../replica/reports.ts";
@@ -212,6 +213,7 @@ function SignedIn(props: {
   const { api, serverUrl, locationBox, tr } = props;
   const staffId = props.state.staff.id;
   const offlineStart = !!props.state.offline;
+  const homeId = props.state.staff.locationId;
   const [choice, setChoice] = useState<{ locations: MyLocation[] | null; current: string | null } | null>(null);
   useEffect(() => {
     let live = true;
@@ -219,6 +221,7 @@ function SignedIn(props: {
     const settle = (locations: MyLocation[] | null, current: string | null) => {
       if (!live) return;
       locationBox.current = current;
+      setShownLocation(current ?? homeId);
       setChoice({ locations, current });
     };
     if (offlineStart) {
@@ -234,16 +237,17 @@ function SignedIn(props: {
     return () => {
       live = false;
     };
-  }, [api, serverUrl, staffId, offlineStart, locationBox]);
+  }, [api, serverUrl, staffId, offlineStart, locationBox, homeId]);
   const switchTo = useCallback(
     (id: string) => {
       const home = choice?.locations?.find((l) => l.home)?.id;
       const next = id === home ? null : id;
       storeLocation(serverUrl, staffId, next);
       locationBox.current = next;
+      setShownLocation(next ?? homeId);
       setChoice((c) => (c ? { ...c, current: next } : c));
     },
-    [choice, serverUrl, staffId, locationBox],
+    [choice, serverUrl, staffId, locationBox, homeId],
   );
   if (!choice) return <main className="center muted">{tr.t("loading")}</main>;
   return (
