@@ -247,6 +247,19 @@ describe("treatment records", () => {
       await codeOf(as("stylist").treatments.addPhoto({ recordId, kind: "before", dataBase64: "no base64!" })),
     ).toMatchObject({ code: "BAD_REQUEST" });
     expect(readdirSync(join(dataDir, "treatments"))).toHaveLength(1);
+    // A second one, removed again: its row and its file go.
+    const extra = await as("stylist").treatments.addPhoto({
+      recordId,
+      kind: "before",
+      dataBase64: original.toString("base64"),
+    });
+    expect(readdirSync(join(dataDir, "treatments"))).toHaveLength(2);
+    expect(await as("stylist").treatments.deletePhoto({ photoId: extra.id })).toEqual({
+      photoId: extra.id,
+      deleted: true,
+    });
+    expect(readdirSync(join(dataDir, "treatments"))).toEqual(files);
+    expect(await codeOf(as("stylist").treatments.photo({ photoId: extra.id }))).toMatchObject({ code: "NOT_FOUND" });
     expect((await as("stylist").treatments.list({ customerId: customer })).items[0]!.photos).toHaveLength(1);
   });
 

@@ -44,6 +44,8 @@ const en = {
   photoRefused: "That file is not a photo, or it is larger than 8 MB.",
   deleteRecord: "Delete",
   edit: "Edit",
+  removePhoto: "Remove",
+  confirmDeletePhoto: "Remove this photo?",
   stale: "Someone changed this formula meanwhile: close and open it again.",
   deleted: "Formula deleted",
   confirmDelete: "Delete this formula and its photos?",
@@ -83,6 +85,8 @@ const es: typeof en = {
   photoRefused: "Ese archivo no es una foto o pasa de 8 MB.",
   deleteRecord: "Borrar",
   edit: "Editar",
+  removePhoto: "Quitar",
+  confirmDeletePhoto: "¿Quitar esta foto?",
   stale: "Alguien ha cambiado esta fórmula mientras tanto: ciérrala y vuelve a abrirla.",
   deleted: "Fórmula borrada",
   confirmDelete: "¿Borrar esta fórmula y sus fotos?",
@@ -166,6 +170,15 @@ export function FormulaCard({ record, onDeleted }: { record: TreatmentRecord; on
   const amount = (n: number, unit: Unit) => `${fmt.number(n, 1)} ${unit}`;
   const when = record.visit ? s.onVisit(fmt.date(record.visit.startsAt)) : fmt.date(record.createdAt);
   const services = record.visit?.services.map((x) => (tr.lang === "es" ? x.nameEs : x.nameEn)).join(" + ");
+  const removePhoto = async (photoId: string) => {
+    if (!window.confirm(s.confirmDeletePhoto)) return;
+    try {
+      await api.treatments.deletePhoto.mutate({ photoId });
+      onDeleted?.();
+    } catch (e) {
+      toast({ kind: "error", text: errorMessage(e) });
+    }
+  };
   const remove = async () => {
     if (!window.confirm(s.confirmDelete)) return;
     try {
@@ -214,7 +227,12 @@ export function FormulaCard({ record, onDeleted }: { record: TreatmentRecord; on
       {record.photos.length ? (
         <div className="thumbs" style={{ display: "flex", gap: 8, flexWrap: "wrap" }}>
           {record.photos.map((p) => (
-            <PhotoThumb key={p.id} photoId={p.id} label={p.kind === "before" ? s.before : s.after} />
+            <PhotoThumb
+              key={p.id}
+              photoId={p.id}
+              label={p.kind === "before" ? s.before : s.after}
+              onRemove={editing && onDeleted ? () => removePhoto(p.id) : undefined}
+            />
           ))}
         </div>
       ) : null}
@@ -243,7 +261,7 @@ export function FormulaCard({ record, onDeleted }: { record: TreatmentRecord; on
   );
 }
 
-function PhotoThumb({ photoId, label }: { photoId: string; label: string }) {
+function PhotoThumb({ photoId, label, onRemove }: { photoId: string; label: string; onRemove?(): void }) {
   const { api } = useConsole();
   const s = useTreatmentStrings();
   const [src, setSrc] = useState<string | null>(null);
@@ -267,7 +285,15 @@ function PhotoThumb({ photoId, label }: { photoId: string; label: string }) {
       ) : (
         <span className="muted small">{failed ? s.photoFailed : s.photoLoading}</span>
       )}
-      <figcaption className="small muted">{label}</figcaption>
+      <figcaption className="small muted">
+        {label}
+        {onRemove ? (
+          <button type="button" className="link small danger" data-testid="treatment-photo-remove" onClick={onRemove}>
+            {" "}
+            {s.removePhoto}
+          </button>
+        ) : null}
+      </figcaption>
     </figure>
   );
 }
