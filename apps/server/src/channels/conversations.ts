@@ -129,7 +129,8 @@ export async function listChats(
 }
 
 export async function getChat(scope: ChatScope, conversationId: string): Promise<Detail> {
-  const [row] = await listRows(scope.db, { id: conversationId }, 1);
+  // Another location's chat is not found here (issue #21): the console shows one location at a time.
+  const [row] = await listRows(scope.db, { id: conversationId, locationId: scope.locationId ?? null }, 1);
   if (!row) throw new AppError("NOT_FOUND", "Conversation not found");
   const conversation = await scope.db.conversation.findUniqueOrThrow({
     where: { id: conversationId },

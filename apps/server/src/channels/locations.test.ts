@@ -179,6 +179,21 @@ describe("the console's chat list", () => {
     expect(listA.some((id) => atB.includes(id))).toBe(false);
     expect(listB).toEqual(expect.arrayContaining([...atB, ...open]));
     expect(listB.some((id) => atA.includes(id))).toBe(false);
+    // Opening another location's chat by its id: not found there; found where it belongs.
+    const caller = (location: string) =>
+      createCallerFactory(appRouter)({
+        ...h.services,
+        requestId: "test",
+        ip: "127.0.0.1",
+        userAgent: "vitest",
+        auth: { sub: a.managerId, role: "manager", loc: a.locationId, sid: NIL, iat: now, exp: now + 900 },
+        locationHeader: location,
+      });
+    await expect(caller(a.locationId).chats.get({ conversationId: atB[0]! })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
+    expect((await caller(b.locationId).chats.get({ conversationId: atB[0]! })).conversation.id).toBe(atB[0]);
+    expect((await caller(b.locationId).chats.get({ conversationId: open[0]! })).conversation.id).toBe(open[0]);
   });
 });
 
