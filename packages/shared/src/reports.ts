@@ -136,8 +136,9 @@ export const reportOutput = z.object({
    * - awaiting: still a hold or waiting for the deposit;
    * - abandoned: the hold expired — a slot was offered and held, and the customer never completed it.
    * handedOver: conversations the assistant escalated to a person in the period; conversations:
-   * conversations the assistant answered in the period. Both server-only (null offline); a
-   * conversation belongs to no location, so these count the assistant's whole inbox.
+   * conversations the assistant answered in the period. Both server-only (null offline); counted
+   * for the report's location (issue #21: a conversation's own location, or the default location's
+   * when it has none).
    */
   agent: z.object({
     booked: count,

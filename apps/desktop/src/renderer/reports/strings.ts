@@ -46,7 +46,7 @@ const en = {
   agentHandedOver: "Handed over to a person",
   agentConversations: "Conversations answered",
   agentNote:
-    "Bookings the assistant made in the period (by the day they were made); conversations are the assistant's whole inbox.",
+    "Bookings the assistant made in the period (by the day they were made); conversations are this salon's chats.",
   nothing: "Nothing in this period.",
   summary: "Summary",
   measure: "Measure",
@@ -111,7 +111,7 @@ const es: ReportStrings = {
   agentHandedOver: "Pasadas a una persona",
   agentConversations: "Conversaciones atendidas",
   agentNote:
-    "Citas que hizo el asistente en el periodo (por el día en que se hicieron); las conversaciones son todas las del asistente.",
+    "Citas que hizo el asistente en el periodo (por el día en que se hicieron); las conversaciones son las de este salón.",
   nothing: "Nada en este periodo.",
   summary: "Resumen",
   measure: "Medida",
