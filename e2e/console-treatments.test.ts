@@ -164,7 +164,7 @@ describe.skipIf(!canRun)("console: colour formula recorded on a visit shows on t
     await expect.poll(() => profile.getByTestId("treatment-record").count()).toBe(1);
     expect(await profile.locator("h3").first().textContent()).toBe("Formulas and treatments");
     // Edited from the profile (the version it was read at): the drawer follows.
-    await page.keyboard.press("Escape"); // the drawer closes (it covers part of the profile)
+    await page.keyboard.press("Escape");
     await next.waitFor({ state: "detached" });
     await profile.getByTestId("treatment-edit").click();
     const edit = profile.getByTestId("treatment-form");
@@ -176,6 +176,7 @@ describe.skipIf(!canRun)("console: colour formula recorded on a visit shows on t
       .toContain("Processing 40 min");
     await page.locator(`[data-testid="history-row"][data-booking-id="${pick!.next}"] button`).click();
     await expect.poll(async () => (await last.textContent()) ?? "").toContain("Processing 40 min");
+    await page.screenshot({ path: join(shots, "treatments-edited-en.png"), fullPage: true });
     expect(
       (
         await query<{ version: number }>(t.url, "SELECT version FROM treatment_record WHERE customer_id = $1", [

@@ -248,7 +248,7 @@ export function FormulaCard({ record, onDeleted }: { record: TreatmentRecord; on
         />
       ) : null}
       {onDeleted && !editing ? (
-        <div className="actions">
+        <div className="actions wrap">
           <button type="button" className="link small" data-testid="treatment-edit" onClick={() => setEditing(true)}>
             {s.edit}
           </button>
