@@ -66,6 +66,21 @@ beforeAll(async () => {
     items: [{ serviceId: b.services.highlights, staffId: b.staff.marta }],
     allowOutsideHours: true,
   });
+  // Chats the assistant answered that week: one at B, one tied to no location (the default's).
+  for (const locationId of [b.locationId, null]) {
+    const c = await t.db.conversation.create({
+      data: {
+        customerId: a.customers[0]!,
+        channel: "chatwoot",
+        channelAccount: "7",
+        externalId: `ext-${locationId ?? "none"}`,
+        locationId,
+      },
+    });
+    await t.db.agentTurn.create({
+      data: { conversationId: c.id, mode: "guided", status: "completed", startedAt: new Date(at("2026-03-03", 9)) },
+    });
+  }
   clock.set("2026-03-03T15:00:00Z");
   for (const [desk, id] of [
     [deskA, cut.id],
@@ -146,6 +161,10 @@ describe("reports per location", () => {
     expect(repB.bookings.total).toBe(2);
     expect(repB.revenue.totalCents).toBe(1800);
     expect(repB.revenue.byService.map((s) => s.nameEs)).toEqual(["Peinado Norte"]);
+    // Conversations: B's own; the one without a location counts for the default (first) location.
+    expect(repB.agent.conversations).toBe(1);
+    const first = await t.db.location.findFirstOrThrow({ orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
+    expect(repA.agent.conversations).toBe(first.id === a.locationId ? 1 : 0);
     // B's manager may ask for B's report by id, not for A's? Managers see every location.
     const viaInput = await as(b.managerId, "manager", b.locationId).reports.get({
       ...PERIOD,
