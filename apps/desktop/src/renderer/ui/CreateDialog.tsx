@@ -12,7 +12,7 @@ import { useConsole, useSnapshot } from "./context.tsx";
 const patchEn = {
   needs: (services: string, hours: number) =>
     `${services} needs a negative allergy (patch) test taken at least ${hours} h before the visit.`,
-  none: "None is recorded for this customer.",
+  none: "None is on record.",
   tooRecent: "The last one is too recent for this time.",
   tooOld: (months: number, date: string) => `It must be from the last ${months} months; the last one is from ${date}.`,
   reacted: (services: string, date: string) => `The last allergy test (${date}) reacted: ${services} cannot be booked.`,
@@ -25,7 +25,7 @@ const patchEn = {
 const patchEs: typeof patchEn = {
   needs: (services: string, hours: number) =>
     `${services} necesita una prueba de alergia negativa hecha al menos ${hours} h antes de la cita.`,
-  none: "Esta clienta no tiene ninguna registrada.",
+  none: "No consta ninguna registrada.",
   tooRecent: "La última es demasiado reciente para esta hora.",
   tooOld: (months: number, date: string) => `Debe ser de los últimos ${months} meses; la última es del ${date}.`,
   reacted: (services: string, date: string) =>
