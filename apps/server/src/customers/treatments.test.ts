@@ -11,13 +11,14 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../config/env.ts";
 import { createFieldCrypto } from "../crypto/field-crypto.ts";
+import { rotateDataKey } from "../crypto/rotate-key.ts";
 import type { StaffRole } from "../generated/prisma/enums.ts";
 import type { AppServices } from "../services.ts";
 import { createSalonFixture, type SalonFixture } from "../testing/fixtures.ts";
 import { callerFor, testClock, testServices } from "../testing/test-app.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/test-db.ts";
 import { upsertCustomerByPhone } from "./customer-store.ts";
-import { photoBase64, reencryptTreatments } from "./treatment-photos.ts";
+import { photoBase64 } from "./treatment-photos.ts";
 import { decryptFormula } from "./treatments.ts";
 
 let t: TestDatabase;
@@ -349,7 +350,7 @@ describe("treatment records", () => {
 });
 
 describe("treatment records under a new data key", () => {
-  it("reencryptTreatments moves formulas, notes and photo files to the new key (old files removed after commit)", async () => {
+  it("key rotation moves formulas, notes, photo files and patch-test notes to the new key (old files removed after commit)", async () => {
     const customer = f.customers[2]!;
     const r = await as("stylist").treatments.record({ customerId: customer, formula: FORMULA, notes: NOTES });
     await as("stylist").treatments.addPhoto({
@@ -359,11 +360,22 @@ describe("treatment records under a new data key", () => {
     });
     const before = readdirSync(join(dataDir, "treatments"));
     expect(before).toHaveLength(1);
+    // A patch test's notes are personal data under the same key (issue #21).
+    const test = await as("front_desk").patchTests.record({
+      customerId: customer,
+      takenAt: "2026-03-01T10:00:00Z",
+      product: "Koleston 7/0",
+      result: "negative",
+      notes: "Sin reacción a las 48 h",
+    });
     const to = createFieldCrypto(randomBytes(32));
-    const job = await t.db.$transaction((tx) => reencryptTreatments(tx, t.fc, to, join(dataDir, "treatments")));
-    await job.done(true);
-    expect(job.photos).toBe(1);
-    expect(job.records).toBe(await t.db.treatmentRecord.count());
+    // The whole rotation (crypto/rotate-key.ts), as `pnpm db:rotate-key` runs it.
+    const rotated = await rotateDataKey(t.db, t.fc, to, { treatmentsDir: join(dataDir, "treatments") });
+    expect(rotated.others?.photos).toBe(1);
+    expect(rotated.others?.treatments).toBe(await t.db.treatmentRecord.count());
+    expect(rotated.others?.patchTests).toBeGreaterThanOrEqual(1);
+    const testRow = await t.db.patchTest.findUniqueOrThrow({ where: { id: test.id } });
+    expect(to.decrypt(testRow.notesCipher!)).toBe("Sin reacción a las 48 h");
     const after = readdirSync(join(dataDir, "treatments"));
     expect(after).toHaveLength(1);
     expect(after[0]).not.toBe(before[0]);

@@ -24,7 +24,7 @@ await withDatabaseUrl(async (url, { config }) => {
   try {
     const keyFile = join(config.CITA_DATA_DIR, "data-key");
     if (!config.CITA_DATA_KEY) await writeFile(`${keyFile}.next`, `${newKey}\n`, { mode: 0o600 });
-    const r = await rotateDataKey(db, current, next);
+    const r = await rotateDataKey(db, current, next, { treatmentsDir: join(config.CITA_DATA_DIR, "treatments") });
     if (!config.CITA_DATA_KEY) {
       await copyFile(keyFile, `${keyFile}.previous`);
       await rename(`${keyFile}.next`, keyFile);
