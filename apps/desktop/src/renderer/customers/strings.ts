@@ -24,7 +24,7 @@ const en = {
   exported: (file: string) => `Downloaded ${file}`,
   eraseTitle: (name: string) => `Erase ${name}`,
   eraseExplain:
-    "Removes this person's personal data everywhere in Cita: name, phone, notes, their chats with every message, photo and voice note, and the raw deliveries they came in. Bookings stay for the reports, without names, notes or reasons. This cannot be undone: export the data first if the customer asked for a copy.",
+    "Removes this person's personal data everywhere in Cita: name, phone, notes, patch tests, colour formulas with their before/after photos, waitlist wishes, their chats with every message, photo and voice note, and the raw deliveries they came in. Bookings stay for the reports, without names, notes or reasons. This cannot be undone: export the data first if the customer asked for a copy.",
   eraseElsewhere: "Chatwoot / WhatsApp and Stripe keep their own copies: erase the person there too.",
   eraseType: (name: string) => `Type the customer's name (${name}) or ERASE to confirm`,
   eraseConfirm: "Erase for good",
@@ -55,7 +55,7 @@ const es: typeof en = {
   exported: (file: string) => `Descargado ${file}`,
   eraseTitle: (name: string) => `Borrar a ${name}`,
   eraseExplain:
-    "Elimina los datos personales de esta persona en todo Cita: nombre, teléfono, notas, sus chats con cada mensaje, foto y nota de voz, y las entregas originales en que llegaron. Las citas se quedan para los informes, sin nombres, notas ni motivos. No se puede deshacer: exporta antes los datos si el cliente pidió una copia.",
+    "Elimina los datos personales de esta persona en todo Cita: nombre, teléfono, notas, pruebas de alergia, fórmulas de color con sus fotos de antes y después, deseos en lista de espera, sus chats con cada mensaje, foto y nota de voz, y las entregas originales en que llegaron. Las citas se quedan para los informes, sin nombres, notas ni motivos. No se puede deshacer: exporta antes los datos si el cliente pidió una copia.",
   eraseElsewhere: "Chatwoot / WhatsApp y Stripe guardan sus propias copias: borra a la persona también allí.",
   eraseType: (name: string) => `Escribe el nombre del cliente (${name}) o ERASE para confirmar`,
   eraseConfirm: "Borrar definitivamente",
