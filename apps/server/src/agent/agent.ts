@@ -104,9 +104,16 @@ export class BookingAgent implements ConversationAgent {
     const since = new Date(Date.now() - this.limits.rateLimitWindowMs);
     // The conversation's location (issue #21: its inbox's, or the customer's answer), else the default.
     const where = turnLocation(db, input.conversation, this.opts.locationId);
+    // A chat without a location usually gets the default one (no inbox names it): read it alongside
+    // the inbox lookup instead of after it.
+    const byDefault = input.conversation.locationId ? null : readLocation(db, this.opts.locationId);
+    byDefault?.catch(() => {});
     const reads: TurnReads = {
       where,
-      location: where.then((w) => readLocation(db, w.kind === "known" ? w.locationId : this.opts.locationId)),
+      location: where.then((w) => {
+        const id = w.kind === "known" ? w.locationId : this.opts.locationId;
+        return byDefault && id === this.opts.locationId ? byDefault : readLocation(db, id);
+      }),
       // This customer's turns in the window (all conversations, real time), a new one not included.
       recentTurns: db.agentTurn.count({
         where: { conversation: { customerId: input.customer.id }, startedAt: { gte: since }, id: { not: newTurnId } },
