@@ -151,6 +151,39 @@ describe("booking a service that requires a patch test (real database)", () => {
     return (e as AppError).details?.patchTest as PatchTestRefusalDetails;
   };
 
+  it("Settings → Services: a manager sets the terms; a patch test cannot itself require one", async () => {
+    const row = (await f.as("manager").services.list()).find((x) => x.id === tinte.id)!;
+    expect(row).toMatchObject({
+      patchTestRequired: true,
+      patchTestMinHours: 48,
+      patchTestMaxMonths: 6,
+      isPatchTest: false,
+    });
+    const updated = await f
+      .as("manager")
+      .services.update({ serviceId: tinte.id, version: row.version, patchTestMinHours: 72 });
+    expect(updated.patchTestMinHours).toBe(72);
+    const back = await f
+      .as("manager")
+      .services.update({ serviceId: tinte.id, version: updated.version, patchTestMinHours: 48 });
+    const bad = await f
+      .as("manager")
+      .services.update({ serviceId: tinte.id, version: back.version, isPatchTest: true })
+      .catch((err: unknown) => err);
+    expect((bad as TRPCError).code).toBe("BAD_REQUEST");
+    const zero = await f
+      .as("manager")
+      .services.update({ serviceId: tinte.id, version: back.version, patchTestMaxMonths: 0 })
+      .catch((err: unknown) => err);
+    expect((zero as TRPCError).code).toBe("BAD_REQUEST");
+    expect(
+      await f
+        .as("front_desk")
+        .services.update({ serviceId: tinte.id, version: back.version, patchTestRequired: false })
+        .catch((err: unknown) => (err as TRPCError).code),
+    ).toBe("FORBIDDEN");
+  });
+
   it("refuses without a test, with the reason and the offer (no personal data in the details)", async () => {
     const d = await refusal(book(slots[0]!));
     expect(d.reason).toBe("none");
