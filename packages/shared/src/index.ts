@@ -12,6 +12,7 @@ export * from "./customers.ts";
 export * from "./format.ts";
 export * from "./input.ts";
 export * from "./integrations.ts";
+export * from "./locations.ts";
 export * from "./patch-tests.ts";
 export * from "./payments.ts";
 export * from "./reports.ts";

@@ -197,4 +197,66 @@ describe("the console's chat list", () => {
   });
 });
 
+describe("the inboxes a location answers for (locations.inboxes / addInbox / removeInbox)", () => {
+  const as = (staffId: string, role: "manager" | "front_desk", home: string, location: string) => {
+    const now = Math.floor(Date.now() / 1000);
+    return createCallerFactory(appRouter)({
+      ...h.services,
+      requestId: "test",
+      ip: "127.0.0.1",
+      userAgent: "vitest",
+      auth: { sub: staffId, role, loc: home, sid: NIL, iat: now, exp: now + 900 },
+      locationHeader: location,
+    });
+  };
+
+  it("routes a new inbox to B, then shares it with A (the assistant asks), audited", async () => {
+    const atB = as(a.managerId, "manager", a.locationId, b.locationId);
+    const atA = as(a.managerId, "manager", a.locationId, a.locationId);
+    expect(await atB.locations.addInbox({ channel: "chatwoot", channelAccount: "41" })).toContainEqual({
+      channel: "chatwoot",
+      channelAccount: "41",
+      sharedWith: [],
+    });
+    // Adding it twice changes nothing.
+    const again = await atB.locations.addInbox({ channel: "chatwoot", channelAccount: "41" });
+    expect(again.filter((i) => i.channelAccount === "41")).toHaveLength(1);
+    const r = await say(41, ++ext, "+34611000005", "¿Qué precios tenéis?");
+    expect((await t.db.conversation.findUniqueOrThrow({ where: { id: r.conversationId } })).locationId).toBe(
+      b.locationId,
+    );
+    expect(r.text).toContain(LOCATION_B.services.blowDry.nameEs);
+
+    await atA.locations.addInbox({ channel: "chatwoot", channelAccount: "41" });
+    expect((await atB.locations.inboxes()).find((i) => i.channelAccount === "41")?.sharedWith).toEqual(["Test Salon"]);
+    const shared = await say(41, ++ext, "+34611000006", "Hola");
+    expect(shared.text).toMatch(/varios salones/);
+
+    await atA.locations.removeInbox({ channel: "chatwoot", channelAccount: "41" });
+    expect((await atB.locations.inboxes()).find((i) => i.channelAccount === "41")?.sharedWith).toEqual([]);
+    const audits = await t.db.auditLog.findMany({
+      where: { action: { in: ["location.inbox_added", "location.inbox_removed"] } },
+      orderBy: { at: "asc" },
+    });
+    expect(audits.map((x) => [x.action, x.locationId])).toEqual([
+      ["location.inbox_added", b.locationId],
+      ["location.inbox_added", a.locationId],
+      ["location.inbox_removed", a.locationId],
+    ]);
+  });
+
+  it("is for managers, and refuses a malformed account", async () => {
+    await expect(as(a.deskId, "front_desk", a.locationId, a.locationId).locations.inboxes()).rejects.toMatchObject({
+      code: "FORBIDDEN",
+    });
+    const atA = as(a.managerId, "manager", a.locationId, a.locationId);
+    await expect(atA.locations.addInbox({ channel: "chatwoot", channelAccount: "a b" })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+    });
+    await expect(atA.locations.addInbox({ channel: "chatwoot", channelAccount: "  " })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+    });
+  });
+});
+
 const NIL = "00000000-0000-0000-0000-000000000000";

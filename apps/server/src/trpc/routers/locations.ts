@@ -1,5 +1,7 @@
 import {
   locationAddClosureInput,
+  locationInboxesOutput,
+  locationInboxInput,
   locationRemoveClosureInput,
   locationSetHoursInput,
   locationUpdateInput,
@@ -10,6 +12,7 @@ import { clearInput } from "../../audit/input.ts";
 import { scopeFrom } from "../../audit/scope.ts";
 import { allowedLocations } from "../../auth/locations.ts";
 import { addClosure, getLocation, removeClosure, setOpeningHours, updateLocation } from "../../catalog/locations.ts";
+import { addLocationInbox, listLocationInboxes, removeLocationInbox } from "../../channels/location-inboxes.ts";
 import { router } from "../init.ts";
 import { procedureFor } from "../procedures.ts";
 
@@ -18,6 +21,18 @@ export const locationsRouter = router({
   mine: procedureFor("sessions.self")
     .output(myLocationsOutput)
     .query(({ ctx }) => allowedLocations(ctx.db, ctx.auth)),
+  /** Issue #21: the WhatsApp numbers / Chatwoot inboxes this location answers for. */
+  inboxes: procedureFor("settings.write")
+    .output(locationInboxesOutput)
+    .query(({ ctx }) => listLocationInboxes(scopeFrom(ctx))),
+  addInbox: procedureFor("settings.write")
+    .input(clearInput(locationInboxInput))
+    .output(locationInboxesOutput)
+    .mutation(({ ctx, input }) => addLocationInbox(scopeFrom(ctx), input)),
+  removeInbox: procedureFor("settings.write")
+    .input(clearInput(locationInboxInput))
+    .output(locationInboxesOutput)
+    .mutation(({ ctx, input }) => removeLocationInbox(scopeFrom(ctx), input)),
   get: procedureFor("catalog.read")
     .output(locationView)
     .query(({ ctx }) => getLocation(scopeFrom(ctx))),
