@@ -199,6 +199,9 @@ export async function offerAnswerText(
   r: { isError: boolean; content: unknown },
 ): Promise<string> {
   const t = VISITS_TEXTS[io.lang];
+  // Issue #21: an offer of a service that needs a patch test the customer lacks: the reason and the offer.
+  const patchTest = (r.content as { error?: { patch_test?: { say?: string } } }).error?.patch_test;
+  if (r.isError && patchTest?.say) return patchTest.say;
   if (r.isError) return errorOf(r.content).code === "NOT_FOUND" ? t.offerNone : TEXTS[io.lang].failed;
   const c = r.content as Record<string, unknown>;
   if (c.status === "declined") return t.declined;

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { monthsBefore } from "../../bookings/patch-test.ts";
 import { addDays } from "../../time/zoned.ts";
+import { addWish, offerSlotByHand } from "../../waitlist/waitlist.ts";
 import { dayPhrase, FEW_DAYS_AHEAD, localOf, salonDay, salonToday } from "../testing/calendar.ts";
 import { type AgentWorld, type Chat, createAgentWorld } from "../testing/harness.ts";
 
@@ -123,6 +124,39 @@ describe("patch tests in guided mode", () => {
     const [b] = await live(chat);
     expect(b?.items.map((i) => i.serviceId)).toEqual([colour.id]);
     expect(b?.patchTestOverrideById).toBeNull();
+  });
+
+  it("a waitlist offer of a colour accepted by its button, without a test: the reason and the offer", async () => {
+    const chat = await w.chat(nextPhone());
+    const { date, slots } = await colourDay();
+    const slot = slots[0]!;
+    const staffId = slot.items[0]!.staffId;
+    // Offers go out at once whenever the suite runs (quiet hours have their own test).
+    await w.db.location.update({
+      where: { id: w.locationId },
+      data: { waitlistQuietStartMinute: 0, waitlistQuietEndMinute: 0 },
+    });
+    const deps = { db: w.db, fc: w.fc, clock: w.clock };
+    const desk = { type: "staff" as const, id: null };
+    const wish = await addWish(
+      deps,
+      w.locationId,
+      {
+        customerId: chat.customerId,
+        serviceIds: [colour.id],
+        dateFrom: date,
+        dateTo: date,
+        dayParts: ["morning", "afternoon", "evening"],
+        conversationId: chat.conversationId,
+      },
+      desk,
+    );
+    const offer = await offerSlotByHand(deps, w.locationId, { wishId: wish.id, staffId, startsAt: slot.start }, desk);
+    await chat.say("Sí, lo quiero", { choiceId: `waitlist.accept:${offer.offerId}` });
+    expect(chat.told).toMatch(
+      /Para Tinte de raíz necesitas una prueba de alergia hecha al menos 48 h antes y no tenemos ninguna registrada\./,
+    );
+    expect(await live(chat)).toHaveLength(0);
   });
 
   it("a test from 7 months ago: refused, saying how old it is; nothing booked", async () => {
