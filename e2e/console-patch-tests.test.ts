@@ -54,6 +54,7 @@ describe.skipIf(!canRun)("console patch tests in Chromium", () => {
   let server: ConsoleServer;
   let browser: Browser;
   let desk: StaffClient;
+  let manager: StaffClient;
   let colour: { id: string; nameEs: string };
   let patchService: { id: string };
   let colourist: string;
@@ -63,7 +64,7 @@ describe.skipIf(!canRun)("console patch tests in Chromium", () => {
     t = await createTestDatabase();
     server = await startConsoleServer(t.url);
     desk = (await staffClient(server.url, DEMO.desk.email, DEMO.desk.password)).client;
-    const manager = (await staffClient(server.url, DEMO.manager.email, DEMO.manager.password)).client;
+    manager = (await staffClient(server.url, DEMO.manager.email, DEMO.manager.password)).client;
     const services = await manager.services.list.query();
     const tinte = services.find((s) => s.slug === "tinte-raiz")!;
     colour = await manager.services.update.mutate({
@@ -234,8 +235,22 @@ describe.skipIf(!canRun)("console patch tests in Chromium", () => {
     expect(en).toContain("None is on record.");
     expect(en).toContain("Book the patch test first");
     await page.screenshot({ path: join(shots, "patch-tests-refused-en.png"), fullPage: true });
-    await dialog.getByRole("button", { name: "Cancel", exact: true }).click();
-    await dialog.waitFor({ state: "hidden" });
+    // Staff may book anyway: the override is recorded on the booking and in the audit.
+    await dialog.getByTestId("patch-override").check();
+    await dialog.getByTestId("create-submit").click();
+    await page.getByTestId("drawer").getByText("Lucía Alergia").first().waitFor();
+    const overridden = (
+      await desk.bookings.search.query({
+        customerId: without.id,
+        fromDate: localToday(),
+        toDate: addDays(localToday(), 40),
+        limit: 50,
+      })
+    ).items.filter((b) => OPEN.has(b.status) && b.items.some((i) => i.serviceId === colour.id));
+    expect(overridden).toHaveLength(1);
+    const audit = await manager.audit.list.query({ entityId: overridden[0]!.id });
+    expect(audit.items.map((a) => a.action)).toContain("booking.patch_test_overridden");
+    await page.getByTestId("drawer").getByRole("button", { name: "Close", exact: true }).click();
     await page.goto(`${server.url}/console/#/customers/${withTest.id}`);
     await page.getByTestId("patch-test-row").waitFor();
     expect(await page.getByTestId("patch-tests").textContent()).toContain("Allergy (patch) tests");
