@@ -244,7 +244,8 @@ export interface SyncQuery {
   /**
    * Issue #21: the locations the caller may see (auth/locations.ts); null/absent = every location.
    * Bookings, services and locations of other locations, and staff whose home is elsewhere, come as
-   * tombstones (a replica that held one drops it). Customers are the installation's, not a location's.
+   * tombstones (a replica that held one drops it); a stylist based elsewhere who also works at a visible
+   * location is kept. Customers are the installation's, not a location's.
    */
   locationIds?: readonly string[] | null;
 }
@@ -295,11 +296,23 @@ export async function syncChanges(db: Db, fc: FieldCrypto, q: SyncQuery): Promis
     if (ids.length) rows.set(type, await loadRows(db, fc, type, ids));
   }
 
+  // Stylists based elsewhere who also work at a visible location (staff_location) are kept too.
+  const linkedStaff = new Set<string>();
+  const staffRows = rows.get("staff");
+  if (visible && staffRows?.size) {
+    const links = await db.staffLocation.findMany({
+      where: { staffId: { in: [...staffRows.keys()] }, locationId: { in: [...visible] } },
+      select: { staffId: true },
+    });
+    for (const l of links) linkedStaff.add(l.staffId);
+  }
+
   const changes = page.map((c): SyncChange => {
     const type = c.entity_type as SyncEntity;
     let row = c.op === "delete" ? undefined : rows.get(type)?.get(c.entity_id);
     const at = row === undefined ? null : rowLocation(type, row);
-    if (visible && at !== null && !visible.has(at)) row = undefined;
+    if (visible && at !== null && !visible.has(at) && !(type === "staff" && linkedStaff.has(c.entity_id)))
+      row = undefined;
     const base = { version: c.version.toString(), entityType: type, entityId: c.entity_id };
     return (row ? { ...base, op: "upsert", row } : { ...base, op: "delete", row: null }) as SyncChange;
   });

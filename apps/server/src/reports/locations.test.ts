@@ -4,6 +4,7 @@
 // Injected clock: the bookings sit in a fixed March week, whatever day the tests run.
 import { combineReports } from "@cita/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { appendChange } from "../changes/change-log.ts";
 import type { StaffRole } from "../generated/prisma/enums.ts";
 import type { AppServices } from "../services.ts";
 import { createSalonFixture, type SalonFixture } from "../testing/fixtures.ts";
@@ -216,6 +217,20 @@ describe("the offline replica's sync", () => {
     const services = desk.upserts.filter((c) => c.entityType === "service").map((c) => c.row.locationId);
     expect(services).not.toContain(b.locationId);
     expect(desk.upserts.some((c) => c.entityType === "location" && c.row.id === b.locationId)).toBe(false);
+
+    // B's front desk: B's bookings only, and of A's stylists only Laura, who also works at B.
+    await t.db.$transaction(async (tx) => {
+      for (const id of [a.staff.laura, a.staff.carlos])
+        await appendChange(tx, { entityType: "staff", entityId: id, op: "upsert", locationId: a.locationId, data: {} });
+    });
+    const deskB = await fullSync(as(b.deskId, "front_desk", b.locationId));
+    expect(
+      deskB.upserts.filter((c) => c.entityType === "booking").every((c) => c.row.locationId === b.locationId),
+    ).toBe(true);
+    const staffB = deskB.upserts.filter((c) => c.entityType === "staff").map((c) => c.row.id);
+    expect(staffB).toContain(a.staff.laura);
+    expect(staffB).not.toContain(a.staff.carlos);
+    expect(deskB.deletes.has(a.staff.carlos)).toBe(true);
 
     const owner = await fullSync(as(a.ownerId, "owner", a.locationId));
     const ownerBookings = owner.upserts.filter((c) => c.entityType === "booking").map((c) => c.row.locationId);
