@@ -7,6 +7,7 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { findSlots } from "../../availability/find.ts";
+import { createBooking } from "../../bookings/create.ts";
 import { monthsBefore } from "../../bookings/patch-test.ts";
 import { addDays } from "../../time/zoned.ts";
 import { FakeAnthropic, say, use } from "../fakes/fake-anthropic.ts";
@@ -151,6 +152,53 @@ describe("patch tests in Claude mode (fake Messages API)", () => {
     expect(fake.failures).toEqual([]);
     const [b] = await live(chat);
     expect(b?.items.map((i) => i.serviceId)).toEqual([colour.id]);
+  });
+
+  it("a move to tomorrow, which a test taken an hour ago does not cover: refused before the proposal", async () => {
+    const chat = await w.chat(nextPhone());
+    await w.db.patchTest.create({
+      data: {
+        customerId: chat.customerId,
+        takenAt: new Date(w.clock().getTime() - 3_600_000),
+        product: "Igora",
+        result: "negative",
+      },
+    });
+    const [slot] = await findSlots(w.db, {
+      locationId: w.locationId,
+      items: [{ serviceId: colour.id, staffId: null }],
+      fromDate: colourDate,
+      toDate: colourDate,
+      now: w.clock(),
+    });
+    const booked = await createBooking(
+      { db: w.db, fc: w.fc, clock: w.clock },
+      {
+        locationId: w.locationId,
+        customerId: chat.customerId,
+        startsAt: slot!.start,
+        items: [{ serviceId: colour.id, staffId: slot!.items[0]!.staffId }],
+        source: "whatsapp",
+        mode: "book",
+        waiveDeposit: true,
+        conversationId: chat.conversationId,
+      },
+      { type: "customer", id: chat.customerId },
+    );
+    const tomorrow = addDays(await salonToday(w), 1);
+    fake.load([
+      use("check_availability", { booking_id: booked.id, date: tomorrow }),
+      use("reschedule_booking", { booking_id: booked.id, slot_ref: "{{last.slots.0.slot_ref}}" }),
+      say("{{last.error.patch_test.say}}"),
+    ]);
+    await chat.say("¿me la puedes pasar a mañana?");
+    expect(fake.failures).toEqual([]);
+    const tc = await lastTool("reschedule_booking");
+    expect((tc.result as { content: { error: { code: string } } }).content.error.code).toBe("PATCH_TEST_REQUIRED");
+    expect(chat.told).toMatch(/\(la última es demasiado reciente para esta cita\)/);
+    const after = await w.db.booking.findUniqueOrThrow({ where: { id: booked.id } });
+    expect(after.status).toBe("confirmed");
+    expect(after.startsAt.getTime()).toBe(slot!.start.getTime());
   });
 
   it("a test from 7 months ago (English): refused, saying how old it is", async () => {

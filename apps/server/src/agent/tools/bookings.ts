@@ -201,6 +201,23 @@ export const rescheduleBookingTool: ToolDefinition = {
     }
     const old = bookingSummary(b, ctx.lang, ctx.timeZone);
     const key = `${b.id}|${offered.ref}`;
+    // Issue #21: a move the customer's patch test would not cover is refused before the proposal
+    // (a booking staff made without a valid test keeps that decision: the move checks it then).
+    const overridden = await ctx.deps.db.booking.findUnique({
+      where: { id: b.id },
+      select: { patchTestOverrideById: true },
+    });
+    await assertPatchTest(
+      ctx.deps.db,
+      {
+        locationId: ctx.deps.locationId,
+        customerId: ctx.customerId,
+        startsAt: new Date(offered.start),
+        items: offered.items,
+        override: Boolean(overridden?.patchTestOverrideById),
+      },
+      ctx.deps.clock(),
+    );
     const gate = confirmationGate(ctx, "reschedule_booking", key, {
       from: old.when,
       to: offeredView(offered, ctx.lang),
