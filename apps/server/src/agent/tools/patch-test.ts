@@ -88,7 +88,7 @@ export function patchTestSentence(v: Omit<PatchTestErrorView, "say">, lang: Lang
       : v.reason === "too_recent"
         ? "(your last one is too recent for this appointment)"
         : `within the last ${v.max_months} months (your last one was ${v.last_test_months_ago ?? v.max_months} months ago)`;
-  const need = `${what} needs an allergy patch test taken at least ${v.min_hours} h before ${why}.`;
+  const need = `${what} ${v.services.length > 1 ? "need" : "needs"} an allergy patch test taken at least ${v.min_hours} h before ${why}.`;
   return v.offer
     ? `${need} Shall I book the test for you before ${v.offer.book_before}?`
     : `${need} There is no time left to take it before this appointment: please pick a later day.`;
