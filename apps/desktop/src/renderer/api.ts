@@ -119,12 +119,22 @@ const DAILY_REFUSALS: Record<string, { es: string; en: string }> = {
   STALE: { es: "Otra persona cambió esta cita; vuelve a abrirla", en: "Someone else changed this booking; reload it" },
   RATE_LIMITED: { es: "Demasiados intentos; espera un poco", en: "Too many attempts; wait a moment" },
   UNAVAILABLE: { es: "El servicio no está disponible ahora mismo", en: "The service is not available right now" },
+  PATCH_TEST_REQUIRED: {
+    es: "Para este servicio hace falta una prueba de alergia válida antes de la cita",
+    en: "This service needs a valid patch test before the visit",
+  },
+  // Issue #21: every basin, station or room of a kind the visit needs is held then.
+  RESOURCE_TAKEN: {
+    es: "A esa hora no queda libre el puesto o la cabina que necesita el servicio",
+    en: "The station or room the service needs is not free at that time",
+  },
 };
 
 export function localizedError(e: unknown, lang: "es" | "en"): string {
   const d = errorData(e);
   const stale = d.appCode === "CONFLICT" && /changed by someone else/i.test(errorMessage(e));
-  const known = DAILY_REFUSALS[stale ? "STALE" : (d.appCode ?? "")];
+  const resource = d.appCode === "SLOT_TAKEN" && Array.isArray(d.details?.resources) && d.details.resources.length > 0;
+  const known = DAILY_REFUSALS[stale ? "STALE" : resource ? "RESOURCE_TAKEN" : (d.appCode ?? "")];
   return known ? known[lang] : errorMessage(e);
 }
 

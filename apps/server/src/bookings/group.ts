@@ -22,6 +22,7 @@ import { staffAtLocation } from "../staff/at-location.ts";
 import { isDoubleBooking } from "./conflict.ts";
 import { assertBookable, type BookingDeps, type CreateBookingInput, expireStaleHoldsOverlapping } from "./create.ts";
 import { type GroupPersonRequest, type GroupTiming, planGroup } from "./group-plan.ts";
+import { assertPatchTest } from "./patch-test.ts";
 import { initialStatus } from "./plan.ts";
 import { bookingTimeWindowError } from "./time-window.ts";
 import { BOOKING_TX } from "./tx-options.ts";
@@ -237,6 +238,8 @@ export async function createGroup(deps: BookingDeps, input: CreateGroupInput, ac
   );
   // The booking path's own check per person: the message and alternatives a lost time gets.
   if (!input.allowOutsideHours) for (const r of requests) await assertBookable(deps, r);
+  // Relaxed hours never relax a patch test (issue #21): each person's visit is checked anyway.
+  else for (const r of requests) await assertPatchTest(deps.db, r, now);
 
   const depositTotal = input.waiveDeposit ? 0 : group.deposit.amountCents;
   const status = initialStatus(input.mode, depositTotal);

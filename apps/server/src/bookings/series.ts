@@ -107,7 +107,8 @@ export interface SeriesConflict {
   /** 1 = the first visit. */
   index: number;
   startsAt: string;
-  code: "SLOT_TAKEN" | "NOT_BOOKABLE" | "BAD_INPUT";
+  /** PATCH_TEST_REQUIRED (issue #21): the customer's test does not cover that visit (e.g. too old by then). */
+  code: "SLOT_TAKEN" | "NOT_BOOKABLE" | "BAD_INPUT" | "PATCH_TEST_REQUIRED";
   message: string;
   alternatives: SlotView[];
 }
@@ -121,7 +122,7 @@ export interface SeriesResult {
 }
 
 /** The errors an occurrence may meet that are reported instead of failing the whole series. */
-const REPORTED = new Set(["SLOT_TAKEN", "NOT_BOOKABLE", "BAD_INPUT"]);
+const REPORTED = new Set(["SLOT_TAKEN", "NOT_BOOKABLE", "BAD_INPUT", "PATCH_TEST_REQUIRED"]);
 
 function conflictOf(e: unknown, index: number, startsAt: Date): SeriesConflict | null {
   if (!isAppError(e) || !REPORTED.has(e.code)) return null;

@@ -101,7 +101,7 @@ const ruleOutput = z.union([
 const conflictOutput = z.object({
   index: z.number(),
   startsAt: z.string(),
-  code: z.enum(["SLOT_TAKEN", "NOT_BOOKABLE", "BAD_INPUT"]),
+  code: z.enum(["SLOT_TAKEN", "NOT_BOOKABLE", "BAD_INPUT", "PATCH_TEST_REQUIRED"]),
   message: z.string(),
   alternatives: z.array(slotOutput),
 });
