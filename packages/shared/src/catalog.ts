@@ -151,7 +151,11 @@ const sortOrder = z.number().int().min(0).max(100_000);
 
 /** Issue #21: the service needs a negative skin-allergy test ≥ min hours before, ≤ max months old. */
 function patchTestFields<D extends boolean>(defaults: D) {
-  const hours = z.number().int("Patch test hours must be whole hours").min(1).max(24 * 60);
+  const hours = z
+    .number()
+    .int("Patch test hours must be whole hours")
+    .min(1)
+    .max(24 * 60);
   const months = z.number().int("Patch test months must be whole months").min(1).max(60);
   return {
     patchTestRequired: defaults ? z.boolean().default(false) : z.boolean().optional(),

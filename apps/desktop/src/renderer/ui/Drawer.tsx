@@ -5,8 +5,8 @@ import { errorData, localizedError } from "../api.ts";
 import { loadNames, toBooking } from "../replica/queries.ts";
 import { useConsole, useSnapshot } from "./context.tsx";
 import { customerName } from "./describe.ts";
-import { actorLabel, auditLabel } from "./labels.ts";
 import { LastFormula } from "./LastFormula.tsx";
+import { actorLabel, auditLabel } from "./labels.ts";
 import { VisitLinks } from "./VisitLinks.tsx";
 
 export interface DrawerProps {
