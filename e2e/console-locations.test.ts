@@ -187,4 +187,34 @@ describe.skipIf(!canRun)("console with two locations in Chromium", () => {
     expect(await page.getByTestId("location-name").textContent()).toBe(demoName);
     await context.close();
   }, 60_000);
+
+  it("a manager sets a stylist to also work at the other salon; that salon's calendar shows her", async () => {
+    const { context, page } = await newPage(browser);
+    await signIn(page, server.url, DEMO.manager, "#/settings/staff");
+    // Runs after the switching test: make sure the demo salon is the one shown.
+    const switcher = page.getByTestId("location-switcher");
+    await switcher.waitFor();
+    if ((await switcher.inputValue()) === northId) {
+      await switcher.selectOption({ index: 0 });
+      await page.goto(`${server.url}/console/#/settings/staff`);
+    }
+    await page.getByTestId("settings-staff").waitFor();
+    await page.getByTestId("staff-item").filter({ hasText: "Laura" }).first().click();
+    const block = page.getByTestId("staff-locations");
+    await block.waitFor();
+    expect(await block.textContent()).toContain("También trabaja en");
+    await block.getByTestId("staff-location").check();
+    await block.getByTestId("staff-locations-save").click();
+    await expect.poll(async () => t.db.staffLocation.count({ where: { locationId: northId } })).toBe(1);
+    await block.screenshot({ path: join(shots, "locations-staff-also-es.png") });
+    await page.getByTestId("language").selectOption("en");
+    await expect.poll(async () => block.locator("h3").textContent()).toBe("Also works at");
+    await page.screenshot({ path: join(shots, "locations-staff-also-en.png"), fullPage: true });
+    // At Salón Norte, Laura is now one of the stylists.
+    await switcher.selectOption(northId);
+    await page.goto(`${server.url}/console/#/settings/staff`);
+    await page.getByTestId("settings-staff").waitFor();
+    await page.getByTestId("staff-item").filter({ hasText: "Laura" }).first().waitFor();
+    await context.close();
+  }, 120_000);
 });

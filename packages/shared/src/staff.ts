@@ -158,3 +158,20 @@ export const staffSetServicesInput = z.object({
   version: rowVersion,
   services: list(staffSkill, 500),
 });
+
+// ───────────── Issue #21: a stylist who also works at other locations ─────────────
+
+export const staffLocationsInput = z.object({ staffId: uuid });
+export const staffSetLocationsInput = z.object({
+  staffId: uuid,
+  version: rowVersion,
+  /** The OTHER locations they also work at (their home location is where they were created). */
+  locationIds: list(uuid, 20),
+});
+export const staffLocationsView = z.object({
+  staffId: uuid,
+  homeLocationId: uuid,
+  otherLocationIds: z.array(uuid),
+  version: z.number().int(),
+});
+export type StaffLocationsView = z.infer<typeof staffLocationsView>;

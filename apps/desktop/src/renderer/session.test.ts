@@ -211,6 +211,29 @@ describe("staff session", () => {
     expect(h.session.state).toEqual({ status: "signed-out", reason: "signed-out" });
   });
 
+  it("signing out while a call is refused for the revoked token still says 'signed out', not 'expired'", async () => {
+    const h = harness();
+    await h.session.signIn("desk@cita.demo", "right", true);
+    // The console's live calls answer 401 as soon as the server ends the session: their expire()
+    // lands while signOut waits for the server's logout.
+    const out = h.session.signOut();
+    await h.session.expire();
+    await out;
+    expect(h.session.state).toEqual({ status: "signed-out", reason: "signed-out" });
+  });
+
+  it("a refresh on the wire when the staff member signs out neither signs back in nor reports an expiry", async () => {
+    const h = harness();
+    await h.session.signIn("desk@cita.demo", "right", true);
+    const refreshing = h.session.refresh(); // e.g. the token looked due (a clock skew), a call asked
+    await h.session.signOut();
+    await refreshing;
+    expect(h.session.state).toEqual({ status: "signed-out", reason: "signed-out" });
+    await h.advance(20 * 60_000);
+    expect(h.session.state).toEqual({ status: "signed-out", reason: "signed-out" });
+    expect(h.timers).toHaveLength(0);
+  });
+
   it("starts signed out without a stored token, and reports a wrong password", async () => {
     const h = harness();
     expect(await h.session.restore()).toEqual({ status: "signed-out", reason: "none" });

@@ -178,8 +178,12 @@ export class Session {
     this.refreshing ??= (async () => {
       const current = this.grant;
       if (!current && !this.pending) return null;
+      // A sign-out while this refresh is on the wire makes its answer moot: not a new grant (that
+      // would sign the console back in), not an expiry (the sign-out says why it ended).
+      const epoch = this.epoch;
       try {
         const next = await this.deps.keeper.refresh();
+        if (epoch !== this.epoch) return null;
         if (!next) {
           await this.expire();
           return null;
@@ -187,6 +191,7 @@ export class Session {
         this.accept(next);
         return next.accessToken;
       } catch (e) {
+        if (epoch !== this.epoch) return null;
         if (this.deps.isAuthFailure(e)) {
           await this.expire();
           return null;
@@ -208,6 +213,8 @@ export class Session {
 
   /** The server said our access is gone (revoked session, disabled account…). */
   async expire(): Promise<void> {
+    // A call refused while signing out (its token was just revoked) is not an expired session.
+    if (this.signingOut) return;
     if (!this.grant && !this.pending && this.state.status !== "signed-in") return;
     this.clear();
     await this.deps.keeper.forget();
@@ -216,10 +223,21 @@ export class Session {
 
   async signOut(): Promise<void> {
     const token = this.grant?.accessToken ?? null;
-    this.clear();
-    await this.deps.keeper.logout(token).catch(() => {});
-    this.set({ status: "signed-out", reason: "signed-out" });
+    this.epoch++;
+    this.signingOut = true;
+    try {
+      this.clear();
+      await this.deps.keeper.logout(token).catch(() => {});
+      this.set({ status: "signed-out", reason: "signed-out" });
+    } finally {
+      this.signingOut = false;
+    }
   }
+
+  /** True while signOut runs: refusals of in-flight calls then are expected, not an expiry. */
+  private signingOut = false;
+  /** Bumped by signOut: a refresh begun before it is ignored when it answers. */
+  private epoch = 0;
 
   private clear() {
     if (this.timer !== null) this.deps.clearTimer(this.timer);

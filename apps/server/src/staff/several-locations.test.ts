@@ -104,4 +104,37 @@ describe("a stylist at two locations (issue #21)", () => {
     expect(refused).toBeInstanceOf(AppError);
     expect((refused as AppError).code).toBe("SLOT_TAKEN");
   });
+
+  it("the other salons are set from the stylist's own salon, by those who manage staff", async () => {
+    const links = await managerA().staff.locations({ staffId: a.staff.carlos });
+    expect(links).toMatchObject({ homeLocationId: a.locationId, otherLocationIds: [] });
+    const set = await managerA().staff.setLocations({
+      staffId: a.staff.carlos,
+      version: links.version,
+      locationIds: [b.locationId],
+    });
+    expect(set.otherLocationIds).toEqual([b.locationId]);
+    expect((await managerB().staff.list()).map((s) => s.id)).toContain(a.staff.carlos);
+    // Not from another salon, not their own salon, not an unknown one, not by the front desk.
+    await expect(
+      managerB().staff.setLocations({ staffId: a.staff.carlos, version: set.version, locationIds: [] }),
+    ).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(
+      managerA().staff.setLocations({ staffId: a.staff.carlos, version: set.version, locationIds: [a.locationId] }),
+    ).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(
+      managerA().staff.setLocations({
+        staffId: a.staff.carlos,
+        version: set.version,
+        locationIds: ["00000000-0000-4000-8000-000000000000"],
+      }),
+    ).rejects.toMatchObject({ code: "NOT_FOUND" });
+    const desk = callerFor(services(), { role: "front_desk", locationId: a.locationId, staffId: a.deskId });
+    await expect(
+      desk.staff.setLocations({ staffId: a.staff.carlos, version: set.version, locationIds: [] }),
+    ).rejects.toMatchObject({ code: "FORBIDDEN" });
+    // Removing the link takes them off B's list again.
+    await managerA().staff.setLocations({ staffId: a.staff.carlos, version: set.version, locationIds: [] });
+    expect((await managerB().staff.list()).map((s) => s.id)).not.toContain(a.staff.carlos);
+  });
 });

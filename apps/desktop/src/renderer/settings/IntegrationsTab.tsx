@@ -13,6 +13,7 @@ import { errorData, errorMessage } from "../api.ts";
 import { useConsole } from "../ui/context.tsx";
 import { BackupRow } from "./BackupRow.tsx";
 import { reportSaveError, SettingsForm, useLoad } from "./form.tsx";
+import { LocationInboxes } from "./SalonLinks.tsx";
 import { EFFECT_WHEN_OFF_ES, INTEGRATION_NAMES, SETTING_LABELS, useStrings, WEBHOOK_LABELS } from "./strings.ts";
 
 export function IntegrationsTab() {
@@ -91,6 +92,7 @@ export function IntegrationsTab() {
         <BackupRow />
       </div>
       <IntegrationSetup onChanged={reload} />
+      <LocationInboxes />
     </section>
   );
 }

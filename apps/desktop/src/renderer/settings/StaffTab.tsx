@@ -7,6 +7,7 @@ import { useConsole, useSnapshot } from "../ui/context.tsx";
 import { Check, centsToEuros, check, Field, SettingsForm, withLocal } from "./form.tsx";
 import { OwnTermsForm } from "./OwnTerms.tsx";
 import { EditList } from "./parts.tsx";
+import { StaffLocations } from "./SalonLinks.tsx";
 import { StaffSchedule } from "./StaffSchedule.tsx";
 import { afterEntrySave, changedFields, useFields, useSave } from "./save.ts";
 import { type SettingsKey, useStrings } from "./strings.ts";
@@ -46,6 +47,7 @@ export function StaffTab() {
             <StaffProfile key={`p${m.version}`} member={m} onSaved={saved} />
             <StaffSkills key={`k${m.version}`} member={m} onSaved={() => saved()} />
             <StaffSchedule key={m.id} member={m} onSaved={() => saved()} />
+            <StaffLocations key={`l${m.id}`} member={m} onSaved={() => saved()} />
           </div>
         ) : (
           <div className="settings-detail">

@@ -210,12 +210,14 @@ export function Check(props: {
   onChange(checked: boolean): void;
   testid?: string;
   className?: string;
+  disabled?: boolean;
 }) {
   return (
     <label className={props.className ?? "check"}>
       <input
         type="checkbox"
         data-testid={props.testid}
+        disabled={props.disabled}
         checked={props.checked}
         onChange={(e) => props.onChange(e.target.checked)}
       />{" "}

@@ -4,9 +4,12 @@ import {
   staffCreateInput,
   staffGetScheduleInput,
   staffListInput,
+  staffLocationsInput,
+  staffLocationsView,
   staffRemoveDateOverrideInput,
   staffRemoveTimeOffInput,
   staffScheduleView,
+  staffSetLocationsInput,
   staffSetServicesInput,
   staffSetWeeklyScheduleInput,
   staffUpdateInput,
@@ -15,6 +18,7 @@ import {
 import { z } from "zod";
 import { clearInput } from "../../audit/input.ts";
 import { scopeFrom } from "../../audit/scope.ts";
+import { getStaffLocations, setStaffLocations } from "../../staff/locations.ts";
 import {
   addDateOverride,
   addTimeOff,
@@ -41,6 +45,15 @@ export const staffRouter = router({
     .input(clearInput(staffUpdateInput))
     .output(staffView)
     .mutation(({ ctx, input }) => updateStaff(scopeFrom(ctx), input)),
+  /** Issue #21: the other locations a stylist also works at. */
+  locations: procedureFor("calendar.read")
+    .input(clearInput(staffLocationsInput))
+    .output(staffLocationsView)
+    .query(({ ctx, input }) => getStaffLocations(scopeFrom(ctx), input.staffId)),
+  setLocations: procedureFor("staff.manage")
+    .input(clearInput(staffSetLocationsInput))
+    .output(staffLocationsView)
+    .mutation(({ ctx, input }) => setStaffLocations(scopeFrom(ctx), input)),
   /** Which services a stylist does, with per-stylist timing/price overrides. */
   setServices: procedureFor("settings.write")
     .input(clearInput(staffSetServicesInput))
