@@ -4,6 +4,7 @@
 import type { Tx } from "../db/client.ts";
 import { AppError } from "../errors/app-error.ts";
 import type { DepositRule } from "../generated/prisma/enums.ts";
+import { mergeSorted, sortIntervals } from "./intervals.ts";
 import type { ResourceAvailability, ResourceNeed } from "./resources.ts";
 import type {
   AvailabilityQuery,
@@ -141,22 +142,23 @@ export function withBookings(
       ...s,
       busy: [...s.busy, ...(inputs.booked.get(s.id) ?? []), ...(extra.get(s.id) ?? [])],
     })),
-    ...(inputs.query.resources
-      ? {
-          resources: inputs.query.resources.map((r) => ({
-            ...r,
-            busy: [...r.busy, ...(inputs.resourceBooked.get(r.id) ?? []), ...(extra.get(r.id) ?? [])],
-          })),
-        }
-      : {}),
+    ...(inputs.query.resources ? { resources: bookedResources(inputs, extra) } : {}),
   };
 }
 
-/** The location's needed resources with booked time as busy (what a plan picks from), [] when none is needed. */
-export function bookedResources(inputs: AvailabilityInputs): ResourceAvailability[] {
+/**
+ * The location's needed resources with booked time (plus any `extra`) as busy, sorted and merged as
+ * the resource picker reads it (availability/resources.ts); [] when none is needed.
+ */
+export function bookedResources(
+  inputs: AvailabilityInputs,
+  extra: Map<string, Interval[]> = new Map(),
+): ResourceAvailability[] {
   return (inputs.query.resources ?? []).map((r) => ({
     ...r,
-    busy: [...r.busy, ...(inputs.resourceBooked.get(r.id) ?? [])].sort((x, y) => x.start - y.start),
+    busy: mergeSorted(
+      sortIntervals([...r.busy, ...(inputs.resourceBooked.get(r.id) ?? []), ...(extra.get(r.id) ?? [])]),
+    ),
   }));
 }
 
@@ -407,9 +409,7 @@ export async function loadResourceState(
   const resources = rows.map((r) => ({
     id: r.id,
     kind: r.kind,
-    busy: r.segments
-      .map((g) => ({ start: g.startsAt.getTime(), end: g.endsAt.getTime() }))
-      .sort((a, b) => a.start - b.start),
+    busy: mergeSorted(sortIntervals(r.segments.map((g) => ({ start: g.startsAt.getTime(), end: g.endsAt.getTime() })))),
   }));
   return { needs, resources };
 }
