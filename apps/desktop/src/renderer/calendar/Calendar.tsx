@@ -12,7 +12,7 @@ import { useConsole, useSnapshot } from "../ui/context.tsx";
 import { customerName, serviceNames } from "../ui/describe.ts";
 import { type BlockView, CalendarGrid, type GridColumn } from "./CalendarGrid.tsx";
 import { type Block, instantAt, type LayoutItem, layoutColumns, type Window } from "./layout.ts";
-import { resourceItems, useResourceDay } from "./resource-columns.ts";
+import { resourceItems, useHasResources, useResourceDay } from "./resource-columns.ts";
 
 export interface CalendarRoute {
   view: "day" | "week";
@@ -49,9 +49,10 @@ export function Calendar({ route, navigate, openBooking, createAt }: CalendarPro
   // Issue #21: the day by resource (basins, stations, rooms) instead of by stylist.
   const rs = useResourceStrings();
   const [byResourceWanted, setByResource] = useState(false);
-  const resDay = useResourceDay(api, route.date, route.view === "day" && !offline, snap.bookings);
-  const hasResources = !!resDay?.resources.length;
+  const hasResources = useHasResources(api, route.view === "day" && !offline);
   const byResource = byResourceWanted && hasResources && route.view === "day";
+  // The day's holds are read only while the view shows them (again when the bookings change).
+  const resDay = useResourceDay(api, route.date, byResource, snap.bookings);
 
   useEffect(() => {
     const h = setInterval(() => setNow(Date.now()), 30_000);
@@ -284,7 +285,7 @@ export function Calendar({ route, navigate, openBooking, createAt }: CalendarPro
       data-testid="calendar"
       data-view={route.view}
       data-date={route.date}
-      data-columns={byResource ? "resources" : "stylists"}
+      data-columns={byResource && resDay ? "resources" : "stylists"}
     >
       <div className="toolbar">
         <button type="button" onClick={() => navigate({ ...route, date: addDays(route.date, -step) })}>

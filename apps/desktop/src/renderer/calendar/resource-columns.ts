@@ -30,6 +30,23 @@ export function resourceItems(day: ResourceDayView): LayoutItem[] {
   return [...merged.values()];
 }
 
+/** Whether the salon has any resource in use (asked once: the "by resource" toggle shows only then). */
+export function useHasResources(api: Api, on: boolean): boolean {
+  const [has, setHas] = useState(false);
+  useEffect(() => {
+    if (!on) return;
+    let live = true;
+    api.resources.list
+      .query()
+      .then((l) => live && setHas(l.resources.some((r) => r.active)))
+      .catch(() => {});
+    return () => {
+      live = false;
+    };
+  }, [api, on]);
+  return has;
+}
+
 /** The shown day's resources and holds while `on`; re-read when `version` (the bookings) changes. */
 export function useResourceDay(api: Api, date: string, on: boolean, version: unknown): ResourceDayView | null {
   const [day, setDay] = useState<ResourceDayView | null>(null);
