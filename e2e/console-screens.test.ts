@@ -116,9 +116,30 @@ describe.skipIf(!chromiumAvailable())("console screens that read right", () => {
       if (shortDay) break;
     }
     expect(short).toHaveLength(2);
-    const colourSlot = (
-      await search({ items: [{ serviceId: colour.id, staffId: null }], fromDate: shortDay, toDate: shortDay })
-    )[0]!;
+    // A colour whose processing gap no other visit of its stylist sits in (the demo's bookings depend
+    // on the day): the test clicks the gap, and a block drawn over it would take the click.
+    const colourSlots = await search({
+      items: [{ serviceId: colour.id, staffId: null }],
+      fromDate: shortDay,
+      toDate: shortDay,
+    });
+    let colourSlot = colourSlots[0]!;
+    for (const slot of colourSlots) {
+      const gapFrom = new Date(Date.parse(slot.start) + colour.durationMinutes * 60_000);
+      const gapTo = new Date(gapFrom.getTime() + colour.processingMinutes * 60_000);
+      const inGap = await t.db.bookingItem.count({
+        where: {
+          staffId: slot.items[0]!.staffId,
+          startsAt: { lt: gapTo },
+          endsAt: { gt: gapFrom },
+          booking: { status: { notIn: ["cancelled", "expired"] } },
+        },
+      });
+      if (inGap === 0) {
+        colourSlot = slot;
+        break;
+      }
+    }
     colourId = (
       await desk.bookings.create.mutate({
         customerId: customer.id,
