@@ -300,13 +300,17 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
  */
 export async function assertAccessSession(db: Db, claims: AccessClaims): Promise<void> {
   if (!UUID_RE.test(claims.sid)) throw sessionUnauthenticated();
-  const row = await db.staffSession.findUnique({
-    where: { id: claims.sid },
-    select: { staffId: true, revokedAt: true, staff: { select: { active: true, disabledAt: true, role: true } } },
-  });
-  if (!row || row.staffId !== claims.sub || row.revokedAt) throw sessionUnauthenticated();
-  if (!staffCanSignIn(row.staff)) throw sessionUnauthenticated("This account is disabled");
-  if (row.staff.role !== claims.role) throw sessionUnauthenticated("Your role changed; sign in again");
+  // One statement (Prisma's relation select would be two round trips, on every protected call).
+  const [row] = await db.$queryRaw<
+    { staff_id: string; revoked: boolean; active: boolean; disabled_at: Date | null; role: string }[]
+  >`SELECT s.staff_id::text, s.revoked_at IS NOT NULL AS revoked, m.active, m.disabled_at, m.role::text
+      FROM staff_session s JOIN staff_member m ON m.id = s.staff_id
+     WHERE s.id = ${claims.sid}::uuid`;
+  if (!row || row.staff_id !== claims.sub || row.revoked) throw sessionUnauthenticated();
+  if (!staffCanSignIn({ active: row.active, disabledAt: row.disabled_at })) {
+    throw sessionUnauthenticated("This account is disabled");
+  }
+  if (row.role !== claims.role) throw sessionUnauthenticated("Your role changed; sign in again");
 }
 
 /**
