@@ -103,6 +103,49 @@ describe("HTTP hardening", () => {
     ).toThrow(/per request/);
   });
 
+  it("tRPC's route sends the same headers however it answers: direct path, tRPC's adapter, Fastify's refusals", async () => {
+    const reference = await app.inject({ url: "/healthz" });
+    const security = Object.keys(reference.headers).filter(
+      (h) => h.startsWith("x-") || h.startsWith("cross-origin") || h.includes("policy") || h === "origin-agent-cluster",
+    );
+    expect(security.length).toBeGreaterThanOrEqual(10);
+    const answers = {
+      // A plain query: the direct path's one writeHead.
+      direct: await app.inject({ url: "/trpc/system.ping", headers: { "x-request-id": "direct-1" } }),
+      // An unknown procedure: tRPC's adapter answers it.
+      adapter: await app.inject({ url: "/trpc/no.suchThing", headers: { "x-request-id": "adapter-1" } }),
+      // Streamed batches go to the adapter too.
+      streamed: await app.inject({
+        url: "/trpc/system.ping?batch=1&input=%7B%7D",
+        headers: { "trpc-accept": "application/jsonl", "x-request-id": "streamed-1" },
+      }),
+      // Refused by Fastify before the handler runs: a body over the limit, a content type it cannot read.
+      tooLarge: await app.inject({
+        method: "POST",
+        url: "/trpc/bookings.create",
+        headers: { "content-type": "application/json", "x-request-id": "large-1" },
+        payload: `"${"x".repeat(1024 * 1024 + 10)}"`,
+      }),
+      unreadable: await app.inject({
+        method: "POST",
+        url: "/trpc/bookings.create",
+        headers: { "content-type": "application/x-cita-nonsense", "x-request-id": "unreadable-1" },
+        payload: "x",
+      }),
+    };
+    expect(answers.direct.statusCode).toBe(200);
+    expect(answers.adapter.statusCode).toBe(404);
+    expect(answers.tooLarge.statusCode).toBe(413);
+    expect(answers.unreadable.statusCode).toBe(415);
+    for (const [name, r] of Object.entries(answers)) {
+      expect(r.headers["x-request-id"], name).toMatch(/-1$/);
+      for (const h of security) {
+        if (h === "x-request-id") continue;
+        expect(r.headers[h], `${name}: ${h}`).toBe(reference.headers[h]);
+      }
+    }
+  });
+
   it("TRUST_PROXY: off by default (the peer is the client); a hop count or CIDRs read X-Forwarded-For", async () => {
     expect(trustProxySetting(undefined)).toBe(false);
     expect(trustProxySetting("0")).toBe(false);

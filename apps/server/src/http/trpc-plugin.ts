@@ -109,6 +109,7 @@ async function answerDirectly<R extends AnyTRPCRouter>(
   req: FastifyRequest,
   reply: FastifyReply,
   plain: NonNullable<Awaited<ReturnType<typeof plainCalls>>>,
+  headers: readonly string[],
 ): Promise<void> {
   const { router } = opts;
   const config = router._def._config;
@@ -192,29 +193,59 @@ async function answerDirectly<R extends AnyTRPCRouter>(
   // the content type, add "; charset=utf-8" to it and run onSend hooks (none on /trpc). Hijacked,
   // the onResponse hooks (request log, metrics) still run when the response finishes.
   reply.hijack();
-  reply.raw.writeHead(status, {
-    "content-type": "application/json",
-    "content-length": Buffer.byteLength(body),
-    vary: "trpc-accept, accept",
-  });
+  // A flat list of name, value: Node writes it as is, without a header map to fill and read back.
+  reply.raw.writeHead(status, [
+    "content-type",
+    "application/json",
+    "content-length",
+    String(Buffer.byteLength(body)),
+    "vary",
+    "trpc-accept, accept",
+    "x-request-id",
+    req.id,
+    ...headers,
+  ]);
   reply.raw.end(body);
 }
 
-/** Registers tRPC under the plugin's prefix, as fastifyTRPCPlugin does (without WebSockets). */
+/** The request id and the server's security headers, set one by one (every answer but the direct path's). */
+function setOwnHeaders(req: FastifyRequest, reply: FastifyReply, headers: readonly string[]): void {
+  const raw = reply.raw;
+  if (raw.headersSent || raw.hasHeader("x-request-id")) return;
+  raw.setHeader("x-request-id", req.id);
+  for (let i = 0; i < headers.length; i += 2) raw.setHeader(headers[i]!, headers[i + 1]!);
+}
+
+/**
+ * Registers tRPC under the plugin's prefix, as fastifyTRPCPlugin does (without WebSockets). The
+ * route sets the request id and `securityHeaders` (a flat list of name, value) itself, in place of
+ * the server's onRequest hook (its config says `ownHeaders`): the direct path writes them with its
+ * one writeHead; tRPC's adapter gets them on the raw response first; an answer Fastify gives before
+ * the handler runs (a body too large, an unreadable one) gets them in onSend.
+ */
 export function trpcPlugin<R extends AnyTRPCRouter>(
   fastify: FastifyInstance,
-  opts: { trpcOptions: TrpcOptions<R> },
+  opts: { trpcOptions: TrpcOptions<R>; securityHeaders?: readonly string[] },
   done: (err?: Error) => void,
 ) {
+  const headers = opts.securityHeaders ?? [];
   // As fastifyTRPCPlugin: tRPC reads JSON and multipart bodies itself.
   fastify.removeContentTypeParser("application/json");
   fastify.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, next) => next(null, body));
   fastify.removeContentTypeParser("multipart/form-data");
   fastify.addContentTypeParser("multipart/form-data", {}, (_req, body, next) => next(null, body));
-  fastify.all<{ Params: { path: string } }>("/:path", async (req, reply) => {
+  const routeOptions = {
+    config: { ownHeaders: true },
+    onSend: (req: FastifyRequest, reply: FastifyReply, payload: unknown, next: (e: null, p: unknown) => void) => {
+      setOwnHeaders(req, reply, headers);
+      next(null, payload);
+    },
+  };
+  fastify.all<{ Params: { path: string } }>("/:path", routeOptions, async (req, reply) => {
     const { trpcOptions } = opts;
     const plain = await plainCalls(trpcOptions.router, req, req.params.path);
-    if (plain) return answerDirectly(trpcOptions, req, reply, plain);
+    if (plain) return answerDirectly(trpcOptions, req, reply, plain, headers);
+    setOwnHeaders(req, reply, headers);
     await fastifyRequestHandler({
       ...trpcOptions,
       req,
