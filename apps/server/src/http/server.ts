@@ -11,6 +11,7 @@ import { appErrorShape } from "../errors/map-error.ts";
 import type { AppServices } from "../services.ts";
 import { type AppRouter, appRouter } from "../trpc/router.ts";
 import { registerIntegrationRoutes } from "./integrations.ts";
+import { lazySchemaCompilers } from "./lazy-schema-compilers.ts";
 import { registerMetrics } from "./metrics.ts";
 import { trpcPlugin } from "./trpc-plugin.ts";
 import { registerWebSession } from "./web-session.ts";
@@ -111,6 +112,8 @@ export async function buildServer(services: AppServices, opts: BuildServerOption
       const given = req.headers["x-request-id"];
       return typeof given === "string" && /^[\w-]{1,64}$/.test(given) ? given : randomUUID();
     },
+    // No route declares a Fastify schema: ajv and fast-json-stringify load only if one ever does.
+    schemaController: { compilersFactory: lazySchemaCompilers as never },
     // Finish in-flight requests on close, but stop accepting new ones.
     forceCloseConnections: "idle",
     // Behind a reverse proxy (TRUST_PROXY: hop count or addresses/CIDRs), req.ip is the client's
