@@ -1,8 +1,10 @@
 // Attachments are fetched once, by a job, and kept under the data dir: Meta's media URLs expire within
 // minutes (integrations.md §2.2), Chatwoot's data_url is an ActiveStorage redirect (§1.2).
+
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { appendChange } from "../changes/change-log.ts";
+import { mediaDirOf } from "../config/data-dir.ts";
 import { sendTuning } from "./config.ts";
 import type { ChannelDeps } from "./deps.ts";
 import type { AttachmentRef } from "./payloads.ts";
@@ -51,7 +53,7 @@ export async function fetchMessageMedia(deps: ChannelDeps, messageId: string): P
   if (!message) return;
   const list = ((message.attachments as AttachmentRef[] | null) ?? []).map((a) => ({ ...a }));
   const timeoutMs = Math.max(sendTuning(deps.config).timeoutMs, 10_000);
-  const dir = join(deps.config.CITA_DATA_DIR, "media");
+  const dir = mediaDirOf(deps.config.CITA_DATA_DIR);
   let changed = false;
   for (const [i, a] of list.entries()) {
     if (a.storedPath || (a.type !== "image" && a.type !== "audio")) continue;

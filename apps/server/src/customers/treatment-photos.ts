@@ -29,7 +29,7 @@ export interface PhotoStore {
   dir: string;
 }
 
-export const treatmentsDirOf = (dataDir: string) => join(dataDir, "treatments");
+export { treatmentsDirOf } from "../config/data-dir.ts";
 
 function pathOf(store: PhotoStore, storageKey: string): string {
   if (!KEY_PATTERN.test(storageKey)) throw new AppError("NOT_FOUND", "Photo not found");

@@ -27,9 +27,16 @@
 // table's count and checksum are compared with the manifest — all in one transaction, so a restore
 // that does not verify leaves nothing behind. Then any newer migrations are applied. Queued jobs
 // (the pgboss schema) are not backed up: pg-boss recreates its schema on start and the minute sweeps
-// re-plan reminders and hold expiries from the tables. Chat media files (<data dir>/media) and the
-// data key are files, not database rows: see README "Backups".
+// re-plan reminders and hold expiries from the tables.
+//
+// Treatment photos (<data dir>/treatments, encrypted files the treatment_photo rows name) travel in
+// the backup too: after the tables, `files <n>` and per file `file treatments/<name> <bytes>` and one
+// line of base64. The manifest lists each with its size and SHA-256, for the rows of the snapshot
+// (a file missing on disk is counted, not invented). A restore writes them into the new data dir's
+// folder only after every file and table has verified and the database has committed. Chat media
+// (<data dir>/media) and the data key are not in a backup: see README "Backups".
 
+import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { createReadStream, createWriteStream, existsSync } from "node:fs";
 import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
@@ -39,6 +46,7 @@ import { createInterface } from "node:readline";
 import { createGunzip, createGzip } from "node:zlib";
 import pg from "pg";
 import { from as copyFrom, to as copyTo } from "pg-copy-streams";
+import { treatmentsDirOf } from "../config/data-dir.ts";
 import type { AppConfig } from "../config/env.ts";
 import { AppError } from "../errors/app-error.ts";
 import type { JobQueue } from "../jobs/job-queue.ts";
@@ -70,6 +78,57 @@ export interface BackupManifest {
   /** Every table of the public schema, parents before children. */
   tables: TableManifest[];
   sequences: { name: string; value: string; isCalled: boolean }[];
+  /** Treatment photos' files (absent in backups made before they were included). */
+  files?: BackupFile[];
+  /** Photos the snapshot names whose file was not on disk when the backup ran. */
+  missingFiles?: number;
+}
+
+export interface BackupFile {
+  /** "treatments/<storage key>": the folder under the data dir, and the file's name. */
+  path: string;
+  bytes: number;
+  sha256: string;
+}
+
+/** The folders a backup carries files of, and the names Cita gives files there. */
+const FILE_DIRS = { treatments: /^[a-f0-9]{32}\.enc$/ } as const;
+type FileDir = keyof typeof FILE_DIRS;
+
+/** Where each folder of files is: the data dir's, or null when the backup or restore has none. */
+export type FileDirs = Partial<Record<FileDir, string | null>>;
+
+/** The folders of files under a data dir. */
+export const fileDirsOf = (dataDir: string): FileDirs => ({ treatments: treatmentsDirOf(dataDir) });
+
+function splitFilePath(path: string): { dir: FileDir; name: string } | null {
+  const [dir, name, ...rest] = path.split("/");
+  if (rest.length || !dir || !name || !Object.hasOwn(FILE_DIRS, dir)) return null;
+  return FILE_DIRS[dir as FileDir].test(name) ? { dir: dir as FileDir, name } : null;
+}
+
+const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+
+/** The photos the snapshot's rows name, with the size and hash of each file on disk. */
+async function snapshotFiles(
+  client: pg.Client,
+  tables: Set<string>,
+  dirs: FileDirs,
+): Promise<{ files: BackupFile[]; missing: number }> {
+  const dir = dirs.treatments;
+  if (!dir || !tables.has("treatment_photo")) return { files: [], missing: 0 };
+  const { rows } = await client.query<{ key: string }>(
+    "SELECT storage_key AS key FROM treatment_photo ORDER BY storage_key",
+  );
+  const files: BackupFile[] = [];
+  let missing = 0;
+  for (const { key } of rows) {
+    if (!FILE_DIRS.treatments.test(key)) continue;
+    const bytes = await readFile(join(dir, key)).catch(() => null);
+    if (!bytes) missing++;
+    else files.push({ path: `treatments/${key}`, bytes: bytes.length, sha256: sha256(bytes) });
+  }
+  return { files, missing };
 }
 
 export interface BackupResult {
@@ -176,6 +235,7 @@ export async function backupDatabase(
   url: string,
   file: string,
   now: () => Date = () => new Date(),
+  opts: { files?: FileDirs } = {},
 ): Promise<BackupResult> {
   const started = Date.now();
   const partial = `${file}.partial`;
@@ -210,6 +270,7 @@ export async function backupDatabase(
       );
       sequences.push({ name, value: rows[0]!.value, isCalled: rows[0]!.is_called });
     }
+    const { files, missing } = await snapshotFiles(client, names, opts.files ?? {});
     const manifest: BackupManifest = {
       format: "cita-backup",
       version: 1,
@@ -219,6 +280,8 @@ export async function backupDatabase(
       keyFingerprint,
       tables: manifestTables,
       sequences,
+      files,
+      missingFiles: missing,
     };
 
     const gzip = createGzip({ level: 6 });
@@ -241,6 +304,7 @@ export async function backupDatabase(
         }
         if (lines !== t.rows) throw new Error(`backup of ${t.name}: ${lines} rows copied, ${t.rows} counted`);
       }
+      await writeFiles(gzip, files, opts.files ?? {});
       gzip.end();
       await written;
     } catch (e) {
@@ -255,6 +319,59 @@ export async function backupDatabase(
   } finally {
     await client.end().catch(() => {});
   }
+}
+
+/** The files section: each file as listed in the manifest (a file changed since is an error). */
+async function writeFiles(out: NodeJS.WritableStream, files: BackupFile[], dirs: FileDirs): Promise<void> {
+  if (!files.length) return;
+  await writeChunk(out, `files ${files.length}\n`);
+  for (const f of files) {
+    const at = splitFilePath(f.path)!;
+    const bytes = await readFile(join(dirs[at.dir]!, at.name));
+    if (bytes.length !== f.bytes || sha256(bytes) !== f.sha256)
+      throw new Error(`backup of ${f.path}: the file changed while the backup ran; run it again`);
+    await writeChunk(out, `file ${f.path} ${f.bytes}\n${bytes.toString("base64")}\n`);
+  }
+}
+
+/**
+ * Reads the files section into `staging` (a folder per kind), checking each file against the
+ * manifest. Nothing is written where Cita reads files until the restore has committed.
+ */
+async function readFiles(it: AsyncIterator<string>, file: string, files: BackupFile[], staging: string) {
+  if (!files.length) return;
+  const head = await it.next();
+  if (head.done || head.value !== `files ${files.length}`)
+    throw new Error(
+      `${file} is damaged: expected ${files.length} files, found ${head.done ? "the end" : head.value.slice(0, 80)}`,
+    );
+  for (const f of files) {
+    const at = splitFilePath(f.path);
+    if (!at) throw new Error(`${file} is damaged: ${f.path.slice(0, 80)} is not a file a backup holds`);
+    const line = await it.next();
+    const data = await it.next();
+    if (line.done || data.done || line.value !== `file ${f.path} ${f.bytes}`)
+      throw new Error(`${file} is damaged or truncated at ${f.path}`);
+    const bytes = Buffer.from(data.value, "base64");
+    if (bytes.length !== f.bytes || sha256(bytes) !== f.sha256)
+      throw new Error(`${file} is damaged: ${f.path} does not match its checksum`);
+    await mkdir(join(staging, at.dir), { recursive: true, mode: 0o700 });
+    await writeFile(join(staging, at.dir, at.name), bytes, { mode: 0o600 });
+  }
+}
+
+/** Moves the staged files into their folders (after the restore committed). */
+async function placeFiles(files: BackupFile[], staging: string, dirs: FileDirs): Promise<number> {
+  let placed = 0;
+  for (const f of files) {
+    const at = splitFilePath(f.path)!;
+    const dir = dirs[at.dir];
+    if (!dir) continue;
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await cp(join(staging, at.dir, at.name), join(dir, at.name), { force: true });
+    placed++;
+  }
+  return placed;
 }
 
 /** A backup file's lines (gunzipped); close() releases the file, read to the end or not. */
@@ -301,6 +418,8 @@ export interface RestoreResult {
   ms: number;
   /** Migrations newer than the backup, applied after loading it. */
   migratedAfter: string[];
+  /** Treatment photos written into the data dir. */
+  files: number;
 }
 
 /** A migrations folder holding only `names` (copies): applies the backup's schema version. */
@@ -327,7 +446,7 @@ async function migrationsSubset(names: string[], dir: string): Promise<string> {
 export async function restoreDatabase(
   url: string,
   file: string,
-  opts: { migrationsDir?: string } = {},
+  opts: { migrationsDir?: string; files?: FileDirs } = {},
 ): Promise<RestoreResult> {
   const started = Date.now();
   const dir = opts.migrationsDir ?? MIGRATIONS_DIR;
@@ -338,8 +457,12 @@ export async function restoreDatabase(
     throw e;
   });
   let sub: string | null = null;
+  let staging: string | null = null;
   try {
     const manifest = await readHeader(it, file);
+    const files = manifest.files ?? [];
+    if (files.length && !opts.files?.treatments)
+      throw new Error(`${file} holds ${files.length} treatment photos: restore them into a data dir`);
     await assertEmpty(client, manifest);
     sub = await migrationsSubset(manifest.migrations, dir);
     await applyMigrations(url, sub);
@@ -386,9 +509,14 @@ export async function restoreDatabase(
         wrong.push(`${t.name} (${got.rows} rows, expected ${t.rows}${got.rows === t.rows ? "; contents differ" : ""})`);
     }
     if (wrong.length) throw new Error(`restore does not match the backup: ${wrong.join(", ")}`);
+    if (files.length) {
+      staging = await mkdtemp(join(tmpdir(), "cita-restore-files-"));
+      await readFiles(it, file, files, staging);
+    }
     await client.query("COMMIT");
+    const placed = staging ? await placeFiles(files, staging, opts.files ?? {}) : 0;
     const migratedAfter = await applyMigrations(url, dir);
-    return { manifest, tables: manifest.tables.length, rows, ms: Date.now() - started, migratedAfter };
+    return { manifest, tables: manifest.tables.length, rows, ms: Date.now() - started, migratedAfter, files: placed };
   } catch (e) {
     await client.query("ROLLBACK").catch(() => {});
     throw e;
@@ -396,6 +524,7 @@ export async function restoreDatabase(
     close();
     await client.end().catch(() => {});
     if (sub) await rm(sub, { recursive: true, force: true });
+    if (staging) await rm(staging, { recursive: true, force: true });
   }
 }
 
@@ -481,7 +610,17 @@ export interface BackupState {
   /** The last attempt, successful or not. */
   lastAttempt: { at: string; ok: boolean; error?: string } | null;
   /** The last successful backup. */
-  lastOk: { at: string; file: string; bytes: number; ms: number; tables: number; rows: number } | null;
+  lastOk: {
+    at: string;
+    file: string;
+    bytes: number;
+    ms: number;
+    tables: number;
+    rows: number;
+    /** Treatment photos in it, and those whose file was missing (absent in older state files). */
+    files?: number;
+    missingFiles?: number;
+  } | null;
 }
 
 export async function readBackupState(dir: string): Promise<BackupState> {
@@ -528,7 +667,9 @@ export function runBackup(
     let state: BackupState;
     try {
       const url = opts.url ?? (await backupSourceUrl(config));
-      const r = await backupDatabase(url, join(dir, backupFileName(at)), () => at);
+      const r = await backupDatabase(url, join(dir, backupFileName(at)), () => at, {
+        files: fileDirsOf(config.CITA_DATA_DIR),
+      });
       state = {
         lastAttempt: { at: at.toISOString(), ok: true },
         lastOk: {
@@ -538,6 +679,8 @@ export function runBackup(
           ms: r.ms,
           tables: r.manifest.tables.length,
           rows: r.manifest.tables.reduce((n, t) => n + t.rows, 0),
+          files: r.manifest.files?.length ?? 0,
+          missingFiles: r.manifest.missingFiles ?? 0,
         },
       };
       opts.log?.info({ component: "backup", file: r.file, bytes: r.bytes, ms: r.ms }, "database backed up");

@@ -7,8 +7,9 @@
 import "dotenv/config";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { treatmentsDirOf } from "../../config/data-dir.ts";
 import { ConfigError, loadConfig } from "../../config/env.ts";
-import { dataKeyFingerprint, readBackupManifest, restoreDatabase, runningEmbeddedUrl } from "../backup.ts";
+import { dataKeyFingerprint, fileDirsOf, readBackupManifest, restoreDatabase, runningEmbeddedUrl } from "../backup.ts";
 import { withDatabaseUrl } from "./shared.ts";
 
 const file = process.argv[2] ? resolve(process.argv[2]) : "";
@@ -35,10 +36,11 @@ async function restore(url: string): Promise<void> {
         : `this backup's personal data is encrypted with the data key of fingerprint ${manifest.keyFingerprint}: set CITA_DATA_KEY to it, or copy the backed-up install's data-key file to ${join(config.CITA_DATA_DIR, "data-key")}, then run the restore again`,
     );
   }
-  const r = await restoreDatabase(url, file);
+  const r = await restoreDatabase(url, file, { files: fileDirsOf(config.CITA_DATA_DIR) });
   console.log(
     `Restored ${r.tables} tables, ${r.rows} rows from ${file} (backup of ${r.manifest.createdAt}); every table's count and checksum match (${r.ms} ms)`,
   );
+  if (r.files) console.log(`Restored ${r.files} treatment photos into ${treatmentsDirOf(config.CITA_DATA_DIR)}`);
   if (r.migratedAfter.length) console.log(`Then applied newer migrations: ${r.migratedAfter.join(", ")}`);
 }
 

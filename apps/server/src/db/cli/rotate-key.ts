@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { copyFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { treatmentsDirOf } from "../../config/data-dir.ts";
 import { createFieldCrypto } from "../../crypto/field-crypto.ts";
 import { loadSecrets } from "../../crypto/keys.ts";
 import { rotateDataKey } from "../../crypto/rotate-key.ts";
@@ -24,7 +25,7 @@ await withDatabaseUrl(async (url, { config }) => {
   try {
     const keyFile = join(config.CITA_DATA_DIR, "data-key");
     if (!config.CITA_DATA_KEY) await writeFile(`${keyFile}.next`, `${newKey}\n`, { mode: 0o600 });
-    const r = await rotateDataKey(db, current, next, { treatmentsDir: join(config.CITA_DATA_DIR, "treatments") });
+    const r = await rotateDataKey(db, current, next, { treatmentsDir: treatmentsDirOf(config.CITA_DATA_DIR) });
     if (!config.CITA_DATA_KEY) {
       await copyFile(keyFile, `${keyFile}.previous`);
       await rename(`${keyFile}.next`, keyFile);

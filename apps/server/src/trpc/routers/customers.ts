@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import {
   customerCreateInput,
   customerDetail,
@@ -16,6 +15,7 @@ import {
 } from "@cita/shared";
 import { clearInput } from "../../audit/input.ts";
 import { scopeFrom } from "../../audit/scope.ts";
+import { mediaDirOf } from "../../config/data-dir.ts";
 import { createCustomer, getCustomer, searchCustomers, updateCustomer } from "../../customers/customers.ts";
 import { eraseCustomer } from "../../customers/erase.ts";
 import { exportCustomer } from "../../customers/export.ts";
@@ -24,7 +24,7 @@ import { router } from "../init.ts";
 import { procedureFor } from "../procedures.ts";
 
 /** Where channels/media.ts keeps attachments. */
-const mediaOf = (ctx: { config: { CITA_DATA_DIR: string } }) => ({ mediaDir: join(ctx.config.CITA_DATA_DIR, "media") });
+const mediaOf = (ctx: { config: { CITA_DATA_DIR: string } }) => ({ mediaDir: mediaDirOf(ctx.config.CITA_DATA_DIR) });
 
 export const customersRouter = router({
   search: procedureFor("customers.read")
