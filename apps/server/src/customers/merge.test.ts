@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { syncChanges } from "../changes/sync.ts";
 import type { StaffRole } from "../generated/prisma/enums.ts";
 import type { AppServices } from "../services.ts";
-import { createSalonFixture, type SalonFixture } from "../testing/fixtures.ts";
+import { createSalonFixture, type SalonFixture, visitRow } from "../testing/fixtures.ts";
 import { callerFor, testClock, testServices } from "../testing/test-app.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/test-db.ts";
 import { upsertCustomerByPhone } from "./customer-store.ts";
@@ -26,35 +26,8 @@ const as = (role: StaffRole) =>
     staffId: role === "manager" ? f.managerId : role === "owner" ? f.ownerId : f.deskId,
   });
 
-async function booking(customerId: string, startsAt: string, status: "completed" | "confirmed" | "no_show") {
-  const start = new Date(startsAt);
-  const end = new Date(start.getTime() + 30 * 60_000);
-  return t.db.booking.create({
-    data: {
-      locationId: f.locationId,
-      customerId,
-      status,
-      source: "console",
-      startsAt: start,
-      endsAt: end,
-      totalPriceCents: 2000,
-      currency: "EUR",
-      items: {
-        create: [
-          {
-            position: 0,
-            serviceId: f.services.cut,
-            staffId: f.staff.laura,
-            startsAt: start,
-            endsAt: end,
-            durationMinutes: 30,
-            priceCents: 2000,
-          },
-        ],
-      },
-    },
-  });
-}
+const booking = (customerId: string, startsAt: string, status: "completed" | "confirmed" | "no_show") =>
+  visitRow(t.db, f, customerId, startsAt, { status, service: "cut" });
 
 async function conversation(customerId: string, externalId: string) {
   return t.db.conversation.create({

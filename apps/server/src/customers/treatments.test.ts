@@ -14,7 +14,7 @@ import { createFieldCrypto } from "../crypto/field-crypto.ts";
 import { rotateDataKey } from "../crypto/rotate-key.ts";
 import type { StaffRole } from "../generated/prisma/enums.ts";
 import type { AppServices } from "../services.ts";
-import { createSalonFixture, type SalonFixture } from "../testing/fixtures.ts";
+import { createSalonFixture, type SalonFixture, visitRow } from "../testing/fixtures.ts";
 import { callerFor, testClock, testServices } from "../testing/test-app.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/test-db.ts";
 import { upsertCustomerByPhone } from "./customer-store.ts";
@@ -57,35 +57,8 @@ async function codeOf(p: Promise<unknown>): Promise<{ code: string; message: str
   throw new Error("expected an error");
 }
 
-async function booking(customerId: string, startsAt: string, status: "completed" | "confirmed" | "cancelled") {
-  const start = new Date(startsAt);
-  const end = new Date(start.getTime() + 85 * 60_000);
-  return t.db.booking.create({
-    data: {
-      locationId: f.locationId,
-      customerId,
-      status,
-      source: "console",
-      startsAt: start,
-      endsAt: end,
-      totalPriceCents: 5000,
-      currency: "EUR",
-      items: {
-        create: [
-          {
-            position: 0,
-            serviceId: f.services.colour,
-            staffId: f.staff.laura,
-            startsAt: start,
-            endsAt: end,
-            durationMinutes: 85,
-            priceCents: 5000,
-          },
-        ],
-      },
-    },
-  });
-}
+const booking = (customerId: string, startsAt: string, status: "completed" | "confirmed" | "cancelled") =>
+  visitRow(t.db, f, customerId, startsAt, { status });
 
 const FORMULA = {
   products: [

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { treatmentsDirOf } from "../config/data-dir.ts";
 import { loadConfig } from "../config/env.ts";
 import type { AppServices } from "../services.ts";
-import { createSalonFixture, type SalonFixture } from "../testing/fixtures.ts";
+import { createSalonFixture, type SalonFixture, visitRow } from "../testing/fixtures.ts";
 import { callerFor, testClock, testServices } from "../testing/test-app.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/test-db.ts";
 import { backupDatabase, fileDirsOf, readBackupManifest, restoreDatabase } from "./backup.ts";
@@ -42,34 +42,8 @@ const photo = (r: number) =>
 
 /** A finished colour visit with a formula and a before and an after photo, as the stylist records them. */
 async function recordWithPhotos() {
-  const start = new Date("2026-03-03T10:00:00Z");
-  const end = new Date(start.getTime() + 85 * 60_000);
   const customerId = f.customers[0]!;
-  const visit = await t.db.booking.create({
-    data: {
-      locationId: f.locationId,
-      customerId,
-      status: "completed",
-      source: "console",
-      startsAt: start,
-      endsAt: end,
-      totalPriceCents: 5000,
-      currency: "EUR",
-      items: {
-        create: [
-          {
-            position: 0,
-            serviceId: f.services.colour,
-            staffId: f.staff.laura,
-            startsAt: start,
-            endsAt: end,
-            durationMinutes: 85,
-            priceCents: 5000,
-          },
-        ],
-      },
-    },
-  });
+  const visit = await visitRow(t.db, f, customerId, "2026-03-03T10:00:00Z");
   const stylist = callerFor(services, { role: "stylist", locationId: f.locationId, staffId: f.staff.laura });
   const record = await stylist.treatments.record({
     customerId,

@@ -3,6 +3,7 @@ import pg from "pg";
 import type { FieldCrypto } from "../crypto/field-crypto.ts";
 import { upsertCustomerByPhone } from "../customers/customer-store.ts";
 import type { Db } from "../db/client.ts";
+import type { BookingStatus } from "../generated/prisma/enums.ts";
 
 const H = (h: number, m = 0) => h * 60 + m;
 
@@ -124,4 +125,46 @@ export async function overlappingActiveSegments(databaseUrl: string): Promise<nu
   } finally {
     await c.end();
   }
+}
+
+/**
+ * A visit with Laura written straight to the database (no availability check, no segments): a past
+ * or plain visit for records that need one (treatments, merges, backups). Colour: 85 minutes, €50;
+ * cut: 30 minutes, €20.
+ */
+export function visitRow(
+  db: Db,
+  f: SalonFixture,
+  customerId: string,
+  startsAt: string,
+  opts: { status?: BookingStatus; service?: "colour" | "cut" } = {},
+) {
+  const [minutes, priceCents] = opts.service === "cut" ? [30, 2000] : [85, 5000];
+  const start = new Date(startsAt);
+  const end = new Date(start.getTime() + minutes * 60_000);
+  return db.booking.create({
+    data: {
+      locationId: f.locationId,
+      customerId,
+      status: opts.status ?? "completed",
+      source: "console",
+      startsAt: start,
+      endsAt: end,
+      totalPriceCents: priceCents,
+      currency: "EUR",
+      items: {
+        create: [
+          {
+            position: 0,
+            serviceId: f.services[opts.service ?? "colour"],
+            staffId: f.staff.laura,
+            startsAt: start,
+            endsAt: end,
+            durationMinutes: minutes,
+            priceCents,
+          },
+        ],
+      },
+    },
+  });
 }
