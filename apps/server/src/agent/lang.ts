@@ -74,8 +74,30 @@ const YES = [
   "reservalo",
   "hazlo",
   "that works",
+  "me parece bien",
+  "me viene bien",
+  "venga",
+  "claro",
+  "por supuesto",
+  "of course",
+  "alright",
+  "all right",
+  "works for me",
 ];
 const NO = ["no", "nope", "mejor no", "cancel that", "wait", "espera", "todavia no", "not yet", "don't", "dont", "nah"];
+
+const ANSWER_WORDS = new RegExp(
+  `(^| )(${[...YES, ...NO]
+    .map(fold)
+    .sort((a, b) => b.length - a.length)
+    .join("|")})(?= |$)`,
+  "g",
+);
+
+/** What a folded message says besides yes and no ("si vale" → "", "si pero el viernes" → "pero el viernes"). */
+export function beyondYesNo(folded: string): string {
+  return folded.replace(ANSWER_WORDS, " ").replace(/\s+/g, " ").trim();
+}
 
 function hasPhrase(folded: string, phrase: string): boolean {
   return new RegExp(`(^| )${fold(phrase)}( |$)`).test(folded);

@@ -37,4 +37,15 @@ describe("normalise keeps the words of a request", () => {
     // "tursday" is one typo from both Tuesday and Thursday: not guessed (the agent asks which day).
     expect(normalise("on tursday")).toBe("on tursday");
   });
+
+  it("shortens the chat words people stretch by one letter, and no real double letter", () => {
+    expect(normalise("holaa")).toBe("hola");
+    expect(normalise("Holaa buenass")).toBe("hola buenas");
+    expect(normalise("graciass!! vale")).toBe("gracias vale");
+    expect(normalise("okk")).toBe("ok");
+    expect(normalise("hii")).toBe("hi");
+    expect(normalise("thankss")).toBe("thanks");
+    expect(normalise("llamar al perro para leer y creer")).toBe("llamar al perro para leer y creer");
+    expect(normalise("see you at 10")).toBe("see you at 10");
+  });
 });

@@ -114,6 +114,37 @@ const SPELLED: Record<string, string> = {
   hrs: "horas",
 };
 
+/**
+ * The short words of a chat people stretch by a single letter ("holaa", "graciass", "okk"). Only
+ * these lose a doubled last letter: Spanish keeps real doubles ("llamar", "perro", "leer", "creer").
+ */
+const STRETCHED = new Set([
+  "hola",
+  "buenas",
+  "buenos",
+  "si",
+  "no",
+  "vale",
+  "ok",
+  "gracias",
+  "genial",
+  "perfecto",
+  "bien",
+  "porfa",
+  "adios",
+  "chao",
+  "hi",
+  "hey",
+  "hello",
+  "yes",
+  "thanks",
+  "bye",
+]);
+
+function unstretched(w: string): string {
+  return /([a-z])\1$/.test(w) && STRETCHED.has(w.slice(0, -1)) ? w.slice(0, -1) : w;
+}
+
 /** Folded text with emojis, abbreviations and stretched letters made plain. */
 export function normalise(text: string): string {
   let t = text;
@@ -127,7 +158,7 @@ export function normalise(text: string): string {
     .trim();
   return folded
     .split(" ")
-    .map((w) => SPELLED[w] ?? corrected(w))
+    .map((w) => SPELLED[w] ?? corrected(unstretched(w)))
     .join(" ");
 }
 

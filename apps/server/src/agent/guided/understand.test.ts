@@ -102,6 +102,38 @@ describe("understand", () => {
     expect((await read("gracias!!")).intent).toBe("thanks");
   });
 
+  it("an answer is an answer: courtesy and yes-words ask for no person, price or booking", async () => {
+    for (const [said, lang] of [
+      ["sí porfa", "es"],
+      ["si xfa", "es"],
+      ["Sí, por favor", "es"],
+      ["vale porfa", "es"],
+      ["de acuerdo", "es"],
+      ["me parece bien", "es"],
+      ["venga, dale", "es"],
+      ["claro", "es"],
+      ["yes please", "en"],
+      ["ok please", "en"],
+      ["sure, sounds good", "en"],
+    ] as const) {
+      const u = await read(said, MONDAY, lang);
+      expect(u.yes, said).toBe(true);
+      expect(u.intent, said).toBeNull();
+    }
+    for (const said of ["no gracias", "mejor no, por favor"]) {
+      const u = await read(said);
+      expect(u.no, said).toBe(true);
+      expect(["thanks", null], said).toContain(u.intent);
+    }
+    // A yes that asks for more is still read for what more it asks.
+    expect((await read("sí, y pásame con alguien por favor")).intent).toBe("human");
+    const more = await read("sí porfa, y otra para mi hija el viernes");
+    expect(more.yes).toBe(true);
+    expect(more.day?.date).toBe("2026-12-11");
+    // Politeness alone still reaches the rules it belongs to.
+    expect((await read("por favor quiero hablar con una persona")).intent).toBe("human");
+  });
+
   it("a correction keeps the new wish", async () => {
     const u = await read("no, mejor el jueves a las 6");
     expect(u.no).toBe(true);

@@ -2,7 +2,7 @@
 // intent, services, stylist, day or days, time or part of day, whom the visit is for, whose booking
 // they mean. Pure over the salon's catalog and "today"; no database, no state. The dialogue
 // (guided.ts) merges the result into the conversation's state and asks only for what is missing.
-import { isConfirmation, isRefusal, type Lang } from "../lang.ts";
+import { beyondYesNo, isConfirmation, isRefusal, type Lang } from "../lang.ts";
 import { CONFIDENT, classify } from "./classifier.ts";
 import { type DayReading, readDay, readTime, type TimeReading } from "./dates.ts";
 import type { Intent } from "./intents.ts";
@@ -122,6 +122,9 @@ const EARLIEST =
 const GREETING =
   /^(hola|buenas|buenos dias|buenas tardes|buenas noches|hey|hi|hello|good (morning|afternoon|evening)|que tal)( |$)/;
 
+/** Courtesy words (normalise spells out "porfa", "xfa"): no request in them. */
+const COURTESY = /(^| )(por favor|please|pls|plz)(?= |$)/g;
+
 const HUMAN_RULE =
   /(hablar con (una persona|alguien|un humano|el encargad|la encargad|una chica)|pasame con|pasadme con|persona real|un humano|queja|reclamacion|vergonzoso|vergüenza|verguenza|fatal el servicio|real person|speak to (someone|a person|a human|the manager)|talk to (someone|a person|a human|the manager)|human please|complain)/;
 const CANCEL_RULE =
@@ -172,15 +175,20 @@ export async function understand(
     readDetails(u, raw, rest, catalog, today);
     const gaveDetails = JSON.stringify(u) !== before;
     const rule = ruleIntent(rest);
+    const yes = isConfirmation(raw);
+    const no = isRefusal(raw) || /^(no|nope|nah)( |$)/.test(f);
+    // Courtesy asks for nothing ("sí porfa" is a yes, not a call for a person), and a line that
+    // only answers yes or no is an answer: the classifier reads neither.
+    const request = rest.replace(COURTESY, " ").replace(/\s+/g, " ").trim();
     if (rule) intents.push(rule);
-    else if (rest) {
+    else if (request && !((yes || no) && !beyondYesNo(request))) {
       // A line of details ("con Laura", "mañana") only says what it says: there the classifier's
       // guess counts only as a wish to book (questions and the rest have their rules above).
-      const c = await classify(rest, lang);
+      const c = await classify(request, lang);
       if (c && c.score >= CONFIDENT && (!gaveDetails || c.intent === "book")) intents.push(c.intent);
     }
-    if (isConfirmation(raw)) u.yes = true;
-    if (isRefusal(raw) || /^(no|nope|nah)( |$)/.test(f)) u.no = true;
+    if (yes) u.yes = true;
+    if (no) u.no = true;
   }
   u.hasDetails =
     u.serviceIds.length > 0 ||

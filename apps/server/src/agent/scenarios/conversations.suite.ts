@@ -505,6 +505,29 @@ export const CONVERSATIONS: Conversation[] = [
       await expectBooked(x, chat, { slug: "corte-mujer", staff: "Marta", date });
     },
   },
+  ...(
+    [
+      ["courteous-yes-es", "es", "sí porfa"],
+      ["agreeing-yes-es", "es", "de acuerdo, me parece bien"],
+      ["courteous-yes-en", "en", "yes please"],
+    ] as const
+  ).map(
+    ([id, lang, yes]): Conversation => ({
+      id,
+      title: `a yes in other words at the proposal ('${yes}'): booked, not handed over or asked again`,
+      async run(x) {
+        const chat = await x.chat(lang);
+        const today = await x.today();
+        const { date } = await x.day("manicura");
+        await chat.say(`${lang === "es" ? "manicura" : "manicure"} ${x.phrase(date, today, lang)}`);
+        await chat.tap(chat.choices.find((c) => /^S\d+$/.test(c.id))!.id);
+        check(YES.test(lastTold(chat)), lastTold(chat));
+        await chat.say(yes);
+        await expectBooked(x, chat, { slug: "manicura", date });
+        check(!/persona del salón|person from the salon/.test(chat.told), chat.told);
+      },
+    }),
+  ),
   {
     id: "plain-no",
     title: "a plain no: nothing written, asked for another day or time",
