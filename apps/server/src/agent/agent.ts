@@ -8,6 +8,7 @@ import { metricsOf, turnOutcome } from "../metrics/metrics.ts";
 import { toLocal } from "../time/zoned.ts";
 import { ClaudeUnavailable, cachedSystemPrompt, type MessageParam, runClaudeTurn } from "./claude.ts";
 import { escalationSummary } from "./guided/replies.ts";
+import { normalise } from "./guided/text.ts";
 import { runGuidedTurn } from "./guided.ts";
 import { imageBlock } from "./images.ts";
 import { detectLanguage, fold, isConfirmation, type Lang } from "./lang.ts";
@@ -314,8 +315,10 @@ export class BookingAgent implements ConversationAgent {
       conversationId: input.conversation.id,
       lang,
       state,
+      // As written, or as guided mode reads it ("sip", "okis", "sii"): a yes either way.
       confirmedThisTurn: lastCustomer
-        ? isConfirmation(lastCustomer.body, lastCustomer.selectedChoiceId ?? null)
+        ? isConfirmation(lastCustomer.body, lastCustomer.selectedChoiceId ?? null) ||
+          isConfirmation(normalise(lastCustomer.body ?? ""))
         : false,
       today: toLocal(clock(), location.timeZone).date,
       timeZone: location.timeZone,

@@ -99,6 +99,11 @@ export function beyondYesNo(folded: string): string {
   return folded.replace(ANSWER_WORDS, " ").replace(/\s+/g, " ").trim();
 }
 
+/** A thumbs-up or a cross is an answer on WhatsApp: read as the word (folding drops emojis). */
+function withAnswerEmojis(text: string): string {
+  return text.replace(/👍|👌|✅|🆗|🙆/gu, " ok ").replace(/👎|❌|🙅/gu, " no ");
+}
+
 function hasPhrase(folded: string, phrase: string): boolean {
   return new RegExp(`(^| )${fold(phrase)}( |$)`).test(folded);
 }
@@ -111,7 +116,7 @@ function hasPhrase(folded: string, phrase: string): boolean {
 export function isConfirmation(text: string | null | undefined, selectedChoiceId?: string | null): boolean {
   if (selectedChoiceId) return selectedChoiceId === "confirm" || selectedChoiceId.startsWith("confirm:");
   if (!text) return false;
-  const f = fold(text);
+  const f = fold(withAnswerEmojis(text));
   if (!f || f.split(" ").length > 12) return false;
   if (NO.some((n) => hasPhrase(f, n))) return false;
   return YES.some((y) => hasPhrase(f, y));
@@ -120,7 +125,7 @@ export function isConfirmation(text: string | null | undefined, selectedChoiceId
 export function isRefusal(text: string | null | undefined, selectedChoiceId?: string | null): boolean {
   if (selectedChoiceId) return selectedChoiceId === "reject" || selectedChoiceId.startsWith("reject:");
   if (!text) return false;
-  const f = fold(text);
+  const f = fold(withAnswerEmojis(text));
   return f.split(" ").length <= 6 && NO.some((n) => hasPhrase(f, n));
 }
 

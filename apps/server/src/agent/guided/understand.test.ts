@@ -134,6 +134,36 @@ describe("understand", () => {
     expect((await read("por favor quiero hablar con una persona")).intent).toBe("human");
   });
 
+  it("reads 'I can't come' as a cancellation, unless it asks to move the visit", async () => {
+    for (const said of [
+      "al final no voy a poder ir el viernes, me la puedes quitar?",
+      "no podré ir mañana",
+      "quítamela porfa",
+      "me la podrías borrar?",
+      "sorry, I won't be able to come on Friday",
+      "I can't make it",
+    ])
+      expect((await read(said)).intent, said).toBe("cancel");
+    expect((await read("no puedo ir el viernes, ¿me la cambias al lunes?")).intent).toBe("reschedule");
+  });
+
+  it("asks about her booking in the past tense; everyday words are not services", async () => {
+    const u = await read("cuando tenía la cita?");
+    expect(u.intent).toBe("mine");
+    expect(u.serviceAsks).toEqual([]);
+    expect((await read("¿qué día era mi cita?")).intent).toBe("mine");
+    expect((await read("puedo tener cita mañana?")).serviceAsks).toEqual([]);
+    // A typo of a real service word still is one.
+    expect((await read("quiero teñirme mañana")).serviceAsks.map((a) => a.word)).toEqual(["tenirme"]);
+  });
+
+  it("a thumbs-up or a cross answers yes or no", async () => {
+    expect((await read("👍")).yes).toBe(true);
+    expect((await read("👌🏼")).yes).toBe(true);
+    expect((await read("❌")).no).toBe(true);
+    expect((await read("sip")).yes).toBe(true);
+  });
+
   it("a correction keeps the new wish", async () => {
     const u = await read("no, mejor el jueves a las 6");
     expect(u.no).toBe(true);

@@ -100,6 +100,22 @@ const FAMILIES: { words: string[]; stems: string[] }[] = [
   },
 ];
 
+/** Everyday words one letter from a word for a service ("tenía" is not "teñir"): never read as one. */
+const NOT_SERVICE_WORDS = new Set([
+  "tener",
+  "tenia",
+  "tenias",
+  "tenian",
+  "teniamos",
+  "tenido",
+  "cajas",
+  "colar",
+  "calor",
+]);
+
+/** A word said for a kind of service: that word, or a typo of it that is not an everyday word. */
+const saysServiceWord = (w: string, k: string) => w === k || (!NOT_SERVICE_WORDS.has(w) && closeTo(w, k));
+
 /** Words in a request that narrow a kind of service down to one (→ a word of the service's name). */
 const MODIFIERS: Record<string, string[]> = {
   mujer: ["mujer", "chica", "senora", "women", "woman", "womens", "ladies", "lady", "femenino"],
@@ -128,7 +144,13 @@ const COURTESY = /(^| )(por favor|please|pls|plz)(?= |$)/g;
 const HUMAN_RULE =
   /(hablar con (una persona|alguien|un humano|el encargad|la encargad|una chica)|pasame con|pasadme con|persona real|un humano|queja|reclamacion|vergonzoso|vergüenza|verguenza|fatal el servicio|real person|speak to (someone|a person|a human|the manager)|talk to (someone|a person|a human|the manager)|human please|complain)/;
 const CANCEL_RULE =
-  /(^| )(cancel\w*|anul\w*|borr(a|ar|ame) (mi|la)|quit(a|ar) (mi|la) cita|ya no (voy|puedo ir|vendre)|dar de baja)/;
+  /(^| )(cancel\w*|anul\w*|borr(a|ar|ame) (mi|la)|quit(a|ar) (mi|la) cita|ya no (voy|puedo ir|vendre)|dar de baja|(quita|borra)(me|dme)?la|(quitar|borrar)(me)?la|me la (puedes |podeis |podrias |puede |podria )?(quitar|borrar))( |$)/;
+/** Words of moving a visit, for "I can't come… can you change it?". */
+const MOVE_WORDS =
+  /(^| )(cambi\w*|pasa(la|mela|rla)?|mover\w*|muev\w*|otro dia|otra hora|otro hueco|move|reschedul\w*|change|another (day|time))( |$)/;
+/** "I can't come": a cancellation, unless the same words ask to move it ("no puedo ir, ¿me la cambias?"). */
+const CANT_COME =
+  /(^| )(no (voy a poder|podre|puedo|podemos|vamos a poder) (ir|venir|acudir|asistir)|(can t|cannot|won t be able to|will not be able to|couldn t) (make it|come|attend))( |$)/;
 const RESCHEDULE_RULE =
   /(^| )(cambi\w* (mi|la|el|de) (cita|reserva|turno|hora|dia)|cambiarla|cambiala|cambiamela|moverla|muevela|mover (mi|la)|pasar(la)? (la cita )?(a|al|para)|pasamela|aplaz\w*|retras\w*|adelant\w*|reprogram\w*|correr (la cita|el turno)|reschedul\w*|move (my|it|the)|change (my|the) (appointment|booking|time)|push (it|my)|bring (it|my))/;
 const PRICES_RULE =
@@ -138,7 +160,7 @@ const DO_YOU_DO = /(^| )(haceis|hacen|haces|do you (do|offer)|ofreceis|ofrecen)(
 const HOURS_RULE =
   /((a que hora|cuando) (abris|abren|abre|cerrais|cierran|cierra)|abris|abren los|horarios?|hasta que hora|donde (estais|esta|queda)|direccion|opening hours|when do you (open|close)|are you open|what time do you (open|close)|where are you|address)( |$)/;
 const MINE_RULE =
-  /(cuando (tengo|es|era) (la |mi )?(cita|reserva|turno)|a que hora (es|era|tengo) (la |mi )?(cita|reserva)|mis (citas|reservas)|tengo (alguna )?cita|when is my|what time is my|my (bookings|appointments)|do i have (an|a) (appointment|booking))/;
+  /((cuando|que dia) (tengo|tenia|tendre|es|era|sera) (la |mi )?(cita|reserva|turno)|a que hora (es|era|sera|tengo|tenia|tendre) (la |mi )?(cita|reserva|turno)|mis (citas|reservas)|tengo (alguna )?cita|when is my|what time is my|my (bookings|appointments)|do i have (an|a) (appointment|booking))/;
 
 /** Reads one or more messages (a burst, in order: later details override earlier ones). */
 export async function understand(
@@ -175,8 +197,9 @@ export async function understand(
     readDetails(u, raw, rest, catalog, today);
     const gaveDetails = JSON.stringify(u) !== before;
     const rule = ruleIntent(rest);
-    const yes = isConfirmation(raw);
-    const no = isRefusal(raw) || /^(no|nope|nah)( |$)/.test(f);
+    // Read on the normalised text too: an emoji ("👍", "❌") answers as the word it stands for.
+    const yes = isConfirmation(raw) || isConfirmation(f);
+    const no = isRefusal(raw) || isRefusal(f) || /^(no|nope|nah)( |$)/.test(f);
     // Courtesy asks for nothing ("sí porfa" is a yes, not a call for a person), and a line that
     // only answers yes or no is an answer: the classifier reads neither.
     const request = rest.replace(COURTESY, " ").replace(/\s+/g, " ").trim();
@@ -220,6 +243,7 @@ export function ruleIntent(f: string): Intent | null {
   if (HUMAN_RULE.test(f)) return "human";
   if (CANCEL_RULE.test(f)) return "cancel";
   if (RESCHEDULE_RULE.test(f)) return "reschedule";
+  if (CANT_COME.test(f)) return MOVE_WORDS.test(f) ? "reschedule" : "cancel";
   if (MINE_RULE.test(f)) return "mine";
   if (PRICES_RULE.test(f) || DO_YOU_DO.test(f)) return "prices";
   if (HOURS_RULE.test(f)) return "hours";
@@ -310,14 +334,14 @@ function readServices(u: Understanding, text: string, catalog: Catalog): void {
   const words = rest.trim().split(" ").filter(Boolean);
   const used = new Set<number>();
   for (const fam of FAMILIES) {
-    const hit = words.findIndex((w, i) => !used.has(i) && fam.words.some((k) => closeTo(w, k)));
+    const hit = words.findIndex((w, i) => !used.has(i) && fam.words.some((k) => saysServiceWord(w, k)));
     if (hit < 0) continue;
     used.add(hit);
     let candidates = catalog.services.filter((s) =>
       fam.stems.some((st) => normalise(s.nameEs).includes(st) || normalise(s.nameEn).includes(st)),
     );
     // A service of another kind that was not mentioned ("tinte de cejas" for "tinte") is not meant.
-    const others = FAMILIES.filter((o) => o !== fam && !words.some((w) => o.words.some((k) => closeTo(w, k))));
+    const others = FAMILIES.filter((o) => o !== fam && !words.some((w) => o.words.some((k) => saysServiceWord(w, k))));
     const plain = candidates.filter(
       (s) => !others.some((o) => o.stems.some((st) => normalise(s.nameEs).includes(st) && !fam.stems.includes(st))),
     );
