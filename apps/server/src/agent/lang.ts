@@ -170,7 +170,8 @@ export function parseDate(text: string, today: string): string | null {
   const f = fold(text);
   if (/(^| )pasado manana( |$)/.test(f)) return addDays(today, 2);
   // "mañana" the day, not "por la mañana" the morning ("mañana por la mañana" is both).
-  if (/(^| )(manana|tomorrow)( |$)/.test(f.replace(/(^| )(por la|de la) manana( |$)/g, " "))) return addDays(today, 1);
+  if (/(^| )(manana|tomorrow)( |$)/.test(f.replace(/(^| )(por la|de la|en la|a la) manana( |$)/g, " ")))
+    return addDays(today, 1);
   if (/(^| )(hoy|today)( |$)/.test(f)) return today;
   const iso = f.match(/(^| )(\d{4})-(\d{2})-(\d{2})( |$)/);
   if (iso) return `${iso[2]}-${iso[3]}-${iso[4]}`;
@@ -207,7 +208,7 @@ export function parseTime(text: string): number | null {
   const hm = plain.match(/(^|[\s(¿¡,;])(\d{1,2})[:h.](\d{2})(?=$|[\s)?!.,;]|h)/);
   // Whole words only: "para mi" is not "a m", "llamame" is not "am".
   const pm = /(^| )(pm|p m)( |$)|de la tarde|por la tarde|afternoon|evening|de la noche/.test(f);
-  const am = /(^| )(am|a m)( |$)|de la manana|por la manana|morning/.test(f);
+  const am = /(^| )(am|a m)( |$)|(de|por|en|a) la manana|morning/.test(f);
   const adjust = (h: number) => {
     if (pm && h < 12) return h + 12;
     if (am && h === 12) return 0;
@@ -239,9 +240,15 @@ export type DayPart = "morning" | "afternoon" | "evening";
 
 export function parseDayPart(text: string): DayPart | null {
   const f = fold(text);
-  if (/(por la|de la) manana|morning/.test(f)) return "morning";
-  if (/(por la|de la) noche|evening/.test(f)) return "evening";
-  if (/(por la|de la) tarde|afternoon/.test(f)) return "afternoon";
+  // "por la", and as said in Latin America: "a la tarde" (Río de la Plata), "en la tarde" (Mexico).
+  if (/(por la|de la|a la|en la) manana|temprano|morning|first thing/.test(f)) return "morning";
+  if (
+    /(por la|de la|a la|en la) noche|a ultima hora|ultima hora de la tarde|al final del dia|evening|tonight|late in the day|end of the day/.test(
+      f,
+    )
+  )
+    return "evening";
+  if (/(por la|de la|a la|en la) tarde|afternoon/.test(f)) return "afternoon";
   return null;
 }
 

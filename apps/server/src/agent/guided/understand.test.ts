@@ -164,6 +164,31 @@ describe("understand", () => {
     expect((await read("sip")).yes).toBe(true);
   });
 
+  it("how long a service takes is asked like its price (the answer gives both)", async () => {
+    for (const [said, lang] of [
+      ["how long does a balayage take?", "en"],
+      ["how long is a gel manicure", "en"],
+      ["¿cuánto dura el tinte completo?", "es"],
+      ["Cuánto tardáis en hacer unas mechas?", "es"],
+      ["cuánto tiempo lleva la keratina?", "es"],
+    ] as const)
+      expect((await read(said, MONDAY, lang)).intent, said).toBe("prices");
+  });
+
+  it("parts of the day as said in Spain and Latin America, and 'whatever you have first'", async () => {
+    const tomorrowAfternoon = await read("buen día! tienen lugar mañana a la tarde para uñas?");
+    expect(tomorrowAfternoon.day?.date).toBe("2026-12-08");
+    expect(tomorrowAfternoon.time?.dayPart).toBe("afternoon");
+    const late = await read("tenéis algo a última hora hoy?");
+    expect(late.day?.date).toBe(MONDAY);
+    expect(late.time?.dayPart).toBe("evening");
+    const mx = await read("quiero cita el viernes en la mañana");
+    expect(mx.day?.date).toBe("2026-12-11");
+    expect(mx.time?.dayPart).toBe("morning");
+    expect((await read("mechas y corte, lo que tengas antes")).earliest).toBe(true);
+    expect((await read("a cut, next available please", MONDAY, "en")).earliest).toBe(true);
+  });
+
   it("a correction keeps the new wish", async () => {
     const u = await read("no, mejor el jueves a las 6");
     expect(u.no).toBe(true);

@@ -134,7 +134,7 @@ const SAME_AS_LAST =
 const ANY_STAFF =
   /(cualquier|cualquiera|me da igual|quien sea|sin preferencia|no importa quien|any ?one|any stylist|no preference|whoever|doesn t matter)/;
 const EARLIEST =
-  /(lo antes posible|cuanto antes|primer hueco|lo primero que (haya|tengas|tengais)|lo mas pronto|earliest|as soon as possible|asap|first available|soonest)/;
+  /(lo antes posible|cuanto antes|primer hueco|lo primero que (haya|tengas|tengais|tengan)|lo que (haya|tengas|tengais|tengan) (antes|primero)|lo primero (libre|disponible)|lo mas pronto|earliest|as soon as possible|asap|first available|next available|soonest)/;
 const GREETING =
   /^(hola|buenas|buenos dias|buenas tardes|buenas noches|hey|hi|hello|good (morning|afternoon|evening)|que tal)( |$)/;
 
@@ -153,8 +153,9 @@ const CANT_COME =
   /(^| )(no (voy a poder|podre|puedo|podemos|vamos a poder) (ir|venir|acudir|asistir)|(can t|cannot|won t be able to|will not be able to|couldn t) (make it|come|attend))( |$)/;
 const RESCHEDULE_RULE =
   /(^| )(cambi\w* (mi|la|el|de) (cita|reserva|turno|hora|dia)|cambiarla|cambiala|cambiamela|moverla|muevela|mover (mi|la)|pasar(la)? (la cita )?(a|al|para)|pasamela|aplaz\w*|retras\w*|adelant\w*|reprogram\w*|correr (la cita|el turno)|reschedul\w*|move (my|it|the)|change (my|the) (appointment|booking|time)|push (it|my)|bring (it|my))/;
+/** Prices, and how long a service takes (the answer gives both). */
 const PRICES_RULE =
-  /(cuanto (cuesta|vale|sale|cobrais|cobran|es)|que (precio|vale|cuesta)|precios?|tarifas?|how much|prices?|costs?)( |$)/;
+  /(cuanto (cuesta|vale|sale|cobrais|cobran|es|tarda\w*|dura\w*|tiempo)|que (precio|vale|cuesta)|precios?|tarifas?|how much|prices?|costs?|how long (does|do|is|will|would|did)|how much time)( |$)/;
 /** "¿hacéis mechas?", "do you do nails?": a question about the services, not a booking. */
 const DO_YOU_DO = /(^| )(haceis|hacen|haces|do you (do|offer)|ofreceis|ofrecen)( |$)/;
 const HOURS_RULE =
@@ -232,7 +233,7 @@ export async function understand(
     u.intent === "book" &&
     !u.day &&
     !u.time &&
-    lines.some((l) => /(cuanto|precio|how much|price|cost)/.test(normalise(l)))
+    lines.some((l) => /(cuanto|precio|how much|how long|price|cost)/.test(normalise(l)))
   )
     u.intent = "prices";
   return u;
