@@ -16,7 +16,8 @@ import {
   TEXTS,
   type Texts,
 } from "./guided/replies.ts";
-import { type Catalog, type Understanding, understand } from "./guided/understand.ts";
+import { normalise } from "./guided/text.ts";
+import { type Catalog, RUNNING_LATE, type Understanding, understand } from "./guided/understand.ts";
 import { usualNote, usualVisit } from "./guided/usual-visit.ts";
 import { readVisits } from "./guided/visits.ts";
 import { offerSeriesAfterHold, type VisitsIO, visitsStep } from "./guided/visits-dialogue.ts";
@@ -617,11 +618,17 @@ class GuidedTurn {
   }
 
   private async handover(): Promise<Escalation> {
-    this.say(this.t.handover);
-    const complaint = /(queja|reclam|fatal|vergonz|verguenz|complain)/i.test(this.input.text);
+    // Running late is news for the desk, not a request to chat: thanked, and passed on.
+    const late = RUNNING_LATE.test(normalise(this.input.text));
+    this.say(late ? this.t.lateNotice : this.t.handover);
+    const complaint = !late && /(queja|reclam|fatal|vergonz|verguenz|complain)/i.test(this.input.text);
     return {
       reason: complaint ? "complaint" : "customer_request",
-      summary: escalationSummary(await this.staffLang(), complaint ? "complaint" : "asked", this.input.text),
+      summary: escalationSummary(
+        await this.staffLang(),
+        late ? "late" : complaint ? "complaint" : "asked",
+        this.input.text,
+      ),
     };
   }
 

@@ -85,6 +85,7 @@ export const TEXTS = {
     keep: "De acuerdo, no cambio nada.",
     keepAsk: "De acuerdo. ¿Prefieres otro día u otra hora? Dímelo y te busco huecos.",
     handover: "Te paso con una persona del salón; te responderá aquí en cuanto pueda.",
+    lateNotice: "Gracias por avisar. Se lo digo ahora mismo al salón; si hace falta, te escribirán aquí.",
     hours: "Horario",
     address: "Dirección",
     doWe: (n: string, p: string, d: number) => `Sí, hacemos ${n}: ${p}, unos ${d} minutos.`,
@@ -162,6 +163,7 @@ export const TEXTS = {
     keep: "OK, I won't change anything.",
     keepAsk: "OK. Would another day or time suit you? Tell me and I'll look.",
     handover: "I'm passing you to a person at the salon; they'll answer here as soon as they can.",
+    lateNotice: "Thanks for letting us know. I'm telling the salon now; they'll write here if anything changes.",
     hours: "Opening hours",
     address: "Address",
     doWe: (n: string, p: string, d: number) => `Yes, we do ${n}: ${p}, about ${d} minutes.`,
@@ -238,13 +240,14 @@ export function dateChoice(date: string, lang: Lang): AgentChoice {
 /** For staff, in the salon's language: why the chat needs a person, and what the customer said. */
 export function escalationSummary(
   lang: Lang,
-  why: "asked" | "complaint" | "failed" | "none_free" | "abuse" | "not_understood",
+  why: "asked" | "complaint" | "late" | "failed" | "none_free" | "abuse" | "not_understood",
   last: string,
 ): string {
   const said = last.trim().replace(/\s+/g, " ").slice(0, 300);
   const es = {
     asked: "Pide hablar con una persona.",
     complaint: "Quiere poner una queja.",
+    late: "Avisa de que llega tarde a su cita.",
     failed: "El asistente no pudo completar lo que pedía.",
     none_free: "No hay huecos libres para lo que pide.",
     abuse: "Mensajes ofensivos o intentos de saltarse las normas, repetidos.",
@@ -253,6 +256,7 @@ export function escalationSummary(
   const en = {
     asked: "Asks to talk to a person.",
     complaint: "Wants to make a complaint.",
+    late: "Says they are running late for their appointment.",
     failed: "The assistant could not complete the request.",
     none_free: "No free times for what the customer asks.",
     abuse: "Repeated abusive messages or attempts to get round the rules.",

@@ -189,6 +189,24 @@ describe("understand", () => {
     expect((await read("a cut, next available please", MONDAY, "en")).earliest).toBe(true);
   });
 
+  it("running late goes to the desk; an afternoon is not lateness", async () => {
+    for (const [said, lang] of [
+      ["Hola, llego 10 minutos tarde", "es"],
+      ["voy a llegar un poco tarde, perdón", "es"],
+      ["estoy retrasada, llego en 15", "es"],
+      ["sorry I'm running late", "en"],
+      ["I'll be 10 minutes late", "en"],
+    ] as const)
+      expect((await read(said, MONDAY, lang)).intent, said).toBe("human");
+    for (const [said, lang] of [
+      ["llego por la tarde, ¿tenéis hueco?", "es"],
+      ["estoy libre el jueves por la tarde para un corte", "es"],
+      ["voy por la tarde a cortarme", "es"],
+      ["could it be late afternoon on Friday for a cut?", "en"],
+    ] as const)
+      expect((await read(said, MONDAY, lang)).intent, said).not.toBe("human");
+  });
+
   it("a correction keeps the new wish", async () => {
     const u = await read("no, mejor el jueves a las 6");
     expect(u.no).toBe(true);

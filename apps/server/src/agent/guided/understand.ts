@@ -138,6 +138,18 @@ const EARLIEST =
 const GREETING =
   /^(hola|buenas|buenos dias|buenas tardes|buenas noches|hey|hi|hello|good (morning|afternoon|evening)|que tal)( |$)/;
 
+/** "Llego 10 minutos tarde", "I'm running late": the desk must know (guided.ts hands it over). */
+export const RUNNING_LATE = new RegExp(
+  [
+    // "llego 10 minutos tarde", not "llego por la tarde"
+    "(^| )(llego|llegare|llegaremos|llegamos|voy a llegar|vamos a llegar) (\\w+ ){0,3}(?<!la )(tarde|con retraso)( |$)",
+    "(^| )(voy|vamos|estoy|ire|iremos) (\\w+ ){0,2}(con retraso|retrasad[ao]s?)( |$)",
+    // "I'll be 10 minutes late", not "could it be late afternoon"
+    "(^| )(i ll|i will|i m|i am|we ll|we re|we are|gonna|going to) (be )?(\\w+ ){0,3}late(?! (afternoon|morning|evening|in the))( |$)",
+    "(^| )(running late|running behind|stuck in traffic)( |$)",
+  ].join("|"),
+);
+
 /** Courtesy words (normalise spells out "porfa", "xfa"): no request in them. */
 const COURTESY = /(^| )(por favor|please|pls|plz)(?= |$)/g;
 
@@ -241,7 +253,7 @@ export async function understand(
 
 /** Unmistakable phrasings checked before the classifier: a person, cancel, move, my bookings. */
 export function ruleIntent(f: string): Intent | null {
-  if (HUMAN_RULE.test(f)) return "human";
+  if (HUMAN_RULE.test(f) || RUNNING_LATE.test(f)) return "human";
   if (CANCEL_RULE.test(f)) return "cancel";
   if (RESCHEDULE_RULE.test(f)) return "reschedule";
   if (CANT_COME.test(f)) return MOVE_WORDS.test(f) ? "reschedule" : "cancel";

@@ -783,6 +783,17 @@ export const CONVERSATIONS: Conversation[] = [
     },
   },
   {
+    id: "running-late",
+    title: "'llego 10 minutos tarde': thanked, and the desk told (not a request to chat)",
+    async run(x) {
+      const chat = await x.chat();
+      const r = await chat.say("Hola! llego 10 minutos tarde, perdona");
+      check(r.escalate, "the desk was not told");
+      check(/^Avisa de que llega tarde/.test(r.escalate!.summary), r.escalate!.summary);
+      check(/Gracias por avisar/.test(lastTold(chat)), lastTold(chat));
+    },
+  },
+  {
     id: "thanks",
     title: "'gracias' after booking: a kind word, no menu again",
     async run(x) {
