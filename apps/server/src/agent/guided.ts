@@ -17,7 +17,7 @@ import {
   type Texts,
 } from "./guided/replies.ts";
 import { normalise } from "./guided/text.ts";
-import { type Catalog, RUNNING_LATE, type Understanding, understand } from "./guided/understand.ts";
+import { type Catalog, RUNNING_LATE, typedServiceChoice, type Understanding, understand } from "./guided/understand.ts";
 import { usualNote, usualVisit } from "./guided/usual-visit.ts";
 import { readVisits } from "./guided/visits.ts";
 import { offerSeriesAfterHold, type VisitsIO, visitsStep } from "./guided/visits-dialogue.ts";
@@ -84,6 +84,8 @@ class GuidedTurn {
     this.pick = input.choiceId;
     const num = parseNumberChoice(input.text);
     if (!this.pick && num !== null && this.g.choices?.[num - 1]) this.pick = this.g.choices[num - 1]!.id;
+    // Or the offered service it names when typed instead of tapped ("mujer" for "Corte mujer").
+    if (!this.pick && this.g.choices?.length) this.pick = typedServiceChoice(input.text, this.g.choices);
   }
 
   // ───────────── the turn ─────────────
@@ -573,6 +575,11 @@ class GuidedTurn {
         Object.assign(g, { date: null, dateOptions: null, range: null });
       await this.merge({ ...u, serviceIds: [], serviceAsks: [], guest: null, sameAsLast: false });
     }
+    // "Can I change it to 5pm?": another time on the same day.
+    if (u.time && !u.day && !g.date && !g.range && !g.dateOptions) {
+      const booked = (await this.upcoming()).find((b) => b.booking_id === bookingId);
+      if (booked) g.date = booked.date;
+    }
     if (g.dateOptions) return this.askDate(g.dateOptions);
     return this.offer(bookingId);
   }
@@ -606,6 +613,8 @@ class GuidedTurn {
       );
     }
     this.say(lines.join("\n"));
+    // "¿Cuánto cuesta X y tenéis hueco el viernes?": the price, then the times asked for.
+    if (intent === "prices" && ids.length && (u.day || u.time || u.earliest)) return this.book(true);
     // A question in the middle of a booking keeps the booking: ask again what was pending.
     if (g.intent === "book" && (g.step === "day" || g.step === "service" || g.step === "slot")) {
       if (u.serviceIds.length) await this.merge({ ...u, serviceAsks: [] });

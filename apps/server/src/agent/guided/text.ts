@@ -200,7 +200,8 @@ const REAL = new Set(["vienes", "mantas", "tardes", "semanas", "quieto", "cambia
  * stays ("tuesday" is two edits from "thursday"), and a typo as near to two words is left alone.
  */
 function corrected(w: string): string {
-  if (w.length < 5 || REAL.has(w) || KNOWN.has(w) || /\d/.test(w)) return w;
+  // A plural of a vocabulary word is that word, not a typo of it ("appointments", "mornings").
+  if (w.length < 5 || REAL.has(w) || KNOWN.has(w) || KNOWN.has(w.replace(/e?s$/, "")) || /\d/.test(w)) return w;
   const near = VOCABULARY.filter((v) => closeTo(w, v))
     .map((v) => ({ v, d: distance(w, v) }))
     .sort((a, b) => a.d - b.d);

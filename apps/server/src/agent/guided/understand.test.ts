@@ -1,6 +1,6 @@
 // Guided mode's understanding, message(s) → intent and details, on the demo salon's catalog.
 import { describe, expect, it } from "vitest";
-import { type Catalog, understand } from "./understand.ts";
+import { type Catalog, typedServiceChoice, understand } from "./understand.ts";
 
 const S = (id: string, nameEs: string, nameEn: string) => ({ id, nameEs, nameEn });
 const catalog: Catalog = {
@@ -205,6 +205,39 @@ describe("understand", () => {
       ["could it be late afternoon on Friday for a cut?", "en"],
     ] as const)
       expect((await read(said, MONDAY, lang)).intent, said).not.toBe("human");
+  });
+
+  it("asks for her bookings and to move one in the words people use", async () => {
+    expect((await read("what are my appointments?", MONDAY, "en")).intent).toBe("mine");
+    expect((await read("when is my appointment", MONDAY, "en")).intent).toBe("mine");
+    expect((await read("can I change it to 5pm instead?", MONDAY, "en")).intent).toBe("reschedule");
+    expect((await read("could you move it to Friday?", MONDAY, "en")).intent).toBe("reschedule");
+  });
+
+  it("a service typed instead of tapped, when it names one of those offered", () => {
+    const cuts = [
+      { id: "service:corte-hombre", title: "Corte hombre" },
+      { id: "service:corte-infantil", title: "Corte infantil" },
+      { id: "service:corte-mujer", title: "Corte mujer" },
+    ];
+    expect(typedServiceChoice("mujer", cuts)).toBe("service:corte-mujer");
+    expect(typedServiceChoice("la de caballero", cuts)).toBe("service:corte-hombre");
+    expect(typedServiceChoice("para el niño", cuts)).toBe("service:corte-infantil");
+    expect(typedServiceChoice("corte", cuts)).toBeNull(); // all three
+    expect(typedServiceChoice("el jueves por la tarde", cuts)).toBeNull();
+    const en = [
+      { id: "service:tinte-completo", title: "Full colour" },
+      { id: "service:tinte-raiz", title: "Root colour" },
+    ];
+    expect(typedServiceChoice("roots", en)).toBe("service:tinte-raiz");
+    expect(typedServiceChoice("the full one", en)).toBe("service:tinte-completo");
+    // Only services: a typed "sí" is not a tap on "Sí, confirmo".
+    expect(
+      typedServiceChoice("sí", [
+        { id: "confirm", title: "Sí, confirmo" },
+        { id: "reject", title: "No" },
+      ]),
+    ).toBeNull();
   });
 
   it("a correction keeps the new wish", async () => {

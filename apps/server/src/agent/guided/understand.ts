@@ -117,7 +117,7 @@ const NOT_SERVICE_WORDS = new Set([
 const saysServiceWord = (w: string, k: string) => w === k || (!NOT_SERVICE_WORDS.has(w) && closeTo(w, k));
 
 /** Words in a request that narrow a kind of service down to one (→ a word of the service's name). */
-const MODIFIERS: Record<string, string[]> = {
+export const MODIFIERS: Record<string, string[]> = {
   mujer: ["mujer", "chica", "senora", "women", "woman", "womens", "ladies", "lady", "femenino"],
   hombre: ["hombre", "chico", "caballero", "men", "man", "mens", "masculino", "barber"],
   infantil: ["infantil", "nino", "nina", "ninos", "crio", "peque", "kid", "kids", "child", "children", "boy", "girl"],
@@ -164,7 +164,7 @@ const MOVE_WORDS =
 const CANT_COME =
   /(^| )(no (voy a poder|podre|puedo|podemos|vamos a poder) (ir|venir|acudir|asistir)|(can t|cannot|won t be able to|will not be able to|couldn t) (make it|come|attend))( |$)/;
 const RESCHEDULE_RULE =
-  /(^| )(cambi\w* (mi|la|el|de) (cita|reserva|turno|hora|dia)|cambiarla|cambiala|cambiamela|moverla|muevela|mover (mi|la)|pasar(la)? (la cita )?(a|al|para)|pasamela|aplaz\w*|retras\w*|adelant\w*|reprogram\w*|correr (la cita|el turno)|reschedul\w*|move (my|it|the)|change (my|the) (appointment|booking|time)|push (it|my)|bring (it|my))/;
+  /(^| )(cambi\w* (mi|la|el|de) (cita|reserva|turno|hora|dia)|cambiarla|cambiala|cambiamela|moverla|muevela|mover (mi|la)|pasar(la)? (la cita )?(a|al|para)|pasamela|aplaz\w*|retras\w*|adelant\w*|reprogram\w*|correr (la cita|el turno)|reschedul\w*|move (my|it|the)|change (my|the) (appointment|booking|time|day|date)|change (it|that)( |$)|switch (it|my)|push (it|my)|bring (it|my))/;
 /** Prices, and how long a service takes (the answer gives both). */
 const PRICES_RULE =
   /(cuanto (cuesta|vale|sale|cobrais|cobran|es|tarda\w*|dura\w*|tiempo)|que (precio|vale|cuesta)|precios?|tarifas?|how much|prices?|costs?|how long (does|do|is|will|would|did)|how much time)( |$)/;
@@ -173,7 +173,7 @@ const DO_YOU_DO = /(^| )(haceis|hacen|haces|do you (do|offer)|ofreceis|ofrecen)(
 const HOURS_RULE =
   /((a que hora|cuando) (abris|abren|abre|cerrais|cierran|cierra)|abris|abren los|horarios?|hasta que hora|donde (estais|esta|queda)|direccion|opening hours|when do you (open|close)|are you open|what time do you (open|close)|where are you|address)( |$)/;
 const MINE_RULE =
-  /((cuando|que dia) (tengo|tenia|tendre|es|era|sera) (la |mi )?(cita|reserva|turno)|a que hora (es|era|sera|tengo|tenia|tendre) (la |mi )?(cita|reserva|turno)|mis (citas|reservas)|tengo (alguna )?cita|when is my|what time is my|my (bookings|appointments)|do i have (an|a) (appointment|booking))/;
+  /((cuando|que dia) (tengo|tenia|tendre|es|era|sera) (la |mi )?(cita|reserva|turno)|a que hora (es|era|sera|tengo|tenia|tendre) (la |mi )?(cita|reserva|turno)|mis (citas|reservas)|tengo (alguna )?cita|when is my|what time is my|my (bookings?|appointments?)|do i have (an|a) (appointment|booking))/;
 
 /** Reads one or more messages (a burst, in order: later details override earlier ones). */
 export async function understand(
@@ -378,4 +378,52 @@ function readServices(u: Understanding, text: string, catalog: Catalog): void {
   for (const n of named.sort((a, b) => a.at - b.at)) if (!u.serviceIds.includes(n.id)) u.serviceIds.push(n.id);
   // A later message naming the service exactly settles an earlier ask.
   u.serviceAsks = u.serviceAsks.filter((a) => !a.ids.some((id) => u.serviceIds.includes(id)));
+}
+
+/** Words that say nothing about which choice ("la de", "el de", "for the"). */
+const CHOICE_FILLER = new Set([
+  "el",
+  "la",
+  "los",
+  "las",
+  "de",
+  "del",
+  "un",
+  "una",
+  "para",
+  "the",
+  "a",
+  "an",
+  "for",
+  "one",
+  "pues",
+  "mejor",
+  "vale",
+  "ok",
+]);
+
+/**
+ * The service a short typed answer names among the services just offered, when it names exactly one
+ * ("mujer" for "Corte mujer", "la de raíz", "semi"): a word of its title, or a word customers use
+ * for one (MODIFIERS: "caballero" → "hombre"). Null when it names none or several, or says more.
+ */
+export function typedServiceChoice(text: string, choices: { id: string; title: string }[]): string | null {
+  const offered = choices.filter((c) => c.id.startsWith("service:"));
+  if (offered.length < 2) return null;
+  const words = normalise(text)
+    .split(" ")
+    .filter((w) => w && !CHOICE_FILLER.has(w));
+  if (!words.length || words.length > 3) return null;
+  // The word, and every word of a group it belongs to ("roots" → "raiz", "root", …).
+  const named = (w: string) => [
+    w,
+    ...Object.entries(MODIFIERS)
+      .filter(([, said]) => said.some((k) => k === w || closeTo(w, k)))
+      .flatMap(([nameWord, said]) => [nameWord, ...said]),
+  ];
+  const hits = offered.filter((c) => {
+    const title = normalise(c.title).split(" ");
+    return words.every((w) => named(w).some((n) => title.some((t) => t === n || closeTo(n, t))));
+  });
+  return hits.length === 1 ? hits[0]!.id : null;
 }

@@ -669,6 +669,66 @@ export const CONVERSATIONS: Conversation[] = [
     },
   },
   {
+    id: "move-to-time",
+    title: "'can I change it to 5pm instead?': another time the same day, with the same stylist",
+    async run(x) {
+      const chat = await x.chat("en");
+      const a = await x.existing(chat, "corte-hombre", { offsets: [3] });
+      const { slots } = await x.day("corte-hombre", { staff: a.staff, offsets: [3] });
+      const later = slots.find((s) => s.localDate === a.date && minuteOf(s.localTime) >= minuteOf(a.time) + 60);
+      const earlier = slots.find((s) => s.localDate === a.date && minuteOf(s.localTime) <= minuteOf(a.time) - 60);
+      const to = later ?? earlier;
+      check(to, `no other time on ${a.date} to move to`);
+      const m = minuteOf(to.localTime);
+      const said = `${((Math.floor(m / 60) + 11) % 12) + 1}${m % 60 ? `:${String(m % 60).padStart(2, "0")}` : ""}${m >= 720 ? "pm" : "am"}`;
+      await chat.say(`Can I change it to ${said} instead?`);
+      check(
+        chat.choices.some((c) => c.title.includes(to.localTime)),
+        `${to.localTime} not offered: ${lastTold(chat)}`,
+      );
+      await finish(chat, { date: a.date, time: to.localTime, lang: "en", said: ["day"] });
+      const active = await x.active(chat);
+      check(active.length === 1 && active[0]!.id !== a.id, "not moved");
+      const local = await localOf(x.w, active[0]!.startsAt);
+      check(local.date === a.date && local.time === to.localTime, `moved to ${local.date} ${local.time}`);
+    },
+  },
+  {
+    id: "typed-service-choice",
+    title: "asked which cut, types 'mujer' instead of tapping: that one, then the day",
+    async run(x) {
+      const chat = await x.chat();
+      const today = await x.today();
+      const { date } = await x.day("corte-mujer", { window: AFTERNOON });
+      await chat.say("hola quiero cita");
+      await chat.say("corte de pelo");
+      check(
+        chat.choices.some((c) => c.id.startsWith("service:")),
+        lastTold(chat),
+      );
+      await chat.say("mujer");
+      check(!chat.choices.some((c) => c.id.startsWith("service:")), `asked the service again: ${lastTold(chat)}`);
+      await chat.say(`${x.phrase(date, today)} por la tarde`);
+      const s = await x.svc("corte-mujer");
+      await finish(chat, { serviceId: s.id, date, said: ["day", "service"] });
+      await expectBooked(x, chat, { slug: "corte-mujer", date });
+    },
+  },
+  {
+    id: "price-and-times",
+    title: "'¿cuánto cuesta X y tenéis hueco el …?': the price, then that day's times",
+    async run(x) {
+      const chat = await x.chat();
+      const today = await x.today();
+      const { date } = await x.day("manicura-semipermanente");
+      await chat.say(`Buenas, cuánto cuesta la manicura semipermanente y tenéis hueco ${x.phrase(date, today)}?`);
+      check(/28 €/.test(chat.told), `no price: ${chat.told}`);
+      const s = await x.svc("manicura-semipermanente");
+      await finish(chat, { serviceId: s.id, date, said: ["day", "service"] });
+      await expectBooked(x, chat, { slug: "manicura-semipermanente", date });
+    },
+  },
+  {
     id: "when-is-mine",
     title: "'¿a qué hora era mi cita?': her bookings, nothing written",
     async run(x) {
