@@ -205,10 +205,10 @@ export function parseTime(text: string): number | null {
   const f = fold(text);
   // Hours and minutes before folding, which turns "17:30" and "17.30" into "17 30".
   const plain = text.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
-  const hm = plain.match(/(^|[\s(¿¡,;])(\d{1,2})[:h.](\d{2})(?=$|[\s)?!.,;]|h)/);
-  // Whole words only: "para mi" is not "a m", "llamame" is not "am".
-  const pm = /(^| )(pm|p m)( |$)|de la tarde|por la tarde|afternoon|evening|de la noche/.test(f);
-  const am = /(^| )(am|a m)( |$)|(de|por|en|a) la manana|morning/.test(f);
+  const hm = plain.match(/(^|[\s(¿¡,;])(\d{1,2})[:h.](\d{2})(?=$|[\s)?!.,;]|h|[ap]\.?m\b)/);
+  // Whole words only, or glued to a number ("12:30pm"): "para mi" is not "a m", "llamame" is not "am".
+  const pm = /(^| )(pm|p m)( |$)|\dpm( |$)|de la tarde|por la tarde|afternoon|evening|de la noche/.test(f);
+  const am = /(^| )(am|a m)( |$)|\dam( |$)|(de|por|en|a) la manana|morning/.test(f);
   const adjust = (h: number) => {
     if (pm && h < 12) return h + 12;
     if (am && h === 12) return 0;

@@ -673,8 +673,11 @@ export const CONVERSATIONS: Conversation[] = [
     title: "'can I change it to 5pm instead?': another time the same day, with the same stylist",
     async run(x) {
       const chat = await x.chat("en");
-      const a = await x.existing(chat, "corte-hombre", { offsets: [3] });
-      const { slots } = await x.day("corte-hombre", { staff: a.staff, offsets: [3] });
+      // A day Carlos has several free times (the first is booked, another one asked for).
+      const { date } = await x.day("corte-hombre", { staff: "Carlos", offsets: [3, ...FEW_DAYS_AHEAD], minSlots: 6 });
+      const [onItsDay] = await x.daysAfter(date, 1);
+      const a = await x.existing(chat, "corte-hombre", { staff: "Carlos", offsets: [onItsDay! - 1] });
+      const { slots } = await x.day("corte-hombre", { staff: "Carlos", offsets: [onItsDay! - 1] });
       const later = slots.find((s) => s.localDate === a.date && minuteOf(s.localTime) >= minuteOf(a.time) + 60);
       const earlier = slots.find((s) => s.localDate === a.date && minuteOf(s.localTime) <= minuteOf(a.time) - 60);
       const to = later ?? earlier;
