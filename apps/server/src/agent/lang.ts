@@ -241,7 +241,7 @@ export type DayPart = "morning" | "afternoon" | "evening";
 export function parseDayPart(text: string): DayPart | null {
   const f = fold(text);
   // "por la", and as said in Latin America: "a la tarde" (Río de la Plata), "en la tarde" (Mexico).
-  if (/(por la|de la|a la|en la) manana|temprano|morning|first thing/.test(f)) return "morning";
+  if (/(por la|de la|a la|en la) manana|temprano|a primera hora|morning|first thing/.test(f)) return "morning";
   if (
     /(por la|de la|a la|en la) noche|a ultima hora|ultima hora de la tarde|al final del dia|evening|tonight|late in the day|end of the day/.test(
       f,

@@ -240,6 +240,18 @@ describe("understand", () => {
     ).toBeNull();
   });
 
+  it("a child's age makes a cut the kids' one; 'a primera hora' is the morning", async () => {
+    expect((await read("Quisiera una cita para mi hija de 8 años para cortar las puntas")).serviceIds).toEqual([
+      "corte-infantil",
+    ]);
+    expect((await read("a haircut for my son, he's 6", MONDAY, "en")).serviceIds).toEqual(["corte-infantil"]);
+    // An adult daughter is not a child: which cut is still asked.
+    expect((await read("cita para mi hija de 25 años, corte")).serviceAsks[0]?.ids.length).toBe(3);
+    const early = await read("el sábado a primera hora");
+    expect(early.day?.date).toBe("2026-12-12");
+    expect(early.time?.dayPart).toBe("morning");
+  });
+
   it("a correction keeps the new wish", async () => {
     const u = await read("no, mejor el jueves a las 6");
     expect(u.no).toBe(true);

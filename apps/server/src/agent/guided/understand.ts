@@ -100,6 +100,9 @@ const FAMILIES: { words: string[]; stems: string[] }[] = [
   },
 ];
 
+/** An age in years: "de 8 años" (folded "anos"), "8 years old", "he's 6". */
+const CHILD_AGE = / (?:de )?(\d{1,2}) (?:anos|anitos|years? old|yo) | (?:he s|she s|is) (\d{1,2})(?: |$)/;
+
 /** Everyday words one letter from a word for a service ("tenía" is not "teñir"): never read as one. */
 const NOT_SERVICE_WORDS = new Set([
   "tener",
@@ -265,6 +268,9 @@ export function ruleIntent(f: string): Intent | null {
 
 function readDetails(u: Understanding, raw: string, f: string, catalog: Catalog, today: string): void {
   let text = ` ${f} `;
+  // Read before the guest's words are taken out ("for my son, he's 6").
+  const age = CHILD_AGE.exec(text);
+  const isChild = age !== null && Number(age[1] ?? age[2]) <= 12;
   // Someone else's booking: "la cita de mi hermana", "my sister's appointment".
   const others =
     new RegExp(
@@ -327,11 +333,11 @@ function readDetails(u: Understanding, raw: string, f: string, catalog: Catalog,
   }
   if (ANY_STAFF.test(text)) u.staffId = null;
 
-  readServices(u, text, catalog);
+  readServices(u, text, catalog, isChild);
 }
 
 /** Services: full names first, then kinds of service narrowed by what else was said. */
-function readServices(u: Understanding, text: string, catalog: Catalog): void {
+function readServices(u: Understanding, text: string, catalog: Catalog, isChild = false): void {
   let rest = text;
   const named: { id: string; at: number }[] = [];
   for (const s of catalog.services) {
@@ -360,11 +366,11 @@ function readServices(u: Understanding, text: string, catalog: Catalog): void {
     );
     if (plain.length) candidates = plain;
     // Narrowed by a modifier said anywhere in the message ("corte de hombre", "tinte de raíz").
+    // A child's age counts as a word for a child ("mi hija de 8 años", "my son, he's 6").
+    const said = (k: string[]) =>
+      words.some((w) => k.some((x) => closeTo(w, x))) || (k === MODIFIERS.infantil && isChild);
     const narrowed = candidates.filter((s) =>
-      Object.entries(MODIFIERS).some(
-        ([nameWord, said]) =>
-          normalise(s.nameEs).split(" ").includes(nameWord) && words.some((w) => said.some((k) => closeTo(w, k))),
-      ),
+      Object.entries(MODIFIERS).some(([nameWord, k]) => normalise(s.nameEs).split(" ").includes(nameWord) && said(k)),
     );
     if (narrowed.length) candidates = narrowed;
     // The word itself may name one service exactly ("mechas", "balayage", "manicura").
