@@ -8,10 +8,10 @@ import { metricsOf, turnOutcome } from "../metrics/metrics.ts";
 import { toLocal } from "../time/zoned.ts";
 import { ClaudeUnavailable, cachedSystemPrompt, type MessageParam, runClaudeTurn } from "./claude.ts";
 import { escalationSummary } from "./guided/replies.ts";
-import { normalise } from "./guided/text.ts";
+import { readsAsYes } from "./guided/text.ts";
 import { runGuidedTurn } from "./guided.ts";
 import { imageBlock } from "./images.ts";
-import { detectLanguage, fold, isConfirmation, type Lang } from "./lang.ts";
+import { detectLanguage, fold, type Lang } from "./lang.ts";
 import {
   askWhichSalon,
   pickedSalon,
@@ -316,10 +316,7 @@ export class BookingAgent implements ConversationAgent {
       lang,
       state,
       // As written, or as guided mode reads it ("sip", "okis", "sii"): a yes either way.
-      confirmedThisTurn: lastCustomer
-        ? isConfirmation(lastCustomer.body, lastCustomer.selectedChoiceId ?? null) ||
-          isConfirmation(normalise(lastCustomer.body ?? ""))
-        : false,
+      confirmedThisTurn: lastCustomer ? readsAsYes(lastCustomer.body, lastCustomer.selectedChoiceId ?? null) : false,
       today: toLocal(clock(), location.timeZone).date,
       timeZone: location.timeZone,
       horizonDays: location.horizonDays,

@@ -16,8 +16,7 @@ import {
   TEXTS,
   type Texts,
 } from "./guided/replies.ts";
-import { normalise } from "./guided/text.ts";
-import { type Catalog, RUNNING_LATE, typedServiceChoice, type Understanding, understand } from "./guided/understand.ts";
+import { type Catalog, typedServiceChoice, type Understanding, understand } from "./guided/understand.ts";
 import { usualNote, usualVisit } from "./guided/usual-visit.ts";
 import { readVisits } from "./guided/visits.ts";
 import { offerSeriesAfterHold, type VisitsIO, visitsStep } from "./guided/visits-dialogue.ts";
@@ -628,7 +627,7 @@ class GuidedTurn {
 
   private async handover(): Promise<Escalation> {
     // Running late is news for the desk, not a request to chat: thanked, and passed on.
-    const late = RUNNING_LATE.test(normalise(this.input.text));
+    const late = this.u.late;
     this.say(late ? this.t.lateNotice : this.t.handover);
     const complaint = !late && /(queja|reclam|fatal|vergonz|verguenz|complain)/i.test(this.input.text);
     return {

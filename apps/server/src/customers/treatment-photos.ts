@@ -5,11 +5,13 @@
 // written under <CITA_DATA_DIR>/treatments with a random name (no personal data in it). There is no
 // URL to it: staff read it through the authorized `treatments.photo` query, as a data URL.
 // Erase removes the files (removeTreatmentFiles), export inlines them (photoBase64).
+
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { TREATMENT_PHOTO_MAX_BYTES, TREATMENT_PHOTOS_PER_RECORD, type TreatmentExportDto } from "@cita/shared";
 import { recordWrite, type Scope } from "../audit/scope.ts";
+import { TREATMENT_FILE_NAME } from "../config/data-dir.ts";
 import type { FieldCrypto } from "../crypto/field-crypto.ts";
 import type { Tx } from "../db/client.ts";
 import { AppError } from "../errors/app-error.ts";
@@ -22,7 +24,6 @@ export const MAX_SIDE = 1600;
 const MAX_INPUT_PIXELS = 100_000_000;
 /** Formats libvips decodes that a phone or camera produces; anything else (SVG, PDF…) is refused. */
 const DECODABLE = new Set(["jpeg", "png", "webp", "heif", "avif", "tiff", "gif"]);
-const KEY_PATTERN = /^[a-f0-9]{32}\.enc$/;
 
 export interface PhotoStore {
   /** <CITA_DATA_DIR>/treatments */
@@ -32,7 +33,7 @@ export interface PhotoStore {
 export { treatmentsDirOf } from "../config/data-dir.ts";
 
 function pathOf(store: PhotoStore, storageKey: string): string {
-  if (!KEY_PATTERN.test(storageKey)) throw new AppError("NOT_FOUND", "Photo not found");
+  if (!TREATMENT_FILE_NAME.test(storageKey)) throw new AppError("NOT_FOUND", "Photo not found");
   return join(store.dir, storageKey);
 }
 
@@ -209,7 +210,7 @@ export async function removeTreatmentFiles(dir: string | null | undefined, stora
   if (!dir) return 0;
   let n = 0;
   for (const key of storageKeys) {
-    if (!KEY_PATTERN.test(key)) continue;
+    if (!TREATMENT_FILE_NAME.test(key)) continue;
     try {
       await unlink(join(dir, key));
       n++;
@@ -226,7 +227,7 @@ export async function photoBase64(
   dir: string | null | undefined,
   storageKey: string,
 ): Promise<string | null> {
-  if (!dir || !KEY_PATTERN.test(storageKey)) return null;
+  if (!dir || !TREATMENT_FILE_NAME.test(storageKey)) return null;
   try {
     return decryptFile(fc, await readFile(join(dir, storageKey))).toString("base64");
   } catch {

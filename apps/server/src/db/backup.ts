@@ -46,7 +46,7 @@ import { createInterface } from "node:readline";
 import { createGunzip, createGzip } from "node:zlib";
 import pg from "pg";
 import { from as copyFrom, to as copyTo } from "pg-copy-streams";
-import { treatmentsDirOf } from "../config/data-dir.ts";
+import { TREATMENT_FILE_NAME, treatmentsDirOf } from "../config/data-dir.ts";
 import type { AppConfig } from "../config/env.ts";
 import { AppError } from "../errors/app-error.ts";
 import type { JobQueue } from "../jobs/job-queue.ts";
@@ -92,7 +92,7 @@ export interface BackupFile {
 }
 
 /** The folders a backup carries files of, and the names Cita gives files there. */
-const FILE_DIRS = { treatments: /^[a-f0-9]{32}\.enc$/ } as const;
+const FILE_DIRS = { treatments: TREATMENT_FILE_NAME } as const;
 type FileDir = keyof typeof FILE_DIRS;
 
 /** Where each folder of files is: the data dir's, or null when the backup or restore has none. */

@@ -2,7 +2,7 @@
 // emojis that stand for a word turned into that word, texting abbreviations and common typos
 // spelled out, letters held for effect ("holaaa") shortened. Pure; the classifier, the date
 // grammar and the service matcher all read the result.
-import { fold } from "../lang.ts";
+import { fold, isConfirmation } from "../lang.ts";
 
 /** Emojis that customers use for a word (checked before folding removes them). */
 const EMOJI_WORDS: [RegExp, string][] = [
@@ -239,4 +239,9 @@ export function closeTo(word: string, known: string): boolean {
   if (word === known) return true;
   if (known.length < 5 || word.length < 5 || word[0] !== known[0]) return false;
   return distance(word, known) <= (known.length >= 8 ? 2 : 1);
+}
+
+/** A yes as written, or as guided mode reads it ("sip", "okis", "sii", an emoji): for both modes. */
+export function readsAsYes(text: string | null | undefined, selectedChoiceId?: string | null): boolean {
+  return isConfirmation(text, selectedChoiceId) || isConfirmation(normalise(text ?? ""));
 }

@@ -2,11 +2,11 @@
 // intent, services, stylist, day or days, time or part of day, whom the visit is for, whose booking
 // they mean. Pure over the salon's catalog and "today"; no database, no state. The dialogue
 // (guided.ts) merges the result into the conversation's state and asks only for what is missing.
-import { beyondYesNo, isConfirmation, isRefusal, type Lang } from "../lang.ts";
+import { beyondYesNo, isRefusal, type Lang } from "../lang.ts";
 import { CONFIDENT, classify } from "./classifier.ts";
 import { type DayReading, readDay, readTime, type TimeReading } from "./dates.ts";
 import type { Intent } from "./intents.ts";
-import { closeTo, normalise } from "./text.ts";
+import { closeTo, normalise, readsAsYes } from "./text.ts";
 
 export interface CatalogService {
   id: string;
@@ -32,6 +32,8 @@ export interface ServiceAsk {
 export interface Understanding {
   intent: Intent | null;
   greeting: boolean;
+  /** Says they are running late (a message for the desk: guided.ts hands it over with its own words). */
+  late: boolean;
   yes: boolean;
   no: boolean;
   /** Services named without doubt, in the order said. */
@@ -142,7 +144,7 @@ const GREETING =
   /^(hola|buenas|buenos dias|buenas tardes|buenas noches|hey|hi|hello|good (morning|afternoon|evening)|que tal)( |$)/;
 
 /** "Llego 10 minutos tarde", "I'm running late": the desk must know (guided.ts hands it over). */
-export const RUNNING_LATE = new RegExp(
+const RUNNING_LATE = new RegExp(
   [
     // "llego 10 minutos tarde", not "llego por la tarde"
     "(^| )(llego|llegare|llegaremos|llegamos|voy a llegar|vamos a llegar) (\\w+ ){0,3}(?<!la )(tarde|con retraso)( |$)",
@@ -188,6 +190,7 @@ export async function understand(
   const u: Understanding = {
     intent: null,
     greeting: false,
+    late: false,
     yes: false,
     no: false,
     serviceIds: [],
@@ -214,7 +217,8 @@ export async function understand(
     const gaveDetails = JSON.stringify(u) !== before;
     const rule = ruleIntent(rest);
     // Read on the normalised text too: an emoji ("👍", "❌") answers as the word it stands for.
-    const yes = isConfirmation(raw) || isConfirmation(f);
+    if (RUNNING_LATE.test(rest)) u.late = true;
+    const yes = readsAsYes(raw);
     const no = isRefusal(raw) || isRefusal(f) || /^(no|nope|nah)( |$)/.test(f);
     // Courtesy asks for nothing ("sí porfa" is a yes, not a call for a person), and a line that
     // only answers yes or no is an answer: the classifier reads neither.
